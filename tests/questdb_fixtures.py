@@ -1,0 +1,1 @@
+"""Pytest fixtures for the real QuestDB server (filled in by the QuestDB work)."""
