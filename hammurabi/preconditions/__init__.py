@@ -1,0 +1,39 @@
+"""Built-in preconditions."""
+
+from __future__ import annotations
+
+from hammurabi.preconditions.base import Precondition
+from hammurabi.preconditions.combinators import All, Any, Not
+from hammurabi.preconditions.files import (
+    IsDirectoryExist,
+    IsDirectoryExists,
+    IsDirectoryNotExist,
+    IsDirectoryNotExists,
+    IsFileExist,
+    IsFileExists,
+    IsFileNotExist,
+    IsFileNotExists,
+    IsLineExist,
+    IsLineExists,
+    IsLineNotExist,
+    IsLineNotExists,
+)
+
+__all__ = [
+    "All",
+    "Any",
+    "IsDirectoryExist",
+    "IsDirectoryExists",
+    "IsDirectoryNotExist",
+    "IsDirectoryNotExists",
+    "IsFileExist",
+    "IsFileExists",
+    "IsFileNotExist",
+    "IsFileNotExists",
+    "IsLineExist",
+    "IsLineExists",
+    "IsLineNotExist",
+    "IsLineNotExists",
+    "Not",
+    "Precondition",
+]

@@ -1,0 +1,214 @@
+"""Result records: what each rule, law and run did.
+
+Commits, pull-request bodies, reports and metrics are all built from these records and
+nothing else, so they carry everything: outcome, touched files, diff, timing and errors.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+class Outcome(enum.StrEnum):
+    """What happened to a rule, a law or a run."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def combine(outcomes: list[Outcome]) -> Outcome:
+    """Aggregate outcomes: failed beats changed beats unchanged beats skipped."""
+    for candidate in (Outcome.FAILED, Outcome.CHANGED, Outcome.UNCHANGED):
+        if candidate in outcomes:
+            return candidate
+    return Outcome.SKIPPED
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file or directory changed by a rule, with its unified diff."""
+
+    path: str
+    kind: str  # "added", "modified", "deleted", "mode", "directory-added", "directory-deleted"
+    diff: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "diff": self.diff}
+
+
+@dataclass
+class RuleResult:
+    """The record of one rule run, with the results of its pipe and children nested."""
+
+    law: str
+    rule: str
+    rule_id: str
+    outcome: Outcome
+    changes: list[FileChange] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    duration: float = 0.0
+    error: str | None = None
+    reason: str | None = None  # why it was skipped
+    output: Any = None  # the value handed to the pipe and children
+    chain: list[RuleResult] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        return [change.path for change in self.changes]
+
+    @property
+    def diff(self) -> str:
+        return "".join(change.diff for change in self.changes)
+
+    def walk(self) -> Iterator[RuleResult]:
+        """Yield this result and every result in its chain, depth first."""
+        yield self
+        for result in self.chain:
+            yield from result.walk()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "law": self.law,
+            "rule": self.rule,
+            "rule_id": self.rule_id,
+            "outcome": self.outcome.value,
+            "files": self.files,
+            "changes": [change.to_dict() for change in self.changes],
+            "started_at": self.started_at.isoformat(),
+            "duration": round(self.duration, 6),
+            "error": self.error,
+            "reason": self.reason,
+            "chain": [result.to_dict() for result in self.chain],
+        }
+
+
+@dataclass
+class LawResult:
+    """The record of one law: its rules' results, or why it was skipped."""
+
+    name: str
+    description: str
+    rules: list[RuleResult] = field(default_factory=list)
+    weight: float = 1.0
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    duration: float = 0.0
+    reason: str | None = None
+    error: str | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.error:
+            return Outcome.FAILED
+        if self.reason is not None and not self.rules:
+            return Outcome.SKIPPED
+        return combine([result.outcome for result in self.walk()])
+
+    def walk(self) -> Iterator[RuleResult]:
+        for result in self.rules:
+            yield from result.walk()
+
+    def by_outcome(self, outcome: Outcome) -> list[RuleResult]:
+        return [result for result in self.walk() if result.outcome is outcome]
+
+    @property
+    def files(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for result in self.walk():
+            seen.update(dict.fromkeys(result.files))
+        return list(seen)
+
+    @property
+    def diff(self) -> str:
+        return "".join(result.diff for result in self.walk())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "outcome": self.outcome.value,
+            "weight": self.weight,
+            "files": self.files,
+            "started_at": self.started_at.isoformat(),
+            "duration": round(self.duration, 6),
+            "reason": self.reason,
+            "error": self.error,
+            "rules": [result.to_dict() for result in self.rules],
+        }
+
+
+@dataclass
+class RunResult:
+    """The record of one enforce run over one repository."""
+
+    root: str
+    run_id: str
+    version: str
+    dry_run: bool = False
+    repo: str | None = None
+    laws: list[LawResult] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    duration: float = 0.0
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.error:
+            return Outcome.FAILED
+        return combine([law.outcome for law in self.laws])
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is Outcome.FAILED
+
+    @property
+    def changed(self) -> bool:
+        return any(law.outcome is Outcome.CHANGED for law in self.laws) or any(
+            result.outcome is Outcome.CHANGED for result in self.walk()
+        )
+
+    def walk(self) -> Iterator[RuleResult]:
+        for law in self.laws:
+            yield from law.walk()
+
+    @property
+    def diff(self) -> str:
+        return "".join(law.diff for law in self.laws)
+
+    def counts(self) -> dict[str, int]:
+        """Rule results per outcome, chains included."""
+        counts = {outcome.value: 0 for outcome in Outcome}
+        for result in self.walk():
+            counts[result.outcome.value] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        laws = self.laws
+        return {
+            "run_id": self.run_id,
+            "version": self.version,
+            "root": self.root,
+            "repo": self.repo,
+            "dry_run": self.dry_run,
+            "outcome": self.outcome.value,
+            "started_at": self.started_at.isoformat(),
+            "duration": round(self.duration, 6),
+            "error": self.error,
+            "counts": self.counts(),
+            # The original Hammurabi's report keys, kept for compatibility.
+            "passed": [law.name for law in laws if law.outcome is not Outcome.FAILED],
+            "failed": [law.name for law in laws if law.outcome is Outcome.FAILED],
+            "skipped": [law.name for law in laws if law.outcome is Outcome.SKIPPED],
+            "laws": [law.to_dict() for law in laws],
+            **self.extra,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str) + "\n"

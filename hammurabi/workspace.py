@@ -1,0 +1,389 @@
+"""The repository being enforced: safe path resolution, atomic writes and change tracking.
+
+Every path a rule names is resolved here; anything that would read or write outside the
+repository root (``..``, absolute paths elsewhere, symlinks that escape) is refused.
+Built-in rules write through this module, which records before/after content so each
+rule's result carries an exact diff and a failed rule can be rolled back.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import difflib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import chdir, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hammurabi.errors import PathError, RuleError
+from hammurabi.results import FileChange
+from hammurabi.textfile import Text, decode
+
+#: Files larger than this are tracked by size and time only when a custom rule runs.
+SNAPSHOT_MAX_BYTES = 1 << 20
+IGNORED_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass
+class _Entry:
+    """What a path held before the current rule touched it."""
+
+    data: bytes | None  # None: did not exist (or was a directory, see is_dir)
+    mode: int | None
+    is_dir: bool = False
+
+
+@dataclass
+class _FileState:
+    signature: tuple[int, int, int]
+    data: bytes | None
+    mode: int
+
+
+@dataclass
+class Workspace:
+    """A repository root and the bookkeeping of one enforce run in it."""
+
+    root: Path
+    _touched: dict[str, _Entry] = field(default_factory=dict)
+    _snapshot: dict[str, _FileState] | None = None
+
+    def __post_init__(self) -> None:
+        self.root = Path(os.path.realpath(self.root))
+
+    # -- paths ---------------------------------------------------------------------------
+
+    def resolve(self, path: str | os.PathLike[str]) -> Path:
+        """Return the real absolute path for ``path``, refusing anything outside the root."""
+        raw = Path(path)
+        candidate = raw if raw.is_absolute() else self.root / raw
+        real = Path(os.path.realpath(candidate))
+        if real != self.root and self.root not in real.parents:
+            what = "symlink" if not raw.is_absolute() and ".." not in raw.parts else "path"
+            raise PathError(f"{what} {os.fspath(path)!r} points outside the repository")
+        return real
+
+    def relative(self, path: str | os.PathLike[str]) -> str:
+        """The repository-relative POSIX spelling of a path (for reports and diffs)."""
+        real = self.resolve(path)
+        return real.relative_to(self.root).as_posix() or "."
+
+    # -- reading -------------------------------------------------------------------------
+
+    def read_text(self, path: str | os.PathLike[str], encoding: str | None = None) -> Text:
+        real = self.resolve(path)
+        try:
+            data = real.read_bytes()
+        except FileNotFoundError:
+            raise RuleError("file does not exist", path=self.relative(path)) from None
+        except IsADirectoryError:
+            raise RuleError("is a directory, not a file", path=self.relative(path)) from None
+        return decode(data, encoding, path=self.relative(path))
+
+    # -- writing (tracked) ---------------------------------------------------------------
+
+    def _remember(self, real: Path) -> None:
+        rel = real.relative_to(self.root).as_posix()
+        if rel in self._touched:
+            return
+        try:
+            st = real.lstat()
+        except FileNotFoundError:
+            self._touched[rel] = _Entry(None, None)
+            return
+        if stat.S_ISDIR(st.st_mode):
+            self._touched[rel] = _Entry(None, stat.S_IMODE(st.st_mode), is_dir=True)
+        else:
+            self._touched[rel] = _Entry(real.read_bytes(), stat.S_IMODE(st.st_mode))
+
+    def write_text(self, path: str | os.PathLike[str], text: Text) -> bool:
+        """Write ``text`` atomically; return False (and touch nothing) if nothing changes."""
+        return self.write_bytes(path, text.encode())
+
+    def write_bytes(
+        self, path: str | os.PathLike[str], data: bytes, *, mode: int | None = None
+    ) -> bool:
+        """Write ``data`` atomically (temporary file + rename), keeping the file's mode."""
+        real = self.resolve(path)
+        try:
+            st = real.stat()
+            if stat.S_ISDIR(st.st_mode):
+                raise RuleError("is a directory, not a file", path=self.relative(path))
+            old_mode = stat.S_IMODE(st.st_mode)
+            if real.read_bytes() == data and (mode is None or mode == old_mode):
+                return False
+        except FileNotFoundError:
+            old_mode = None
+        self._remember(real)
+        if not real.parent.is_dir():
+            self.make_dirs(real.parent)
+        new_mode = mode if mode is not None else old_mode
+        if new_mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            new_mode = 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".hammurabi", dir=real.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, new_mode)
+            os.replace(tmp, real)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return True
+
+    def chmod(self, path: str | os.PathLike[str], mode: int) -> bool:
+        real = self.resolve(path)
+        current = stat.S_IMODE(real.stat().st_mode)
+        if current == mode:
+            return False
+        self._remember(real)
+        os.chmod(real, mode)
+        return True
+
+    def make_dirs(self, path: str | os.PathLike[str]) -> bool:
+        real = self.resolve(path)
+        if real.is_dir():
+            return False
+        missing = []
+        current = real
+        while not current.exists():
+            missing.append(current)
+            current = current.parent
+        if not current.is_dir():
+            raise RuleError("a parent is a file, not a directory", path=self.relative(current))
+        for directory in reversed(missing):
+            self._remember(directory)
+            directory.mkdir()
+        return True
+
+    def delete(self, path: str | os.PathLike[str]) -> bool:
+        """Delete a file, a symlink or a whole directory tree; False if already absent."""
+        raw = self.root / path if not Path(path).is_absolute() else Path(path)
+        if raw.is_symlink():  # delete the link itself, never its target
+            self.resolve(raw.parent)
+            real = Path(os.path.realpath(raw.parent)) / raw.name
+            self._remember_link(real)
+            real.unlink()
+            return True
+        real = self.resolve(path)
+        if not real.exists():
+            return False
+        if real == self.root:
+            raise PathError("refusing to delete the repository root")
+        if real.is_dir():
+            for dirpath, dirnames, filenames in os.walk(real):
+                base = Path(dirpath)
+                self._remember(base)
+                for name in filenames:
+                    self._remember(base / name)
+                dirnames[:] = [d for d in dirnames if not (base / d).is_symlink()]
+            shutil.rmtree(real)
+        else:
+            self._remember(real)
+            real.unlink()
+        return True
+
+    def _remember_link(self, real: Path) -> None:
+        rel = real.relative_to(self.root).as_posix()
+        self._touched.setdefault(rel, _Entry(os.readlink(real).encode(), None))
+
+    # -- per-rule bookkeeping ----------------------------------------------------------
+
+    @contextmanager
+    def tracking(self, *, snapshot: bool) -> Iterator[list[FileChange]]:
+        """Track what happens inside the block; fill the yielded list with the changes.
+
+        ``snapshot`` also compares the whole tree before and after, for rules that write
+        files themselves instead of through this module.
+        """
+        self._touched = {}
+        before = self._take_snapshot() if snapshot else None
+        changes: list[FileChange] = []
+        try:
+            yield changes
+        except BaseException:
+            if before is not None:
+                self._merge_snapshot(before)
+            self.rollback()
+            raise
+        if before is not None:
+            self._merge_snapshot(before)
+        changes.extend(self._collect())
+        self._touched = {}
+
+    def _merge_snapshot(self, before: dict[str, _FileState]) -> None:
+        after = self._take_snapshot()
+        for rel in before.keys() | after.keys():
+            old, new = before.get(rel), after.get(rel)
+            if rel in self._touched:
+                continue
+            if old is None:
+                self._touched[rel] = _Entry(None, None)
+            elif new is None or old.signature != new.signature:
+                self._touched[rel] = _Entry(old.data, old.mode)
+
+    def _take_snapshot(self) -> dict[str, _FileState]:
+        previous = self._snapshot or {}
+        current: dict[str, _FileState] = {}
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]
+            for name in filenames:
+                full = os.path.join(dirpath, name)
+                try:
+                    st = os.lstat(full)
+                except FileNotFoundError:
+                    continue
+                rel = os.path.relpath(full, self.root).replace(os.sep, "/")
+                signature = (st.st_mtime_ns, st.st_size, st.st_mode)
+                known = previous.get(rel)
+                if known is not None and known.signature == signature:
+                    current[rel] = known
+                    continue
+                data = None
+                if stat.S_ISLNK(st.st_mode):
+                    data = os.readlink(full).encode()
+                elif st.st_size <= SNAPSHOT_MAX_BYTES:
+                    with open(full, "rb") as handle:
+                        data = handle.read()
+                current[rel] = _FileState(signature, data, stat.S_IMODE(st.st_mode))
+        self._snapshot = current
+        return current
+
+    def rollback(self) -> None:
+        """Put every path touched by the current rule back as it was."""
+        for rel, entry in sorted(self._touched.items(), key=lambda item: -len(item[0])):
+            real = self.root / rel
+            if real.is_symlink() or real.is_file():
+                real.unlink()
+            elif real.is_dir() and not entry.is_dir:
+                shutil.rmtree(real)
+        for rel, entry in sorted(self._touched.items(), key=lambda item: len(item[0])):
+            real = self.root / rel
+            if entry.is_dir:
+                real.mkdir(parents=True, exist_ok=True)
+                if entry.mode is not None:
+                    os.chmod(real, entry.mode)
+            elif entry.data is not None:
+                real.parent.mkdir(parents=True, exist_ok=True)
+                if entry.mode is None:  # a symlink
+                    os.symlink(entry.data.decode(), real)
+                else:
+                    real.write_bytes(entry.data)
+                    os.chmod(real, entry.mode)
+        self._touched = {}
+        self._snapshot = None
+
+    def _collect(self) -> list[FileChange]:
+        changes = []
+        for rel in sorted(self._touched):
+            change = self._change(rel, self._touched[rel])
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def _change(self, rel: str, entry: _Entry) -> FileChange | None:
+        real = self.root / rel
+        if real.is_symlink():
+            now_data: bytes | None = os.readlink(real).encode()
+            now_mode = None
+            now_dir = False
+        elif real.is_dir():
+            now_data, now_mode, now_dir = None, stat.S_IMODE(real.stat().st_mode), True
+        elif real.exists():
+            now_data, now_mode, now_dir = real.read_bytes(), stat.S_IMODE(real.stat().st_mode), False
+        else:
+            now_data, now_mode, now_dir = None, None, False
+        if entry.is_dir or now_dir:
+            if entry.is_dir and not now_dir:
+                return FileChange(rel, "directory-deleted")
+            if now_dir and not entry.is_dir:
+                return FileChange(rel, "directory-added")
+            return None
+        if entry.data == now_data and entry.mode == now_mode:
+            return None
+        if entry.data is None:
+            kind = "added"
+        elif now_data is None:
+            kind = "deleted"
+        elif entry.data == now_data:
+            kind = "mode"
+        else:
+            kind = "modified"
+        return FileChange(rel, kind, unified_diff(rel, entry, now_data, now_mode))
+
+
+def unified_diff(rel: str, entry: _Entry, new: bytes | None, new_mode: int | None) -> str:
+    """A git-style unified diff between what a path held and what it holds now."""
+    header = f"diff --git a/{rel} b/{rel}\n"
+    old = entry.data
+    if old is not None and new is not None and entry.mode != new_mode:
+        header += f"old mode {_git_mode(entry.mode)}\nnew mode {_git_mode(new_mode)}\n"
+    if old == new:
+        return header
+    if old is None:
+        header += f"new file mode {_git_mode(new_mode)}\n"
+    elif new is None:
+        header += f"deleted file mode {_git_mode(entry.mode)}\n"
+    a_name = f"a/{rel}" if old is not None else "/dev/null"
+    b_name = f"b/{rel}" if new is not None else "/dev/null"
+    if _is_binary(old) or _is_binary(new):
+        return header + f"Binary files {a_name} and {b_name} differ\n"
+    old_lines = _lines(old)
+    new_lines = _lines(new)
+    body = "".join(difflib.unified_diff(old_lines, new_lines, a_name, b_name))
+    return header + body
+
+
+def _git_mode(mode: int | None) -> str:
+    if mode is None:
+        return "120000"
+    return "100755" if mode & 0o111 else "100644"
+
+
+def _is_binary(data: bytes | None) -> bool:
+    if data is None:
+        return False
+    if b"\x00" in data[:8192]:
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _lines(data: bytes | None) -> list[str]:
+    if not data:
+        return []
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
+_current: contextvars.ContextVar[Workspace] = contextvars.ContextVar("hammurabi_workspace")
+
+
+def current() -> Workspace:
+    """The workspace of the rule being run (rules reach it through ``self.workspace``)."""
+    try:
+        return _current.get()
+    except LookupError:
+        raise RuleError("no repository is being enforced (rule used outside a run)") from None
+
+
+@contextmanager
+def activated(workspace: Workspace) -> Iterator[Workspace]:
+    """Make ``workspace`` current and the working directory for the block."""
+    token = _current.set(workspace)
+    try:
+        with chdir(workspace.root):
+            yield workspace
+    finally:
+        _current.reset(token)
