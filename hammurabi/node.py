@@ -66,21 +66,30 @@ class Node:
 
     @classmethod
     def arguments(cls) -> list[dict[str, Any]]:
-        """The constructor's arguments, for listings and law-file validation."""
-        out = []
-        for param in inspect.signature(cls.__init__).parameters.values():
-            if param.name == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+        """The constructor's arguments (following ``**kwargs`` up the bases), for listings."""
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for klass in cls.__mro__:
+            if "__init__" not in vars(klass) or klass is object:
                 continue
-            default = None if param.default is param.empty else param.default
-            out.append(
-                {
-                    "name": param.name,
-                    "required": param.default is param.empty,
-                    "default": default if isinstance(default, str | int | float | bool) else None,
-                    "annotation": str(param.annotation) if param.annotation is not param.empty
-                    else "",
-                }
-            )
+            params = inspect.signature(vars(klass)["__init__"]).parameters.values()
+            for param in params:
+                if param.name == "self" or param.name in seen:
+                    continue
+                if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                    continue
+                seen.add(param.name)
+                default = None if param.default is param.empty else param.default
+                out.append(
+                    {
+                        "name": param.name,
+                        "required": param.default is param.empty,
+                        "default": default if isinstance(default, str | int | float | bool)
+                        else None,
+                    }
+                )
+            if not any(p.kind is p.VAR_KEYWORD for p in params):
+                break
         return out
 
     def __repr__(self) -> str:

@@ -252,6 +252,18 @@ class Ports:
                 ports.append(sock.getsockname()[1])
         return cls(*ports)
 
+    def check_free(self) -> None:
+        """Raise ``QuestDBServerError`` if another process listens on one of the ports."""
+        for name, port in vars(self).items():
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError as exc:
+                    raise QuestDBServerError(
+                        f"{name} port 127.0.0.1:{port} is taken: {exc}"
+                    ) from exc
+
 
 def _die_with_parent() -> None:
     """Ask Linux to SIGTERM the server if the process that started it dies."""
@@ -369,6 +381,7 @@ class QuestDBServer:
                 "run `python tests/questdb_server.py install`"
             )
         java = _probe_java(self._java) if self._java else find_java(class_major(jar) - 44)
+        self.ports.check_free()  # else the readiness probe could reach another server
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
         cmd, self._dump = self._command(java)
         started = time.monotonic()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from hammurabi.plugin import hookimpl
 from hammurabi.preconditions.base import Precondition
 from hammurabi.preconditions.combinators import All, Any, Not
 from hammurabi.preconditions.files import (
@@ -37,3 +40,18 @@ __all__ = [
     "Not",
     "Precondition",
 ]
+
+
+@hookimpl
+def hammurabi_precondition_types() -> Iterable[type[Precondition]]:
+    return (
+        All,
+        Any,
+        Not,
+        IsFileExists,
+        IsFileNotExists,
+        IsDirectoryExists,
+        IsDirectoryNotExists,
+        IsLineExists,
+        IsLineNotExists,
+    )

@@ -10,6 +10,7 @@ from typing import Any
 
 from hammurabi.errors import ConfigError, RuleError
 from hammurabi.node import as_path
+from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import PathRule
 
 
@@ -273,7 +274,8 @@ class Renamed(Moved):
         return super().task()
 
 
-def file_rules() -> tuple[type[PathRule], ...]:
+@hookimpl
+def hammurabi_rule_types() -> tuple[type[PathRule], ...]:
     return (
         FileExists,
         FilesExist,

@@ -9,6 +9,7 @@ from typing import Any
 
 from hammurabi.errors import ConfigError, RuleError
 from hammurabi.node import compile_regex
+from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import IF_MISSING, PathRule, choice, single_line
 from hammurabi.textfile import Text
 
@@ -364,5 +365,6 @@ class BlockNotExists(_BlockRule):
         return self.path
 
 
-def line_rules() -> Iterable[type[PathRule]]:
+@hookimpl
+def hammurabi_rule_types() -> Iterable[type[PathRule]]:
     return (LineExists, LineNotExists, LineReplaced, BlockExists, BlockNotExists)

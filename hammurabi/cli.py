@@ -1,0 +1,265 @@
+"""The ``hammurabi`` command line: parse options, call the library, print results.
+
+Heavy libraries are imported inside the commands that need them, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hammurabi import __version__
+from hammurabi.errors import ConfigError, HammurabiError, PluginError
+from hammurabi.exitcodes import ExitCode
+
+app = typer.Typer(
+    name="hammurabi",
+    help="Enforce rules across git repositories and keep them uniform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+PathArg = Annotated[
+    Path, typer.Argument(help="Repository to work on (default: the current directory).")
+]
+LawsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--laws",
+        "-l",
+        help="Law source: a YAML law file, a .py file or module with a Pillar, a folder, or "
+        "'plugins'. Repeatable. [env: HAMMURABI_LAWS]",
+        show_default=False,
+    ),
+]
+SelectOpt = Annotated[
+    list[str] | None, typer.Option("--select", help="Only laws matching this glob.")
+]
+IgnoreOpt = Annotated[list[str] | None, typer.Option("--ignore", help="Skip laws matching this glob.")]
+DisableOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--disable-plugin", "-p", help="Do not load this plugin. [env: HAMMURABI_DISABLE_PLUGINS]"
+    ),
+]
+ReportOpt = Annotated[
+    list[str] | None,
+    typer.Option("--report", help="Write a report: NAME=PATH (json, markdown; '-' for stdout)."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hammurabi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")] = 0,
+) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    _state["verbose"] = verbose
+
+
+_state: dict[str, Any] = {"verbose": 0}
+
+
+def _overrides(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value}
+
+
+@app.command()
+def enforce(
+    path: PathArg = Path("."),
+    laws: LawsOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show the diff; change nothing.")
+    ] = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    disable_plugin: DisableOpt = None,
+    report: ReportOpt = None,
+    output_format: FormatOpt = Format.text,
+    quiet: QuietOpt = False,
+) -> None:
+    """Apply the laws to the repository's working tree."""
+    _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, dry_run,
+             check=False)
+
+
+@app.command()
+def check(
+    path: PathArg = Path("."),
+    laws: LawsOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    disable_plugin: DisableOpt = None,
+    report: ReportOpt = None,
+    output_format: FormatOpt = Format.text,
+    quiet: QuietOpt = False,
+) -> None:
+    """Exit 3 if enforce would change anything (a CI gate); print the diff. Changes nothing."""
+    _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, True,
+             check=True)
+
+
+def _enforce(
+    path: Path,
+    laws: list[str] | None,
+    select: list[str] | None,
+    ignore: list[str] | None,
+    disable: list[str] | None,
+    report: list[str] | None,
+    output_format: Format,
+    quiet: bool,
+    dry_run: bool,
+    *,
+    check: bool,
+) -> None:
+    from hammurabi import display, runner
+    from hammurabi.results import Outcome
+
+    session = runner.prepare(
+        path,
+        overrides=_overrides(
+            laws=laws, select=select, ignore=ignore, disable_plugins=disable, reports=report
+        ),
+    )
+    if not session.laws:
+        raise ConfigError(
+            "no laws to enforce: pass --laws, set 'laws' in [tool.hammurabi], or install a "
+            "plugin that contributes laws"
+        )
+    result = runner.enforce(session, dry_run=dry_run)
+    if output_format is Format.json:
+        typer.echo(result.to_json(), nl=False)
+    else:
+        display.show_run(result, diff=not quiet, check=check)
+    if result.outcome is Outcome.FAILED:
+        raise typer.Exit(ExitCode.RULES_FAILED)
+    if check and result.changed:
+        raise typer.Exit(ExitCode.CHANGES_NEEDED)
+
+
+@app.command("laws")
+def list_laws(
+    path: PathArg = Path("."),
+    laws: LawsOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    disable_plugin: DisableOpt = None,
+    output_format: FormatOpt = Format.text,
+) -> None:
+    """List the laws that enforce would apply, with their rules."""
+    from hammurabi import display, runner
+
+    session = runner.prepare(
+        path,
+        overrides=_overrides(laws=laws, select=select, ignore=ignore, disable_plugins=disable_plugin),
+    )
+    rows = [display.law_row(law) for law in session.laws]
+    _emit(rows, output_format, display.show_laws)
+
+
+@app.command("rules")
+def list_rules(
+    disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text
+) -> None:
+    """List the rule types (by id) that law files can use, with their arguments."""
+    from hammurabi import display, runner
+
+    session = runner.prepare(".", overrides=_overrides(disable_plugins=disable_plugin), load=False)
+    rows = [display.type_row(cls) for _, cls in sorted(session.registry.rules.items())]
+    _emit(rows, output_format, lambda r: display.show_types(r, "Rules"))
+
+
+@app.command("preconditions")
+def list_preconditions(
+    disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text
+) -> None:
+    """List the precondition types (by id) that law files can use."""
+    from hammurabi import display, runner
+
+    session = runner.prepare(".", overrides=_overrides(disable_plugins=disable_plugin), load=False)
+    rows = [display.type_row(cls) for _, cls in sorted(session.registry.preconditions.items())]
+    _emit(rows, output_format, lambda r: display.show_types(r, "Preconditions"))
+
+
+@app.command("plugins")
+def list_plugins(
+    disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text
+) -> None:
+    """List the plugins found through the 'hammurabi' entry points."""
+    from hammurabi import display, runner
+
+    session = runner.prepare(".", overrides=_overrides(disable_plugins=disable_plugin), load=False)
+    rows = [display.plugin_row(info, session.pm) for info in session.pm.infos]
+    _emit(rows, output_format, display.show_plugins)
+
+
+def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:
+    if output_format is Format.json:
+        typer.echo(json.dumps(rows, indent=2, default=str))
+    else:
+        show(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn errors into one line and a documented exit code."""
+    import click
+
+    try:
+        code = app(args=argv, standalone_mode=False, prog_name="hammurabi")
+    except click.exceptions.NoArgsIsHelpError as exc:  # type: ignore[attr-defined]
+        typer.echo(exc.ctx.get_help() if exc.ctx else "")
+        code = ExitCode.OK
+    except click.ClickException as exc:
+        exc.show()
+        code = ExitCode.USAGE_ERROR
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        typer.echo("hammurabi: interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    except (ConfigError, PluginError) as exc:
+        typer.echo(f"hammurabi: error: {exc}", err=True)
+        code = ExitCode.USAGE_ERROR
+    except HammurabiError as exc:
+        typer.echo(f"hammurabi: error: {exc}", err=True)
+        code = ExitCode.RULES_FAILED
+    except Exception as exc:
+        if _state["verbose"]:
+            raise
+        typer.echo(
+            f"hammurabi: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+            err=True,
+        )
+        code = ExitCode.INTERNAL_ERROR
+    return int(code or 0)
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,77 @@
+"""Every hook a Hammurabi plugin can implement.
+
+Plugins are found through the ``hammurabi`` entry-point group; the built-in rules,
+preconditions and reporters register through the very same group, so any of them can be
+disabled (``--disable-plugin NAME`` or ``HAMMURABI_DISABLE_PLUGINS``) or replaced.
+Implement a hook with ``@hammurabi.plugin.hookimpl`` on a module-level function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from hammurabi.law import Law
+    from hammurabi.preconditions.base import Precondition
+    from hammurabi.reporters import Reporter
+    from hammurabi.results import RunResult
+    from hammurabi.rules.base import Rule
+    from hammurabi.settings import Settings
+
+hookspec = pluggy.HookspecMarker("hammurabi")
+
+
+# -- types that law files can name -----------------------------------------------------
+
+
+@hookspec
+def hammurabi_rule_types() -> Iterable[type[Rule]]:
+    """Contribute rule classes, named in law files and listings by their ``id``.
+
+    All results are collected; two plugins claiming the same id is an error.
+    """
+
+
+@hookspec
+def hammurabi_precondition_types() -> Iterable[type[Precondition]]:
+    """Contribute precondition classes, named in law files by their ``id``.
+
+    All results are collected; two plugins claiming the same id is an error.
+    """
+
+
+# -- laws ---------------------------------------------------------------------------------
+
+
+@hookspec
+def hammurabi_laws(settings: Settings) -> Iterable[Law]:
+    """Contribute ready-made laws (run when the ``plugins`` law source is selected).
+
+    :param settings: the effective settings of the run.
+    All results are collected, in plugin registration order.
+    """
+
+
+# -- output -------------------------------------------------------------------------------
+
+
+@hookspec
+def hammurabi_reporters() -> Iterable[Reporter]:
+    """Contribute reporters (``--report NAME=PATH``) that render a run's record.
+
+    All results are collected; a later plugin may not reuse a name.
+    """
+
+
+# -- run events ---------------------------------------------------------------------------
+
+
+@hookspec
+def hammurabi_run_finished(result: RunResult, settings: Settings) -> None:
+    """Called after a repository's enforce run, with its complete record.
+
+    Use it for metrics or notifications. Exceptions are logged and never fail the run.
+    """

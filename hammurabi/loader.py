@@ -1,0 +1,160 @@
+"""Find the laws to enforce: law files, Python modules and files, and plugins."""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from hammurabi.errors import ConfigError, HammurabiError, LawFileError
+from hammurabi.law import Law, Pillar
+
+if TYPE_CHECKING:
+    from hammurabi.plugin import PluginManager
+    from hammurabi.registry import Registry
+    from hammurabi.settings import Settings
+
+PLUGINS = "plugins"
+LAW_FILE_SUFFIXES = (".yml", ".yaml")
+
+
+def load_laws(
+    settings: Settings, pm: PluginManager, registry: Registry, base: Path
+) -> list[Law]:
+    """Every law from the configured sources, filtered by ``select``/``ignore``, in order.
+
+    Relative source paths resolve against ``base``.
+    """
+    laws: list[Law] = []
+    for source in settings.laws or [PLUGINS]:
+        laws.extend(load_source(source, settings, pm, registry, base))
+    seen: dict[str, Law] = {}
+    for law in laws:
+        if law.name in seen and seen[law.name] is not law:
+            raise ConfigError(f"two laws are named {law.name!r}; law names must be unique")
+        seen[law.name] = law
+    return [law for law in seen.values() if selected(law.name, settings)]
+
+
+def selected(name: str, settings: Settings) -> bool:
+    if settings.select and not any(fnmatch.fnmatchcase(name, p) for p in settings.select):
+        return False
+    return not any(fnmatch.fnmatchcase(name, p) for p in settings.ignore)
+
+
+def load_source(
+    source: str, settings: Settings, pm: PluginManager, registry: Registry, base: Path
+) -> list[Law]:
+    """Laws from one source: ``plugins``, a law file, a .py file, a folder or a module."""
+    if source == PLUGINS:
+        laws: list[Law] = []
+        for impl in pm.hook.hammurabi_laws.get_hookimpls():
+            for law in impl.function(settings=settings) or ():
+                if not isinstance(law, Law):
+                    raise ConfigError(f"plugin {impl.plugin_name!r} returned {law!r}, not a Law")
+                laws.append(law)
+        return laws
+    path = Path(source).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if path.suffix in LAW_FILE_SUFFIXES or path.suffix == ".py" or path.is_dir():
+        if not path.exists():
+            raise ConfigError(f"law source {source!r} does not exist ({path})")
+        if path.is_dir():
+            found = sorted(
+                p for p in path.iterdir() if p.suffix in (*LAW_FILE_SUFFIXES, ".py")
+            )
+            return [law for p in found for law in load_source(str(p), settings, pm, registry, base)]
+        if path.suffix == ".py":
+            return laws_from_module(_exec_file(path), str(path))
+        from hammurabi.lawfile import load_law_file
+
+        return load_law_file(path, registry)
+    return laws_from_module(*_import(source))
+
+
+def laws_from_module(module: ModuleType, where: str, attr: str | None = None) -> list[Law]:
+    """The laws a module defines: its ``pillar`` (or the named attribute), else every Pillar."""
+    if attr is not None:
+        target = getattr(module, attr, None)
+        if target is None:
+            raise ConfigError(f"{where} has no attribute {attr!r}")
+        candidates = [target]
+    elif isinstance(getattr(module, "pillar", None), Pillar):
+        candidates = [module.pillar]
+    else:
+        candidates = [v for v in vars(module).values() if isinstance(v, Pillar)]
+    laws: list[Law] = []
+    for item in candidates:
+        if isinstance(item, Pillar):
+            laws.extend(item.laws)
+        elif isinstance(item, Law):
+            laws.append(item)
+        elif isinstance(item, list | tuple) and all(isinstance(x, Law) for x in item):
+            laws.extend(item)
+        else:
+            raise ConfigError(f"{where}: {item!r} is not a Pillar or Law")
+    if not candidates:
+        raise ConfigError(f"{where} defines no Pillar (register your laws on a Pillar)")
+    return laws
+
+
+def _import(source: str) -> tuple[ModuleType, str, str | None]:
+    name, _, attr = source.partition(":")
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            raise ConfigError(f"law source {source!r}: no such file or module") from None
+        raise LawFileError(_located(exc, None)) from None
+    except HammurabiError as exc:
+        raise LawFileError(_located(exc, None)) from None
+    except Exception as exc:
+        raise LawFileError(_located(exc, None)) from None
+    return module, source, attr or None
+
+
+def _exec_file(path: Path) -> ModuleType:
+    name = f"hammurabi_laws_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"cannot load {path} as Python")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        raise LawFileError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:
+        sys.modules.pop(name, None)
+        raise LawFileError(_located(exc, path)) from None
+    return module
+
+
+def _located(exc: BaseException, path: Path | None) -> str:
+    """``file:line: message`` for an exception raised while importing laws.
+
+    Points at the user's line: the given file's frame, else the last frame outside
+    Hammurabi's own package.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = str(Path(__file__).resolve().parent)
+    frame = None
+    if path is not None:
+        wanted = str(path.resolve())
+        frame = next((f for f in reversed(frames) if _real(f.filename) == wanted), None)
+    if frame is None:
+        frame = next((f for f in reversed(frames) if not _real(f.filename).startswith(ours)), None)
+    where = f"{frame.filename}:{frame.lineno}" if frame is not None else str(path or "?")
+    message = str(exc) if isinstance(exc, HammurabiError) else f"{type(exc).__name__}: {exc}"
+    return f"{where}: {message}"
+
+
+def _real(filename: str) -> str:
+    return str(Path(filename).resolve())

@@ -1,0 +1,110 @@
+"""Reporters render a run's record: a JSON report and a Markdown summary built in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from hammurabi.plugin import hookimpl
+from hammurabi.results import LawResult, Outcome, RunResult
+
+ICONS = {
+    Outcome.CHANGED: "🔧",
+    Outcome.UNCHANGED: "✅",
+    Outcome.SKIPPED: "⏭️",
+    Outcome.FAILED: "❌",
+}
+#: Diffs longer than this many lines are collapsed in Markdown.
+COLLAPSE_LINES = 40
+
+
+class Reporter(Protocol):
+    """Something that turns a run's record into text (written to a file or stdout)."""
+
+    name: str
+    description: str
+
+    def render(self, result: RunResult) -> str: ...
+
+
+class JsonReporter:
+    name = "json"
+    description = "The whole run record as JSON (the original Hammurabi's keys included)."
+
+    def render(self, result: RunResult) -> str:
+        return result.to_json()
+
+
+class MarkdownReporter:
+    name = "markdown"
+    description = "A Markdown summary for CI step summaries and pull request bodies."
+
+    def render(self, result: RunResult) -> str:
+        return markdown_summary(result)
+
+
+def markdown_summary(result: RunResult, *, title: str = "Hammurabi") -> str:
+    """A Markdown summary: a table of laws, then each law's changed, failed and skipped rules."""
+    counts = result.counts()
+    mode = " (dry run)" if result.dry_run else ""
+    lines = [
+        f"## {title}{mode}: {ICONS[result.outcome]} {result.outcome.value}",
+        "",
+        f"{len(result.laws)} laws, rules: {counts['changed']} changed, "
+        f"{counts['unchanged']} unchanged, {counts['skipped']} skipped, "
+        f"{counts['failed']} failed.",
+        "",
+    ]
+    if result.error:
+        lines += [f"**Error:** {escape(result.error)}", ""]
+    if result.laws:
+        lines += ["| Law | Outcome | Files |", "| --- | --- | --- |"]
+        for law in result.laws:
+            files = ", ".join(f"`{path}`" for path in law.files) or "—"
+            lines.append(
+                f"| {escape(law.name)} | {ICONS[law.outcome]} {law.outcome.value} | {files} |"
+            )
+        lines.append("")
+    for law in result.laws:
+        if law.outcome in (Outcome.CHANGED, Outcome.FAILED):
+            lines += law_section(law)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def law_section(law: LawResult) -> list[str]:
+    """The Markdown section describing one law's changes and failures."""
+    lines = [f"### {escape(law.name)}", ""]
+    if law.description:
+        lines += [escape(law.description), ""]
+    if law.error:
+        lines += [f"- ❌ {escape(law.error)}"]
+    for rule in law.walk():
+        if rule.outcome is Outcome.CHANGED:
+            files = ", ".join(f"`{path}`" for path in rule.files)
+            lines.append(f"- 🔧 {escape(rule.rule)}: {files}")
+        elif rule.outcome is Outcome.FAILED:
+            lines.append(f"- ❌ {escape(rule.rule)}: {escape(rule.error or '')} (manual fix needed)")
+        elif rule.outcome is Outcome.SKIPPED:
+            lines.append(f"- ⏭️ {escape(rule.rule)}: {escape(rule.reason or 'skipped')}")
+    diff = law.diff
+    if diff:
+        fence = "```"
+        while fence in diff:
+            fence += "`"
+        block = [f"{fence}diff", diff.rstrip("\n"), fence]
+        if diff.count("\n") > COLLAPSE_LINES:
+            block = ["<details><summary>Diff</summary>", "", *block, "", "</details>"]
+        lines += ["", *block]
+    return [*lines, ""]
+
+
+def escape(text: str) -> str:
+    """Keep user text from breaking Markdown tables or injecting HTML."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    )
+
+
+@hookimpl
+def hammurabi_reporters() -> Iterable[Reporter]:
+    return (JsonReporter(), MarkdownReporter())

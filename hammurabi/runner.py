@@ -1,0 +1,86 @@
+"""Tie settings, plugins, law loading and the engine together for one repository.
+
+The CLI is a thin layer over this module; tests and other tools can use it directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hammurabi.errors import ConfigError
+from hammurabi.law import Law
+from hammurabi.plugin import PluginManager, get_plugin_manager
+from hammurabi.registry import Registry
+from hammurabi.results import RunResult
+from hammurabi.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Session:
+    """Everything loaded for one repository: settings, plugins, types and laws."""
+
+    root: Path
+    settings: Settings
+    pm: PluginManager
+    registry: Registry
+    laws: list[Law]
+
+
+def prepare(
+    root: str | os.PathLike[str] = ".",
+    *,
+    overrides: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    extra_plugins: tuple[object, ...] = (),
+    load: bool = True,
+) -> Session:
+    """Load settings, plugins and (unless ``load`` is False) laws for ``root``."""
+    from hammurabi.loader import load_laws
+
+    root_path = Path(root)
+    if not root_path.is_dir():
+        raise ConfigError(f"repository path {os.fspath(root)!r} is not a directory")
+    settings = load_settings(root_path, env=env, overrides=overrides)
+    pm = get_plugin_manager(settings.disable_plugins, extra=extra_plugins)
+    registry = Registry.from_plugins(pm)
+    for spec in settings.reports:
+        name, sep, _ = spec.partition("=")
+        if not sep or name not in registry.reporters:
+            known = ", ".join(sorted(registry.reporters))
+            raise ConfigError(f"report {spec!r} must be NAME=PATH with NAME one of: {known}")
+    laws = load_laws(settings, pm, registry, Path.cwd()) if load else []
+    return Session(root_path, settings, pm, registry, laws)
+
+
+def enforce(session: Session, *, dry_run: bool = False, run_id: str | None = None) -> RunResult:
+    """Run the session's laws on its repository, then write reports and call run hooks."""
+    from hammurabi.engine import enforce as run_laws
+
+    result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
+    write_reports(session, result)
+    try:
+        session.pm.hook.hammurabi_run_finished(result=result, settings=session.settings)
+    except Exception:
+        log.exception("a plugin failed in hammurabi_run_finished")
+    return result
+
+
+def write_reports(session: Session, result: RunResult) -> None:
+    """Write each ``NAME=PATH`` report, and the Markdown summary for GitHub Actions."""
+    for spec in session.settings.reports:
+        name, _, target = spec.partition("=")
+        text = session.registry.reporters[name].render(result)
+        if target == "-":
+            print(text, end="")
+        else:
+            Path(target).write_text(text, encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary and "markdown" in session.registry.reporters:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(session.registry.reporters["markdown"].render(result))

@@ -1,0 +1,202 @@
+"""Settings: ``[tool.hammurabi]`` in pyproject.toml or ``.hammurabi.toml``, then ``HAMMURABI_*``
+environment variables, then command-line options — each overriding the one before.
+
+Unknown keys are errors (the original Hammurabi ignored some keys silently). Sections are
+nested tables (``[tool.hammurabi.github]``); their environment variables join the names
+(``HAMMURABI_GITHUB_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hammurabi.errors import ConfigError
+
+ENV_PREFIX = "HAMMURABI_"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass
+class Settings:
+    """Everything a run can be told. Field names are the TOML keys."""
+
+    #: Where laws come from: YAML law files, Python files or modules, folders, or
+    #: ``plugins`` (laws contributed by installed plugins, the default).
+    laws: list[str] = field(default_factory=list)
+    #: Only run laws whose names match one of these glob patterns.
+    select: list[str] = field(default_factory=list)
+    #: Skip laws whose names match one of these glob patterns.
+    ignore: list[str] = field(default_factory=list)
+    #: Entry-point names of plugins not to load (built-ins included).
+    disable_plugins: list[str] = field(default_factory=list)
+    #: Reports to write, as ``NAME=PATH`` (``json=report.json``, ``markdown=summary.md``).
+    reports: list[str] = field(default_factory=list)
+    #: Where the settings were read from (not a setting).
+    sources: list[str] = field(default_factory=list, metadata={"internal": True})
+
+
+def load_settings(
+    root: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read the settings for the repository at ``root`` (the current directory if None)."""
+    base = Path(root) if root is not None else Path.cwd()
+    settings = Settings()
+    for path, table in _files(base):
+        if isinstance(table.get("laws"), list):
+            table = {**table, "laws": [_anchor(item, path.parent) for item in table["laws"]]}
+        _apply(settings, table, str(path))
+        settings.sources.append(str(path))
+    env_values = _from_env(Settings, os.environ if env is None else env)
+    if env_values:
+        _apply(settings, env_values, "environment")
+        settings.sources.append("environment")
+    clean = {k: v for k, v in (overrides or {}).items() if v not in (None, [], ())}
+    if clean:
+        _apply(settings, clean, "command line")
+    return settings
+
+
+def _anchor(source: Any, directory: Path) -> Any:
+    """Make a law-file path from a settings file relative to that file's folder."""
+    if not isinstance(source, str) or Path(source).is_absolute():
+        return source
+    if source.endswith((".py", ".yml", ".yaml")) or "/" in source:
+        return str(directory / source)
+    return source
+
+
+def _files(base: Path) -> list[tuple[Path, dict[str, Any]]]:
+    found = []
+    pyproject = base / "pyproject.toml"
+    if pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("hammurabi")
+        if table is not None:
+            found.append((pyproject, table))
+    dotfile = base / ".hammurabi.toml"
+    if dotfile.is_file():
+        data = _read_toml(dotfile)
+        found.append((dotfile, data.get("tool", {}).get("hammurabi", data)))
+    return found
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+
+
+def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    return {
+        f.name: f
+        for f in dataclasses.fields(cls)
+        if not f.metadata.get("internal")
+    }
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _apply(target: Any, values: Mapping[str, Any], source: str, prefix: str = "") -> None:
+    known = _fields(type(target))
+    hints = _hints(type(target))
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in known:
+            close = [k for k in known if k.startswith(name[:3])]
+            hint = f" (known: {', '.join(sorted(known))})" if not close else (
+                f" (did you mean {close[0]!r}?)"
+            )
+            raise ConfigError(f"{source}: unknown setting {prefix}{key!r}{hint}")
+        hint_type = hints[name]
+        if dataclasses.is_dataclass(hint_type):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{source}: setting {prefix}{key!r} must be a table")
+            _apply(getattr(target, name), value, source, f"{prefix}{name}.")
+        else:
+            setattr(target, name, _convert(value, hint_type, f"{source}: {prefix}{key}"))
+
+
+def _convert(value: Any, hint: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(value, inner[0], where)
+    if origin is list:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where} must be a list, not {value!r}")
+        return [_convert(item, args[0] if args else str, where) for item in value]
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where} must be a table, not {value!r}")
+        return dict(value)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
+    if hint in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where} must be a number, not {value!r}")
+        try:
+            return hint(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where} must be a number, not {value!r}") from None
+    if hint is str:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ConfigError(f"{where} must be a string, not {value!r}")
+        return str(value)
+    if hint is Path:
+        return Path(value)
+    return value
+
+
+def _from_env(cls: type, env: Mapping[str, str], prefix: str = ENV_PREFIX) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    hints = _hints(cls)
+    for name in _fields(cls):
+        hint = hints[name]
+        var = f"{prefix}{name.upper()}"
+        if dataclasses.is_dataclass(hint):
+            nested = _from_env(hint, env, f"{var}_")  # type: ignore[arg-type]
+            if nested:
+                values[name] = nested
+        elif var in env:
+            values[name] = env[var]
+    return values
+
+
+def describe() -> list[dict[str, str]]:
+    """Every setting with its environment variable, for documentation and ``--help``."""
+    rows: list[dict[str, str]] = []
+
+    def walk(cls: type, key: str, var: str) -> None:
+        hints = _hints(cls)
+        for name in _fields(cls):
+            hint = hints[name]
+            if dataclasses.is_dataclass(hint):
+                walk(hint, f"{key}{name}.", f"{var}{name.upper()}_")  # type: ignore[arg-type]
+            else:
+                rows.append({"key": f"{key}{name}", "env": f"{var}{name.upper()}"})
+
+    walk(Settings, "", ENV_PREFIX)
+    return rows

@@ -1,0 +1,190 @@
+"""Read and write the stand-in's bare repositories with the git CLI (the only module that does)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ZERO_SHA = "0" * 40
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "GitHub Stand-in",
+    "GIT_AUTHOR_EMAIL": "standin@example.invalid",
+    "GIT_COMMITTER_NAME": "GitHub Stand-in",
+    "GIT_COMMITTER_EMAIL": "standin@example.invalid",
+}
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """Return an environment without the caller's GIT_* variables, global or system config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0")
+    env.update(extra)
+    return env
+
+
+class GitError(RuntimeError):
+    """A git command failed."""
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """The facts about one commit that the REST API shows."""
+
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: str
+    committer_name: str
+    committer_email: str
+    committer_date: str
+    message: str
+
+
+class BareRepo:
+    """One bare repository on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+        """Run git in this repository and return its stripped stdout."""
+        proc = subprocess.run(
+            ["git", "--git-dir", str(self.path), *args],
+            input=input,
+            capture_output=True,
+            env=clean_env(**IDENTITY, **(env or {})),
+            check=False,
+        )
+        if proc.returncode != 0:
+            cmd = shlex.join(args)
+            raise GitError(f"git {cmd} failed: {proc.stderr.decode(errors='replace').strip()}")
+        return proc.stdout.decode().strip()
+
+    def init(self, default_branch: str) -> None:
+        """Create the bare repository, served read/write over smart HTTP."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.git("init", "--quiet", "--bare", f"--initial-branch={default_branch}")
+        self.git("config", "http.receivepack", "true")
+        self.git("config", "receive.advertisePushOptions", "true")
+
+    def branches(self) -> dict[str, str]:
+        """Return every branch name with the sha of its tip."""
+        out = self.git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/heads/")
+        return dict(line.rsplit(" ", 1) for line in out.splitlines() if line)
+
+    def tip(self, branch: str) -> str | None:
+        """Return the sha of a branch tip, or None when the branch does not exist."""
+        return self.branches().get(branch)
+
+    def resolve(self, rev: str) -> str | None:
+        """Return the commit sha a revision names, or None."""
+        try:
+            return self.git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        except GitError:
+            return None
+
+    def update_ref(self, ref: str, sha: str, old: str | None = None) -> None:
+        """Point a ref at a commit (optionally only if it still points at ``old``)."""
+        self.git("update-ref", ref, sha, *([old] if old else []))
+
+    def delete_ref(self, ref: str) -> None:
+        """Delete a ref."""
+        self.git("update-ref", "-d", ref)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Tell whether ``ancestor`` is reachable from ``descendant``."""
+        try:
+            self.git("merge-base", "--is-ancestor", ancestor, descendant)
+        except GitError:
+            return False
+        return True
+
+    def commits_between(self, base: str, head: str) -> list[str]:
+        """Return the commits on ``head`` that are not on ``base``, oldest first."""
+        out = self.git("rev-list", "--reverse", f"{base}..{head}")
+        return out.split()
+
+    def changed_files(self, base: str, head: str) -> list[tuple[str, str, int, int]]:
+        """Return (status letter, path, additions, deletions) per file changed since the fork."""
+        names = self.git("diff", "--name-status", "--no-renames", f"{base}...{head}")
+        counts = self.git("diff", "--numstat", "--no-renames", f"{base}...{head}")
+        numbers = {}
+        for line in counts.splitlines():
+            added, deleted, path = line.split("\t", 2)
+            numbers[path] = (int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0)
+        files = []
+        for line in names.splitlines():
+            letter, path = line.split("\t", 1)
+            files.append((letter, path, *numbers.get(path, (0, 0))))
+        return files
+
+    def commit_info(self, sha: str) -> CommitInfo:
+        """Return author, committer, parents and message of a commit."""
+        fmt = "%H%n%T%n%P%n%an%n%ae%n%aI%n%cn%n%ce%n%cI%n%B"
+        out = self.git("show", "-s", f"--format={fmt}", sha)
+        lines = out.split("\n")
+        return CommitInfo(
+            sha=lines[0],
+            tree=lines[1],
+            parents=tuple(lines[2].split()),
+            author_name=lines[3],
+            author_email=lines[4],
+            author_date=lines[5],
+            committer_name=lines[6],
+            committer_email=lines[7],
+            committer_date=lines[8],
+            message="\n".join(lines[9:]).strip(),
+        )
+
+    def commit_files(
+        self,
+        branch: str,
+        files: Mapping[str, str | bytes | None],
+        message: str,
+        parent: str | None = None,
+    ) -> str:
+        """Commit files (None deletes one) on top of ``parent`` and point ``branch`` at it."""
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if parent:
+                self.git("read-tree", parent, env=env)
+            for path, content in files.items():
+                if content is None:
+                    self.git("update-index", "--force-remove", "--", path, env=env)
+                    continue
+                data = content.encode() if isinstance(content, str) else content
+                blob = self.git("hash-object", "-w", "--stdin", input=data)
+                self.git("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            tree = self.git("write-tree", env=env)
+        parents = ["-p", parent] if parent else []
+        sha = self.git("commit-tree", tree, *parents, "-m", message)
+        self.update_ref(f"refs/heads/{branch}", sha)
+        return sha
+
+    def merge(self, base: str, head: str, message: str, squash: bool = False) -> str:
+        """Merge branch ``head`` into branch ``base`` (a real merge commit) and return its sha."""
+        base_sha, head_sha = self.resolve(f"refs/heads/{base}"), self.resolve(f"refs/heads/{head}")
+        if base_sha is None or head_sha is None:
+            raise GitError("branch not found")
+        tree = self.git("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
+        parents = ["-p", base_sha] if squash else ["-p", base_sha, "-p", head_sha]
+        sha = self.git("commit-tree", tree, *parents, "-m", message)
+        self.update_ref(f"refs/heads/{base}", sha, base_sha)
+        return sha
+
+    def set_pre_receive(self, script: str | None) -> None:
+        """Install (or with None remove) an executable pre-receive hook."""
+        hook = self.path / "hooks" / "pre-receive"
+        if script is None:
+            hook.unlink(missing_ok=True)
+            return
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(script)
+        hook.chmod(0o755)
