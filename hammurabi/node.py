@@ -76,6 +76,8 @@ class Node:
             for param in params:
                 if param.name == "self" or param.name in seen:
                     continue
+                if param.name == "param" and seen & {"path", "paths"}:
+                    continue
                 if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                     continue
                 seen.add(param.name)

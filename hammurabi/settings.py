@@ -26,6 +26,21 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 @dataclass
+class GitSettings:
+    """``[tool.hammurabi.git]``: branches, commits and pushes (see hammurabi.gitops)."""
+
+
+@dataclass
+class GitHubSettings:
+    """``[tool.hammurabi.github]``: pull requests on GitHub (see hammurabi.github_forge)."""
+
+
+@dataclass
+class MetricsSettings:
+    """``[tool.hammurabi.metrics]``: where run metrics go (see hammurabi.metrics)."""
+
+
+@dataclass
 class Settings:
     """Everything a run can be told. Field names are the TOML keys."""
 
@@ -40,6 +55,9 @@ class Settings:
     disable_plugins: list[str] = field(default_factory=list)
     #: Reports to write, as ``NAME=PATH`` (``json=report.json``, ``markdown=summary.md``).
     reports: list[str] = field(default_factory=list)
+    git: GitSettings = field(default_factory=GitSettings)
+    github: GitHubSettings = field(default_factory=GitHubSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     #: Where the settings were read from (not a setting).
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -135,9 +136,9 @@ def test_data_survives_a_restart_on_the_same_ports(questdb: QuestDBServer) -> No
         questdb.stop()
         assert not questdb.running
         sender.row("rule_runs", symbols={"repo": "x"}, at=TimestampNanos(T0_NANOS))
-        with pytest.raises(QuestDBError, match="(?i)connection refused|connect"):
+        with pytest.raises(QuestDBError, match=r"(?i)connection refused"):
             sender.flush()
-    with pytest.raises(QuestDBError, match="(?i)connection refused|connect"):
+    with pytest.raises(QuestDBError, match=r"(?i)connection refused"):
         write_runs(questdb.conf)
 
     questdb.start()
@@ -162,15 +163,26 @@ def test_wait_for_wal_gives_up_on_an_unknown_table(questdb: QuestDBServer) -> No
         questdb.wait_for_wal("no_such_table", timeout=0.1)
 
 
-def test_startup_failure_fails_fast_with_the_log(questdb: QuestDBServer) -> None:
-    clash = QuestDBServer(ports=questdb.ports)  # the ports are taken
+def test_taken_ports_are_refused_before_starting(questdb: QuestDBServer) -> None:
+    clash = QuestDBServer(ports=questdb.ports)
     try:
-        started = time.monotonic()
-        with pytest.raises(QuestDBServerError, match="exited with code") as info:
+        with pytest.raises(QuestDBServerError, match="port 127.0.0.1:.* is taken"):
             clash.start()
-        assert time.monotonic() - started < 30
-        assert "QuestDB" in str(info.value)
         assert not clash.running
     finally:
         clash.close()
     assert questdb.query("select 1")["dataset"] == [[1]]
+
+
+def test_startup_failure_fails_fast_with_the_log(tmp_path: Path) -> None:
+    (tmp_path / "db").write_text("not a folder")
+    broken = QuestDBServer(root=tmp_path)
+    try:
+        with pytest.raises(
+            QuestDBServerError, match=r"exited with code 55 \(startup failure\)"
+        ) as info:
+            broken.start()
+        assert "could not open read-write" in str(info.value)  # the log's last lines
+        assert not broken.running
+    finally:
+        broken.close()
