@@ -36,6 +36,9 @@ class Missing(enum.Enum):
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __str__(self) -> str:
+        return "MISSING"
+
     def __bool__(self) -> bool:
         return False
 
