@@ -55,12 +55,15 @@ def list_pulls(req: Request, owner: str, name: str) -> Response:
     if head and ":" in head:
         head_owner, _, ref = head.partition(":")
         pulls = [
-            p for p in pulls
+            p
+            for p in pulls
             if head_owner.lower() == repo.owner.lower() and p.pull and p.pull.head_ref == ref
         ]
     if base := req.param("base"):
         pulls = [p for p in pulls if p.pull and p.pull.base_ref == base]
-    return page_response(req, _sorted(req, repo, pulls, pulls=True), lambda i: req.render.pull(repo, i))
+    return page_response(
+        req, _sorted(req, repo, pulls, pulls=True), lambda i: req.render.pull(repo, i)
+    )
 
 
 def create_pull(req: Request, owner: str, name: str) -> Response:
@@ -68,9 +71,14 @@ def create_pull(req: Request, owner: str, name: str) -> Response:
     repo = _repo(req, owner, name, write=True)
     body = req.json_dict()
     issue = tracker.create_pull(
-        req.state, repo, req.who.login,
-        head=body.get("head"), base=body.get("base"), title=body.get("title"),
-        body=body.get("body"), draft=bool(body.get("draft")),
+        req.state,
+        repo,
+        req.who.login,
+        head=body.get("head"),
+        base=body.get("base"),
+        title=body.get("title"),
+        body=body.get("body"),
+        draft=bool(body.get("draft")),
         maintainer_can_modify=bool(body.get("maintainer_can_modify")),
     )
     data = req.render.pull(repo, issue)
@@ -146,11 +154,16 @@ def merge_pull(req: Request, owner: str, name: str, number: str) -> Response:
     repo = _repo(req, owner, name, write=True)
     body = req.json_dict()
     sha = tracker.merge_pull(
-        repo, repo.pull(int(number)), req.who.login,
-        sha=body.get("sha"), title=body.get("commit_title"),
+        repo,
+        repo.pull(int(number)),
+        req.who.login,
+        sha=body.get("sha"),
+        title=body.get("commit_title"),
         method=body.get("merge_method", "merge"),
     )
-    return Response(200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"})
+    return Response(
+        200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
+    )
 
 
 def get_reviewers(req: Request, owner: str, name: str, number: str) -> Response:
@@ -207,7 +220,9 @@ def create_issue(req: Request, owner: str, name: str) -> Response:
     """``POST /repos/{o}/{r}/issues``."""
     repo = _repo(req, owner, name, write=True)
     body = req.json_dict()
-    issue = tracker.create_issue(req.state, repo, req.who.login, body.get("title"), body.get("body"))
+    issue = tracker.create_issue(
+        req.state, repo, req.who.login, body.get("title"), body.get("body")
+    )
     if body.get("labels"):
         tracker.add_labels(req.state, repo, issue, body["labels"])
     tracker.add_assignees(repo, issue, _logins(body, "assignees"))
@@ -335,7 +350,10 @@ def create_repo_label(req: Request, owner: str, name: str) -> Response:
     if label_name.strip().lower() in repo.labels:
         raise invalid("Label", "name", "already_exists")
     label = tracker.ensure_label(
-        req.state, repo, label_name.strip(), str(body.get("color") or "ededed").lstrip("#"),
+        req.state,
+        repo,
+        label_name.strip(),
+        str(body.get("color") or "ededed").lstrip("#"),
         body.get("description"),
     )
     return Response(201, req.render.label(repo, label))

@@ -1,4 +1,4 @@
-"""REST handlers for accounts, repositories, search, branches, refs, commits, statuses and checks."""
+"""REST handlers for accounts, repositories, search, branches, refs, commits and checks."""
 
 from __future__ import annotations
 
@@ -49,9 +49,16 @@ def get_org(req: Request, login: str) -> Response:
 def get_rate_limit(req: Request) -> Response:
     """``GET /rate_limit`` (it does not spend the budget)."""
     b = req.budget
-    core = {"limit": b.limit, "remaining": b.remaining, "reset": b.reset, "used": b.limit - b.remaining}
+    core = {
+        "limit": b.limit,
+        "remaining": b.remaining,
+        "reset": b.reset,
+        "used": b.limit - b.remaining,
+    }
     search = {**core, "limit": 30, "remaining": 30, "used": 0}
-    return Response(200, {"resources": {"core": core, "search": search, "graphql": core}, "rate": core})
+    return Response(
+        200, {"resources": {"core": core, "search": search, "graphql": core}, "rate": core}
+    )
 
 
 def _repo_list(req: Request, repos: list[Repo], default_sort: str) -> Response:
@@ -81,9 +88,7 @@ def list_my_repos(req: Request) -> Response:
     """``GET /user/repos``: repositories the caller owns or collaborates on."""
     get_authenticated_user(req)
     me = req.who.login
-    repos = [
-        r for r in req.state.visible_repos(req.who) if r.is_collaborator(me)
-    ]
+    repos = [r for r in req.state.visible_repos(req.who) if r.is_collaborator(me)]
     return _repo_list(req, repos, "full_name")
 
 
@@ -156,8 +161,11 @@ def list_branches(req: Request, owner: str, name: str) -> Response:
     tips = sorted(repo.bare.branches().items())
     chunk, headers = paginate(req, tips)
     body = [
-        {"name": b, "commit": {"sha": s, "url": f"{req.render.repo_api(repo)}/commits/{s}"},
-         "protected": False}
+        {
+            "name": b,
+            "commit": {"sha": s, "url": f"{req.render.repo_api(repo)}/commits/{s}"},
+            "protected": False,
+        }
         for b, s in chunk
     ]
     return Response(200, body, headers)
@@ -173,7 +181,9 @@ def get_branch(req: Request, owner: str, name: str, branch: str) -> Response:
 
 
 def _refs(repo: Repo) -> dict[str, str]:
-    out = repo.bare.git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/", "refs/tags/")
+    out = repo.bare.git(
+        "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/", "refs/tags/"
+    )
     return dict(line.split(" ", 1) for line in out.splitlines() if line)
 
 
@@ -340,9 +350,17 @@ def create_check_run(req: Request, owner: str, name: str) -> Response:
         raise invalid("CheckRun", "name", "missing_field")
     sha = _commit_sha(repo, str(body.get("head_sha") or ""))
     run = CheckRun(
-        id=req.state.next_id(), app_id=req.who.app_id, head_sha=sha, name=body["name"],
-        status="queued", conclusion=None, details_url=None, external_id=None, output={},
-        started_at=now(), completed_at=None,
+        id=req.state.next_id(),
+        app_id=req.who.app_id,
+        head_sha=sha,
+        name=body["name"],
+        status="queued",
+        conclusion=None,
+        details_url=None,
+        external_id=None,
+        output={},
+        started_at=now(),
+        completed_at=None,
     )
     _check_fields(run, body)
     repo.check_runs[run.id] = run

@@ -58,7 +58,10 @@ def _app_identity(state: State, token: str) -> Identity:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
         app = state.apps[int(issuer)]
         jwt.decode(
-            token, app.public_key, algorithms=["RS256"], leeway=60,
+            token,
+            app.public_key,
+            algorithms=["RS256"],
+            leeway=60,
             options={"require": ["exp", "iat", "iss"]},
         )
     except jwt.ExpiredSignatureError:

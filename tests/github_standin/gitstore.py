@@ -53,7 +53,9 @@ class BareRepo:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    def git(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         """Run git in this repository and return its stripped stdout."""
         proc = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
@@ -86,7 +88,9 @@ class BareRepo:
     def resolve(self, rev: str) -> str | None:
         """Return the commit sha a revision names, or None."""
         try:
-            return self.git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+            return self.git(
+                "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
+            )
         except GitError:
             return None
 
@@ -118,7 +122,10 @@ class BareRepo:
         numbers = {}
         for line in counts.splitlines():
             added, deleted, path = line.split("\t", 2)
-            numbers[path] = (int(added) if added != "-" else 0, int(deleted) if deleted != "-" else 0)
+            numbers[path] = (
+                int(added) if added != "-" else 0,
+                int(deleted) if deleted != "-" else 0,
+            )
         files = []
         for line in names.splitlines():
             letter, path = line.split("\t", 1)

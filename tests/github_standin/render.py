@@ -71,8 +71,13 @@ class Renderer:
             "updated_at": stamp(repo.pushed_at),
             "pushed_at": stamp(repo.pushed_at),
             "open_issues_count": sum(i.state == "open" for i in repo.issues.values()),
-            "permissions": {"admin": True, "maintain": True, "push": True, "triage": True,
-                            "pull": True},
+            "permissions": {
+                "admin": True,
+                "maintain": True,
+                "push": True,
+                "triage": True,
+                "pull": True,
+            },
             "allow_merge_commit": True,
             "allow_squash_merge": True,
             "allow_rebase_merge": True,
@@ -155,11 +160,28 @@ class Renderer:
         html = f"{self.web}/{repo.full_name}/pull/{issue.number}"
         merged = pull.merged_at is not None
         return {
-            **{k: issue_data[k] for k in (
-                "id", "number", "title", "body", "state", "locked", "user", "labels", "assignee",
-                "assignees", "milestone", "created_at", "updated_at", "closed_at",
-                "author_association", "comments_url", "draft",
-            )},
+            **{
+                k: issue_data[k]
+                for k in (
+                    "id",
+                    "number",
+                    "title",
+                    "body",
+                    "state",
+                    "locked",
+                    "user",
+                    "labels",
+                    "assignee",
+                    "assignees",
+                    "milestone",
+                    "created_at",
+                    "updated_at",
+                    "closed_at",
+                    "author_association",
+                    "comments_url",
+                    "draft",
+                )
+            },
             "node_id": f"PR_{issue.id}",
             "url": url,
             "html_url": html,
@@ -219,17 +241,26 @@ class Renderer:
                 "url": f"{git_url}/commits/{sha}",
                 "message": info.message,
                 "tree": {"sha": info.tree, "url": f"{git_url}/trees/{info.tree}"},
-                "author": {"name": info.author_name, "email": info.author_email,
-                           "date": info.author_date},
-                "committer": {"name": info.committer_name, "email": info.committer_email,
-                              "date": info.committer_date},
+                "author": {
+                    "name": info.author_name,
+                    "email": info.author_email,
+                    "date": info.author_date,
+                },
+                "committer": {
+                    "name": info.committer_name,
+                    "email": info.committer_email,
+                    "date": info.committer_date,
+                },
                 "comment_count": 0,
             },
             "author": None,
             "committer": None,
             "parents": [
-                {"sha": p, "url": f"{self.repo_api(repo)}/commits/{p}",
-                 "html_url": f"{self.web}/{repo.full_name}/commit/{p}"}
+                {
+                    "sha": p,
+                    "url": f"{self.repo_api(repo)}/commits/{p}",
+                    "html_url": f"{self.web}/{repo.full_name}/commit/{p}",
+                }
                 for p in info.parents
             ],
         }
@@ -287,8 +318,13 @@ class Renderer:
             "conclusion": run.conclusion,
             "started_at": stamp(run.started_at),
             "completed_at": stamp(run.completed_at),
-            "output": {"title": None, "summary": None, "text": None, "annotations_count": 0,
-                       **run.output},
+            "output": {
+                "title": None,
+                "summary": None,
+                "text": None,
+                "annotations_count": 0,
+                **run.output,
+            },
             "name": run.name,
             "check_suite": {"id": run.id},
             "app": self.app(self.state.apps[run.app_id]) if run.app_id in self.state.apps else None,

@@ -133,12 +133,15 @@ def _edit_pull(repo: Repo, issue: Issue, changes: dict[str, Any], reopen: bool) 
             raise custom("PullRequest", "state cannot be changed. The pull request is merged.")
         if pull.head_ref not in tips:
             raise custom(
-                "PullRequest", f"state cannot be changed. The {pull.head_ref} branch has been deleted."
+                "PullRequest",
+                f"state cannot be changed. The {pull.head_ref} branch has been deleted.",
             )
     if (reopen or base != pull.base_ref) and _open_duplicate(
         repo, pull.head_ref, base, skip=issue.number
     ):
-        raise custom("PullRequest", f"A pull request already exists for {repo.owner}:{pull.head_ref}.")
+        raise custom(
+            "PullRequest", f"A pull request already exists for {repo.owner}:{pull.head_ref}."
+        )
     pull.base_ref, pull.base_sha = base, tips[base]
     if "maintainer_can_modify" in changes:
         pull.maintainer_can_modify = bool(changes["maintainer_can_modify"])
@@ -209,7 +212,9 @@ def remove_label(issue: Issue, name: str) -> None:
     issue.updated_at = now()
 
 
-def request_reviewers(repo: Repo, issue: Issue, logins: Iterable[str], teams: Iterable[str]) -> None:
+def request_reviewers(
+    repo: Repo, issue: Issue, logins: Iterable[str], teams: Iterable[str]
+) -> None:
     """Request reviews from collaborators other than the author."""
     pull = issue.pull
     assert pull is not None
