@@ -120,12 +120,25 @@ def class_major(jar: Path) -> int:
     return int.from_bytes(header[6:8], "big")
 
 
-def install(version: str = QUESTDB_VERSION, *, mvn: str | None = None) -> Path:
+def install(version: str = QUESTDB_VERSION, *, mvn: str | None = None, cds: bool = True) -> Path:
     """Install QuestDB ``version`` and its runtime dependencies; return the lib dir.
 
-    Returns at once when the version is already cached. Otherwise resolves it with ``mvn`` into
-    a temporary folder and renames that into place, so concurrent installs are safe.
+    Returns at once when everything is cached. Otherwise resolves the jars with ``mvn`` into a
+    temporary folder and renames that into place, so concurrent installs are safe. With ``cds``,
+    also builds the class-data archive for the Java that will run it (see ``build_cds_archive``).
     """
+    lib = _install_jars(version, mvn)
+    if cds:
+        try:
+            java = find_java(class_major(_server_jar(lib, version)) - 44)
+        except QuestDBServerError as exc:
+            log.warning("no class-data archive: %s", exc)
+        else:
+            build_cds_archive(version, java)
+    return lib
+
+
+def _install_jars(version: str, mvn: str | None) -> Path:
     lib = lib_dir(version)
     if _server_jar(lib, version).is_file():
         return lib
@@ -166,6 +179,39 @@ def install(version: str = QUESTDB_VERSION, *, mvn: str | None = None) -> Path:
             if not _server_jar(lib, version).is_file():  # else: a concurrent install won
                 raise
     return lib
+
+
+def cds_archive(version: str, java: Java) -> Path:
+    """Return where the class-data archive of ``version`` run by ``java`` is cached."""
+    return questdb_home() / version / f"cds-{_java_key(java)}.jsa"
+
+
+def build_cds_archive(version: str, java: Java) -> Path | None:
+    """Record the classes a short server run loads, so later starts map them (AppCDS).
+
+    This saves about a second per start. Returns the archive, or None (with a warning) if the
+    trial run fails: servers then start without one.
+    """
+    archive = cds_archive(version, java)
+    if archive.is_file():
+        return archive
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="hammurabi-questdb-cds-") as root:
+        dump = Path(root) / archive.name
+        server = QuestDBServer(version=version, root=Path(root), java=java.path)
+        server._cds_dump = dump
+        try:
+            with server:
+                server.warm_up()
+        except QuestDBServerError as exc:
+            log.warning("no class-data archive: %s", exc)
+            return None
+        if not dump.is_file():
+            log.warning("no class-data archive: the trial run wrote none")
+            return None
+        _publish(dump, archive)
+    log.info("built %s in %.1fs", archive, time.monotonic() - started)
+    return archive
 
 
 # --------------------------------------------------------------------------- java
@@ -298,7 +344,7 @@ class QuestDBServer:
         self.log_path = self.root / "server.log"
         self.start_seconds: float | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        self._dump: tuple[Path, Path] | None = None
+        self._cds_dump: Path | None = None  # set by build_cds_archive
         self._log_offset = 0
         self._http = httpx.Client(base_url=self.http_url, timeout=30.0)
 
@@ -336,20 +382,15 @@ class QuestDBServer:
         )
         return env
 
-    def _command(self, java: Java) -> tuple[list[str], tuple[Path, Path] | None]:
-        """Return the java command line, and (dump, archive) if it will write a CDS archive.
-
-        Class-data sharing saves about a second per start. The first clean stop with a given
-        java writes the archive; later starts map it.
-        """
-        archive = self.lib.parent / f"cds-{_java_key(java)}.jsa"
-        if archive.is_file():
+    def _command(self, java: Java) -> list[str]:
+        """Return the java command line."""
+        archive = cds_archive(self.version, java)
+        if self._cds_dump is not None:
+            cds = [f"-XX:ArchiveClassesAtExit={self._cds_dump}"]
+        elif archive.is_file():
             cds = [f"-XX:SharedArchiveFile={archive}"]
-            dump = None
         else:
-            tmp = self.root / "tmp" / archive.name  # in the data root: no litter if we die
-            cds = [f"-XX:ArchiveClassesAtExit={tmp}"]
-            dump = (tmp, archive)
+            cds = []
         cmd = [
             java.path,
             "-Xms64m",
@@ -364,7 +405,7 @@ class QuestDBServer:
         if java.major >= 25:
             cmd += ["--add-exports", "java.base/jdk.internal.vm=io.questdb"]
         cmd += ["-p", str(self.lib), "-m", "io.questdb/io.questdb.ServerMain", "-d", str(self.root)]
-        return cmd, dump
+        return cmd
 
     def start(self) -> None:
         """Start the server and wait until it answers queries.
@@ -383,7 +424,7 @@ class QuestDBServer:
         java = _probe_java(self._java) if self._java else find_java(class_major(jar) - 44)
         self.ports.check_free()  # else the readiness probe could reach another server
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
-        cmd, self._dump = self._command(java)
+        cmd = self._command(java)
         started = time.monotonic()
         with self.log_path.open("ab") as out:
             self._log_offset = out.tell()
@@ -437,28 +478,19 @@ class QuestDBServer:
         """Stop the server (SIGTERM, then SIGKILL after ``timeout``); keep ports and data."""
         if self._proc is None:
             return
-        clean = self._terminate(timeout)
-        dump, self._dump = self._dump, None
-        if dump is not None:
-            tmp, archive = dump
-            if clean and tmp.is_file():
-                _publish(tmp, archive)
-            tmp.unlink(missing_ok=True)
+        self._terminate(timeout)
 
-    def _terminate(self, timeout: float = 30.0) -> bool:
-        """End the process; return whether it exited by itself after SIGTERM."""
+    def _terminate(self, timeout: float = 30.0) -> None:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
-            return proc is not None
+            return
         proc.terminate()
         try:
             proc.wait(timeout)
-            return True
         except subprocess.TimeoutExpired:
             log.warning("QuestDB ignored SIGTERM for %.0fs; killing it", timeout)
             proc.kill()
             proc.wait()
-            return False
 
     def close(self) -> None:
         """Stop the server and remove the data root if this object created it."""
@@ -540,6 +572,20 @@ class QuestDBServer:
             if time.monotonic() > deadline:
                 raise QuestDBServerError(f"WAL of {table!r} not applied after {timeout}s: {state}")
             time.sleep(0.02)
+
+    def warm_up(self) -> None:
+        """Exercise DDL, ILP over HTTP, WAL apply and queries once (loads their classes)."""
+        self.query(
+            "CREATE TABLE warm_up (ts TIMESTAMP, s SYMBOL, v VARCHAR, d DOUBLE, n LONG, b BOOLEAN)"
+            " TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, s)"
+        )
+        lines = "".join(f'warm_up,s=a v="x{i}",d=1.5,n={i}i,b=t {i}000\n' for i in range(10))
+        response = self._http.post("/write", content=lines, params={"precision": "n"})
+        if response.status_code != 204:
+            raise QuestDBServerError(f"/write answered {response.status_code}: {response.text}")
+        self.wait_for_wal("warm_up")
+        self.query("SELECT s, count(), sum(d) FROM warm_up WHERE v != 'y' SAMPLE BY 1d")
+        self.drop_all_tables()
 
     def drop_all_tables(self) -> list[str]:
         """Drop every user table, view and materialized view; return the dropped names."""
