@@ -67,9 +67,10 @@ def _run_laws(
     result: RunResult,
     on_law: Callable[[LawResult], None] | None,
 ) -> None:
-    with activated(space):
+    with activated(space), space.scope() as changes:
         for law in laws:
             law_result = law.enforce()
             result.laws.append(law_result)
             if on_law is not None:
                 on_law(law_result)
+    result.changes = changes

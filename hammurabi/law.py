@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from hammurabi import workspace
 from hammurabi.errors import ConfigError, HammurabiError
 from hammurabi.preconditions.base import Precondition
 from hammurabi.results import LawResult
@@ -59,12 +60,14 @@ class Law:
         result.started_at = datetime.now(UTC)
         started = time.perf_counter()
         try:
-            for precondition in self.preconditions:
-                if not precondition.evaluate():
-                    result.reason = f"precondition {precondition.name!r} not met"
-                    break
-            else:
-                result.rules = [rule.run(self.name) for rule in self.rules]
+            with workspace.current().scope() as changes:
+                for precondition in self.preconditions:
+                    if not precondition.evaluate():
+                        result.reason = f"precondition {precondition.name!r} not met"
+                        break
+                else:
+                    result.rules = [rule.run(self.name) for rule in self.rules]
+            result.changes = changes
         except HammurabiError as exc:
             result.error = str(exc.located(law=self.name))
         except Exception as exc:

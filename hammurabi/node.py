@@ -61,7 +61,7 @@ class Node:
 
     @classmethod
     def summary(cls) -> str:
-        doc = inspect.getdoc(cls) or ""
+        doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
         return doc.strip().splitlines()[0] if doc.strip() else ""
 
     @classmethod

@@ -101,6 +101,8 @@ class LawResult:
     duration: float = 0.0
     reason: str | None = None
     error: str | None = None
+    #: The law's net changes (several rules editing one file give one entry).
+    changes: list[FileChange] = field(default_factory=list)
 
     @property
     def outcome(self) -> Outcome:
@@ -119,14 +121,11 @@ class LawResult:
 
     @property
     def files(self) -> list[str]:
-        seen: dict[str, None] = {}
-        for result in self.walk():
-            seen.update(dict.fromkeys(result.files))
-        return list(seen)
+        return [change.path for change in self.changes]
 
     @property
     def diff(self) -> str:
-        return "".join(result.diff for result in self.walk())
+        return "".join(change.diff for change in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +134,7 @@ class LawResult:
             "outcome": self.outcome.value,
             "weight": self.weight,
             "files": self.files,
+            "changes": [change.to_dict() for change in self.changes],
             "started_at": self.started_at.isoformat(),
             "duration": round(self.duration, 6),
             "reason": self.reason,
@@ -156,6 +156,8 @@ class RunResult:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     duration: float = 0.0
     error: str | None = None
+    #: The run's net changes over all laws, one entry per path.
+    changes: list[FileChange] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -179,8 +181,12 @@ class RunResult:
             yield from law.walk()
 
     @property
+    def files(self) -> list[str]:
+        return [change.path for change in self.changes]
+
+    @property
     def diff(self) -> str:
-        return "".join(law.diff for law in self.laws)
+        return "".join(change.diff for change in self.changes)
 
     def counts(self) -> dict[str, int]:
         """Rule results per outcome, chains included."""
@@ -202,6 +208,7 @@ class RunResult:
             "duration": round(self.duration, 6),
             "error": self.error,
             "counts": self.counts(),
+            "files": self.files,
             # The original Hammurabi's report keys, kept for compatibility.
             "passed": [law.name for law in laws if law.outcome is not Outcome.FAILED],
             "failed": [law.name for law in laws if law.outcome is Outcome.FAILED],

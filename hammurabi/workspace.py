@@ -50,6 +50,7 @@ class Workspace:
 
     root: Path
     _touched: dict[str, _Entry] = field(default_factory=dict)
+    _outer: list[dict[str, _Entry]] = field(default_factory=list)
     _snapshot: dict[str, _FileState] | None = None
 
     def __post_init__(self) -> None:
@@ -93,12 +94,19 @@ class Workspace:
         try:
             st = real.lstat()
         except FileNotFoundError:
-            self._touched[rel] = _Entry(None, None)
-            return
-        if stat.S_ISDIR(st.st_mode):
-            self._touched[rel] = _Entry(None, stat.S_IMODE(st.st_mode), is_dir=True)
+            entry = _Entry(None, None)
         else:
-            self._touched[rel] = _Entry(real.read_bytes(), stat.S_IMODE(st.st_mode))
+            if stat.S_ISDIR(st.st_mode):
+                entry = _Entry(None, stat.S_IMODE(st.st_mode), is_dir=True)
+            else:
+                entry = _Entry(real.read_bytes(), stat.S_IMODE(st.st_mode))
+        self._record(rel, entry)
+
+    def _record(self, rel: str, entry: _Entry) -> None:
+        """Note what ``rel`` held before its first change, in the rule and outer scopes."""
+        self._touched.setdefault(rel, entry)
+        for scope in self._outer:
+            scope.setdefault(rel, entry)
 
     def write_text(self, path: str | os.PathLike[str], text: Text) -> bool:
         """Write ``text`` atomically; return False (and touch nothing) if nothing changes."""
@@ -191,9 +199,22 @@ class Workspace:
 
     def _remember_link(self, real: Path) -> None:
         rel = real.relative_to(self.root).as_posix()
-        self._touched.setdefault(rel, _Entry(os.readlink(real).encode(), None))
+        self._record(rel, _Entry(os.readlink(real).encode(), None))
 
-    # -- per-rule bookkeeping ----------------------------------------------------------
+    # -- bookkeeping ---------------------------------------------------------------------
+
+    @contextmanager
+    def scope(self) -> Iterator[list[FileChange]]:
+        """Collect the net changes made inside the block (a law's or a whole run's)."""
+        entries: dict[str, _Entry] = {}
+        changes: list[FileChange] = []
+        self._outer.append(entries)
+        try:
+            yield changes
+        finally:
+            popped = self._outer.pop()
+            assert popped is entries, "workspace scopes must nest"
+        changes.extend(self._collect(entries))
 
     @contextmanager
     def tracking(self, *, snapshot: bool) -> Iterator[list[FileChange]]:
@@ -214,7 +235,7 @@ class Workspace:
             raise
         if before is not None:
             self._merge_snapshot(before)
-        changes.extend(self._collect())
+        changes.extend(self._collect(self._touched))
         self._touched = {}
 
     def _merge_snapshot(self, before: dict[str, _FileState]) -> None:
@@ -224,9 +245,9 @@ class Workspace:
             if rel in self._touched:
                 continue
             if old is None:
-                self._touched[rel] = _Entry(None, None)
+                self._record(rel, _Entry(None, None))
             elif new is None or old.signature != new.signature:
-                self._touched[rel] = _Entry(old.data, old.mode)
+                self._record(rel, _Entry(old.data, old.mode))
 
     def _take_snapshot(self) -> dict[str, _FileState]:
         previous = self._snapshot or {}
@@ -279,10 +300,10 @@ class Workspace:
         self._touched = {}
         self._snapshot = None
 
-    def _collect(self) -> list[FileChange]:
+    def _collect(self, entries: dict[str, _Entry]) -> list[FileChange]:
         changes = []
-        for rel in sorted(self._touched):
-            change = self._change(rel, self._touched[rel])
+        for rel in sorted(entries):
+            change = self._change(rel, entries[rel])
             if change is not None:
                 changes.append(change)
         return changes
