@@ -1,0 +1,5 @@
+"""``python -m hammurabi``."""
+
+from hammurabi.cli import run
+
+run()
