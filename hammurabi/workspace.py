@@ -15,7 +15,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
-from contextlib import chdir, contextmanager
+from contextlib import chdir, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class _Entry:
     data: bytes | None  # None: did not exist (or was a directory, see is_dir)
     mode: int | None
     is_dir: bool = False
+    owner: tuple[int, int] | None = None  # (uid, gid), when known
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Workspace:
                 entry = _Entry(None, stat.S_IMODE(st.st_mode), is_dir=True)
             else:
                 entry = _Entry(real.read_bytes(), stat.S_IMODE(st.st_mode))
+            entry.owner = (st.st_uid, st.st_gid)
         self._record(rel, entry)
 
     def _record(self, rel: str, entry: _Entry) -> None:
@@ -152,6 +154,17 @@ class Workspace:
             return False
         self._remember(real)
         os.chmod(real, mode)
+        return True
+
+    def chown(self, path: str | os.PathLike[str], uid: int = -1, gid: int = -1) -> bool:
+        """Change a file's owner and/or group (-1 keeps it); tracked and rolled back."""
+        real = self.resolve(path)
+        st = real.stat()
+        wanted = (st.st_uid if uid == -1 else uid, st.st_gid if gid == -1 else gid)
+        if wanted == (st.st_uid, st.st_gid):
+            return False
+        self._remember(real)
+        os.chown(real, *wanted)
         return True
 
     def make_dirs(self, path: str | os.PathLike[str]) -> bool:
@@ -297,6 +310,9 @@ class Workspace:
                 else:
                     real.write_bytes(entry.data)
                     os.chmod(real, entry.mode)
+                    if entry.owner is not None:
+                        with suppress(OSError):  # best effort when not running as root
+                            os.chown(real, *entry.owner)
         self._touched = {}
         self._snapshot = None
 
@@ -327,6 +343,9 @@ class Workspace:
                 return FileChange(rel, "directory-added")
             return None
         if entry.data == now_data and entry.mode == now_mode:
+            st = real.stat() if entry.owner is not None and now_data is not None else None
+            if st is not None and entry.owner != (st.st_uid, st.st_gid):
+                return FileChange(rel, "owner")  # git does not record owners: no diff
             return None
         if entry.data is None:
             kind = "added"
