@@ -39,6 +39,20 @@ class GitHubSettings:
 class MetricsSettings:
     """``[tool.hammurabi.metrics]``: where run metrics go (see hammurabi.metrics)."""
 
+    #: QuestDB client configuration string (ILP over HTTP), e.g. ``http::addr=localhost:9000;``.
+    #: Empty: metrics are off. Also ``--metrics`` and ``HAMMURABI_QUESTDB_CONF``.
+    conf: str = ""
+    #: Base URL of QuestDB's REST API for reading back (default: derived from ``conf``).
+    url: str = ""
+    #: The local spool file (default: ``$XDG_STATE_HOME/hammurabi/metrics-spool.sqlite3``).
+    spool: str = ""
+    #: With no ``conf``: keep every run's rows in the spool, for a later ``metrics flush``.
+    spool_only: bool = False
+    #: Days QuestDB keeps rows (table TTL); 0 keeps them forever.
+    ttl_days: int = 90
+    #: Seconds to wait at exit for rows still being sent; they stay spooled after that.
+    drain_timeout: float = 10.0
+
 
 @dataclass
 class Settings:
@@ -55,6 +69,8 @@ class Settings:
     disable_plugins: list[str] = field(default_factory=list)
     #: Reports to write, as ``NAME=PATH`` (``json=report.json``, ``markdown=summary.md``).
     reports: list[str] = field(default_factory=list)
+    #: Let ``command-run`` rules and ``command-succeeds`` preconditions run commands.
+    allow_commands: bool = False
     git: GitSettings = field(default_factory=GitSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
