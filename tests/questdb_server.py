@@ -33,6 +33,7 @@ import tempfile
 import time
 import zipfile
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -290,10 +291,24 @@ class Ports:
                     ) from exc
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM the server if the process that started it dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+@cache
+def _die_with_parent() -> Callable[[], None] | None:
+    """Return a pre-exec hook that has Linux SIGTERM the child when its parent dies.
+
+    ``prctl`` is looked up here, in the parent: the forked child only calls it.
+    """
+    if sys.platform != "linux":
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    sigterm = int(signal.SIGTERM)
+
+    def hook() -> None:
+        prctl(1, sigterm)  # PR_SET_PDEATHSIG
+
+    return hook
 
 
 class QuestDBServer:
@@ -301,7 +316,7 @@ class QuestDBServer:
 
     ``stop()`` and ``start()`` again keep the ports and the data, so a test can take the server
     away and bring it back. Use as a context manager, or call ``close()`` to stop it and remove
-    the data root it created.
+    the data root it created. On Linux the server also stops if the Python process dies.
     """
 
     def __init__(
@@ -415,7 +430,7 @@ class QuestDBServer:
                 stderr=subprocess.STDOUT,
                 env=self._env(),
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=_die_with_parent(),
             )
         try:
             self._wait_ready(started + self.startup_timeout)
@@ -479,7 +494,11 @@ class QuestDBServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Self:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(
