@@ -152,6 +152,8 @@ def _enforce(
             "plugin that contributes laws"
         )
     result = runner.enforce(session, dry_run=dry_run)
+    for line in result.failures():
+        typer.echo(f"hammurabi: failed: {line}", err=True)
     if output_format is Format.json:
         typer.echo(result.to_json(), nl=False)
     else:
@@ -227,17 +229,16 @@ def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into one line and a documented exit code."""
-    import click
-
     try:
         code = app(args=argv, standalone_mode=False, prog_name="hammurabi")
-    except click.exceptions.NoArgsIsHelpError as exc:  # type: ignore[attr-defined]
-        typer.echo(exc.ctx.get_help() if exc.ctx else "")
-        code = ExitCode.OK
-    except click.ClickException as exc:
-        exc.show()
-        code = ExitCode.USAGE_ERROR
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except typer.Abort:
+        typer.echo("hammurabi: interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    except typer.TyperException as exc:  # click's usage errors, as vendored by Typer
+        exc.show()  # type: ignore[attr-defined]
+        no_args = type(exc).__name__ == "NoArgsIsHelpError"
+        code = ExitCode.OK if no_args else ExitCode.USAGE_ERROR
+    except KeyboardInterrupt:
         typer.echo("hammurabi: interrupted", err=True)
         code = ExitCode.INTERRUPTED
     except (ConfigError, PluginError) as exc:

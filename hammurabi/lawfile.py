@@ -155,11 +155,13 @@ class _Builder:
         ((kind_id, args),) = node.items()
         if args is None:
             args = {}
-        if kind == "precondition" and kind_id in ("all", "any") and isinstance(args, list):
+        if kind == "precondition" and kind_id in ("all", "any"):
+            if not isinstance(args, list):
+                raise self.error(node, f"{kind_id!r} takes a list of preconditions")
             return kind_id, {"*": args}, node
+        if kind == "precondition" and kind_id == "not":
+            return kind_id, {"*": [args]}, node
         if not isinstance(args, dict):
-            if kind == "precondition" and kind_id == "not":
-                return kind_id, {"*": [args]}, node
             raise self.error(node, f"arguments of {kind_id!r} must be a mapping")
         return str(kind_id), args, node
 
@@ -169,8 +171,8 @@ class _Builder:
         if cls is None:
             hint = self.registry.suggest(rule_id, self.registry.rules)  # type: ignore[arg-type]
             raise self.error(where, f"unknown rule id {rule_id!r}{hint}")
+        line_node = where
         args = dict(args)
-        line_node = args if getattr(args, "line", 0) else where
         if "preconditions" in args:
             args["preconditions"] = self.preconditions(args["preconditions"], line_node)
         if "pipe" in args and args["pipe"] is not None:
@@ -201,15 +203,14 @@ class _Builder:
                 return cls(*nested)
             except (ConfigError, TypeError) as exc:
                 raise self.error(where, f"precondition {kind_id!r}: {exc}") from None
-        line_node = args if getattr(args, "line", 0) else where
-        return self.construct(cls, dict(args), line_node, f"precondition {kind_id!r}")
+        return self.construct(cls, dict(args), where, f"precondition {kind_id!r}")
 
     def construct(self, cls: type, args: dict[str, Any], where: Any, what: str) -> Any:
         signature = inspect.signature(cls)
         try:
             signature.bind(**args)
         except TypeError as exc:
-            message = str(exc).replace("argument", "argument").replace("'", "")
+            message = str(exc).replace("'", "")
             raise self.error(where, f"{what}: {message}") from None
         try:
             return cls(**args)

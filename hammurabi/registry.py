@@ -40,7 +40,7 @@ class Registry:
 
     @staticmethod
     def suggest(name: str, known: dict[str, object]) -> str:
-        close = difflib.get_close_matches(name, list(known), n=1)
+        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
         return f" (did you mean {close[0]!r}?)" if close else ""
 
 

@@ -188,6 +188,17 @@ class RunResult:
     def diff(self) -> str:
         return "".join(change.diff for change in self.changes)
 
+    def failures(self) -> list[str]:
+        """One line per failure, naming the law, the rule and (in the message) the file."""
+        lines = [f"run: {self.error}"] if self.error else []
+        for law in self.laws:
+            if law.error:
+                lines.append(f"law {law.name!r}: {law.error}")
+            for rule in law.walk():
+                if rule.outcome is Outcome.FAILED:
+                    lines.append(f"law {law.name!r}, rule {rule.rule!r}: {rule.error}")
+        return lines
+
     def counts(self) -> dict[str, int]:
         """Rule results per outcome, chains included."""
         counts = {outcome.value: 0 for outcome in Outcome}
