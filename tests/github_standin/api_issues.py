@@ -61,9 +61,9 @@ def list_pulls(req: Request, owner: str, name: str) -> Response:
         ]
     if base := req.param("base"):
         pulls = [p for p in pulls if p.pull and p.pull.base_ref == base]
-    return page_response(
-        req, _sorted(req, repo, pulls, pulls=True), lambda i: req.render.pull(repo, i)
-    )
+    tips = repo.bare.branches()
+    ordered = _sorted(req, repo, pulls, pulls=True)
+    return page_response(req, ordered, lambda i: req.render.pull(repo, i, tips))
 
 
 def create_pull(req: Request, owner: str, name: str) -> Response:

@@ -181,10 +181,9 @@ def get_branch(req: Request, owner: str, name: str, branch: str) -> Response:
 
 
 def _refs(repo: Repo) -> dict[str, str]:
-    out = repo.bare.git(
-        "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/", "refs/tags/"
-    )
-    return dict(line.split(" ", 1) for line in out.splitlines() if line)
+    return {
+        n: s for n, s in repo.bare.refs().items() if n.startswith(("refs/heads/", "refs/tags/"))
+    }
 
 
 def get_ref(req: Request, owner: str, name: str, ref: str) -> Response:

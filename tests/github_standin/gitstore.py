@@ -76,10 +76,36 @@ class BareRepo:
         self.git("config", "http.receivepack", "true")
         self.git("config", "receive.advertisePushOptions", "true")
 
+    def refs(self, prefix: str = "refs/") -> dict[str, str]:
+        """Return ``{refname: sha}`` under ``prefix``, read live from packed and loose refs."""
+        found: dict[str, str] = {}
+        packed = self.path / "packed-refs"
+        if packed.exists():
+            for line in packed.read_text().splitlines():
+                sha, _, name = line.partition(" ")
+                if name.startswith(prefix) and not line.startswith(("#", "^")):
+                    found[name] = sha
+        skip = len(str(self.path)) + 1
+        for folder, _dirs, names in os.walk(self.path / "refs"):
+            base = folder[skip:].replace(os.sep, "/")
+            if not (f"{base}/".startswith(prefix) or prefix.startswith(f"{base}/")):
+                continue
+            for leaf in names:
+                name = f"{base}/{leaf}"
+                if not name.startswith(prefix) or name.endswith(".lock"):
+                    continue
+                try:
+                    with open(f"{folder}/{leaf}") as handle:
+                        content = handle.read().strip()
+                except FileNotFoundError:
+                    continue  # deleted while we looked
+                if len(content) == 40:
+                    found[name] = content
+        return found
+
     def branches(self) -> dict[str, str]:
         """Return every branch name with the sha of its tip."""
-        out = self.git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/heads/")
-        return dict(line.rsplit(" ", 1) for line in out.splitlines() if line)
+        return {name[len("refs/heads/") :]: sha for name, sha in self.refs("refs/heads/").items()}
 
     def tip(self, branch: str) -> str | None:
         """Return the sha of a branch tip, or None when the branch does not exist."""

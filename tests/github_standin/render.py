@@ -148,11 +148,11 @@ class Renderer:
             "repo": self.repo(repo),
         }
 
-    def pull(self, repo: Repo, issue: Issue) -> dict[str, Any]:
-        """Render a pull request; ``head.sha`` is the live tip of the head branch."""
+    def pull(self, repo: Repo, issue: Issue, tips: dict[str, str] | None = None) -> dict[str, Any]:
+        """Render a pull request; ``head.sha`` is the live tip (from ``tips`` if given)."""
         pull = issue.pull
         assert pull is not None
-        tips = repo.bare.branches()
+        tips = repo.bare.branches() if tips is None else tips
         head_sha = tips.get(pull.head_ref, pull.head_sha)
         base_sha = tips.get(pull.base_ref, pull.base_sha)
         issue_data = self.issue(repo, issue)

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 import shlex
+import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -60,7 +61,7 @@ class GitHubStandIn:
         self._httpd.standin = self
         self.render = Renderer(self.state, f"http://127.0.0.1:{self.port}")
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="github-standin", daemon=True
+            target=self._httpd.serve_forever, args=(0.05,), name="github-standin", daemon=True
         )
         self._thread.start()
         return self
@@ -274,8 +275,9 @@ class GitHubStandIn:
         with self.state.lock:
             repo = self.repo(full_name)
             tracker.sync(repo)
+            tips = repo.bare.branches()
             return [
-                self.render.pull(repo, i)
+                self.render.pull(repo, i, tips)
                 for i in sorted(repo.issues.values(), key=lambda i: i.number)
                 if i.pull and state in ("all", i.state)
             ]
@@ -380,11 +382,38 @@ class GitHubStandIn:
         with self._log_lock:
             self._log.clear()
 
-    def _record(self, record: RequestRecord) -> None:
+    # request handling
+
+    def answer(
+        self, method: str, target: str, headers: dict[str, str], raw: bytes, client: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one HTTP request (REST or git) and log it before the client sees the reply."""
+        url = urlsplit(target)
+        query = dict(parse_qsl(url.query, keep_blank_values=True))
+        path, body, api = url.path, None, False
+        if path == API_PREFIX or path.startswith(f"{API_PREFIX}/"):
+            path, body, api = path[len(API_PREFIX) :] or "/", _json_or_none(raw), True
+            response, who = self.handle_api(method, path, query, headers, raw, client)
+            payload = b"" if response.body is None else json.dumps(response.body).encode()
+            status = response.status
+            reply_headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
+        elif githttp.is_git_path(path):
+            fault = self.faults.take(method, path)
+            if fault is not None:
+                reply = githttp.GitReply(fault.status, b"", dict(fault.headers))
+            else:
+                reply = githttp.serve(self.state, method, path, url.query, headers, raw)
+            status, reply_headers, payload = reply.status, reply.headers, reply.body
+            who = reply.who or ANONYMOUS
+        else:
+            status, reply_headers, payload = 404, {"Content-Type": "text/plain"}, b"Not Found\n"
+            who = ANONYMOUS
+        record = RequestRecord(
+            method, path, query, status, body, api, who.login or None, dict(headers)
+        )
         with self._log_lock:
             self._log.append(record)
-
-    # request handling
+        return status, reply_headers, payload
 
     def handle_api(
         self,
@@ -451,6 +480,10 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
     server: _HTTPServer
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
@@ -470,48 +503,12 @@ class _Handler(BaseHTTPRequestHandler):
         return data
 
     def _handle(self) -> None:
-        standin = self.server.standin
-        url = urlsplit(self.path)
         raw = self._body()
         headers = {k.lower(): v for k, v in self.headers.items()}
-        if url.path == API_PREFIX or url.path.startswith(f"{API_PREFIX}/"):
-            path = url.path[len(API_PREFIX) :] or "/"
-            query = dict(parse_qsl(url.query, keep_blank_values=True))
-            response, who = standin.handle_api(
-                self.command, path, query, headers, raw, self.client_address[0]
-            )
-            payload = b"" if response.body is None else json.dumps(response.body).encode()
-            reply_headers = {"Content-Type": "application/json; charset=utf-8"}
-            reply_headers.update(response.headers)
-            self._send(response.status, reply_headers, payload)
-            body = _json_or_none(raw)
-            api = True
-        elif githttp.is_git_path(url.path):
-            path, query = url.path, dict(parse_qsl(url.query))
-            fault = standin.faults.take(self.command, path)
-            if fault is not None:
-                reply = githttp.GitReply(fault.status, b"", dict(fault.headers))
-            else:
-                reply = githttp.serve(standin.state, self.command, path, url.query, headers, raw)
-            self._send(reply.status, reply.headers, reply.body)
-            who, body, api = reply.who or ANONYMOUS, None, False
-            response = Response(reply.status)
-        else:
-            response, who, body, api = Response(404), ANONYMOUS, None, False
-            path, query = url.path, dict(parse_qsl(url.query))
-            self._send(404, {"Content-Type": "text/plain"}, b"Not Found\n")
-        standin._record(
-            RequestRecord(
-                self.command,
-                path,
-                query,
-                response.status,
-                body,
-                api,
-                who.login or None,
-                dict(self.headers.items()),
-            )
+        status, reply_headers, payload = self.server.standin.answer(
+            self.command, self.path, headers, raw, self.client_address[0]
         )
+        self._send(status, reply_headers, payload)
 
     def _send(self, status: int, headers: Mapping[str, str], payload: bytes) -> None:
         self.send_response(status)
