@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hammurabi.plugin import hookimpl
+from hammurabi.preconditions.attributes import HasMode, HasNoMode, IsNotOwnedBy, IsOwnedBy
 from hammurabi.preconditions.base import Precondition
 from hammurabi.preconditions.combinators import All, Any, Not
 from hammurabi.preconditions.files import (
@@ -25,6 +26,8 @@ from hammurabi.preconditions.files import (
 __all__ = [
     "All",
     "Any",
+    "HasMode",
+    "HasNoMode",
     "IsDirectoryExist",
     "IsDirectoryExists",
     "IsDirectoryNotExist",
@@ -37,6 +40,8 @@ __all__ = [
     "IsLineExists",
     "IsLineNotExist",
     "IsLineNotExists",
+    "IsNotOwnedBy",
+    "IsOwnedBy",
     "Not",
     "Precondition",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from hammurabi.rules.attributes import ModeChanged, OwnerChanged
 from hammurabi.rules.base import Rule
+from hammurabi.rules.commands import CommandRun
 from hammurabi.rules.files import (
     Copied,
     DirectoryEmptied,
@@ -23,10 +25,12 @@ from hammurabi.rules.lines import (
     LineNotExists,
     LineReplaced,
 )
+from hammurabi.rules.templates import TemplateRendered
 
 __all__ = [
     "BlockExists",
     "BlockNotExists",
+    "CommandRun",
     "Copied",
     "DirectoryEmptied",
     "DirectoryExists",
@@ -39,7 +43,10 @@ __all__ = [
     "LineExists",
     "LineNotExists",
     "LineReplaced",
+    "ModeChanged",
     "Moved",
+    "OwnerChanged",
     "Renamed",
     "Rule",
+    "TemplateRendered",
 ]
