@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import git
@@ -286,6 +287,34 @@ def test_clone_push_and_force_push(
     assert github_client.get_repo(repo).get_branch("rule/fix").commit.sha == second
     pushes = github_server.requests_matching("POST", r"/git-receive-pack$")
     assert [r.login for r in pushes] == ["hammurabi-bot", "hammurabi-bot"]
+
+
+def test_large_push_is_chunked(github_server: GitHubStandIn, repo: str, tmp_path: Path):
+    work = tmp_path / "work"
+    run_git("clone", github_server.clone_url(repo), str(work))
+    (work / "big.bin").write_bytes(os.urandom(1_500_000))  # beyond git's 1 MiB post buffer
+    run_git("add", "big.bin", cwd=work)
+    run_git("commit", "-m", "Big", cwd=work)
+    run_git("push", "origin", "HEAD:refs/heads/big", cwd=work)
+    assert (
+        github_server.branch_sha(repo, "big")
+        == run_git("rev-parse", "HEAD", cwd=work).stdout.strip()
+    )
+    pushes = github_server.requests_matching("POST", r"/git-receive-pack$")
+    assert any(r.headers.get("transfer-encoding") == "chunked" for r in pushes)
+
+
+def test_concurrent_writes(github_server: GitHubStandIn, repo: str):
+    github_server.open_pull(repo, "feature")
+    url = f"{github_server.base_url}/repos/{repo}/issues/1/comments"
+    auth = {"Authorization": f"token {DEFAULT_TOKEN}"}
+
+    with httpx.Client(headers=auth) as http, ThreadPoolExecutor(8) as pool:
+        statuses = pool.map(lambda i: http.post(url, json={"body": f"c{i}"}).status_code, range(40))
+        assert set(statuses) == {201}
+    comments = github_server.comments(repo, 1)
+    assert sorted(c["body"] for c in comments) == sorted(f"c{i}" for i in range(40))
+    assert len({c["id"] for c in comments}) == 40
 
 
 def test_rejected_push_shows_in_push_info(github_server: GitHubStandIn, repo, tmp_path: Path):

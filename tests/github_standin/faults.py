@@ -41,7 +41,8 @@ class Fault:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One answered request; ``path`` is relative to ``/api/v3`` for REST calls."""
+    """One answered request; ``path`` is relative to ``/api/v3`` for REST calls, ``json`` is
+    the parsed request body, ``login`` who it authenticated as, ``headers`` lower-cased."""
 
     method: str
     path: str
