@@ -46,6 +46,8 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks under bench/ and print their figures."""
     session.run("bash", ".ci/system-deps", external=True)
     session.install("-e", ".[test]", "-e", "plugins/hammurabi-python")
-    scripts = session.posargs or sorted(str(p) for p in __import__("pathlib").Path("bench").glob("bench_*.py"))
+    scripts = session.posargs or sorted(
+        str(p) for p in __import__("pathlib").Path("bench").glob("bench_*.py")
+    )
     for script in scripts:
         session.run("python", script)

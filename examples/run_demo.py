@@ -22,20 +22,29 @@ def main() -> int:
     if OUT.exists():
         shutil.rmtree(OUT)
     shutil.copytree(HERE / "demo-service", target)
-    laws = ["--laws", str(HERE / "laws" / "article_gunicorn.py"),
-            "--laws", str(HERE / "laws" / "python-service.yml")]
-    reports = ["--report", f"json={OUT / 'report.json'}",
-               "--report", f"markdown={OUT / 'summary.md'}"]
+    laws = [
+        "--laws",
+        str(HERE / "laws" / "article_gunicorn.py"),
+        "--laws",
+        str(HERE / "laws" / "python-service.yml"),
+    ]
+    reports = [
+        "--report",
+        f"json={OUT / 'report.json'}",
+        "--report",
+        f"markdown={OUT / 'summary.md'}",
+    ]
     hammurabi = [sys.executable, "-m", "hammurabi"]
     print(f"$ hammurabi enforce {target.relative_to(HERE.parent)} ...", flush=True)
     first = subprocess.run([*hammurabi, "enforce", str(target), *laws, *reports])
     if first.returncode != 0:
         return first.returncode
-    print(f"\n$ hammurabi check {target.relative_to(HERE.parent)} ...  (nothing left to do)",
-          flush=True)
+    print(
+        f"\n$ hammurabi check {target.relative_to(HERE.parent)} ...  (nothing left to do)",
+        flush=True,
+    )
     second = subprocess.run([*hammurabi, "check", str(target), *laws, "--quiet"])
-    print(f"\nChanged files are in {target}; reports: {OUT / 'report.json'}, "
-          f"{OUT / 'summary.md'}")
+    print(f"\nChanged files are in {target}; reports: {OUT / 'report.json'}, {OUT / 'summary.md'}")
     return second.returncode
 
 

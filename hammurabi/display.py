@@ -44,8 +44,10 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
     if diff and result.diff:
         show_diff(result.diff)
         console.print()
-    table = Table(title=f"Hammurabi{' (dry run)' if result.dry_run and not check else ''}",
-                  title_justify="left")
+    table = Table(
+        title=f"Hammurabi{' (dry run)' if result.dry_run and not check else ''}",
+        title_justify="left",
+    )
     table.add_column("Law")
     table.add_column("Outcome")
     table.add_column("Rules", justify="right")
@@ -54,8 +56,10 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
     for law in result.laws:
         rules = list(law.walk())
         changed = sum(r.outcome is Outcome.CHANGED for r in rules)
-        details = law.error or law.reason or "; ".join(
-            f"{r.rule}: {r.error}" for r in rules if r.outcome is Outcome.FAILED
+        details = (
+            law.error
+            or law.reason
+            or "; ".join(f"{r.rule}: {r.error}" for r in rules if r.outcome is Outcome.FAILED)
         )
         table.add_row(
             Text(law.name),
@@ -122,8 +126,7 @@ def show_types(rows: list[dict[str, Any]], title: str) -> None:
     table.add_column("Arguments")
     for row in rows:
         args = ", ".join(
-            a["name"] + ("" if a["required"] else f"={a['default']!r}")
-            for a in row["arguments"]
+            a["name"] + ("" if a["required"] else f"={a['default']!r}") for a in row["arguments"]
         )
         table.add_row(Text(row["id"]), Text(row["summary"]), Text(args))
     console.print(table)
@@ -147,8 +150,10 @@ def show_plugins(rows: list[dict[str, Any]]) -> None:
     for column in ("Name", "Distribution", "Module", "Hooks"):
         table.add_column(column)
     for row in rows:
-        name = Text(row["name"] + (" (disabled)" if row["disabled"] else ""),
-                    style="dim" if row["disabled"] else "")
+        name = Text(
+            row["name"] + (" (disabled)" if row["disabled"] else ""),
+            style="dim" if row["disabled"] else "",
+        )
         table.add_row(
             name,
             Text(f"{row['distribution']} {row['version']}"),

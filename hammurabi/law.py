@@ -104,9 +104,7 @@ class Pillar:
                 return law
         raise ConfigError(f"no law named {name!r}")
 
-    def enforce(
-        self, root: str | os.PathLike[str] = ".", *, dry_run: bool = False
-    ) -> RunResult:
+    def enforce(self, root: str | os.PathLike[str] = ".", *, dry_run: bool = False) -> RunResult:
         """Apply every law to the repository at ``root``."""
         from hammurabi.engine import enforce
 

@@ -38,14 +38,14 @@ _LAW_KEYS = {"name", "description", "rules", "preconditions", "weight"}
 _CHAIN_KEYS = ("preconditions", "pipe", "children")
 
 
-class _Map(dict):  # type: ignore[type-arg]
+class _Map(dict[Any, Any]):
     line = 0
 
 
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, remembering line numbers and refusing duplicate keys."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
@@ -61,7 +61,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _Loader.construct_mapping,  # type: ignore[arg-type]
+    _Loader.construct_mapping,
 )
 
 
@@ -75,7 +75,7 @@ def load_law_file(path: str | Path, registry: Registry) -> list[Law]:
     except UnicodeDecodeError:
         raise LawFileError("law file is not UTF-8 text", path=path) from None
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -150,7 +150,8 @@ class _Builder:
             return str(node["id"]), args, node
         if len(node) != 1:
             raise self.error(
-                node, f"a {kind} must have exactly one key (its id), got {', '.join(map(str, node))}"
+                node,
+                f"a {kind} must have exactly one key (its id), got {', '.join(map(str, node))}",
             )
         ((kind_id, args),) = node.items()
         if args is None:

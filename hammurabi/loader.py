@@ -7,9 +7,10 @@ import importlib
 import importlib.util
 import sys
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from hammurabi.errors import ConfigError, HammurabiError, LawFileError
 from hammurabi.law import Law, Pillar
@@ -23,9 +24,7 @@ PLUGINS = "plugins"
 LAW_FILE_SUFFIXES = (".yml", ".yaml")
 
 
-def load_laws(
-    settings: Settings, pm: PluginManager, registry: Registry, base: Path
-) -> list[Law]:
+def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: Path) -> list[Law]:
     """Every law from the configured sources, filtered by ``select``/``ignore``, in order.
 
     Relative source paths resolve against ``base``.
@@ -54,7 +53,7 @@ def load_source(
     if source == PLUGINS:
         laws: list[Law] = []
         for impl in pm.hook.hammurabi_laws.get_hookimpls():
-            for law in impl.function(settings=settings) or ():
+            for law in cast(Iterable[Any], impl.function(settings=settings) or ()):
                 if not isinstance(law, Law):
                     raise ConfigError(f"plugin {impl.plugin_name!r} returned {law!r}, not a Law")
                 laws.append(law)
@@ -66,9 +65,7 @@ def load_source(
         if not path.exists():
             raise ConfigError(f"law source {source!r} does not exist ({path})")
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir() if p.suffix in (*LAW_FILE_SUFFIXES, ".py")
-            )
+            found = sorted(p for p in path.iterdir() if p.suffix in (*LAW_FILE_SUFFIXES, ".py"))
             return [law for p in found for law in load_source(str(p), settings, pm, registry, base)]
         if path.suffix == ".py":
             return laws_from_module(_exec_file(path), str(path))

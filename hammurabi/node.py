@@ -35,9 +35,7 @@ class Node:
         """The repository being enforced (only while a run is in progress)."""
         return workspace.current()
 
-    def validate(
-        self, value: Any, cast_to: type | None = None, required: bool = False
-    ) -> Any:
+    def validate(self, value: Any, cast_to: type | None = None, required: bool = False) -> Any:
         """Check an argument when the rule is built, so mistakes fail before any file changes.
 
         ``required`` refuses None and empty values; ``cast_to`` converts (``Path``, ``int``…).
@@ -86,7 +84,8 @@ class Node:
                     {
                         "name": param.name,
                         "required": param.default is param.empty,
-                        "default": default if isinstance(default, str | int | float | bool)
+                        "default": default
+                        if isinstance(default, str | int | float | bool)
                         else None,
                     }
                 )
@@ -107,7 +106,9 @@ def compile_regex(pattern: str | re.Pattern[str], what: str, owner: str) -> re.P
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise ConfigError(f"{owner}: bad regular expression for {what} {pattern!r}: {exc}") from None
+        raise ConfigError(
+            f"{owner}: bad regular expression for {what} {pattern!r}: {exc}"
+        ) from None
 
 
 def as_path(value: Any, what: str, owner: str) -> Path | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from hammurabi.errors import PluginError
 
@@ -29,7 +30,7 @@ class Registry:
         _collect(pm, "hammurabi_rule_types", registry.rules, "rule")
         _collect(pm, "hammurabi_precondition_types", registry.preconditions, "precondition")
         for impl in pm.hook.hammurabi_reporters.get_hookimpls():
-            for reporter in impl.function() or ():
+            for reporter in cast(Iterable[Any], impl.function() or ()):
                 if reporter.name in registry.reporters:
                     raise PluginError(
                         f"reporter {reporter.name!r} is contributed twice "
@@ -47,7 +48,7 @@ class Registry:
 def _collect(pm: PluginManager, hook: str, into: dict, what: str) -> None:
     owners: dict[str, str] = {}
     for impl in getattr(pm.hook, hook).get_hookimpls():
-        for kind in impl.function() or ():
+        for kind in cast(Iterable[Any], impl.function() or ()):
             existing = into.get(kind.id)
             if existing is not None and existing is not kind:
                 raise PluginError(

@@ -83,7 +83,9 @@ def law_section(law: LawResult) -> list[str]:
             files = ", ".join(f"`{path}`" for path in rule.files)
             lines.append(f"- 🔧 {escape(rule.rule)}: {files}")
         elif rule.outcome is Outcome.FAILED:
-            lines.append(f"- ❌ {escape(rule.rule)}: {escape(rule.error or '')} (manual fix needed)")
+            lines.append(
+                f"- ❌ {escape(rule.rule)}: {escape(rule.error or '')} (manual fix needed)"
+            )
         elif rule.outcome is Outcome.SKIPPED:
             lines.append(f"- ⏭️ {escape(rule.rule)}: {escape(rule.reason or 'skipped')}")
     diff = law.diff
@@ -100,9 +102,7 @@ def law_section(law: LawResult) -> list[str]:
 
 def escape(text: str) -> str:
     """Keep user text from breaking Markdown tables or injecting HTML."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-    )
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 @hookimpl

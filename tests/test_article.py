@@ -56,7 +56,8 @@ def test_article_custom_precondition_verbatim(tmp_path: Path, service: Path) -> 
     package.mkdir(parents=True)
     (package / "__init__.py").write_text(article_blocks()[2])
     laws = tmp_path / "laws.py"
-    laws.write_text(textwrap.dedent("""
+    laws.write_text(
+        textwrap.dedent("""
         from hammurabi import Pillar, Law, LineExists
         from prezi_rules import HasStack
 
@@ -67,7 +68,8 @@ def test_article_custom_precondition_verbatim(tmp_path: Path, service: Path) -> 
             preconditions=[HasStack(stacks=["python"])],
             rules=[LineExists(name="accesslog", path="gunicorn.conf.py", text='accesslog = "-"')],
         ))
-    """))
+    """)
+    )
     env = {"PYTHONPATH": str(tmp_path / "pkg")}
     args = ("enforce", str(service), "--laws", str(laws), "--disable-plugin", "python")
     result = hammurabi(*args, env=env)
@@ -75,8 +77,17 @@ def test_article_custom_precondition_verbatim(tmp_path: Path, service: Path) -> 
     assert 'accesslog = "-"' in (service / "gunicorn.conf.py").read_text()
 
     scala = make_tree(tmp_path / "scala", {"gunicorn.conf.py": "", "service.yml": "stack: scala\n"})
-    result = hammurabi("enforce", str(scala), "--laws", str(laws), "--disable-plugin", "python",
-                       "--format", "json", env=env)
+    result = hammurabi(
+        "enforce",
+        str(scala),
+        "--laws",
+        str(laws),
+        "--disable-plugin",
+        "python",
+        "--format",
+        "json",
+        env=env,
+    )
     assert result.returncode == 0, result.stderr
     assert '"outcome": "skipped"' in result.stdout
     assert (scala / "gunicorn.conf.py").read_text() == ""

@@ -9,7 +9,6 @@ import pytest
 
 from hammurabi import (
     All,
-    Any as AnyOf,
     ConfigError,
     IsDirectoryExists,
     IsDirectoryNotExists,
@@ -25,6 +24,9 @@ from hammurabi import (
     Pillar,
     Precondition,
     Rule,
+)
+from hammurabi import (
+    Any as AnyOf,
 )
 from hammurabi.engine import enforce
 from tests.helpers import make_tree, only, run_rules, snapshot
@@ -75,19 +77,34 @@ def test_lifecycle_pipe_and_children(tmp_path: Path) -> None:
     )
     result = only(run_rules(tmp_path, rule))
     assert calls == [
-        "yes?", "root:pre(in)", "root:task", "root:post",
-        "pipe:pre(root-out)", "pipe:task", "pipe:post",
-        "pipe2:pre(pipe-out)", "pipe2:task", "pipe2:post",
-        "child1:pre(root-out)", "child1:task", "child1:post",
-        "child2:pre(root-out)", "child2:task", "child2:post",
+        "yes?",
+        "root:pre(in)",
+        "root:task",
+        "root:post",
+        "pipe:pre(root-out)",
+        "pipe:task",
+        "pipe:post",
+        "pipe2:pre(pipe-out)",
+        "pipe2:task",
+        "pipe2:post",
+        "child1:pre(root-out)",
+        "child1:task",
+        "child1:post",
+        "child2:pre(root-out)",
+        "child2:task",
+        "child2:post",
     ]
     assert [r.rule for r in result.walk()] == ["root", "pipe", "pipe2", "child1", "child2"]
     assert all(r.outcome is Outcome.UNCHANGED for r in result.walk())
 
 
 def test_failing_precondition_skips_rule_and_chain(tmp_path: Path) -> None:
-    rule = Recorder(name="root", preconditions=[Answer(True, name="a"), Answer(False, name="b")],
-                    pipe=Recorder(name="pipe"), children=[Recorder(name="child")])
+    rule = Recorder(
+        name="root",
+        preconditions=[Answer(True, name="a"), Answer(False, name="b")],
+        pipe=Recorder(name="pipe"),
+        children=[Recorder(name="child")],
+    )
     result = only(run_rules(tmp_path, rule))
     assert calls == ["a?", "b?"]
     assert result.outcome is Outcome.SKIPPED
@@ -110,8 +127,12 @@ def test_failing_rule_skips_chain_and_other_laws_run(tmp_path: Path) -> None:
 
 
 def test_law_precondition_skips_law(tmp_path: Path) -> None:
-    law = Law(name="l", description="d", rules=[Recorder(name="r")],
-              preconditions=[Answer(False, name="never")])
+    law = Law(
+        name="l",
+        description="d",
+        rules=[Recorder(name="r")],
+        preconditions=[Answer(False, name="never")],
+    )
     result = enforce([law], tmp_path)
     assert result.laws[0].outcome is Outcome.SKIPPED
     assert result.laws[0].reason == "precondition 'never' not met"
@@ -120,8 +141,13 @@ def test_law_precondition_skips_law(tmp_path: Path) -> None:
 
 def test_precondition_error_fails_rule(tmp_path: Path) -> None:
     make_tree(tmp_path, {"bin": b"\x00\x00"})
-    rule = LineExists(name="r", path="f", text="x", create=True,
-                      preconditions=[IsLineExists(path="bin", criteria="x")])
+    rule = LineExists(
+        name="r",
+        path="f",
+        text="x",
+        create=True,
+        preconditions=[IsLineExists(path="bin", criteria="x")],
+    )
     result = only(run_rules(tmp_path, rule))
     assert result.outcome is Outcome.FAILED and "binary" in (result.error or "")
 
@@ -182,8 +208,12 @@ class SelfWriter(Rule):
 def test_dry_run_changes_nothing_even_for_custom_rules(tmp_path: Path) -> None:
     make_tree(tmp_path, {"existing.txt": "original\n"})
     before = snapshot(tmp_path)
-    result = run_rules(tmp_path, SelfWriter(name="self"), LineExists(name="l", path="x", text="y",
-                                                                      create=True), dry_run=True)
+    result = run_rules(
+        tmp_path,
+        SelfWriter(name="self"),
+        LineExists(name="l", path="x", text="y", create=True),
+        dry_run=True,
+    )
     assert snapshot(tmp_path) == before
     assert result.dry_run
     assert result.files == ["custom.txt", "existing.txt", "x"]
@@ -201,8 +231,9 @@ def test_custom_rule_diff_without_dry_run(tmp_path: Path) -> None:
 
 def test_law_changes_are_net(tmp_path: Path) -> None:
     make_tree(tmp_path, {"f": "a\n"})
-    result = run_rules(tmp_path, LineExists(name="b", path="f", text="b"),
-                       LineExists(name="c", path="f", text="c"))
+    result = run_rules(
+        tmp_path, LineExists(name="b", path="f", text="b"), LineExists(name="c", path="f", text="c")
+    )
     law = result.laws[0]
     assert law.files == ["f"]
     assert law.diff.count("\n@@ ") == 1 and "+b\n+c" in law.diff
@@ -211,7 +242,8 @@ def test_law_changes_are_net(tmp_path: Path) -> None:
 
 def test_pillar_enforce(tmp_path: Path) -> None:
     pillar = Pillar()
-    pillar.register(Law(name="l", description="", rules=[LineExists(name="r", path="f", text="x",
-                                                                    create=True)]))
+    pillar.register(
+        Law(name="l", description="", rules=[LineExists(name="r", path="f", text="x", create=True)])
+    )
     assert pillar.enforce(tmp_path).changed
     assert not pillar.enforce(tmp_path).changed

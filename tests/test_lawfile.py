@@ -64,25 +64,51 @@ def test_good_law_file(tmp_path: Path, registry: Registry) -> None:
         'worker_class = "gevent"\ntimeout = 30\nkeepalive = 5\n'
     )
     assert (repo / "CODEOWNERS").exists()
-    assert [r.rule for r in result.walk()] == ["gevent", "timeout", "keepalive", "file-exists CODEOWNERS"]
+    assert [r.rule for r in result.walk()] == [
+        "gevent",
+        "timeout",
+        "keepalive",
+        "file-exists CODEOWNERS",
+    ]
     assert not enforce(laws, repo).changed
 
 
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("laws:\n  - name: x\n    rules:\n      - line-exits: {path: f, text: x}\n", 4,
-         "unknown rule id 'line-exits' (did you mean 'line-exists'?)"),
-        ("laws:\n  - name: x\n    rules:\n      - line-exists:\n          path: f\n", 4,
-         "missing a required argument: text"),
-        ("laws:\n  - name: x\n    rules:\n      - line-replaced: {name: r, path: f, target: '(', text: x}\n",
-         4, "bad regular expression for target '('"),
-        ("laws:\n  - name: x\n    rules:\n      - line-exists: {name: r, path: f, text: x, colour: red}\n",
-         4, "unknown argument(s): colour"),
-        ("laws:\n  - name: x\n    rules: []\n    preconditions:\n      - is-fiel-exists: {path: f}\n",
-         5, "unknown precondition id 'is-fiel-exists'"),
-        ("laws:\n  - name: x\n    rules:\n      - line-exists: {text: x}\n", 2,
-         "has no path and no upstream rule"),
+        (
+            "laws:\n  - name: x\n    rules:\n      - line-exits: {path: f, text: x}\n",
+            4,
+            "unknown rule id 'line-exits' (did you mean 'line-exists'?)",
+        ),
+        (
+            "laws:\n  - name: x\n    rules:\n      - line-exists:\n          path: f\n",
+            4,
+            "missing a required argument: text",
+        ),
+        (
+            "laws:\n  - name: x\n    rules:\n"
+            "      - line-replaced: {name: r, path: f, target: '(', text: x}\n",
+            4,
+            "bad regular expression for target '('",
+        ),
+        (
+            "laws:\n  - name: x\n    rules:\n"
+            "      - line-exists: {name: r, path: f, text: x, colour: red}\n",
+            4,
+            "unknown argument(s): colour",
+        ),
+        (
+            "laws:\n  - name: x\n    rules: []\n"
+            "    preconditions:\n      - is-fiel-exists: {path: f}\n",
+            5,
+            "unknown precondition id 'is-fiel-exists'",
+        ),
+        (
+            "laws:\n  - name: x\n    rules:\n      - line-exists: {text: x}\n",
+            2,
+            "has no path and no upstream rule",
+        ),
         ("laws:\n  - name: x\n    rules: [\n", 4, "invalid YAML"),
         ("laws:\n  - name: x\n    name: y\n    rules: []\n", 3, "duplicate key 'name'"),
         ("laws:\n  - name: x\n    rule: []\n", 2, "unknown law key(s): rule"),
@@ -90,8 +116,9 @@ def test_good_law_file(tmp_path: Path, registry: Registry) -> None:
         ("laws:\n  - {name: a, rules: []}\n  - {name: a, rules: []}\n", 1, "defined twice"),
     ],
 )
-def test_broken_law_files(tmp_path: Path, registry: Registry, text: str, line: int,
-                          message: str) -> None:
+def test_broken_law_files(
+    tmp_path: Path, registry: Registry, text: str, line: int, message: str
+) -> None:
     path = write(tmp_path, text)
     with pytest.raises(LawFileError) as info:
         load_law_file(path, registry)

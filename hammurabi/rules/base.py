@@ -56,9 +56,9 @@ class Rule(Node):
         for item in self.preconditions:
             if not isinstance(item, Precondition):
                 raise ConfigError(f"rule {name!r}: {item!r} is not a Precondition")
-        for item in self.chain:
-            if not isinstance(item, Rule):
-                raise ConfigError(f"rule {name!r}: {item!r} in pipe/children is not a Rule")
+        for link in self.chain:
+            if not isinstance(link, Rule):
+                raise ConfigError(f"rule {name!r}: {link!r} in pipe/children is not a Rule")
 
     @property
     def chain(self) -> tuple[Rule, ...]:
@@ -99,8 +99,9 @@ class Rule(Node):
                 result.outcome = Outcome.CHANGED if changes else Outcome.UNCHANGED
         except HammurabiError as exc:
             exc.located(law=law, rule=self.name)
-            result.outcome, result.error = Outcome.FAILED, exc.message if exc.path is None else (
-                f"{exc.path}: {exc.message}"
+            result.outcome, result.error = (
+                Outcome.FAILED,
+                exc.message if exc.path is None else (f"{exc.path}: {exc.message}"),
             )
         except Exception as exc:
             log.debug("rule %r raised", self.name, exc_info=True)

@@ -14,7 +14,6 @@ from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import PathRule
 
 
-
 class FileExists(PathRule):
     """Ensure a file exists, optionally with exactly the given content.
 
@@ -199,7 +198,9 @@ class _Transfer(PathRule):
                 for name in dirnames:
                     space.make_dirs(destination / Path(dirpath, name).relative_to(source))
         else:
-            space.write_bytes(destination, source.read_bytes(), mode=stat.S_IMODE(source.stat().st_mode))
+            space.write_bytes(
+                destination, source.read_bytes(), mode=stat.S_IMODE(source.stat().st_mode)
+            )
 
 
 class Copied(_Transfer):
@@ -261,9 +262,15 @@ class Renamed(Moved):
     def __init__(
         self, name: str, path: str | Path | None = None, *, new_name: str, **kwargs: Any
     ) -> None:
-        if not isinstance(new_name, str) or not new_name or "/" in new_name or new_name in (
-            ".",
-            "..",
+        if (
+            not isinstance(new_name, str)
+            or not new_name
+            or "/" in new_name
+            or new_name
+            in (
+                ".",
+                "..",
+            )
         ):
             raise ConfigError(f"rule {name!r}: new_name must be a plain file name")
         self.new_name = new_name
@@ -289,4 +296,3 @@ def hammurabi_rule_types() -> tuple[type[PathRule], ...]:
         Moved,
         Renamed,
     )
-

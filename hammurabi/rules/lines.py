@@ -46,8 +46,15 @@ def _first(lines: list[str], pattern: re.Pattern[str] | None) -> int | None:
 
 
 class _LineRule(PathRule):
-    def __init__(self, name: str, path: str | Path | None = None, *, encoding: str | None = None,
-                 create: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        path: str | Path | None = None,
+        *,
+        encoding: str | None = None,
+        create: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name, path, **kwargs)
         self.encoding = encoding
         self.create = bool(create)

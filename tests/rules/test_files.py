@@ -27,8 +27,9 @@ from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 
 def test_file_exists_creates_and_keeps(tmp_path: Path) -> None:
     make_tree(tmp_path, {"keep": "data"})
-    first, _ = apply_twice(tmp_path, FileExists(name="a", path="sub/dir/new"),
-                           FileExists(name="b", path="keep"))
+    first, _ = apply_twice(
+        tmp_path, FileExists(name="a", path="sub/dir/new"), FileExists(name="b", path="keep")
+    )
     assert (tmp_path / "sub/dir/new").read_bytes() == b""
     assert (tmp_path / "keep").read_text() == "data"
     assert [r.outcome for r in first.walk()] == [Outcome.CHANGED, Outcome.UNCHANGED]
@@ -43,8 +44,12 @@ def test_file_exists_with_content_keeps_crlf(tmp_path: Path) -> None:
 
 def test_file_not_exists_and_emptied(tmp_path: Path) -> None:
     make_tree(tmp_path, {"a": "x", "b": "y", "d/x": "z"})
-    apply_twice(tmp_path, FileNotExists(name="a", path="a"), FileEmptied(name="b", path="b"),
-                FileEmptied(name="c", path="c"))
+    apply_twice(
+        tmp_path,
+        FileNotExists(name="a", path="a"),
+        FileEmptied(name="b", path="b"),
+        FileEmptied(name="c", path="c"),
+    )
     assert not (tmp_path / "a").exists()
     assert (tmp_path / "b").read_bytes() == b"" and (tmp_path / "c").read_bytes() == b""
     refused = only(run_rules(tmp_path, FileNotExists(name="d", path="d")))
@@ -87,8 +92,11 @@ def test_directory_exists_on_a_file_fails(tmp_path: Path) -> None:
 def test_copied_file_and_tree(tmp_path: Path) -> None:
     make_tree(tmp_path, {"src/a": "1", "src/sub/b": "2", "one": "x"})
     os.chmod(tmp_path / "src/a", 0o755)
-    apply_twice(tmp_path, Copied(name="tree", path="src", destination="dst"),
-                Copied(name="file", path="one", destination="two"))
+    apply_twice(
+        tmp_path,
+        Copied(name="tree", path="src", destination="dst"),
+        Copied(name="file", path="one", destination="two"),
+    )
     assert (tmp_path / "dst/sub/b").read_text() == "2"
     assert os.stat(tmp_path / "dst/a").st_mode & 0o777 == 0o755
     assert (tmp_path / "two").read_text() == "x"
@@ -117,8 +125,10 @@ def test_moved_pipes_destination(tmp_path: Path) -> None:
     from hammurabi import LineExists
 
     make_tree(tmp_path, {"a.txt": "1\n"})
-    run_rules(tmp_path, Moved(name="m", path="a.txt", destination="b.txt",
-                              pipe=LineExists(name="l", text="2")))
+    run_rules(
+        tmp_path,
+        Moved(name="m", path="a.txt", destination="b.txt", pipe=LineExists(name="l", text="2")),
+    )
     assert (tmp_path / "b.txt").read_text() == "1\n2\n"
 
 

@@ -133,7 +133,8 @@ def test_block_exists_insert_update_remove(tmp_path: Path) -> None:
     make_tree(tmp_path, {"f": "top\nanchor\nbottom\n"})
     apply_twice(tmp_path, BlockExists(name="b", path="f", block="x\ny\n", after="^anchor"))
     assert (tmp_path / "f").read_text() == (
-        "top\nanchor\n# BEGIN HAMMURABI MANAGED BLOCK\nx\ny\n# END HAMMURABI MANAGED BLOCK\nbottom\n"
+        "top\nanchor\n# BEGIN HAMMURABI MANAGED BLOCK\nx\ny\n"
+        "# END HAMMURABI MANAGED BLOCK\nbottom\n"
     )
     apply_twice(tmp_path, BlockExists(name="b", path="f", block="z"))
     assert (tmp_path / "f").read_text() == (

@@ -9,7 +9,6 @@ from hammurabi import IsFileExists, IsLineNotExists, Law, LineExists, LineReplac
 from hammurabi.plugin import hookimpl
 from hammurabi.preconditions.base import Precondition
 from hammurabi.settings import Settings
-
 from hammurabi_python.preconditions import HasStack
 
 __all__ = ["HasStack", "laws"]
@@ -42,8 +41,9 @@ def laws() -> list[Law]:
         description="Git ignores Python's bytecode caches.",
         preconditions=[python_only],
         rules=(
-            LineExists(name="__pycache__ ignored", path=".gitignore", text="__pycache__/",
-                       create=True),
+            LineExists(
+                name="__pycache__ ignored", path=".gitignore", text="__pycache__/", create=True
+            ),
             LineExists(name="*.pyc ignored", path=".gitignore", text="*.pyc", create=True),
         ),
     )
