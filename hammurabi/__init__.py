@@ -1,41 +1,67 @@
-"""Hammurabi: enforce rules across many git repositories, with reviewable pull requests."""
+"""Hammurabi: enforce rules across many git repositories, with reviewable pull requests.
+
+Names are imported lazily (PEP 562), so ``import hammurabi`` — and with it the start-up of
+the ``hammurabi`` command — costs almost nothing until a rule or law is used.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "1.0.0.dev0"
 
-from hammurabi.errors import (
-    ConfigError,
-    HammurabiError,
-    LawFileError,
-    PathError,
-    RuleError,
-)
-from hammurabi.law import Law, Pillar
-from hammurabi.preconditions import *  # noqa: F403
-from hammurabi.preconditions import __all__ as _preconditions
-from hammurabi.preconditions.base import Precondition
-from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult
-from hammurabi.rules import *  # noqa: F403
-from hammurabi.rules import __all__ as _rules
-from hammurabi.rules.base import Rule
+_CORE = {
+    "HammurabiError": "hammurabi.errors",
+    "ConfigError": "hammurabi.errors",
+    "LawFileError": "hammurabi.errors",
+    "PathError": "hammurabi.errors",
+    "RuleError": "hammurabi.errors",
+    "DocumentError": "hammurabi.errors",
+    "Law": "hammurabi.law",
+    "Pillar": "hammurabi.law",
+    "Outcome": "hammurabi.results",
+    "FileChange": "hammurabi.results",
+    "RuleResult": "hammurabi.results",
+    "LawResult": "hammurabi.results",
+    "RunResult": "hammurabi.results",
+}
+#: Packages whose ``__all__`` is re-exported here: the built-in rules and preconditions.
+_PACKAGES = ("hammurabi.rules", "hammurabi.preconditions")
 
-__all__ = [
-    "ConfigError",
-    "FileChange",
-    "HammurabiError",
-    "Law",
-    "LawFileError",
-    "LawResult",
-    "Outcome",
-    "PathError",
-    "Pillar",
-    "Precondition",
-    "Rule",
-    "RuleError",
-    "RuleResult",
-    "RunResult",
-    "__version__",
-    *_preconditions,
-    *_rules,
-]
+if TYPE_CHECKING:
+    from hammurabi.errors import (
+        ConfigError,
+        DocumentError,
+        HammurabiError,
+        LawFileError,
+        PathError,
+        RuleError,
+    )
+    from hammurabi.law import Law, Pillar
+    from hammurabi.preconditions import *  # noqa: F403
+    from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult
+    from hammurabi.rules import *  # noqa: F403
+
+
+def _public() -> list[str]:
+    names = set(_CORE)
+    for package in _PACKAGES:
+        names.update(importlib.import_module(package).__all__)
+    return sorted(names)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return _public()
+    if name in _CORE:
+        return getattr(importlib.import_module(_CORE[name]), name)
+    for package in _PACKAGES:
+        module = importlib.import_module(package)
+        if name in module.__all__:
+            return getattr(module, name)
+    raise AttributeError(f"module 'hammurabi' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return [*_public(), "__version__"]

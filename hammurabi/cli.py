@@ -23,6 +23,7 @@ app = typer.Typer(
     help="Enforce rules across git repositories and keep them uniform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: importing rich would double the start-up time
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
