@@ -103,10 +103,46 @@ def enforce(
     report: ReportOpt = None,
     output_format: FormatOpt = Format.text,
     quiet: QuietOpt = False,
+    push: Annotated[
+        bool | None,
+        typer.Option(
+            "--push/--no-push",
+            help="Push the bot branch and sync its pull request, or only commit locally. "
+            "[default: push when there is a remote] [env: HAMMURABI_GIT_PUSH]",
+            show_default=False,
+        ),
+    ] = None,
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch",
+            help="Bot branch name. [default: hammurabi/<law source name>] "
+            "[env: HAMMURABI_GIT_BRANCH]",
+            show_default=False,
+        ),
+    ] = None,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty",
+            help="Run although the working tree has uncommitted changes (never touched).",
+        ),
+    ] = False,
+    use_git: Annotated[
+        bool | None,
+        typer.Option(
+            "--git/--no-git",
+            help="In a git repository, build the bot branch (one commit per law) instead of "
+            "editing files in place. [default: git] [env: HAMMURABI_GIT_ENABLED]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Apply the laws to the repository's working tree."""
+    """Apply the laws: in a git repository as a bot branch with one commit per law, pushed
+    and opened as a pull request when configured; elsewhere by editing the files."""
+    git = {"push": push, "branch": branch, "allow_dirty": allow_dirty or None, "enabled": use_git}
     _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, dry_run,
-             check=False)
+             check=False, git={k: v for k, v in git.items() if v is not None})
 
 
 @app.command()
@@ -137,6 +173,7 @@ def _enforce(
     dry_run: bool,
     *,
     check: bool,
+    git: dict[str, Any] | None = None,
 ) -> None:
     from hammurabi import display, runner
     from hammurabi.results import Outcome
@@ -144,7 +181,8 @@ def _enforce(
     session = runner.prepare(
         path,
         overrides=_overrides(
-            laws=laws, select=select, ignore=ignore, disable_plugins=disable, reports=report
+            laws=laws, select=select, ignore=ignore, disable_plugins=disable, reports=report,
+            git=git,
         ),
     )
     if not session.laws:
@@ -152,17 +190,31 @@ def _enforce(
             "no laws to enforce: pass --laws, set 'laws' in [tool.hammurabi], or install a "
             "plugin that contributes laws"
         )
-    result = runner.enforce(session, dry_run=dry_run)
+    result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
         typer.echo(f"hammurabi: failed: {line}", err=True)
     if output_format is Format.json:
         typer.echo(result.to_json(), nl=False)
     else:
         display.show_run(result, diff=not quiet, check=check)
+        _show_workflow(result, quiet=quiet)
     if result.outcome is Outcome.FAILED:
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
         raise typer.Exit(ExitCode.CHANGES_NEEDED)
+
+
+def _show_workflow(result: Any, *, quiet: bool) -> None:
+    """Print what happened to the bot branch and pull request (or would, in a dry run)."""
+    from hammurabi import prbody, workflow
+
+    for line in workflow.summary_lines(result):
+        typer.echo(line)
+    pull = result.extra.get("pull_request") or {}
+    git = result.extra.get("git") or {}
+    if result.dry_run and not quiet and pull.get("action") in ("open", "update"):
+        typer.echo("")
+        typer.echo(prbody.render(result, branch=git["branch"], base=git["base"], diffs=False))
 
 
 @app.command("laws")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from hammurabi.forge import Forge
     from hammurabi.law import Law
     from hammurabi.preconditions.base import Precondition
     from hammurabi.reporters import Reporter
@@ -63,6 +64,20 @@ def hammurabi_reporters() -> Iterable[Reporter]:
     """Contribute reporters (``--report NAME=PATH``) that render a run's record.
 
     All results are collected; a later plugin may not reuse a name.
+    """
+
+
+# -- pull requests ----------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def hammurabi_forge(settings: Settings) -> Forge | None:
+    """Return the forge that hosts pull requests for this run, or None if not configured.
+
+    :param settings: the effective settings of the run.
+    The first non-None result wins (plugins registered later are asked first, so a
+    third-party forge is preferred to the built-in ``github`` one when both answer).
+    See :class:`hammurabi.forge.Forge` for what the object must offer.
     """
 
 

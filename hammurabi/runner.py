@@ -58,11 +58,18 @@ def prepare(
     return Session(root_path, settings, pm, registry, laws)
 
 
-def enforce(session: Session, *, dry_run: bool = False, run_id: str | None = None) -> RunResult:
-    """Run the session's laws on its repository, then write reports and call run hooks."""
-    from hammurabi.engine import enforce as run_laws
+def enforce(
+    session: Session, *, dry_run: bool = False, run_id: str | None = None, git: bool = True
+) -> RunResult:
+    """Run the session's laws on its repository, then write reports and call run hooks.
 
-    result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
+    In a git repository the changes become a bot branch with one commit per law, pushed
+    and turned into a pull request when configured (see :mod:`hammurabi.workflow`);
+    ``git=False`` only edits files.
+    """
+    from hammurabi.workflow import run as run_workflow
+
+    result = run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git)
     write_reports(session, result)
     try:
         session.pm.hook.hammurabi_run_finished(result=result, settings=session.settings)

@@ -29,10 +29,69 @@ _FALSE = {"0", "false", "no", "off", ""}
 class GitSettings:
     """``[tool.hammurabi.git]``: branches, commits and pushes (see hammurabi.gitops)."""
 
+    #: Build the bot branch and commit per law when the path is the top of a git work
+    #: tree; false: only edit the files in place (also ``--no-git``).
+    enabled: bool = True
+    #: The bot branch (also ``--branch``); empty means ``hammurabi/<name>``, the name of
+    #: the law source (file stem, folder or module; ``laws`` for several or plugins).
+    branch: str = ""
+    #: The branch to start from; empty means the remote's default branch, or the current
+    #: branch when the repository has no remote.
+    base: str = ""
+    #: The remote to fetch from and push to.
+    remote: str = "origin"
+    #: Push the bot branch and sync its pull request (also ``--push/--no-push``); false,
+    #: or no remote: commit on the local branch only.
+    push: bool = True
+    #: Run although the working tree has uncommitted changes (also ``--allow-dirty``).
+    #: They are never touched: the bot branch is built in a separate work tree.
+    allow_dirty: bool = False
+    #: Commit author; the committer too unless ``committer_*`` are set.
+    author_name: str = "Hammurabi"
+    author_email: str = "hammurabi-bot@users.noreply.github.com"
+    committer_name: str = ""
+    committer_email: str = ""
+    #: Commit signing: empty follows git config, ``off``, ``gpg``, ``ssh`` or ``x509``.
+    sign: str = ""
+    #: Signing key (``user.signingkey``) when ``sign`` is set; empty: git config's.
+    signing_key: str = ""
+
 
 @dataclass
 class GitHubSettings:
     """``[tool.hammurabi.github]``: pull requests on GitHub (see hammurabi.github_forge)."""
+
+    #: API token; ``GITHUB_TOKEN`` is used when empty. Never printed or written to disk.
+    token: str = field(default="", repr=False)
+    #: REST API base URL; empty: ``GITHUB_API_URL`` or ``https://api.github.com``. For
+    #: GitHub Enterprise: ``https://HOST/api/v3``.
+    api_url: str = ""
+    #: GitHub App authentication instead of a token: the App id and its private key
+    #: (PEM text, or a file path); the installation is looked up unless given.
+    app_id: str = ""
+    private_key: str = field(default="", repr=False)
+    private_key_path: str = ""
+    installation_id: int = 0
+    #: ``owner/name``; empty: taken from the remote URL (same host as the API only).
+    repository: str = ""
+    #: Pull request title template: {summary}, {count}, {laws}, {branch}, {base}, {repository}.
+    title: str = "Hammurabi: {summary}"
+    labels: list[str] = field(default_factory=lambda: ["hammurabi"])
+    #: Reviewers to request: user logins, or ``org/team-slug`` for teams.
+    reviewers: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    #: Open pull requests as drafts.
+    draft: bool = False
+    #: Seconds to wait for one API answer.
+    timeout: float = 15.0
+    #: Retries on 5xx answers and rate limits, with exponential backoff (seconds factor).
+    retries: int = 5
+    backoff: float = 1.0
+    #: Longest wait for a rate-limit reset before giving up (seconds; 0: no limit).
+    max_rate_limit_wait: float = 300.0
+    #: Pacing between requests and between writes (seconds; 0: none), as GitHub asks.
+    seconds_between_requests: float = 0.25
+    seconds_between_writes: float = 1.0
 
 
 @dataclass

@@ -1,0 +1,539 @@
+"""One repository from start to finish: bot branch, laws, one commit per law, push, pull request.
+
+What happens depends on what the repository is (all documented in the README):
+
+* **Not the top of a git work tree** (or ``git.enabled = false``, or no commits yet): the
+  laws edit the files in place, nothing else. This is the plain-folder case.
+* **A git repository**: the user's checkout is never touched. The bot branch
+  (``hammurabi/<name>``) is rebuilt from the base branch in a temporary work tree, one
+  commit per law that changed files. Without a remote (or with ``--no-push``) the commits
+  land on the local bot branch; with a remote the branch is pushed (force-pushed with a
+  lease, and only when it holds nothing but Hammurabi's commits).
+* **A forge is configured** (a GitHub token or App): the branch's pull request is opened,
+  updated, or closed (and the branch deleted) when nothing is left to change.
+
+``--dry-run`` makes no git or API writes: it starts from the last fetched base, reads the
+forge to say what it would open or update, and records the plan with imperative verbs
+(``open``, ``update``, ``close``) instead of past ones (``opened``, ``updated``, ``closed``).
+
+The record goes into ``RunResult.extra``: ``git`` (branch, commits, pushed, action),
+``pull_request`` (number, url, state, action, created_at, ...) and ``timings``
+(seconds spent in git, rules and the forge API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hammurabi.engine import enforce as run_laws
+from hammurabi.engine import new_run_id
+from hammurabi.errors import HammurabiError
+from hammurabi.results import RunResult
+
+if TYPE_CHECKING:
+    from hammurabi.forge import Forge, PullRequest, PullRequestSpec
+    from hammurabi.gitops import Commit, Credentials, Repository
+    from hammurabi.results import LawResult
+    from hammurabi.runner import Session
+    from hammurabi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BRANCH_PREFIX = "hammurabi/"
+#: Git actions: what happened to the bot branch (dry runs use the planned form).
+DONE = {"create": "created", "rebuild": "updated", "delete": "deleted"}
+
+
+@dataclass
+class Timings:
+    """Seconds spent in git, in the rules and in the forge's API during one run."""
+
+    git: float = 0.0
+    rules: float = 0.0
+    api: float = 0.0
+
+    @contextlib.contextmanager
+    def measure(self, part: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            setattr(self, part, getattr(self, part) + time.perf_counter() - started)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"git": round(self.git, 6), "rules": round(self.rules, 6), "api": round(self.api, 6)}
+
+
+def default_branch_name(settings: Settings) -> str:
+    """``hammurabi/<name>``: the single law source's name, else ``hammurabi/laws``."""
+    sources = [source for source in settings.laws if source] or ["plugins"]
+    name = "laws"
+    if len(sources) == 1 and sources[0] != "plugins":
+        source = sources[0].rstrip("/\\")
+        path = Path(source)
+        if path.suffix in (".yml", ".yaml", ".py"):
+            name = path.stem
+        elif "/" in source or "\\" in source or path.is_dir():
+            name = path.resolve().name if path.exists() else path.name
+        else:
+            name = source.rsplit(".", 1)[-1]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._").lower()
+    return f"{BRANCH_PREFIX}{slug or 'laws'}"
+
+
+def run(
+    session: Session, *, dry_run: bool = False, run_id: str | None = None, use_git: bool = True
+) -> RunResult:
+    """Enforce the session's laws on its repository; branch, commit, push and sync the PR.
+
+    ``use_git=False`` only edits files (what ``hammurabi check`` wants).
+    """
+    from hammurabi import gitops
+
+    run_id = run_id or new_run_id()
+    settings = session.settings
+    reason: str | None = None
+    repo: Repository | None = None
+    if not use_git:
+        reason = "git is not used by this command"
+    elif not settings.git.enabled:
+        reason = "git.enabled is false"
+    else:
+        repo = gitops.open_repository(session.root)
+        if repo is None:
+            reason = "not the top level of a git work tree"
+        elif repo.head is None:
+            repo.close()
+            repo, reason = None, "the repository has no commits yet"
+    if repo is None:
+        timings = Timings()
+        with timings.measure("rules"):
+            result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
+        result.extra["git"] = {"mode": "files", "reason": reason}
+        result.extra["timings"] = timings.to_dict()
+        return result
+    with repo:
+        return _BranchRun(session, repo, dry_run=dry_run, run_id=run_id).run()
+
+
+@dataclass
+class _Start:
+    """Where the bot branch starts and what it holds now."""
+
+    base: str
+    base_sha: str
+    remote_tip: str | None
+    local_tip: str | None
+    history: list[Commit] = field(default_factory=list)
+
+    @property
+    def foreign(self) -> list[Commit]:
+        return [commit for commit in self.history if not commit.hammurabi]
+
+
+class _BranchRun:
+    """The git (and forge) side of one run over one repository."""
+
+    def __init__(self, session: Session, repo: Repository, *, dry_run: bool, run_id: str):
+        self.session = session
+        self.settings = session.settings
+        self.repo = repo
+        self.dry_run = dry_run
+        self.run_id = run_id
+        self.timings = Timings()
+        self.git_info: dict[str, Any] = {"mode": "branch"}
+        self.forge: Forge | None = None
+        self.forge_repo: str | None = None
+        self.credentials: Credentials | None = None
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        from hammurabi import gitops
+
+        git = self.settings.git
+        with self.timings.measure("git"):
+            dirty = self.repo.dirty()
+        if dirty and not git.allow_dirty:
+            raise gitops.GitError(
+                f"{self.session.root} has {len(dirty)} uncommitted change(s) (first: "
+                f"{dirty[0]}); commit them first or pass --allow-dirty (Hammurabi never "
+                "touches them: it builds its branch in a separate work tree)"
+            )
+        branch = gitops.check_branch_name(git.branch or default_branch_name(self.settings))
+        url = self.repo.remote_url(git.remote)
+        publish = url is not None and git.push
+        self.git_info.update(
+            branch=branch,
+            remote=git.remote if url else None,
+            url=gitops.safe_url(url) if url else None,
+            publish=publish,
+        )
+        if publish and url is not None:
+            with self.timings.measure("api"):
+                self._choose_forge(url)
+        with self.timings.measure("git"):
+            start = self._start(branch, url, publish)
+        if start.base == branch:
+            raise gitops.GitError(f"the bot branch {branch!r} cannot also be the base branch")
+        self.git_info.update(base=start.base, base_sha=start.base_sha)
+        result = self._dry_run(start) if self.dry_run else self._build(branch, start, publish)
+        result.root = str(self.session.root.resolve())
+        if self.forge_repo and not result.repo:
+            result.repo = self.forge_repo
+        result.extra["git"] = self.git_info
+        result.extra["timings"] = self.timings.to_dict()
+        return result
+
+    def _choose_forge(self, url: str) -> None:
+        forge = self.session.pm.hook.hammurabi_forge(settings=self.settings)
+        if forge is None:
+            return
+        repository = forge.repository(url)
+        if repository is None:
+            log.info("the remote is not on the %s forge; no pull request", forge.name)
+            return
+        self.forge, self.forge_repo = forge, repository
+        if not self.dry_run and url.startswith(("http://", "https://")):
+            self.credentials = forge.git_credentials(repository)
+
+    def _start(self, branch: str, url: str | None, publish: bool) -> _Start:
+        from hammurabi import gitops
+
+        git, repo = self.settings.git, self.repo
+        remote = git.remote
+        remote_tip: str | None = None
+        if url is not None and not self.dry_run:
+            wanted = [name for name in (git.base, branch) if name]
+            state = repo.query_remote(remote, wanted, self.credentials)
+            base = git.base or state.default_branch or ""
+            if not base:
+                raise gitops.GitError(f"remote {remote!r} has no default branch; set git.base")
+            if base not in state.heads:
+                raise gitops.GitError(f"branch {base!r} does not exist on remote {remote!r}")
+            fetch = [base] + ([branch] if branch in state.heads else [])
+            repo.fetch(remote, fetch, self.credentials)
+            if branch not in state.heads:
+                repo.forget_remote_branch(remote, branch)
+            base_sha = repo.resolve(f"refs/remotes/{remote}/{base}")
+            remote_tip = state.heads.get(branch)
+        elif url is not None:
+            base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
+            base_sha = repo.resolve(f"refs/remotes/{remote}/{base}") or repo.resolve(base)
+            remote_tip = repo.resolve(f"refs/remotes/{remote}/{branch}")
+        else:
+            base = git.base or repo.branch or "HEAD"
+            base_sha = repo.resolve(base)
+        if base_sha is None:
+            raise gitops.GitError(f"cannot find the base branch {base!r}")
+        local_tip = repo.resolve(f"refs/heads/{branch}")
+        if not publish and not self.dry_run and branch in repo.checked_out_branches():
+            raise gitops.GitError(
+                f"the bot branch {branch!r} is checked out; switch to another branch first"
+            )
+        start = _Start(base, base_sha, remote_tip, local_tip)
+        target = remote_tip if publish else local_tip
+        if target:
+            start.history = repo.commits(base_sha, target)
+            if start.foreign and url and not self.dry_run and repo.is_shallow():
+                # A shallow clone cannot tell old base commits from someone else's: deepen.
+                repo.fetch(remote, [base, branch], self.credentials, unshallow=True)
+                start.history = repo.commits(base_sha, target)
+        return start
+
+    # -- dry run ---------------------------------------------------------------------------
+
+    def _dry_run(self, start: _Start) -> RunResult:
+        publish = self.git_info["publish"]
+        target = start.remote_tip if publish else start.local_tip
+        with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
+            tree = Path(scratch) / self.session.root.resolve().name
+            with self.timings.measure("git"):
+                self.repo.export(start.base_sha, tree)
+            with self.timings.measure("rules"):
+                result = run_laws(self.session.laws, tree, run_id=self.run_id)
+        result.dry_run = True
+        changed = [law for law in result.laws if _changed(law)]
+        if start.foreign:
+            action = "blocked"
+        elif changed:
+            action = "rebuild" if target else "create"
+        else:
+            action = "delete" if target else "none"
+        self.git_info.update(
+            action=action,
+            pushed=False,
+            commits=[{"sha": None, "law": law.name, "files": law.files} for law in changed],
+            head=target,
+            foreign_commits=[commit.to_dict() for commit in start.foreign],
+        )
+        if self.forge is not None and self.forge_repo is not None:
+            self._sync_pull(result, start, action)
+        return result
+
+    # -- building, pushing ---------------------------------------------------------------------
+
+    def _build(self, branch: str, start: _Start, publish: bool) -> RunResult:
+        from hammurabi import gitops
+
+        git = self.settings.git
+        author = gitops.Identity(git.author_name, git.author_email)
+        committer = gitops.Identity(
+            git.committer_name or git.author_name, git.committer_email or git.author_email
+        )
+        signing = gitops.Signing(git.sign, git.signing_key)
+        commits: list[dict[str, Any]] = []
+        committing = Timings()
+        with contextlib.ExitStack() as stack:
+            with self.timings.measure("git"):
+                tree = stack.enter_context(self.repo.worktree(start.base_sha))
+
+            def commit_law(law: LawResult) -> None:
+                if not _changed(law):
+                    return
+                with committing.measure("git"):
+                    message = gitops.law_commit_message(law, self.run_id)
+                    try:
+                        sha = tree.commit(
+                            message, author=author, committer=committer, signing=signing
+                        )
+                    except gitops.GitError as exc:
+                        law.error = f"its commit was refused: {exc}"
+                        tree.discard()
+                        return
+                if sha:
+                    commits.append({"sha": sha, "law": law.name, "files": law.files})
+
+            started = time.perf_counter()
+            result = run_laws(self.session.laws, tree.path, run_id=self.run_id, on_law=commit_law)
+            self.timings.git += committing.git
+            self.timings.rules += time.perf_counter() - started - committing.git
+            tip = commits[-1]["sha"] if commits else None
+            self.git_info.update(
+                commits=commits,
+                pushed=False,
+                foreign_commits=[commit.to_dict() for commit in start.foreign],
+            )
+            with self.timings.measure("git"):
+                action = self._publish(branch, start, tip, publish)
+                stack.close()
+        self.git_info["action"] = action
+        if action == "rejected":
+            result.error = self.git_info["error"]
+            return result
+        if self.forge is not None and self.forge_repo is not None:
+            try:
+                self._sync_pull(result, start, action)
+            except HammurabiError as exc:
+                result.error = str(exc)
+                log.error("%s", exc)
+                return result
+        if action == "delete":
+            with self.timings.measure("git"):
+                action = self._delete(branch, start, publish)
+            self.git_info["action"] = action
+            if action == "rejected":
+                result.error = self.git_info["error"]
+        return result
+
+    def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> str:
+        """Push (or set the local branch to) ``tip``; return what happened to the branch."""
+        repo, remote = self.repo, self.settings.git.remote
+        target = start.remote_tip if publish else start.local_tip
+        if start.foreign:
+            names = ", ".join(sorted({commit.author for commit in start.foreign}))
+            log.warning(
+                "branch %s holds %d commit(s) not made by Hammurabi (by %s); leaving it alone",
+                branch,
+                len(start.foreign),
+                names,
+            )
+            self.git_info["head"] = target
+            return "blocked"
+        if tip is None:
+            self.git_info["head"] = None
+            return "delete" if target else "none"
+        if target and repo.equivalent(start.base_sha, tip, target):
+            self.git_info["head"] = target
+            return "unchanged"
+        if not publish:
+            repo.set_branch(branch, tip)
+            self.git_info["head"] = tip
+            return "updated" if target else "created"
+        pushed = repo.push(
+            remote, tip, branch, expected=start.remote_tip, credentials=self.credentials
+        )
+        if not pushed.ok:
+            self.git_info["error"] = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
+            self.git_info["head"] = start.remote_tip
+            log.error("%s", self.git_info["error"])
+            return "rejected"
+        self.git_info.update(pushed=True, head=tip)
+        return "updated" if start.remote_tip else "created"
+
+    def _delete(self, branch: str, start: _Start, publish: bool) -> str:
+        """Delete the bot branch: nothing is left to change."""
+        if not publish:
+            if start.local_tip:
+                self.repo.delete_branch(branch)
+            return "deleted"
+        assert start.remote_tip is not None
+        outcome = self.repo.delete_remote_branch(
+            self.settings.git.remote,
+            branch,
+            expected=start.remote_tip,
+            credentials=self.credentials,
+        )
+        if not outcome.ok:
+            self.git_info["error"] = f"deleting {branch} was rejected: {outcome.describe()}"
+            return "rejected"
+        self.git_info["pushed"] = True
+        return "deleted"
+
+    # -- the pull request ------------------------------------------------------------------------
+
+    def _spec(self, result: RunResult, base: str) -> PullRequestSpec:
+        from hammurabi import prbody
+        from hammurabi.forge import PullRequestSpec, TitleFields, redact, render_title
+
+        assert self.forge is not None and self.forge_repo is not None
+        options = self.forge.options
+        branch = self.git_info["branch"]
+        changed = prbody.changed_laws(result)
+        title = render_title(
+            options.title,
+            TitleFields(
+                summary=prbody.summary(result),
+                count=len(changed),
+                laws=", ".join(law.name for law in changed),
+                branch=branch,
+                base=base,
+                repository=self.forge_repo,
+            ),
+        )
+        body = redact(prbody.render(result, branch=branch, base=base), self.forge.secrets())
+        return PullRequestSpec(
+            head=branch,
+            base=base,
+            title=title,
+            body=body,
+            labels=options.labels,
+            reviewers=options.reviewers,
+            assignees=options.assignees,
+            draft=options.draft,
+        )
+
+    def _sync_pull(self, result: RunResult, start: _Start, action: str) -> None:
+        """Open, update, close or comment on the pull request (only plan it in dry runs)."""
+        from hammurabi import prbody
+        from hammurabi.forge import pull_changes
+
+        forge, repository = self.forge, self.forge_repo
+        assert forge is not None and repository is not None
+        branch = self.git_info["branch"]
+        info: dict[str, Any] = {"forge": forge.name, "repository": repository}
+        result.extra["pull_request"] = info
+        with self.timings.measure("api"):
+            pull = forge.find_pull(repository, branch, start.base)
+            pr_action, changes, commented = "none", [], False
+            if action in ("create", "rebuild", "created", "updated", "unchanged"):
+                spec = self._spec(result, start.base)
+                if pull is None:
+                    pr_action = "open" if self.dry_run else "opened"
+                    if not self.dry_run:
+                        pull = forge.open_pull(repository, spec)
+                elif self.dry_run:
+                    changes = pull_changes(pull, spec)
+                    pr_action = "update" if changes else "unchanged"
+                else:
+                    pull, changes = forge.update_pull(repository, pull, spec)
+                    pr_action = "updated" if changes else "unchanged"
+                info["title"] = spec.title
+            elif action in ("delete", "none") and pull is not None:
+                pr_action = "close" if self.dry_run else "closed"
+                if not self.dry_run:
+                    pull = forge.close_pull(repository, pull, prbody.close_comment(result))
+            elif action == "blocked" and pull is not None:
+                pr_action = "unchanged"
+                if not self.dry_run:
+                    body = prbody.foreign_commits_comment(start.foreign, branch)
+                    commented = forge.upsert_comment(repository, pull, "foreign-commits", body)
+        info["action"] = pr_action
+        info["changes"] = changes
+        info["commented"] = commented
+        info.update(_pull_record(pull))
+        warnings = list(getattr(forge, "warnings", []) or [])
+        if warnings:
+            info["warnings"] = warnings
+
+
+def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
+    if pull is None:
+        return {"number": None, "url": None, "state": None, "created_at": None}
+    return {
+        "number": pull.number,
+        "url": pull.url,
+        "state": pull.state,
+        "created_at": pull.created_at.isoformat() if pull.created_at else None,
+        "title": pull.title,
+        "draft": pull.draft,
+    }
+
+
+def _changed(law: LawResult) -> bool:
+    from hammurabi.results import Outcome
+
+    return bool(law.by_outcome(Outcome.CHANGED))
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """Human lines about the branch and pull request, for the CLI to print."""
+    git = result.extra.get("git") or {}
+    lines: list[str] = []
+    if git.get("mode") != "branch":
+        return lines
+    branch, action = git.get("branch"), git.get("action")
+    commits = git.get("commits") or []
+    where = f"{git['remote']}/{branch}" if git.get("publish") else f"local {branch}"
+    laws = f"{len(commits)} commit{'s' if len(commits) != 1 else ''}"
+    text = {
+        "create": f"Would create {where} ({laws} on {git.get('base')})",
+        "rebuild": f"Would rebuild {where} ({laws} on {git.get('base')}) if it differs",
+        "delete": f"Would delete {where}: nothing left to change",
+        "created": f"Created {where} with {laws}",
+        "updated": f"Rebuilt {where} with {laws}",
+        "unchanged": f"Branch {where} is up to date",
+        "deleted": f"Deleted {where}: nothing left to change",
+        "none": "Nothing to commit",
+        "blocked": f"Left {where} alone: it holds commits Hammurabi did not make",
+        "rejected": f"Push rejected: {git.get('error')}",
+    }.get(action or "", f"Branch {branch}: {action}")
+    lines.append(text)
+    pull = result.extra.get("pull_request")
+    if pull:
+        number = f"#{pull['number']}" if pull.get("number") else ""
+        url = f" {pull['url']}" if pull.get("url") else ""
+        title = pull.get("title") or ""
+        pr_text = {
+            "open": f"Would open a pull request: {title}",
+            "update": f"Would update pull request {number} ({', '.join(pull['changes'])}){url}",
+            "close": f"Would close pull request {number}{url}",
+            "opened": f"Opened pull request {number}{url}",
+            "updated": f"Updated pull request {number} ({', '.join(pull['changes'])}){url}",
+            "closed": f"Closed pull request {number}{url}",
+            "unchanged": f"Pull request {number} is up to date{url}",
+            "none": "No pull request",
+        }.get(pull.get("action", ""), f"Pull request: {pull.get('action')}")
+        lines.append(pr_text)
+        if pull.get("commented"):
+            lines.append(f"Commented on pull request {number}")
+        lines += [f"warning: {warning}" for warning in pull.get("warnings", [])]
+    return lines
