@@ -1,0 +1,259 @@
+"""The built-in ``metrics`` plugin: record every repository run in QuestDB.
+
+``hammurabi_run_finished`` turns the run's record into rows (validated here; a row that fails
+validation is kept in the spool's ``rejected`` table with the reason) and hands them to a
+:class:`Shipper`, which works in a background thread so the enforce run does not wait for the
+network: it appends the rows to the durable spool (fsynced), then replays the spool into
+QuestDB. At exit the process waits up to ``metrics.drain_timeout`` seconds for the sending;
+rows not acknowledged by then stay in the spool for the next run or ``hammurabi metrics
+flush``. Rows still only in memory at that point are spooled from the exiting thread, so only
+a hard kill in the milliseconds between the hook and the spool append can lose a run's rows.
+Nothing here ever fails the run: errors are logged.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from hammurabi.errors import ConfigError
+from hammurabi.metrics.config import MetricsConfig, UnavailableError, redact
+from hammurabi.metrics.rows import FleetRuns, Row, RowError, run_rows, validate
+from hammurabi.metrics.spool import ShipReport, Spool
+from hammurabi.plugin import hookimpl
+from hammurabi.results import RunResult
+from hammurabi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: After QuestDB was unreachable, runs of this process only spool for this many seconds.
+RETRY_AFTER = 30.0
+
+Refused = tuple[str, str, str]  # (table, row JSON, reason)
+
+
+def build_rows(
+    result: RunResult, fleet: FleetRuns | None = None
+) -> tuple[list[Row], list[Refused]]:
+    """Return the run's valid rows and the refused ones with their reasons."""
+    rows: list[Row] = []
+    refused: list[Refused] = []
+    for row in run_rows(result, fleet):
+        try:
+            rows.append(validate(row))
+        except RowError as exc:
+            text = json.dumps({"ts": row.ts, **row.values}, default=str)
+            refused.append((row.table, text, f"refused by validation: {exc}"))
+    return rows, refused
+
+
+@dataclass
+class _Batch:
+    rows: list[Row]
+    refused: list[Refused]
+
+
+@dataclass
+class ShipperStats:
+    """What a shipper did so far in this process."""
+
+    submitted: int = 0
+    spooled: int = 0
+    sent: int = 0
+    rejected: int = 0
+    last_error: str | None = None
+    last_report: ShipReport | None = field(default=None, repr=False)
+
+
+class Shipper:
+    """Spool and send rows in one background thread; see the module docstring."""
+
+    def __init__(self, config: MetricsConfig) -> None:
+        self.config = config
+        self.stats = ShipperStats()
+        self._queue: list[_Batch] = []
+        self._busy = False
+        self._cond = threading.Condition()
+        self._down_until = 0.0
+        self._warned_down = False
+        self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
+        self._thread.start()
+
+    def submit(self, rows: list[Row], refused: list[Refused]) -> None:
+        """Queue a run's rows; returns at once."""
+        with self._cond:
+            self._queue.append(_Batch(rows, refused))
+            self.stats.submitted += len(rows)
+            self._cond.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until everything queued was spooled and a send was tried; True if so.
+
+        On timeout, batches not yet taken by the thread are spooled from this thread.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            leftover, self._queue = self._queue, []
+        if leftover:
+            with Spool(self.config.spool) as spool:
+                self._spool(spool, leftover)
+            return False
+        return True
+
+    def _loop(self) -> None:
+        spool: Spool | None = None
+        writer = None
+        ensured = False
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                batches, self._queue = self._queue, []
+                self._busy = True
+            try:
+                spool = spool or Spool(self.config.spool)
+                self._spool(spool, batches)
+                if self.config.enabled and time.monotonic() >= self._down_until:
+                    if not ensured:
+                        self._ensure_tables()
+                        ensured = True
+                    if writer is None:
+                        from hammurabi.metrics.questdb import QuestDBWriter
+
+                        writer = QuestDBWriter(self.config.conf)
+                    self._report(spool.ship(writer, lock_timeout=5.0))
+            except UnavailableError as exc:
+                self._unavailable(str(exc))
+            except Exception as exc:  # never let the thread die
+                self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("metrics: shipping rows failed")
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _spool(self, spool: Spool, batches: list[_Batch]) -> None:
+        rows = [row for batch in batches for row in batch.rows]
+        refused = [item for batch in batches for item in batch.refused]
+        if refused:
+            spool.reject(refused, "client")
+            self.stats.rejected += len(refused)
+            log.warning(
+                "metrics: %d row(s) refused by validation and kept in %s: %s",
+                len(refused),
+                spool.path,
+                refused[0][2],
+            )
+        self.stats.spooled += spool.append(rows)
+        if not self.config.enabled:
+            log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
+
+    def _ensure_tables(self) -> None:
+        from hammurabi.metrics.read import QuestDBHttp
+
+        with QuestDBHttp.from_config(self.config, timeout=10.0) as http:
+            created = http.ensure_tables(self.config.ttl_days)
+        if created:
+            log.info("metrics: created tables %s", ", ".join(created))
+
+    def _report(self, report: ShipReport) -> None:
+        self.stats.last_report = report
+        self.stats.sent += report.sent
+        self.stats.rejected += len(report.rejected)
+        if report.rejected:
+            log.warning(
+                "metrics: QuestDB refused %d row(s); kept in %s (see `hammurabi metrics "
+                "status`): %s",
+                len(report.rejected),
+                self.config.spool,
+                report.rejected[0].reason,
+            )
+        if report.error:
+            self._unavailable(report.error)
+        else:
+            log.info("metrics: %d row(s) written to QuestDB", report.sent)
+
+    def _unavailable(self, error: str) -> None:
+        self.stats.last_error = error
+        self._down_until = time.monotonic() + RETRY_AFTER
+        level = logging.INFO if self._warned_down else logging.WARNING
+        self._warned_down = True
+        log.log(
+            level,
+            "metrics: %s; rows kept in %s (run `hammurabi metrics flush` later)",
+            error,
+            self.config.spool,
+        )
+
+
+class MetricsPlugin:
+    """The plugin object registered under the entry point ``metrics``."""
+
+    def __init__(self) -> None:
+        self.fleet = FleetRuns()
+        self._shippers: dict[tuple[str, str, bool], Shipper] = {}
+        self._lock = threading.Lock()
+        self._said_off = False
+        self._atexit = False
+
+    def shipper(self, config: MetricsConfig) -> Shipper:
+        """Return this process's shipper for ``config``, starting it if needed."""
+        key = (config.conf, str(config.spool), config.spool_only)
+        with self._lock:
+            shipper = self._shippers.get(key)
+            if shipper is None:
+                shipper = self._shippers[key] = Shipper(config)
+                if not self._atexit:
+                    atexit.register(self.drain)
+                    self._atexit = True
+            return shipper
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait for every shipper (each up to its ``drain_timeout``); True if all finished."""
+        with self._lock:
+            shippers = list(self._shippers.values())
+        done = True
+        for shipper in shippers:
+            wait = shipper.config.drain_timeout if timeout is None else timeout
+            done = shipper.drain(wait) and done
+        return done
+
+    @hookimpl
+    def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:
+        """Record the repository run (never raises)."""
+        try:
+            self.record(result, MetricsConfig.from_settings(settings.metrics))
+        except ConfigError as exc:
+            log.warning("metrics off: %s", exc)
+        except Exception:
+            log.exception("metrics: recording the run failed")
+
+    def record(self, result: RunResult, config: MetricsConfig) -> Shipper | None:
+        """Build the run's rows and queue them; return the shipper (None if metrics are off)."""
+        if not config.enabled and not config.spool_only:
+            if not self._said_off:
+                log.info(
+                    "metrics off: no QuestDB configured (--metrics, HAMMURABI_QUESTDB_CONF or "
+                    "[tool.hammurabi.metrics] conf); set metrics.spool_only to keep rows"
+                )
+                self._said_off = True
+            return None
+        rows, refused = build_rows(result, self.fleet)
+        shipper = self.shipper(config)
+        shipper.submit(rows, refused)
+        if config.enabled:
+            log.debug("metrics: %d row(s) queued for %s", len(rows), redact(config.conf))
+        return shipper
+
+
+#: The instance the ``hammurabi`` entry point ``metrics`` names.
+plugin = MetricsPlugin()

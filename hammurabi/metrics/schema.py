@@ -1,0 +1,141 @@
+"""The QuestDB tables Hammurabi writes, as data: DDL and row validation both come from here.
+
+Every table is a WAL table partitioned by day, with its designated timestamp ``ts`` set to the
+real time of the event (never the server's clock) and ``DEDUP UPSERT KEYS`` that identify one
+event, so a batch written twice (a retried request, a replayed spool) is stored once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The column types used here, as QuestDB spells them.
+TYPES = ("TIMESTAMP", "SYMBOL", "VARCHAR", "LONG", "DOUBLE", "BOOLEAN")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: name, QuestDB type, and whether a row must have a value."""
+
+    name: str
+    type: str
+    required: bool = False
+    #: Longest accepted text (VARCHAR values are cut to it, SYMBOL values must fit).
+    max_len: int = 0
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name}: unknown type {self.type}")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: its columns (``ts`` first, the designated timestamp) and its dedup keys."""
+
+    name: str
+    columns: tuple[Column, ...]
+    dedup_keys: tuple[str, ...]
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def create_sql(self, ttl_days: int = 90) -> str:
+        """Return the ``CREATE TABLE IF NOT EXISTS`` statement (``ttl_days`` 0: no TTL)."""
+        columns = ",\n  ".join(f"{c.name} {c.type}" for c in self.columns)
+        ttl = f" TTL {int(ttl_days)} DAYS" if ttl_days > 0 else ""
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {columns}\n)"
+            f" TIMESTAMP(ts) PARTITION BY DAY{ttl} WAL"
+            f" DEDUP UPSERT KEYS({', '.join(self.dedup_keys)})"
+        )
+
+    def ttl_sql(self, ttl_days: int) -> str:
+        """Return the ``ALTER TABLE`` statement that sets the retention (0: keep forever)."""
+        return f"ALTER TABLE {self.name} SET TTL {max(int(ttl_days), 0)} DAYS"
+
+
+def _c(name: str, type_: str, required: bool = False, max_len: int = 0) -> Column:
+    if not max_len and type_ in ("SYMBOL", "VARCHAR"):
+        max_len = 255 if type_ == "SYMBOL" else 4000
+    return Column(name, type_, required, max_len)
+
+
+#: One row per rule result (chains included, depth first) of one repository run.
+RULE_RUNS = Table(
+    "hammurabi_rule_runs",
+    (
+        _c("ts", "TIMESTAMP", True),  # when the rule started
+        _c("run_id", "VARCHAR", True, 64),
+        _c("repo", "SYMBOL", True),
+        _c("law", "SYMBOL", True),
+        _c("rule", "SYMBOL", True),
+        _c("rule_id", "SYMBOL"),
+        _c("seq", "LONG", True),  # position in the run, depth first
+        _c("outcome", "SYMBOL", True),  # changed, unchanged, skipped, failed
+        _c("duration_ms", "DOUBLE"),
+        _c("files_changed", "LONG"),
+        _c("law_weight", "DOUBLE"),
+        _c("dry_run", "BOOLEAN"),
+        _c("error", "VARCHAR"),
+        _c("reason", "VARCHAR"),  # why it was skipped
+    ),
+    ("ts", "run_id", "repo", "seq"),
+)
+
+#: One row per repository run: the health score and the state of its pull request.
+REPO_HEALTH = Table(
+    "hammurabi_repo_health",
+    (
+        _c("ts", "TIMESTAMP", True),  # when the repository run started
+        _c("run_id", "VARCHAR", True, 64),
+        _c("repo", "SYMBOL", True),
+        _c("score", "DOUBLE"),  # 0..1; NULL when no rule applied
+        _c("outcome", "SYMBOL", True),
+        _c("laws_compliant", "LONG"),
+        _c("laws_total", "LONG"),
+        _c("rules_compliant", "LONG"),
+        _c("rules_total", "LONG"),
+        _c("rules_changed", "LONG"),
+        _c("rules_failed", "LONG"),
+        _c("rules_skipped", "LONG"),
+        _c("weight_compliant", "DOUBLE"),
+        _c("weight_total", "DOUBLE"),
+        _c("duration_ms", "DOUBLE"),
+        _c("dry_run", "BOOLEAN"),
+        _c("pr_number", "LONG"),
+        _c("pr_state", "SYMBOL"),  # open, closed, merged
+        _c("pr_action", "SYMBOL"),  # what this run did: opened, updated, ...
+        _c("pr_url", "VARCHAR", False, 2000),
+        _c("pr_created_at", "TIMESTAMP"),
+        _c("pr_age_s", "DOUBLE"),  # seconds from the PR's creation to this run
+    ),
+    ("ts", "run_id", "repo"),
+)
+
+#: One row per run id: a fleet run over several repositories is upserted as each one ends.
+RUNS = Table(
+    "hammurabi_runs",
+    (
+        _c("ts", "TIMESTAMP", True),  # when the first repository run started
+        _c("run_id", "VARCHAR", True, 64),
+        _c("repos", "LONG", True),
+        _c("repos_failed", "LONG"),
+        _c("repos_changed", "LONG"),
+        _c("rules", "LONG"),
+        _c("duration_ms", "DOUBLE"),
+        _c("outcome", "SYMBOL", True),
+        _c("version", "SYMBOL"),
+        _c("host", "SYMBOL"),
+        _c("dry_run", "BOOLEAN"),
+    ),
+    ("ts", "run_id"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS)}
