@@ -17,6 +17,8 @@ import typer
 from hammurabi import __version__
 from hammurabi.errors import ConfigError, HammurabiError, PluginError
 from hammurabi.exitcodes import ExitCode
+from hammurabi.metrics.cli import health as _health
+from hammurabi.metrics.cli import metrics_app
 
 app = typer.Typer(
     name="hammurabi",
@@ -63,6 +65,16 @@ ReportOpt = Annotated[
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")]
+MetricsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--metrics",
+        envvar="HAMMURABI_QUESTDB_CONF",
+        help="Record the run in QuestDB: a client conf like 'http::addr=localhost:9000;'. "
+        "[default: the metrics.conf setting]",
+        show_default=False,
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -137,12 +149,13 @@ def enforce(
             show_default=False,
         ),
     ] = None,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Apply the laws: in a git repository as a bot branch with one commit per law, pushed
     and opened as a pull request when configured; elsewhere by editing the files."""
     git = {"push": push, "branch": branch, "allow_dirty": allow_dirty or None, "enabled": use_git}
     _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, dry_run,
-             check=False, git={k: v for k, v in git.items() if v is not None})
+             check=False, git={k: v for k, v in git.items() if v is not None}, metrics=metrics)
 
 
 @app.command()
@@ -155,10 +168,11 @@ def check(
     report: ReportOpt = None,
     output_format: FormatOpt = Format.text,
     quiet: QuietOpt = False,
+    metrics: MetricsOpt = None,
 ) -> None:
     """Exit 3 if enforce would change anything (a CI gate); print the diff. Changes nothing."""
     _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, True,
-             check=True)
+             check=True, metrics=metrics)
 
 
 def _enforce(
@@ -174,6 +188,7 @@ def _enforce(
     *,
     check: bool,
     git: dict[str, Any] | None = None,
+    metrics: str | None = None,
 ) -> None:
     from hammurabi import display, runner
     from hammurabi.results import Outcome
@@ -182,7 +197,7 @@ def _enforce(
         path,
         overrides=_overrides(
             laws=laws, select=select, ignore=ignore, disable_plugins=disable, reports=report,
-            git=git,
+            git=git, metrics={"conf": metrics} if metrics else None,
         ),
     )
     if not session.laws:
@@ -271,6 +286,10 @@ def list_plugins(
     session = runner.prepare(".", overrides=_overrides(disable_plugins=disable_plugin), load=False)
     rows = [display.plugin_row(info, session.pm) for info in session.pm.infos]
     _emit(rows, output_format, display.show_plugins)
+
+
+app.add_typer(metrics_app, name="metrics")
+app.command("health")(_health)
 
 
 def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:
