@@ -7,7 +7,7 @@ the ``hammurabi`` command — costs almost nothing until a rule or law is used.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "1.0.0.dev0"
 
@@ -51,7 +51,7 @@ def _public() -> list[str]:
     return sorted(names)
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "__all__":
         return _public()
     if name in _CORE:

@@ -21,6 +21,8 @@ class Node:
 
     #: Stable short id used in law files and listings; derived from the class name if empty.
     id: ClassVar[str] = ""
+    #: Constructor arguments a subclass sets itself and hides from listings.
+    hidden_arguments: ClassVar[frozenset[str]] = frozenset()
 
     name: str
     param: Any
@@ -75,6 +77,8 @@ class Node:
                 if param.name == "self" or param.name in seen:
                     continue
                 if param.name == "param" and seen & {"path", "paths"}:
+                    continue
+                if param.name in cls.hidden_arguments:
                     continue
                 if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                     continue

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -33,11 +34,22 @@ def combine(outcomes: list[Outcome]) -> Outcome:
 
 @dataclass(frozen=True)
 class FileChange:
-    """One file or directory changed by a rule, with its unified diff."""
+    """One file or directory changed by a rule; its unified diff is computed on first use."""
 
     path: str
-    kind: str  # "added", "modified", "deleted", "mode", "directory-added", "directory-deleted"
-    diff: str = ""
+    #: "added", "modified", "deleted", "mode", "owner", "directory-added", "directory-deleted"
+    kind: str
+    before: bytes | None = field(default=None, repr=False, compare=False)
+    after: bytes | None = field(default=None, repr=False, compare=False)
+    modes: tuple[int | None, int | None] = field(default=(None, None), repr=False, compare=False)
+
+    @cached_property
+    def diff(self) -> str:
+        if self.kind not in ("added", "modified", "deleted", "mode"):
+            return ""
+        from hammurabi.diffs import unified_diff
+
+        return unified_diff(self.path, self.before, self.modes[0], self.after, self.modes[1])
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "kind": self.kind, "diff": self.diff}

@@ -9,11 +9,10 @@ rule's result carries an exact diff and a failed rule can be rolled back.
 from __future__ import annotations
 
 import contextvars
-import difflib
+import itertools
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import chdir, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ class _Entry:
 
 @dataclass
 class _FileState:
-    signature: tuple[int, int, int]
+    signature: tuple[int, int, int, int]
     data: bytes | None
     mode: int
 
@@ -53,21 +52,45 @@ class Workspace:
     _touched: dict[str, _Entry] = field(default_factory=dict)
     _outer: list[dict[str, _Entry]] = field(default_factory=list)
     _snapshot: dict[str, _FileState] | None = None
+    #: Resolved paths, kept only while a tracked rule runs (cleared before each rule).
+    _resolved: dict[str, Path] | None = None
 
     def __post_init__(self) -> None:
         self.root = Path(os.path.realpath(self.root))
+        self._root_str = str(self.root)
 
     # -- paths ---------------------------------------------------------------------------
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
         """Return the real absolute path for ``path``, refusing anything outside the root."""
-        raw = Path(path)
-        candidate = raw if raw.is_absolute() else self.root / raw
-        real = Path(os.path.realpath(candidate))
-        if real != self.root and self.root not in real.parents:
-            what = "symlink" if not raw.is_absolute() and ".." not in raw.parts else "path"
-            raise PathError(f"{what} {os.fspath(path)!r} points outside the repository")
+        key = os.fspath(path)
+        if self._resolved is not None and key in self._resolved:
+            return self._resolved[key]
+        real_str = self._walk(key) if key and not os.path.isabs(key) else None
+        if real_str is None:
+            candidate = key if os.path.isabs(key) else os.path.join(self._root_str, key)
+            real_str = os.path.realpath(candidate)
+        if real_str != self._root_str and not real_str.startswith(self._root_str + os.sep):
+            parts = Path(key).parts
+            what = "symlink" if not os.path.isabs(key) and ".." not in parts else "path"
+            raise PathError(f"{what} {key!r} points outside the repository")
+        real = Path(real_str)
+        if self._resolved is not None:
+            self._resolved[key] = real
         return real
+
+    def _walk(self, relative: str) -> str | None:
+        """Resolve a relative path with no symlinks and no ``..`` quickly; else None."""
+        current = self._root_str
+        for part in relative.split(os.sep):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                return None
+            current = os.path.join(current, part)
+            if os.path.islink(current):
+                return None
+        return current
 
     def relative(self, path: str | os.PathLike[str]) -> str:
         """The repository-relative POSIX spelling of a path (for reports and diffs)."""
@@ -88,19 +111,24 @@ class Workspace:
 
     # -- writing (tracked) ---------------------------------------------------------------
 
-    def _remember(self, real: Path) -> None:
+    def _remember(
+        self, real: Path, st: os.stat_result | None = None, data: bytes | None = None
+    ) -> None:
+        """Note ``real``'s state before the first change (``st``/``data`` if already read)."""
         rel = real.relative_to(self.root).as_posix()
         if rel in self._touched:
             return
         try:
-            st = real.lstat()
+            st = st if st is not None else real.lstat()
         except FileNotFoundError:
             entry = _Entry(None, None)
         else:
             if stat.S_ISDIR(st.st_mode):
                 entry = _Entry(None, stat.S_IMODE(st.st_mode), is_dir=True)
             else:
-                entry = _Entry(real.read_bytes(), stat.S_IMODE(st.st_mode))
+                entry = _Entry(
+                    data if data is not None else real.read_bytes(), stat.S_IMODE(st.st_mode)
+                )
             entry.owner = (st.st_uid, st.st_gid)
         self._record(rel, entry)
 
@@ -120,30 +148,34 @@ class Workspace:
         """Write ``data`` atomically (temporary file + rename), keeping the file's mode."""
         real = self.resolve(path)
         try:
-            st = real.stat()
+            st: os.stat_result | None = real.stat()
+        except FileNotFoundError:
+            st = None
+        old_mode = None
+        if st is not None:
             if stat.S_ISDIR(st.st_mode):
                 raise RuleError("is a directory, not a file", path=self.relative(path))
             old_mode = stat.S_IMODE(st.st_mode)
-            if real.read_bytes() == data and (mode is None or mode == old_mode):
+            old = real.read_bytes()
+            if old == data and (mode is None or mode == old_mode):
                 return False
-        except FileNotFoundError:
-            old_mode = None
-        self._remember(real)
-        if not real.parent.is_dir():
-            self.make_dirs(real.parent)
+            self._remember(real, st, old)
+        else:
+            self._remember(real)
+            if not real.parent.is_dir():
+                self.make_dirs(real.parent)
         new_mode = mode if mode is not None else old_mode
         if new_mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            new_mode = 0o666 & ~umask
-        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".hammurabi", dir=real.parent)
+            new_mode = 0o666 & ~_umask()
+        tmp = real.with_name(f".{real.name}.{os.getpid()}.{next(_serial)}.hammurabi")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(tmp, new_mode)
+                os.fchmod(handle.fileno(), new_mode)
             os.replace(tmp, real)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         return True
 
@@ -237,6 +269,7 @@ class Workspace:
         files themselves instead of through this module.
         """
         self._touched = {}
+        self._resolved = None if snapshot else {}
         before = self._take_snapshot() if snapshot else None
         changes: list[FileChange] = []
         try:
@@ -246,6 +279,8 @@ class Workspace:
                 self._merge_snapshot(before)
             self.rollback()
             raise
+        finally:
+            self._resolved = None
         if before is not None:
             self._merge_snapshot(before)
         changes.extend(self._collect(self._touched))
@@ -274,7 +309,7 @@ class Workspace:
                 except FileNotFoundError:
                     continue
                 rel = os.path.relpath(full, self.root).replace(os.sep, "/")
-                signature = (st.st_mtime_ns, st.st_size, st.st_mode)
+                signature = (st.st_mtime_ns, st.st_size, st.st_mode, st.st_ino)
                 known = previous.get(rel)
                 if known is not None and known.signature == signature:
                     current[rel] = known
@@ -333,7 +368,11 @@ class Workspace:
         elif real.is_dir():
             now_data, now_mode, now_dir = None, stat.S_IMODE(real.stat().st_mode), True
         elif real.exists():
-            now_data, now_mode, now_dir = real.read_bytes(), stat.S_IMODE(real.stat().st_mode), False
+            now_data, now_mode, now_dir = (
+                real.read_bytes(),
+                stat.S_IMODE(real.stat().st_mode),
+                False,
+            )
         else:
             now_data, now_mode, now_dir = None, None, False
         if entry.is_dir or now_dir:
@@ -355,56 +394,18 @@ class Workspace:
             kind = "mode"
         else:
             kind = "modified"
-        return FileChange(rel, kind, unified_diff(rel, entry, now_data, now_mode))
+        return FileChange(
+            rel, kind, before=entry.data, after=now_data, modes=(entry.mode, now_mode)
+        )
 
 
-def unified_diff(rel: str, entry: _Entry, new: bytes | None, new_mode: int | None) -> str:
-    """A git-style unified diff between what a path held and what it holds now."""
-    header = f"diff --git a/{rel} b/{rel}\n"
-    old = entry.data
-    if old is not None and new is not None and entry.mode != new_mode:
-        header += f"old mode {_git_mode(entry.mode)}\nnew mode {_git_mode(new_mode)}\n"
-    if old == new:
-        return header
-    if old is None:
-        header += f"new file mode {_git_mode(new_mode)}\n"
-    elif new is None:
-        header += f"deleted file mode {_git_mode(entry.mode)}\n"
-    a_name = f"a/{rel}" if old is not None else "/dev/null"
-    b_name = f"b/{rel}" if new is not None else "/dev/null"
-    if _is_binary(old) or _is_binary(new):
-        return header + f"Binary files {a_name} and {b_name} differ\n"
-    old_lines = _lines(old)
-    new_lines = _lines(new)
-    body = "".join(difflib.unified_diff(old_lines, new_lines, a_name, b_name))
-    return header + body
+_serial = itertools.count()
 
 
-def _git_mode(mode: int | None) -> str:
-    if mode is None:
-        return "120000"
-    return "100755" if mode & 0o111 else "100644"
-
-
-def _is_binary(data: bytes | None) -> bool:
-    if data is None:
-        return False
-    if b"\x00" in data[:8192]:
-        return True
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def _lines(data: bytes | None) -> list[str]:
-    if not data:
-        return []
-    lines = data.decode("utf-8").splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += "\n\\ No newline at end of file\n"
-    return lines
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 _current: contextvars.ContextVar[Workspace] = contextvars.ContextVar("hammurabi_workspace")

@@ -90,6 +90,8 @@ class FileEmptied(PathRule):
 class _ManyPaths(PathRule):
     """Base for rules taking a list of paths (the original FilesExist/FilesNotExist)."""
 
+    hidden_arguments = frozenset({"path"})
+
     def __init__(self, name: str, paths: Iterable[str | Path] = (), **kwargs: Any) -> None:
         items = [as_path(p, "paths", f"rule {name!r}") for p in paths]
         if not items:
@@ -258,6 +260,7 @@ class Renamed(Moved):
     """Ensure ``path`` is renamed to ``new_name`` in the same directory."""
 
     id = "renamed"
+    hidden_arguments = frozenset({"destination"})
 
     def __init__(
         self, name: str, path: str | Path | None = None, *, new_name: str, **kwargs: Any
