@@ -29,8 +29,8 @@ _CORE = {
 #: Packages whose ``__all__`` is re-exported here: the built-in rules and preconditions.
 _PACKAGES = ("hammurabi.rules", "hammurabi.preconditions")
 
-if TYPE_CHECKING:
-    from hammurabi.errors import (
+if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
+    from hammurabi.errors import (  # noqa: F401
         ConfigError,
         DocumentError,
         HammurabiError,
@@ -38,9 +38,15 @@ if TYPE_CHECKING:
         PathError,
         RuleError,
     )
-    from hammurabi.law import Law, Pillar
+    from hammurabi.law import Law, Pillar  # noqa: F401
     from hammurabi.preconditions import *  # noqa: F403
-    from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult
+    from hammurabi.results import (  # noqa: F401
+        FileChange,
+        LawResult,
+        Outcome,
+        RuleResult,
+        RunResult,
+    )
     from hammurabi.rules import *  # noqa: F403
 
 
