@@ -303,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into one line and a documented exit code."""
     try:
         code = app(args=argv, standalone_mode=False, prog_name="hammurabi")
+        if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
+            typer.echo("hammurabi: interrupted; the rule in progress was rolled back", err=True)
     except typer.Abort:
         typer.echo("hammurabi: interrupted", err=True)
         code = ExitCode.INTERRUPTED
