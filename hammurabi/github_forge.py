@@ -162,6 +162,7 @@ class GitHubForge:
             "seconds_between_requests": s.seconds_between_requests or None,
             "seconds_between_writes": s.seconds_between_writes or None,
             "user_agent": "hammurabi",
+            "lazy": True,
         }
 
     def _client(self, repository: str) -> Any:
@@ -190,7 +191,7 @@ class GitHubForge:
         return client
 
     def _repo(self, repository: str) -> Any:
-        return self._client(repository).get_repo(repository, lazy=True)
+        return self._client(repository).get_repo(repository)
 
     @contextlib.contextmanager
     def _api(self, what: str) -> Iterator[None]:
@@ -336,9 +337,14 @@ class GitHubForge:
         if assignees:
             try:
                 with self._api(f"assigning #{pull.number}"):
-                    raw.add_to_assignees(*assignees)
-                pull = _replace(pull, assignees=(*pull.assignees, *assignees))
-                applied.append("assignees")
+                    raw.add_to_assignees(*assignees)  # GitHub ignores who cannot be assigned
+                    now = tuple(user.login for user in raw.assignees or ())
+                ignored = missing(assignees, now)
+                if ignored:
+                    self._warn(f"could not assign {', '.join(ignored)} to #{pull.number}")
+                if len(ignored) < len(assignees):
+                    applied.append("assignees")
+                pull = _replace(pull, assignees=now)
             except ForgeError as exc:
                 self._warn(str(exc))
         reviewers = missing(spec.reviewers, (*pull.reviewers, pull.author or ""))

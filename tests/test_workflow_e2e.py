@@ -1,0 +1,298 @@
+"""The whole ``hammurabi enforce`` in git repositories: bot branch, pushes, pull requests.
+
+Real repositories and pushes (to bare repositories and over smart HTTP), real PyGithub
+against the GitHub stand-in, the CLI run in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from hammurabi import gitops
+from hammurabi.cli import main
+from hammurabi.exitcodes import ExitCode
+from hammurabi.forge import find_marker
+from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
+from tests.gitrepos import LAWS, bare_remote, commit_on, git, init_repo, isolate_git, refs
+
+REPO = "acme/widgets"
+BRANCH = "hammurabi/laws"
+FILES = {"app.py": "DEBUG = True\n", "README.md": "# widgets\n"}
+FIXED = {".gitignore": "__pycache__/\n", "app.py": "DEBUG = False\n"}
+
+
+class Runner:
+    """Run ``hammurabi enforce`` on one checkout and keep everything it printed."""
+
+    def __init__(self, checkout: Path, laws: Path, capsys: pytest.CaptureFixture[str]):
+        self.checkout, self.laws, self.capsys = checkout, laws, capsys
+        self.transcript: list[str] = []
+
+    def __call__(
+        self, *args: str, command: str = "enforce", verbose: bool = False
+    ) -> tuple[int, str]:
+        argv = [command, str(self.checkout), "--laws", str(self.laws), "-p", "python", *args]
+        argv = ["-vv", *argv] if verbose else argv
+        code = main(argv)
+        captured = self.capsys.readouterr()
+        text = captured.out + captured.err
+        self.transcript.append(text)
+        return code, text
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+
+
+@pytest.fixture
+def laws(tmp_path: Path) -> Path:
+    path = tmp_path / "laws.yml"
+    path.write_text(LAWS)
+    return path
+
+
+@pytest.fixture
+def hub(github_server: GitHubStandIn, monkeypatch: pytest.MonkeyPatch) -> GitHubStandIn:
+    """The stand-in with acme/widgets, and Hammurabi configured for it (fast, no pacing)."""
+    github_server.create_repo(REPO, FILES, collaborators=["alice"])
+    monkeypatch.setenv("HAMMURABI_GITHUB_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("HAMMURABI_GITHUB_API_URL", github_server.base_url)
+    monkeypatch.setenv("HAMMURABI_GITHUB_SECONDS_BETWEEN_REQUESTS", "0")
+    monkeypatch.setenv("HAMMURABI_GITHUB_SECONDS_BETWEEN_WRITES", "0")
+    monkeypatch.setenv("HAMMURABI_GITHUB_BACKOFF", "0.01")
+    monkeypatch.setenv("HAMMURABI_GITHUB_REVIEWERS", "alice")
+    return github_server
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, hub: GitHubStandIn) -> Path:
+    """A clone over smart HTTP whose remote URL carries no credentials."""
+    url = hub.clone_url(REPO, token=None)
+    credentials = gitops.Credentials("x-access-token", DEFAULT_TOKEN)
+    gitops.clone(url, tmp_path / "widgets", credentials=credentials).close()
+    return tmp_path / "widgets"
+
+
+@pytest.fixture
+def run(checkout: Path, laws: Path, capsys: pytest.CaptureFixture[str]) -> Runner:
+    return Runner(checkout, laws, capsys)
+
+
+def pushes(hub: GitHubStandIn) -> list[object]:
+    return hub.requests_matching("POST", r"git-receive-pack$")
+
+
+def branch_log(hub: GitHubStandIn, branch: str = BRANCH) -> list[str]:
+    out = git(
+        "log",
+        "--format=%s|%an|%(trailers:key=Hammurabi-Run,valueonly)",
+        f"main..{branch}",
+        cwd=hub.bare_path(REPO),
+    )
+    return [line for line in out.splitlines() if line.strip()]
+
+
+def test_pull_request_lifecycle(hub: GitHubStandIn, run: Runner, checkout: Path, laws: Path):
+    # First run: the branch is pushed and one pull request opened.
+    code, out = run()
+    assert code == ExitCode.OK, out
+    assert "Opened pull request #1" in out
+    assert len(hub.requests_matching("POST", r"^/repos/acme/widgets/pulls$")) == 1
+    log = branch_log(hub)
+    assert [line.split("|")[:2] for line in log] == [
+        ["Debug off", "Hammurabi"],
+        ["Ignore caches", "Hammurabi"],
+    ]
+    assert all(line.split("|")[2] for line in log)  # every commit carries the trailer
+    (pull,) = hub.pulls(REPO, "open")
+    assert pull["head"]["ref"] == BRANCH and pull["title"] == "Hammurabi: apply 2 laws"
+    assert find_marker(pull["body"], "pull-request") == {"base": "main", "branch": BRANCH}
+    assert "### 🔧 Debug off" in pull["body"] and "+DEBUG = False" in pull["body"]
+    assert [label["name"] for label in pull["labels"]] == ["hammurabi"]
+    assert [user["login"] for user in pull["requested_reviewers"]] == ["alice"]
+    # The checkout is untouched: same branch, clean, old content.
+    assert git("branch", "--show-current", cwd=checkout) == "main"
+    assert git("status", "--porcelain", cwd=checkout) == ""
+    assert (checkout / "app.py").read_text() == "DEBUG = True\n"
+    tip = hub.branch_sha(REPO, BRANCH)
+
+    # Second run, nothing changed upstream: no push and read requests only.
+    hub.clear_requests()
+    code, out = run()
+    assert code == ExitCode.OK and "is up to date" in out
+    assert hub.writes() == [] and pushes(hub) == []
+    assert hub.branch_sha(REPO, BRANCH) == tip
+
+    # A changed law: the branch is rebuilt, force-pushed, the pull request updated.
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: 'DEBUG = False  # enforced'"))
+    hub.clear_requests()
+    code, out = run()
+    assert code == ExitCode.OK and "Updated pull request #1 (body)" in out, out
+    assert hub.branch_sha(REPO, BRANCH) != tip and len(pushes(hub)) == 1
+    assert [(r.method, r.path) for r in hub.writes()] == [("PATCH", "/repos/acme/widgets/pulls/1")]
+    assert "DEBUG = False  # enforced" in hub.pull(REPO, 1)["body"]
+    assert len(hub.pulls(REPO, "all")) == 1
+
+    # Someone fixes the repository: nothing is left, the PR closes and the branch goes.
+    hub.commit(REPO, "main", {**FIXED, "app.py": "DEBUG = False  # enforced\n"}, "Fix by hand")
+    code, out = run()
+    assert code == ExitCode.OK and "Closed pull request #1" in out, out
+    assert hub.pull(REPO, 1)["state"] == "closed"
+    (comment,) = hub.comments(REPO, 1)
+    assert find_marker(comment["body"], "closed") == {}
+    assert hub.branch_sha(REPO, BRANCH) is None
+
+    # And then there is nothing to do at all.
+    hub.clear_requests()
+    code, out = run()
+    assert code == ExitCode.OK and "Nothing to commit" in out
+    assert hub.writes() == [] and pushes(hub) == []
+
+
+def test_human_commit_on_the_branch_is_preserved(hub: GitHubStandIn, run: Runner, laws: Path):
+    assert run()[0] == ExitCode.OK
+    human = hub.commit(REPO, BRANCH, {"notes.txt": "careful\n"}, "Human touch")
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    code, out = run()
+    assert code == ExitCode.OK and "alone" in out and "Commented on pull request #1" in out
+    assert hub.branch_sha(REPO, BRANCH) == human
+    (comment,) = hub.comments(REPO, 1)
+    assert find_marker(comment["body"], "foreign-commits") == {"branch": BRANCH}
+    assert "Human touch" in comment["body"]
+    hub.clear_requests()
+    code, out = run()
+    assert code == ExitCode.OK and hub.writes() == [] and pushes(hub) == []
+    assert len(hub.comments(REPO, 1)) == 1
+
+
+def test_rejected_push_is_reported(hub: GitHubStandIn, run: Runner):
+    hub.reject_pushes(REPO)
+    code, out = run()
+    assert code == ExitCode.RULES_FAILED
+    assert "rejected" in out and "GH006" in out
+    assert hub.requests_matching("POST", r"/pulls$") == [] and hub.pulls(REPO) == []
+    assert hub.branch_sha(REPO, BRANCH) is None
+
+
+def test_dry_run_writes_nothing(hub: GitHubStandIn, run: Runner, checkout: Path, laws: Path):
+    before = (refs(checkout), (checkout / ".git" / "index").read_bytes())
+    hub.clear_requests()
+    code, out = run("--dry-run")
+    assert code == ExitCode.OK
+    assert "Would open a pull request: Hammurabi: apply 2 laws" in out
+    assert "+DEBUG = False" in out and "### 🔧 Debug off" in out  # diff and body preview
+    assert hub.writes() == [] and pushes(hub) == []
+    assert (refs(checkout), (checkout / ".git" / "index").read_bytes()) == before
+    assert git("worktree", "list", "--porcelain", cwd=checkout).count("worktree ") == 1
+
+    assert run()[0] == ExitCode.OK
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    git("fetch", "--quiet", "origin", cwd=checkout)
+    before = refs(checkout)
+    hub.clear_requests()
+    code, out = run("--dry-run", "--format", "json")
+    report = json.loads(out[out.index("{") :])
+    assert report["dry_run"] and report["git"]["action"] == "rebuild"
+    assert report["pull_request"]["action"] == "update"
+    assert report["pull_request"]["changes"] == ["body"]
+    assert report["pull_request"]["number"] == 1
+    assert hub.writes() == [] and pushes(hub) == [] and refs(checkout) == before
+
+
+def test_token_never_leaks(
+    hub: GitHubStandIn,
+    run: Runner,
+    checkout: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+):
+    caplog.set_level(logging.DEBUG)
+    report, summary = tmp_path / "report.json", tmp_path / "summary.md"
+    assert (
+        run("--report", f"json={report}", "--report", f"markdown={summary}", verbose=True)[0] == 0
+    )
+    hub.reject_pushes(REPO)  # an error path too
+    run("--branch", "hammurabi/other")
+    hub.inject("GET", r"/pulls$", 401, body={"message": f"Bad credentials {DEFAULT_TOKEN}"})
+    hub.accept_pushes(REPO)
+    code, out = run("--branch", "hammurabi/third")
+    assert code != ExitCode.OK and "401" in out
+    places = {
+        "output": "\n".join(run.transcript),
+        "logs": caplog.text,
+        "report": report.read_text(),
+        "summary": summary.read_text(),
+        "git config": (checkout / ".git" / "config").read_text(),
+        "git log": git("log", "--all", "--format=%B", cwd=checkout),
+        "pull bodies": json.dumps(hub.pulls(REPO, "all")),
+        "comments": json.dumps(hub.comments(REPO, 1)),
+    }
+    assert json.loads(report.read_text())["pull_request"]["number"] == 1
+    for where, text in places.items():
+        assert DEFAULT_TOKEN not in text, where
+
+
+def test_file_remote_without_a_forge(tmp_path: Path, laws: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    remote = bare_remote(tmp_path / "remote.git", work)
+    run = Runner(work, laws, capsys)
+    code, out = run()
+    assert code == ExitCode.OK and "Created origin/hammurabi/laws with 2 commits" in out
+    assert "pull request" not in out.lower()
+    tip = git("rev-parse", BRANCH, cwd=remote)
+    code, out = run()
+    assert "up to date" in out and git("rev-parse", BRANCH, cwd=remote) == tip
+    commit_on(remote, "main", FIXED, "Fix by hand")
+    code, out = run()
+    assert code == ExitCode.OK and "Deleted origin/hammurabi/laws" in out
+    assert git("branch", "--list", BRANCH, cwd=remote) == ""
+
+
+def test_no_push_commits_locally(hub: GitHubStandIn, run: Runner, checkout: Path):
+    hub.clear_requests()
+    code, out = run("--no-push", "--branch", "bots/uniform")
+    assert code == ExitCode.OK and "Created local bots/uniform with 2 commits" in out
+    assert hub.requests == [] or all(not r.api for r in hub.requests)
+    assert git("log", "--format=%s", "main..bots/uniform", cwd=checkout).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+    assert hub.branches(REPO) == {"main": hub.branch_sha(REPO, "main")}
+
+
+def test_repository_without_remote(tmp_path: Path, laws: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    run = Runner(work, laws, capsys)
+    (work / "app.py").write_text("DEBUG = True  # my change\n")
+    code, out = run()
+    assert code == ExitCode.RULES_FAILED and "uncommitted change" in out and "--allow-dirty" in out
+    assert git("branch", "--list", BRANCH, cwd=work) == ""
+    code, out = run("--allow-dirty")
+    assert code == ExitCode.OK and "Created local hammurabi/laws with 2 commits" in out
+    assert (work / "app.py").read_text() == "DEBUG = True  # my change\n"
+    assert git("branch", "--show-current", cwd=work) == "main"
+    assert git("show", f"{BRANCH}:app.py", cwd=work) == "DEBUG = False"
+    # --no-git edits the files in place instead.
+    code, out = run("--no-git", "--allow-dirty")
+    assert code == ExitCode.OK and (work / "app.py").read_text() == "DEBUG = False\n"
+
+
+def test_check_ignores_git(tmp_path: Path, laws: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    run = Runner(work, laws, capsys)
+    code, out = run(command="check")
+    assert code == ExitCode.CHANGES_NEEDED and "+DEBUG = False" in out
+    assert git("branch", "--list", BRANCH, cwd=work) == ""
+
+
+def test_plain_folder_is_edited_in_place(tmp_path: Path, laws: Path, capsys):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "app.py").write_text("DEBUG = True\n")
+    code, _ = Runner(folder, laws, capsys)("--format", "json")
+    assert code == ExitCode.OK and (folder / "app.py").read_text() == "DEBUG = False\n"
