@@ -1,0 +1,144 @@
+"""Build run records by hand (exact times and outcomes) and wait for QuestDB to show rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hammurabi.metrics.rows import FleetRuns, Row, run_rows, validate
+from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult
+from tests.questdb_server import QuestDBServer
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+TABLE_NAMES = ("hammurabi_rule_runs", "hammurabi_repo_health", "hammurabi_runs")
+U, C, S, F = Outcome.UNCHANGED, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED
+
+
+def rule(
+    name: str,
+    outcome: Outcome,
+    *,
+    law: str = "law",
+    at: datetime = T0,
+    error: str | None = None,
+    chain: Sequence[RuleResult] = (),
+) -> RuleResult:
+    """Return a rule result; a changed one touched one file."""
+    changes = [FileChange(f"{name}.txt", "modified", "")] if outcome is C else []
+    return RuleResult(
+        law=law,
+        rule=name,
+        rule_id="line-exists",
+        outcome=outcome,
+        changes=changes,
+        started_at=at,
+        duration=0.002,
+        error=error if error is not None else ("boom" if outcome is F else None),
+        reason="precondition not met" if outcome is S else None,
+        chain=list(chain),
+    )
+
+
+def law(
+    name: str,
+    outcomes: Iterable[Outcome],
+    *,
+    weight: float = 1.0,
+    at: datetime = T0,
+    error: str | None = None,
+) -> LawResult:
+    """Return a law result with one rule per outcome, a millisecond apart."""
+    rules = [
+        rule(f"{name}-r{i}", outcome, law=name, at=at + timedelta(milliseconds=i))
+        for i, outcome in enumerate(outcomes)
+    ]
+    return LawResult(name, f"{name} description", rules, weight=weight, started_at=at, error=error)
+
+
+def run(
+    repo: str,
+    laws: Sequence[LawResult],
+    *,
+    run_id: str = "run-1",
+    at: datetime = T0,
+    pull_request: dict[str, Any] | None = None,
+    dry_run: bool = False,
+    error: str | None = None,
+) -> RunResult:
+    result = RunResult(
+        root=f"/tmp/{repo.replace('/', '_')}",
+        run_id=run_id,
+        version="1.0.0.test",
+        dry_run=dry_run,
+        repo=repo,
+        laws=list(laws),
+        started_at=at,
+        duration=0.05,
+        error=error,
+    )
+    if pull_request is not None:
+        result.extra["pull_request"] = pull_request
+    return result
+
+
+def fleet_history(
+    repos: dict[str, list[float]], *, start: datetime, step: timedelta = timedelta(days=1)
+) -> list[RunResult]:
+    """Return one run per repo and day; a day's value is the share of 10 rules compliant.
+
+    Law ``base`` (weight 2) holds 5 rules and law ``extra`` (weight 1) 5; the compliant
+    ones come first, so ``0.5`` means ``base`` all right and ``extra`` all changed.
+    """
+    results = []
+    days = max(len(v) for v in repos.values())
+    for day in range(days):
+        at = start + day * step
+        run_id = f"day-{day}"
+        for index, (repo, shares) in enumerate(sorted(repos.items())):
+            if day >= len(shares):
+                continue
+            good = round(shares[day] * 10)
+            outcomes = [U] * good + [C] * (10 - good)
+            when = at + timedelta(seconds=index)
+            pr = None
+            if good < 10:
+                pr = {
+                    "number": 100 + index,
+                    "url": f"https://github.example/{repo}/pull/{100 + index}",
+                    "state": "open",
+                    "action": "updated",
+                    "created_at": (start - timedelta(days=2)).isoformat(),
+                }
+            results.append(
+                run(
+                    repo,
+                    [
+                        law("base", outcomes[:5], weight=2.0, at=when),
+                        law("extra", outcomes[5:], weight=1.0, at=when + timedelta(seconds=0.5)),
+                    ],
+                    run_id=run_id,
+                    at=when,
+                    pull_request=pr,
+                )
+            )
+    return results
+
+
+def rows_of(results: Iterable[RunResult]) -> list[Row]:
+    """Return the validated rows of ``results``, as the plugin builds them."""
+    fleet = FleetRuns()
+    return [validate(row) for result in results for row in run_rows(result, fleet)]
+
+
+def wait_tables(server: QuestDBServer, tables: Iterable[str] = TABLE_NAMES) -> None:
+    """Wait until everything written to ``tables`` is visible to queries."""
+    existing = set(server.tables())
+    for table in tables:
+        if table in existing:
+            server.wait_for_wal(table)
+
+
+def count(server: QuestDBServer, table: str, where: str = "") -> int:
+    sql = f"SELECT count() FROM {table}" + (f" WHERE {where}" if where else "")
+    return int(server.query(sql)["dataset"][0][0])

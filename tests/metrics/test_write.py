@@ -1,0 +1,210 @@
+"""Writing to the real QuestDB: tables, types, replays, outages and refused rows."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from hammurabi.metrics.config import MetricsConfig
+from hammurabi.metrics.plugin import MetricsPlugin
+from hammurabi.metrics.questdb import QuestDBWriter
+from hammurabi.metrics.read import QuestDBHttp
+from hammurabi.metrics.schema import TABLES
+from hammurabi.metrics.spool import Spool
+from hammurabi.settings import MetricsSettings
+from tests.metrics.helpers import T0, C, F, S, U, count, law, rows_of, run, wait_tables
+from tests.questdb_server import QuestDBServer
+
+pytestmark = pytest.mark.questdb
+
+
+def _columns(server: QuestDBServer, table: str) -> dict[str, str]:
+    return {
+        row["column"]: row["type"]
+        for row in server.rows(f"SELECT \"column\", type FROM table_columns('{table}')")
+    }
+
+
+def _ship(config: MetricsConfig, spool_path: Path) -> tuple[int, int, int]:
+    with QuestDBHttp.from_config(config) as http:
+        http.ensure_tables(config.ttl_days)
+    writer = QuestDBWriter(config.conf)
+    try:
+        with Spool(spool_path) as spool:
+            report = spool.ship(writer)
+    finally:
+        writer.close()
+    return report.sent, len(report.rejected), report.remaining
+
+
+def test_tables_are_wal_deduplicated_and_typed(
+    questdb: QuestDBServer, config: MetricsConfig
+) -> None:
+    with QuestDBHttp.from_config(config) as http:
+        assert http.ensure_tables(30) == list(TABLES)
+        assert http.ensure_tables(30) == []
+        http.ensure_tables(7, set_ttl=True)
+    for table in TABLES.values():
+        assert _columns(questdb, table.name) == {c.name: c.type for c in table.columns}
+        ddl = questdb.query(f"SHOW CREATE TABLE {table.name}")["dataset"][0][0]
+        assert "PARTITION BY DAY TTL 1 WEEK" in ddl or "TTL 7 DAYS" in ddl
+        assert f"DEDUP UPSERT KEYS({','.join(table.dedup_keys)})" in ddl
+    walled = {row["name"] for row in questdb.rows("SELECT name FROM wal_tables()")}
+    assert walled >= set(TABLES)
+
+
+def test_a_run_arrives_with_the_right_types_and_values(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin
+) -> None:
+    pr = {
+        "number": 9,
+        "url": "https://g/o/r/pull/9",
+        "state": "open",
+        "action": "opened",
+        "created_at": "2026-02-28T12:00:00.123456Z",
+    }
+    result = run("o/r", [law("A", [U, C, S], weight=2), law("B", [F])], pull_request=pr)
+    plugin.record(result, config)
+    assert plugin.drain(30)
+    wait_tables(questdb)
+    rules = questdb.query("SELECT * FROM hammurabi_rule_runs ORDER BY seq")
+    types = {c["name"]: c["type"] for c in rules["columns"]}
+    assert types["ts"] == "TIMESTAMP" and types["repo"] == "SYMBOL" and types["seq"] == "LONG"
+    assert types["duration_ms"] == "DOUBLE" and types["dry_run"] == "BOOLEAN"
+    got = questdb.rows("SELECT * FROM hammurabi_rule_runs ORDER BY seq")
+    assert [(r["rule"], r["outcome"], r["law_weight"]) for r in got] == [
+        ("A-r0", "unchanged", 2.0),
+        ("A-r1", "changed", 2.0),
+        ("A-r2", "skipped", 2.0),
+        ("B-r0", "failed", 1.0),
+    ]
+    assert got[0]["ts"] == "2026-03-01T12:00:00.123456Z"  # the event's time, not the server's
+    assert got[1]["files_changed"] == 1 and got[3]["error"] == "boom"
+    assert got[2]["reason"] == "precondition not met" and got[0]["error"] is None
+    assert got[0]["duration_ms"] == pytest.approx(2.0)
+    (health,) = questdb.rows("SELECT * FROM hammurabi_repo_health")
+    assert health["score"] == pytest.approx(2 / 5)
+    assert (health["rules_total"], health["laws_total"], health["outcome"]) == (3, 2, "failed")
+    assert (health["pr_number"], health["pr_state"], health["pr_url"]) == (9, "open", pr["url"])
+    assert health["pr_created_at"] == "2026-02-28T12:00:00.123456Z"
+    assert health["pr_age_s"] == pytest.approx(86400.0)
+    (runs,) = questdb.rows("SELECT * FROM hammurabi_runs")
+    assert (runs["run_id"], runs["repos"], runs["rules"], runs["version"]) == (
+        "run-1",
+        1,
+        4,
+        "1.0.0.test",
+    )
+
+
+def test_replays_do_not_duplicate(
+    questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
+) -> None:
+    results = [run(f"org/{n}", [law("A", [U, C])], run_id="r") for n in "abc"]
+    rows = rows_of(results)
+    with Spool(spool_path) as spool:
+        spool.append(rows)
+    assert _ship(config, spool_path) == (len(rows), 0, 0)
+    # The same rows again, as after a crash between the server's answer and the delete.
+    with Spool(spool_path) as spool:
+        spool.append(rows)
+        spool.append(rows)
+    assert _ship(config, spool_path) == (2 * len(rows), 0, 0)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs") == 6
+    assert count(questdb, "hammurabi_repo_health") == 3
+    (runs,) = questdb.rows("SELECT repos, rules FROM hammurabi_runs")
+    assert runs == {"repos": 3, "rules": 6}  # the latest upsert of the fleet run
+
+
+def test_questdb_stopped_mid_run_then_flushed_exactly_once(
+    questdb: QuestDBServer,
+    config: MetricsConfig,
+    plugin: MetricsPlugin,
+    spool_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    results = [
+        run(
+            f"org/repo-{i}",
+            [law("A", [U, C]), law("B", [F])],
+            run_id="fleet-1",
+            at=T0.replace(minute=i),
+        )
+        for i in range(6)
+    ]
+    for result in results[:3]:
+        plugin.record(result, config)
+    assert plugin.drain(30)
+    questdb.stop()
+    try:
+        with caplog.at_level(logging.WARNING, logger="hammurabi.metrics"):
+            for result in results[3:]:
+                plugin.record(result, config)  # the run goes on
+            assert plugin.drain(30)
+        assert "rows kept in" in caplog.text
+        with Spool(spool_path) as spool:
+            assert spool.state().pending == 3 * (3 + 2)
+    finally:
+        questdb.start()
+    assert _ship(config, spool_path) == (15, 0, 0)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs") == 18
+    assert count(questdb, "hammurabi_repo_health") == 6
+    duplicates = questdb.rows(
+        "SELECT * FROM (SELECT ts, run_id, repo, seq, count() n FROM hammurabi_rule_runs"
+        " GROUP BY ts, run_id, repo, seq) WHERE n > 1"
+    )
+    assert duplicates == []
+    (runs,) = questdb.rows("SELECT repos, repos_failed FROM hammurabi_runs")
+    assert runs == {"repos": 6, "repos_failed": 6}
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 0
+
+
+def test_a_row_the_server_refuses_is_kept_with_the_reason(
+    questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
+) -> None:
+    # Someone created the table by hand with ``error`` as a number: rows with an error fail.
+    sql = TABLES["hammurabi_rule_runs"].create_sql().replace("error VARCHAR", "error DOUBLE")
+    questdb.query(sql)
+    result = run("o/r", [law("A", [U, F, C, F])])
+    with Spool(spool_path) as spool:
+        spool.append(rows_of([result]))
+    sent, refused, remaining = _ship(config, spool_path)
+    assert (sent, refused, remaining) == (4, 2, 0)
+    with Spool(spool_path) as spool:
+        kept = spool.rejected()
+    assert len(kept) == 2
+    assert all("cast error" in r.reason and r.source == "server" for r in kept)
+    assert all('"error":"boom"' in r.row for r in kept)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs") == 2
+    # After a fix, the refused rows go through.
+    questdb.query("DROP TABLE hammurabi_rule_runs")
+    with Spool(spool_path) as spool:
+        assert spool.retry_rejected() == (2, 0)
+    assert _ship(config, spool_path) == (2, 0, 0)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "outcome = 'failed'") == 2
+
+
+def test_metrics_off_and_spool_only(
+    plugin: MetricsPlugin,
+    spool_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    off = MetricsConfig.from_settings(MetricsSettings(spool=str(spool_path)), env={})
+    with caplog.at_level(logging.INFO, logger="hammurabi.metrics"):
+        assert plugin.record(run("o/r", [law("A", [U])]), off) is None
+    assert "metrics off" in caplog.text
+    assert not spool_path.exists()
+    only = MetricsConfig.from_settings(
+        MetricsSettings(spool=str(spool_path), spool_only=True), env={}
+    )
+    plugin.record(run("o/r", [law("A", [U])]), only)
+    assert plugin.drain(30)
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 3
