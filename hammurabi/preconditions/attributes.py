@@ -8,7 +8,8 @@ Modes are given as:
   number 755 (``0o1363``), never what was meant; special bits need an octal string;
 * symbolic clauses like chmod's: ``"u+x"``, ``"go-w"``, ``"u=rw,go=r"``, ``"a+X"``
   (who ``ugoa``, operators ``+-=``, permissions ``rwxXst``). An empty who means ``a``,
-  ignoring the umask, so the result is the same on every machine.
+  ignoring the umask, so the result is the same on every machine. Clauses that would give
+  another result when applied again (``"u+x,+X"``) are refused.
 
 ``how`` says what a numeric mode means: ``set`` (exactly these bits), ``add`` (these bits
 on, others kept) or ``remove`` (these bits off). Symbolic modes carry their own operators
@@ -120,7 +121,19 @@ def parse_mode(value: Any, how: str, owner: str) -> ModeSpec:
         clauses += [(who, op, perms) for op, perms in _ACTION.findall(match.group(2))]
     if how != "set":
         raise ConfigError(f"{owner}: symbolic mode {value!r} carries its own operators; drop how")
-    return ModeSpec(text, None, "set", tuple(clauses))
+    spec = ModeSpec(text, None, "set", tuple(clauses))
+    # Only 'X' depends on the current mode (on its execute bits); after a clause adding 'x'
+    # it gives another result next time. Bits act independently, so these modes suffice.
+    x_bits = [x | y | z for x in (0, 0o100) for y in (0, 0o010) for z in (0, 0o001)]
+    checked = [x | rest for x in x_bits for rest in (0, 0o7666)]
+    for mode in checked if any("X" in perms for *_, perms in clauses) else ():
+        once = spec.apply(mode)
+        if spec.apply(once) != once:
+            raise ConfigError(
+                f"{owner}: mode {value!r} is not idempotent ({mode:04o} gives {once:04o}, then "
+                f"{spec.apply(once):04o}); put 'X' first or use 'x'"
+            )
+    return spec
 
 
 def check_id(value: Any, what: str, owner: str) -> str | int | None:
