@@ -154,9 +154,7 @@ class JsonDocument(Document):
         if ch in "{[":
             c = self._container(pos)
             if c.is_object:
-                return {
-                    m.key: self._parse(m.value_start)[0] for m in c.members
-                }, c.close + 1
+                return {m.key: self._parse(m.value_start)[0] for m in c.members}, c.close + 1
             return [self._parse(m.value_start)[0] for m in c.members], c.close + 1
         match = _NUMBER.match(t, pos)
         if match and match.end() > pos:
@@ -297,10 +295,14 @@ class JsonDocument(Document):
     def _render(self, value: Any, indent: str, inline: bool) -> str:
         if inline or self._unit is None or not (isinstance(value, dict | list) and value):
             return json.dumps(value, ensure_ascii=False, separators=(self._item_sep, self._key_sep))
-        text = json.dumps(value, ensure_ascii=False, indent=self._unit, separators=(",", self._key_sep))
+        text = json.dumps(
+            value, ensure_ascii=False, indent=self._unit, separators=(",", self._key_sep)
+        )
         return text.replace("\n", self._nl + indent)
 
-    def _member_text(self, c: _Container, key: Part | None, value: Any, indent: str, inline: bool) -> str:
+    def _member_text(
+        self, c: _Container, key: Part | None, value: Any, indent: str, inline: bool
+    ) -> str:
         text = self._render(value, indent, inline)
         if c.is_object:
             return json.dumps(key, ensure_ascii=False) + self._key_sep + text
@@ -318,7 +320,9 @@ class JsonDocument(Document):
             self._validate(new)
         except DocumentError as exc:
             self.text = old
-            raise DocumentError(f"internal error: the edit would corrupt the file ({exc})") from None
+            raise DocumentError(
+                f"internal error: the edit would corrupt the file ({exc})"
+            ) from None
         self._empty = False
         self.changed = True
 
@@ -353,7 +357,9 @@ class JsonDocument(Document):
         c = walk.container
         part = path[walk.found]
         if c is None:
-            raise DocumentError(f"cannot set {describe(path)}: {describe(where)} is not a container")
+            raise DocumentError(
+                f"cannot set {describe(path)}: {describe(where)} is not a container"
+            )
         if isinstance(part, int) or not c.is_object:
             what = "object" if c.is_object else "list"
             if isinstance(part, int) and not c.is_object:

@@ -109,7 +109,7 @@ def _name(text: str, i: int) -> tuple[str, int]:
         out.append(ch)
         i += 1
     if i == start:
-        raise _fail(text, "empty key name (use quotes for an empty key: \"\")", i)
+        raise _fail(text, 'empty key name (use quotes for an empty key: "")', i)
     return "".join(out), i
 
 
