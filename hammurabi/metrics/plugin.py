@@ -80,6 +80,7 @@ class Shipper:
         self._cond = threading.Condition()
         self._down_until = 0.0
         self._warned_down = False
+        self._closing = False
         self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
         self._thread.start()
 
@@ -109,14 +110,24 @@ class Shipper:
             return False
         return True
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Drain, then stop the thread."""
+        self.drain(timeout)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
     def _loop(self) -> None:
         spool: Spool | None = None
         writer = None
         ensured = False
         while True:
             with self._cond:
-                while not self._queue:
+                while not self._queue and not self._closing:
                     self._cond.wait()
+                if not self._queue:
+                    break
                 batches, self._queue = self._queue, []
                 self._busy = True
             try:
@@ -140,6 +151,10 @@ class Shipper:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
+        if writer is not None:
+            writer.close()
+        if spool is not None:
+            spool.close()
 
     def _spool(self, spool: Spool, batches: list[_Batch]) -> None:
         rows = [row for batch in batches for row in batch.rows]
@@ -226,6 +241,13 @@ class MetricsPlugin:
             wait = shipper.config.drain_timeout if timeout is None else timeout
             done = shipper.drain(wait) and done
         return done
+
+    def close(self) -> None:
+        """Drain and stop every shipper (tests and benchmarks; exit only drains)."""
+        with self._lock:
+            shippers, self._shippers = list(self._shippers.values()), {}
+        for shipper in shippers:
+            shipper.close(shipper.config.drain_timeout)
 
     @hookimpl
     def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:

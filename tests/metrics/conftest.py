@@ -40,4 +40,4 @@ def plugin() -> Iterator[MetricsPlugin]:
     """A plugin instance of the test's own (its shippers are drained at the end)."""
     instance = MetricsPlugin()
     yield instance
-    instance.drain(30.0)
+    instance.close()

@@ -46,6 +46,7 @@ def test_tables_are_wal_deduplicated_and_typed(
         assert http.ensure_tables(30) == list(TABLES)
         assert http.ensure_tables(30) == []
         http.ensure_tables(7, set_ttl=True)
+    wait_tables(questdb)  # ALTER TABLE goes through the WAL too
     for table in TABLES.values():
         assert _columns(questdb, table.name) == {c.name: c.type for c in table.columns}
         ddl = questdb.query(f"SHOW CREATE TABLE {table.name}")["dataset"][0][0]
