@@ -619,10 +619,12 @@ class Repository:
             try:
                 yield Worktree(self, path, scratch)
             finally:
-                self._git("worktree", "remove", "--force", os.fspath(path), check=False)
+                removed, _, _ = self._run(["worktree", "remove", "--force", os.fspath(path)])
+                if removed != 0:
+                    shutil.rmtree(scratch, ignore_errors=True)
+                    self._git("worktree", "prune", check=False)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-            self._git("worktree", "prune", check=False)
 
     def export(self, commit: str, dest: Path) -> None:
         """Write the tree of ``commit`` to ``dest`` without touching the repository.

@@ -296,3 +296,20 @@ def test_plain_folder_is_edited_in_place(tmp_path: Path, laws: Path, capsys):
     (folder / "app.py").write_text("DEBUG = True\n")
     code, _ = Runner(folder, laws, capsys)("--format", "json")
     assert code == ExitCode.OK and (folder / "app.py").read_text() == "DEBUG = False\n"
+
+
+def test_help_imports_no_git_or_github() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from hammurabi.cli import main\n"
+        "main(['--help'])\n"
+        "main(['enforce', '--help'])\n"
+        "heavy = ('git', 'github', 'questdb', 'httpx', 'requests')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "--allow-dirty" in out.stdout and "--no-push" in out.stdout
