@@ -82,6 +82,8 @@ class TemplateRendered(PathRule):
         try:
             text = self.render()
         except HammurabiError as exc:
+            exc.message = " ".join(exc.message.split())  # one line, whatever Jinja said
+            exc.args = (exc.message,)
             raise exc.located(path=space.relative(self.path)) from None
         space.write_bytes(self.path, text.encode("utf-8"))
         return self.path
