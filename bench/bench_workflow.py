@@ -34,12 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hammurabi import gitops, runner  # noqa: E402
-from hammurabi.law import Law  # noqa: E402
-from hammurabi.results import RunResult  # noqa: E402
-from hammurabi.rules import LineExists, LineReplaced  # noqa: E402
-from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn  # noqa: E402
-from tests.gitrepos import GIT_ENV  # noqa: E402
+from hammurabi import gitops, runner
+from hammurabi.law import Law
+from hammurabi.results import RunResult
+from hammurabi.rules import LineExists, LineReplaced
+from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
+from tests.gitrepos import GIT_ENV
 
 REPO = "acme/service"
 FILES = 500
@@ -66,7 +66,10 @@ def laws(variant: str = "") -> list[Law]:
                 description=f"Module {i} is configured for production.",
                 rules=[
                     LineReplaced(
-                        name=f"debug off {i}", path=target, target=r"^DEBUG = ", text="DEBUG = False"
+                        name=f"debug off {i}",
+                        path=target,
+                        target=r"^DEBUG = ",
+                        text="DEBUG = False",
                     ),
                     LineExists(name=f"marker {i}", path=target, text=f"# checked{variant}"),
                 ],
