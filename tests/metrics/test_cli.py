@@ -1,0 +1,163 @@
+"""``hammurabi metrics init|flush|status``, ``hammurabi health`` and ``enforce --metrics``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hammurabi.cli import main
+from hammurabi.exitcodes import ExitCode
+from hammurabi.metrics.spool import Spool
+from tests.metrics.helpers import count, fleet_history, rows_of, wait_tables
+from tests.questdb_server import QuestDBServer
+
+ROOT = Path(__file__).parents[2]
+LAWS = """
+laws:
+  - name: Ignore caches
+    description: Git ignores bytecode caches.
+    weight: 2
+    rules:
+      - line-exists: {name: pycache ignored, path: .gitignore, text: __pycache__/, create: true}
+  - name: Debug off
+    description: No DEBUG in production.
+    rules:
+      - line-replaced: {name: debug off, path: app.py, target: '^DEBUG = True', text: DEBUG = False}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def _history(questdb: QuestDBServer, spool_path: Path) -> None:
+    """Spool three days of a small fleet and flush it with the CLI."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    history = fleet_history(
+        {"org/good": [1.0, 1.0, 1.0], "org/bad": [0.2, 0.3, 0.4], "org/[mid]": [0.6, 0.9]},
+        start=start,
+    )
+    with Spool(spool_path) as spool:
+        spool.append(rows_of(history))
+    assert main(["metrics", "flush", "--metrics", questdb.conf]) == ExitCode.OK
+    wait_tables(questdb)
+
+
+@pytest.mark.questdb
+def test_init_status_and_flush(
+    questdb: QuestDBServer, spool_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["metrics", "init", "--metrics", questdb.conf, "--ttl-days", "14"]) == 0
+    out = capsys.readouterr().out
+    assert "hammurabi_rule_runs: created (TTL 14 days)" in out
+    assert main(["metrics", "init", "--metrics", questdb.conf]) == 0
+    assert "hammurabi_runs: exists (TTL 90 days)" in capsys.readouterr().out
+    _history(questdb, spool_path)
+    capsys.readouterr()
+    assert main(["metrics", "status", "--metrics", questdb.conf, "-f", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["metrics"] == "on" and status["spool"]["pending"] == 0
+    assert status["server"] == {
+        "reachable": True,
+        "tables": {"hammurabi_rule_runs": 80, "hammurabi_repo_health": 8, "hammurabi_runs": 3},
+    }
+    # A refused row shows up in the status with its reason.
+    with Spool(spool_path) as spool:
+        spool.reject([("hammurabi_runs", '{"ts": 5}', "refused by QuestDB: cast error")], "server")
+    assert main(["metrics", "status", "--metrics", questdb.conf]) == 0
+    out = capsys.readouterr().out
+    assert "0 pending, 1 refused" in out and "cast error" in out
+    assert "server: reachable" in out
+
+
+def test_status_and_flush_without_a_server(
+    spool_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["metrics", "status"]) == 0
+    assert "metrics: off" in capsys.readouterr().out
+    assert main(["metrics", "flush"]) == ExitCode.USAGE_ERROR
+    assert "no QuestDB configured" in capsys.readouterr().err
+    with Spool(spool_path) as spool:
+        spool.append(rows_of(fleet_history({"o/r": [1.0]}, start=datetime(2026, 1, 1, tzinfo=UTC))))
+    closed = "http::addr=127.0.0.1:9;"
+    assert main(["metrics", "flush", "--metrics", closed]) == ExitCode.RULES_FAILED
+    assert "cannot reach QuestDB" in capsys.readouterr().err
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 12
+
+
+@pytest.mark.questdb
+def test_health_table_and_json(
+    questdb: QuestDBServer,
+    spool_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _history(questdb, spool_path)
+    capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["health", "--metrics", questdb.conf, "--since", "7d"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("Fleet: 3 repositories")
+    bad, mid, good = (
+        next(i for i, line in enumerate(lines) if name in line)
+        for name in ("org/bad", "org/[mid]", "org/good")
+    )
+    assert bad < mid < good  # worst first; "[mid]" is not taken for markup
+    assert "▃▄▅" in lines[bad] and "███" in lines[good] and "#101 open, 4.0d old" in lines[bad]
+    assert "Rules most often out of compliance" in out
+    monkeypatch.setenv("HAMMURABI_QUESTDB_CONF", questdb.conf)  # like --metrics
+    assert main(["health", "-f", "json", "--repo", "org/bad", "--law", "base"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["repo"] for r in data["repos"]] == ["org/bad"]
+    assert data["repos"][0]["trend"] == [0.4, 0.6, 0.8]
+    assert data["filters"] == {"repos": ["org/bad"], "laws": ["base"]}
+    assert {r["law"] for r in data["failing_rules"]} == {"base"}
+    assert main(["health", "--since", "yesterday"]) == ExitCode.USAGE_ERROR
+
+
+@pytest.mark.questdb
+def test_enforce_with_metrics_records_the_run(questdb: QuestDBServer, tmp_path: Path) -> None:
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    (repo / "app.py").write_text("DEBUG = True\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    env = {**os.environ, "HAMMURABI_METRICS_TTL_DAYS": "30"}
+    args = [sys.executable, "-m", "hammurabi.cli", "enforce", str(repo), "--no-git"]
+    args += ["--laws", str(tmp_path / "laws.yml"), "--disable-plugin", "python"]
+    first = subprocess.run(
+        [*args, "--metrics", questdb.conf], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert first.returncode == 0, first.stderr
+    env["HAMMURABI_QUESTDB_CONF"] = questdb.conf
+    second = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    wait_tables(questdb)
+    scores = questdb.rows("SELECT repo, score, rules_total FROM hammurabi_repo_health ORDER BY ts")
+    assert scores == [
+        {"repo": "svc", "score": 0.0, "rules_total": 2},
+        {"repo": "svc", "score": 1.0, "rules_total": 2},
+    ]
+    assert count(questdb, "hammurabi_rule_runs", "law = 'Ignore caches' AND law_weight = 2.0") == 2
+    assert "TTL 30 DAYS" in questdb.query("SHOW CREATE TABLE hammurabi_runs")["dataset"][0][0]
+
+
+def test_help_does_not_import_questdb_or_httpx() -> None:
+    code = (
+        "import sys\nfrom hammurabi.cli import main\nmain(['--help'])\n"
+        "main(['metrics', '--help'])\nmain(['health', '--help'])\n"
+        "print(sorted(m for m in ('questdb', 'httpx', 'sqlite3', 'numpy') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+    assert "flush" in proc.stdout and "--since" in proc.stdout
