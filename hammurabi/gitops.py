@@ -677,9 +677,6 @@ class Worktree:
         """
         repo = self.repository
         repo._git("add", "--all", cwd=self.path)
-        status, _, _ = repo._run(["diff", "--cached", "--quiet"], cwd=self.path)
-        if status == 0:
-            return None
         committer = committer or author
         env = {
             "GIT_AUTHOR_NAME": author.name,
@@ -698,17 +695,23 @@ class Worktree:
             if signing.key:
                 config += ["-c", f"user.signingkey={signing.key}"]
             sign = ["--gpg-sign"]
-        repo._git(
-            *config,
-            "commit",
-            "--quiet",
-            "--cleanup=whitespace",
-            f"--file={os.fspath(message_file)}",
-            *sign,
+        status, out, err = repo._run(
+            [
+                *config,
+                "commit",
+                "--quiet",
+                "--cleanup=whitespace",
+                f"--file={os.fspath(message_file)}",
+                *sign,
+            ],
             env=env,
             cwd=self.path,
-            what="commit",
         )
+        if status != 0:
+            if "nothing to commit" in out or "nothing added to commit" in out:
+                return None  # git runs with LC_ALL=C under GitPython
+            text = scrub(err.strip() or out.strip() or f"exit code {status}", repo._secrets)
+            raise GitError(f"git commit failed: {text}")
         return self.head
 
     def discard(self) -> None:

@@ -177,7 +177,7 @@ class _BranchRun:
             url=gitops.safe_url(url) if url else None,
             publish=publish,
         )
-        if publish and url is not None:
+        if url is not None:
             with self.timings.measure("api"):
                 self._choose_forge(url)
         with self.timings.measure("git"):
@@ -245,7 +245,8 @@ class _BranchRun:
             start.history = repo.commits(base_sha, target)
             if start.foreign and url and not self.dry_run and repo.is_shallow():
                 # A shallow clone cannot tell old base commits from someone else's: deepen.
-                repo.fetch(remote, [base, branch], self.credentials, unshallow=True)
+                fetch = [base] + ([branch] if remote_tip else [])
+                repo.fetch(remote, fetch, self.credentials, unshallow=True)
                 start.history = repo.commits(base_sha, target)
         return start
 
@@ -275,7 +276,7 @@ class _BranchRun:
             head=target,
             foreign_commits=[commit.to_dict() for commit in start.foreign],
         )
-        if self.forge is not None and self.forge_repo is not None:
+        if publish and self.forge is not None and self.forge_repo is not None:
             self._sync_pull(result, start, action)
         return result
 
@@ -329,7 +330,7 @@ class _BranchRun:
         if action == "rejected":
             result.error = self.git_info["error"]
             return result
-        if self.forge is not None and self.forge_repo is not None:
+        if publish and self.forge is not None and self.forge_repo is not None:
             try:
                 self._sync_pull(result, start, action)
             except HammurabiError as exc:

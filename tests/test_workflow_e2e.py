@@ -313,3 +313,38 @@ def test_help_imports_no_git_or_github() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert "--allow-dirty" in out.stdout and "--no-push" in out.stdout
+
+
+def test_upstream_change_rebuilds_a_shallow_clone(
+    hub: GitHubStandIn, tmp_path: Path, laws: Path, capsys: pytest.CaptureFixture[str]
+):
+    url = hub.clone_url(REPO, token=None)
+    credentials = gitops.Credentials("x-access-token", DEFAULT_TOKEN)
+    gitops.clone(url, tmp_path / "shallow", credentials=credentials, depth=1).close()
+    run = Runner(tmp_path / "shallow", laws, capsys)
+    assert run()[0] == ExitCode.OK
+    tip = hub.branch_sha(REPO, BRANCH)
+    hub.commit(REPO, "main", {"CHANGELOG.md": "upstream\n"}, "Unrelated upstream change")
+    hub.clear_requests()
+    code, out = run()
+    assert code == ExitCode.OK and "Rebuilt origin/hammurabi/laws" in out, out
+    new_tip = hub.branch_sha(REPO, BRANCH)
+    assert new_tip != tip
+    parent = git("rev-parse", f"{new_tip}~2", cwd=hub.bare_path(REPO))
+    assert parent == hub.branch_sha(REPO, "main")  # rebuilt on the new base
+    assert hub.writes() == []  # same laws, same body: the pull request needs nothing
+    assert hub.comments(REPO, 1) == []
+
+
+def test_hooks_run_and_can_refuse_a_law(tmp_path: Path, laws: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text(
+        "#!/bin/sh\nif git diff --cached --name-only | grep -q app.py; then\n"
+        "  echo 'policy: app.py is frozen' >&2; exit 1\nfi\n"
+    )
+    hook.chmod(0o755)
+    code, out = Runner(work, laws, capsys)()
+    assert code == ExitCode.RULES_FAILED
+    assert "commit was refused" in out and "policy: app.py is frozen" in out
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=work) == "Ignore caches"
