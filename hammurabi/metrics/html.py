@@ -34,7 +34,7 @@ table { width: 100%; border-collapse: collapse; background: #fff; border: 1px so
 th, td { text-align: left; padding: 8px 10px; border-bottom: 1px solid var(--line);
          vertical-align: middle; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pill { display: inline-block; min-width: 52px; text-align: center; border-radius: 999px;
         padding: 2px 8px; color: #fff; font-weight: 600; }
 .pill.ok { background: var(--ok); } .pill.mid { background: var(--mid); }
@@ -133,14 +133,16 @@ def render_html(report: HealthReport, *, now: datetime | None = None) -> str:
     fleet_scores: list[float | None] = [score for _, score in report.fleet_trend]
     repos_table = (
         '<table id="repos"><thead><tr><th>Repository</th><th>Score</th>'
-        f"<th>Runs (latest {BARS})</th><th>Trend</th><th>Runs</th><th>Last run (UTC)</th>"
+        f"<th>Runs (latest {BARS})</th><th>Trend</th><th class='num'>Runs</th>"
+        "<th>Last run (UTC)</th>"
         f"<th>Pull request</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         if rows
         else '<p class="muted" id="repos">No runs recorded in this window.</p>'
     )
     rules_table = (
-        '<table id="failing"><thead><tr><th>Law</th><th>Rule</th><th>Failed</th>'
-        f"<th>Changed</th><th>Repositories</th></tr></thead><tbody>{''.join(failing)}"
+        '<table id="failing"><thead><tr><th>Law</th><th>Rule</th><th class="num">Failed</th>'
+        '<th class="num">Changed</th><th class="num">Repositories</th></tr></thead>'
+        f"<tbody>{''.join(failing)}"
         "</tbody></table>"
         if failing
         else '<p class="muted" id="failing">No rule was out of compliance.</p>'
