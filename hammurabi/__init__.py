@@ -7,6 +7,7 @@ the ``hammurabi`` command — costs almost nothing until a rule or law is used.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING
 
 __version__ = "1.0.0.dev0"
@@ -62,6 +63,10 @@ def __getattr__(name: str) -> object:
         return _public()
     if name in _CORE:
         return getattr(importlib.import_module(_CORE[name]), name)
+    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        # ``from hammurabi import workspace`` asks for a submodule before it is imported;
+        # answering it here keeps it from importing the rule packages (and a cycle).
+        return importlib.import_module(f"{__name__}.{name}")
     for package in _PACKAGES:
         module = importlib.import_module(package)
         if name in module.__all__:

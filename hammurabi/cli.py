@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +31,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
@@ -52,7 +52,9 @@ LawsOpt = Annotated[
 SelectOpt = Annotated[
     list[str] | None, typer.Option("--select", help="Only laws matching this glob.")
 ]
-IgnoreOpt = Annotated[list[str] | None, typer.Option("--ignore", help="Skip laws matching this glob.")]
+IgnoreOpt = Annotated[
+    list[str] | None, typer.Option("--ignore", help="Skip laws matching this glob.")
+]
 DisableOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -91,7 +93,9 @@ def _main(
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")] = 0,
 ) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     _state["verbose"] = verbose
 
 
@@ -154,8 +158,20 @@ def enforce(
     """Apply the laws: in a git repository as a bot branch with one commit per law, pushed
     and opened as a pull request when configured; elsewhere by editing the files."""
     git = {"push": push, "branch": branch, "allow_dirty": allow_dirty or None, "enabled": use_git}
-    _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, dry_run,
-             check=False, git={k: v for k, v in git.items() if v is not None}, metrics=metrics)
+    _enforce(
+        path,
+        laws,
+        select,
+        ignore,
+        disable_plugin,
+        report,
+        output_format,
+        quiet,
+        dry_run,
+        check=False,
+        git={k: v for k, v in git.items() if v is not None},
+        metrics=metrics,
+    )
 
 
 @app.command()
@@ -171,8 +187,19 @@ def check(
     metrics: MetricsOpt = None,
 ) -> None:
     """Exit 3 if enforce would change anything (a CI gate); print the diff. Changes nothing."""
-    _enforce(path, laws, select, ignore, disable_plugin, report, output_format, quiet, True,
-             check=True, metrics=metrics)
+    _enforce(
+        path,
+        laws,
+        select,
+        ignore,
+        disable_plugin,
+        report,
+        output_format,
+        quiet,
+        True,
+        check=True,
+        metrics=metrics,
+    )
 
 
 def _enforce(
@@ -196,8 +223,13 @@ def _enforce(
     session = runner.prepare(
         path,
         overrides=_overrides(
-            laws=laws, select=select, ignore=ignore, disable_plugins=disable, reports=report,
-            git=git, metrics={"conf": metrics} if metrics else None,
+            laws=laws,
+            select=select,
+            ignore=ignore,
+            disable_plugins=disable,
+            reports=report,
+            git=git,
+            metrics={"conf": metrics} if metrics else None,
         ),
     )
     if not session.laws:
@@ -246,16 +278,16 @@ def list_laws(
 
     session = runner.prepare(
         path,
-        overrides=_overrides(laws=laws, select=select, ignore=ignore, disable_plugins=disable_plugin),
+        overrides=_overrides(
+            laws=laws, select=select, ignore=ignore, disable_plugins=disable_plugin
+        ),
     )
     rows = [display.law_row(law) for law in session.laws]
     _emit(rows, output_format, display.show_laws)
 
 
 @app.command("rules")
-def list_rules(
-    disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text
-) -> None:
+def list_rules(disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text) -> None:
     """List the rule types (by id) that law files can use, with their arguments."""
     from hammurabi import display, runner
 
@@ -277,9 +309,7 @@ def list_preconditions(
 
 
 @app.command("plugins")
-def list_plugins(
-    disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text
-) -> None:
+def list_plugins(disable_plugin: DisableOpt = None, output_format: FormatOpt = Format.text) -> None:
     """List the plugins found through the 'hammurabi' entry points."""
     from hammurabi import display, runner
 

@@ -192,11 +192,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
-    return {
-        f.name: f
-        for f in dataclasses.fields(cls)
-        if not f.metadata.get("internal")
-    }
+    return {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -210,8 +206,10 @@ def _apply(target: Any, values: Mapping[str, Any], source: str, prefix: str = ""
         name = key.replace("-", "_")
         if name not in known:
             close = [k for k in known if k.startswith(name[:3])]
-            hint = f" (known: {', '.join(sorted(known))})" if not close else (
-                f" (did you mean {close[0]!r}?)"
+            hint = (
+                f" (known: {', '.join(sorted(known))})"
+                if not close
+                else (f" (did you mean {close[0]!r}?)")
             )
             raise ConfigError(f"{source}: unknown setting {prefix}{key!r}{hint}")
         hint_type = hints[name]

@@ -58,8 +58,19 @@ def test_dry_run_changes_nothing(repo: Path, capsys: pytest.CaptureFixture[str])
 def test_json_output_and_reports(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = repo.parent / "report.json"
     summary = repo.parent / "summary.md"
-    code = main(["enforce", str(repo), *laws_arg(repo), "--format", "json",
-                 "--report", f"json={report}", "--report", f"markdown={summary}"])
+    code = main(
+        [
+            "enforce",
+            str(repo),
+            *laws_arg(repo),
+            "--format",
+            "json",
+            "--report",
+            f"json={report}",
+            "--report",
+            f"markdown={summary}",
+        ]
+    )
     assert code == ExitCode.OK
     data = json.loads(capsys.readouterr().out)
     assert data == json.loads(report.read_text())
@@ -99,11 +110,14 @@ def test_usage_errors_are_one_line(repo: Path, capsys: pytest.CaptureFixture[str
     assert main(["enforce", str(repo), "--laws", "missing.yml"]) == ExitCode.USAGE_ERROR
     assert main(["enforce", str(repo / "nope")]) == ExitCode.USAGE_ERROR
     assert main(["enforce", "--bogus"]) == ExitCode.USAGE_ERROR
-    assert main(["enforce", str(repo), *laws_arg(repo), "--report", "xml=x"]) == ExitCode.USAGE_ERROR
+    assert (
+        main(["enforce", str(repo), *laws_arg(repo), "--report", "xml=x"]) == ExitCode.USAGE_ERROR
+    )
 
 
-def test_python_law_file_errors_name_the_line(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_law_file_errors_name_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     laws = tmp_path / "laws.py"
     laws.write_text(
         "from hammurabi import Pillar, Law, LineReplaced\n"
@@ -154,8 +168,9 @@ def test_listings(capsys: pytest.CaptureFixture[str]) -> None:
     assert "line-replaced" in capsys.readouterr().out
 
 
-def test_disable_builtin_plugin(capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disable_builtin_plugin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     main(["rules", "--format", "json", "--disable-plugin", "lines"])
     ids = {row["id"] for row in json.loads(capsys.readouterr().out)}
     assert "line-exists" not in ids and "file-exists" in ids

@@ -15,14 +15,18 @@ def test_precedence(tmp_path: Path) -> None:
         '[tool.hammurabi]\nlaws = ["a.yml", "some.module"]\nselect = ["x"]\nignore = ["p"]\n'
     )
     (tmp_path / ".hammurabi.toml").write_text('select = ["y"]\n')
-    settings = load_settings(tmp_path, env={"HAMMURABI_IGNORE": "e1, e2"},
-                             overrides={"disable_plugins": ["cli"]})
+    settings = load_settings(
+        tmp_path, env={"HAMMURABI_IGNORE": "e1, e2"}, overrides={"disable_plugins": ["cli"]}
+    )
     assert settings.laws == [str(tmp_path / "a.yml"), "some.module"]
     assert settings.select == ["y"]
     assert settings.ignore == ["e1", "e2"]
     assert settings.disable_plugins == ["cli"]
-    assert settings.sources == [str(tmp_path / "pyproject.toml"),
-                                str(tmp_path / ".hammurabi.toml"), "environment"]
+    assert settings.sources == [
+        str(tmp_path / "pyproject.toml"),
+        str(tmp_path / ".hammurabi.toml"),
+        "environment",
+    ]
 
 
 def test_errors(tmp_path: Path) -> None:

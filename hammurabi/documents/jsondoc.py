@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
 from hammurabi.documents.base import (
@@ -222,8 +222,8 @@ class JsonDocument(Document):
                 return _Walk(chain, depth, pos, c)
             chain.append((c, member))
             pos = member.value_start
-        c = self._container(pos) if container and self.text[pos] in "{[" else None
-        return _Walk(chain, len(path), pos, c)
+        last = self._container(pos) if container and self.text[pos] in "{[" else None
+        return _Walk(chain, len(path), pos, last)
 
     @staticmethod
     def _lookup(c: _Container, part: Part, where: KeyPath) -> _Member | None:
@@ -340,7 +340,7 @@ class JsonDocument(Document):
             return
         walk = self._walk(path)
         if walk.found == len(path):
-            container, member = walk.chain[-1]
+            _, member = walk.chain[-1]
             old_text = self.text[member.value_start : member.value_end]
             if same_value(self._value(member.value_start, member.value_end), value):
                 return

@@ -86,7 +86,7 @@ _ALIAS_TYPES: dict[type, type] = {
 _ALIASES = (_AliasScalar, _AliasSequence, _AliasMapping)
 
 
-class _Composer(Composer):  # type: ignore[misc]
+class _Composer(Composer):
     """A composer that gives alias references their own node (a copy with the alias's marks)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -197,19 +197,20 @@ class YamlDocument(Document):
             budget[0] -= 1
             if isinstance(node, MappingNode):
                 for k, v in node.value:
-                    if not node.flow_style and isinstance(v, MappingNode) and not v.flow_style:
-                        if v.value and not isinstance(v, _ALIASES):
-                            first = v.value[0][0]
-                            if first.start_mark.line > k.start_mark.line:
-                                maps[first.start_mark.column - k.start_mark.column] += 1
-                    if not node.flow_style and isinstance(v, SequenceNode) and not v.flow_style:
-                        if v.value and not isinstance(v, _ALIASES):
-                            dash = self._dash(v.value[0])
-                            item = v.value[0].start_mark
-                            if dash is not None and self._line_of(dash) > k.start_mark.line:
-                                col = k.start_mark.column
-                                dash_col = dash - line_start(self.text, dash)
-                                seqs[(item.column - col, dash_col - col)] += 1
+                    block = not node.flow_style and not getattr(v, "flow_style", False)
+                    if not block or not v.value or isinstance(v, _ALIASES):
+                        pass
+                    elif isinstance(v, MappingNode):
+                        first = v.value[0][0]
+                        if first.start_mark.line > k.start_mark.line:
+                            maps[first.start_mark.column - k.start_mark.column] += 1
+                    elif isinstance(v, SequenceNode):
+                        dash = self._dash(v.value[0])
+                        item = v.value[0].start_mark
+                        if dash is not None and self._line_of(dash) > k.start_mark.line:
+                            col = k.start_mark.column
+                            dash_col = dash - line_start(self.text, dash)
+                            seqs[(item.column - col, dash_col - col)] += 1
                     visit(v, depth + 1)
             elif isinstance(node, SequenceNode):
                 for item in node.value:
@@ -220,7 +221,7 @@ class YamlDocument(Document):
         mapping = maps.most_common(1)[0][0] if maps else 2
         mapping = mapping if 1 <= mapping <= 8 else 2
         sequence, offset = seqs.most_common(1)[0][0] if seqs else (mapping + 2, mapping)
-        if not (0 <= offset and sequence - offset >= 2 and sequence <= 12):
+        if not (offset >= 0 and sequence - offset >= 2 and sequence <= 12):
             sequence, offset = mapping + 2, mapping
         self._m, self._s, self._o = mapping, sequence, offset
 
@@ -277,7 +278,7 @@ class YamlDocument(Document):
                 while end > start and self.text[end - 1] in " \t\r\n":
                     end -= 1
             return end
-        if node.flow_style or not node.value:
+        if getattr(node, "flow_style", False) or not node.value:
             return int(node.end_mark.index)
         if isinstance(node, MappingNode):
             key, value = node.value[-1]
@@ -546,7 +547,7 @@ class YamlDocument(Document):
     def _replace(self, entry: _Entry, value: Any) -> list[tuple[int, int, str]]:
         """Edits that replace an entry's (or item's) value."""
         t, old = self.text, entry.value
-        anchor, content = self._props(old)
+        anchor, _ = self._props(old)
         hint = _quote(old)
         start = self._value_start(entry)
         end = start if self._is_empty(old) else self._end(old)
@@ -601,7 +602,7 @@ class YamlDocument(Document):
         self, walk: _Walk, node: MappingNode, entries: list[tuple[str, Any]]
     ) -> list[tuple[int, int, str]]:
         """Edits that add entries at the end of a mapping."""
-        t, nl = self.text, self._nl
+        nl = self._nl
         if not node.value:
             return self._fill(walk, dict(entries))
         last_key, last_value = node.value[-1]
@@ -691,7 +692,7 @@ class YamlDocument(Document):
         else:
             value = siblings[i]
             end = self._end(value) if not self._is_empty(value) else int(value.start_mark.index)
-            if parent.flow_style:
+            if getattr(parent, "flow_style", False):
                 start = int(value.start_mark.index)
             else:
                 dash = self._dash(value)
@@ -701,9 +702,13 @@ class YamlDocument(Document):
             nxt = None
             if i + 1 < len(siblings):
                 following = siblings[i + 1]
-                nxt = following.start_mark.index if parent.flow_style else self._dash(following)
+                nxt = (
+                    following.start_mark.index
+                    if getattr(parent, "flow_style", False)
+                    else self._dash(following)
+                )
             prev_end = self._end(siblings[i - 1]) if i > 0 else None
-        if parent.flow_style:
+        if getattr(parent, "flow_style", False):
             if nxt is not None:
                 return [(start, int(nxt), "")]
             assert prev_end is not None
