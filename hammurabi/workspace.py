@@ -107,7 +107,11 @@ class Workspace:
             raise RuleError("file does not exist", path=self.relative(path)) from None
         except IsADirectoryError:
             raise RuleError("is a directory, not a file", path=self.relative(path)) from None
-        return decode(data, encoding, path=self.relative(path))
+        try:
+            return decode(data, encoding)
+        except RuleError as exc:
+            exc.path = self.relative(path)
+            raise
 
     # -- writing (tracked) ---------------------------------------------------------------
 

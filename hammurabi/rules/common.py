@@ -47,7 +47,11 @@ class PathRule(Rule):
 
     @property
     def path(self) -> Path:
-        return Path(self.param)
+        param = self.param
+        cached = self.__dict__.get("_path")
+        if cached is None or cached[0] is not param:
+            cached = self.__dict__["_path"] = (param, Path(param))
+        return cached[1]
 
 
 def choice(value: str, allowed: tuple[str, ...], what: str, owner: str) -> str:

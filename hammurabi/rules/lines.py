@@ -19,8 +19,9 @@ _INDENT = re.compile(r"^[ \t]*")
 class _Lines:
     """A text split into lines, remembering whether it ended with a newline."""
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Text, *, exists: bool = True) -> None:
         self.text = text
+        self.exists = exists
         content = text.content
         self.trailing = content.endswith("\n") or content == ""
         body = content[:-1] if content.endswith("\n") else content
@@ -63,14 +64,17 @@ class _LineRule(PathRule):
         real = self.workspace.resolve(self.path)
         if not real.exists():
             if self.create:
-                return _Lines(Text(""))
+                return _Lines(Text(""), exists=False)
             if missing_ok:
                 return None
             raise RuleError("file does not exist", path=self.workspace.relative(self.path))
         return _Lines(self.workspace.read_text(self.path, self.encoding))
 
     def _save(self, lines: _Lines) -> None:
-        self.workspace.write_text(self.path, lines.render())
+        text = lines.render()
+        if lines.exists and text.content == lines.text.content:
+            return  # unchanged: not even re-encoded (a file's mixed newlines stay as they are)
+        self.workspace.write_text(self.path, text)
 
 
 class LineExists(_LineRule):

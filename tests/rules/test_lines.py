@@ -204,3 +204,18 @@ def test_line_rules_idempotent_property(
     ):
         make_tree(tmp_path, {"f": body})
         apply_twice(tmp_path, rule)
+
+
+def test_a_compliant_file_is_never_rewritten(tmp_path: Path) -> None:
+    """Mixed newlines in a file that needs no change are not normalised."""
+    path = tmp_path / "f.txt"
+    path.write_bytes(b"a\r\nb\nc\r\n")
+    before = path.stat().st_mtime_ns
+    results = run_rules(
+        tmp_path,
+        LineExists(name="present", path="f.txt", text="b"),
+        LineNotExists(name="absent", path="f.txt", criteria="^z$"),
+        LineReplaced(name="same", path="f.txt", target="^c$", text="c"),
+    )
+    assert [r.outcome for r in results.laws[0].rules] == [Outcome.UNCHANGED] * 3
+    assert path.read_bytes() == b"a\r\nb\nc\r\n" and path.stat().st_mtime_ns == before
