@@ -79,6 +79,110 @@ MetricsOpt = Annotated[
 ]
 
 
+# -- fleet runs (see hammurabi.fleet) ------------------------------------------------------
+
+ReposOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--repos",
+        help="Run over the repositories in this file: one owner/name, clone URL or path a "
+        "line. PATH then only says where settings are read from.",
+        show_default=False,
+    ),
+]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        help="Run over the repositories of this organization (or user); archived ones are skipped.",
+        show_default=False,
+    ),
+]
+TopicOpt = Annotated[
+    list[str] | None, typer.Option("--topic", help="With --org: only repositories with this topic.")
+]
+IncludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--include", help="Only repositories matching this glob (name or owner/name)."),
+]
+ExcludeOpt = Annotated[
+    list[str] | None, typer.Option("--exclude", help="Skip repositories matching this glob.")
+]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Repositories worked on at once. [default: 4] [env: HAMMURABI_FLEET_JOBS]",
+        show_default=False,
+    ),
+]
+ApiJobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--api-jobs",
+        min=1,
+        help="Pull-request writes in flight at once. [default: 1]",
+        show_default=False,
+    ),
+]
+MaxPrsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-prs",
+        min=0,
+        help="Open at most this many pull requests in this run "
+        "(0: no cap); the others open on a later run.",
+        show_default=False,
+    ),
+]
+PrIntervalOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--pr-interval",
+        min=0.0,
+        help="Seconds between two pull requests opened. [default: 0]",
+        show_default=False,
+    ),
+]
+ShardOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        help="Only shard K of N (K/N): a stable split of the repositories for a CI matrix.",
+        show_default=False,
+    ),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="State file: re-running after an interruption skips the repositories that finished.",
+        show_default=False,
+    ),
+]
+RunIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--run-id",
+        envvar="HAMMURABI_RUN_ID",
+        help="The fleet run's id, shared by CI shards. "
+        "[default: from GITHUB_RUN_ID, else new] [env: HAMMURABI_RUN_ID]",
+        show_default=False,
+    ),
+]
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="Where clones are kept between runs. [default: "
+        "$XDG_CACHE_HOME/hammurabi/repos] [env: HAMMURABI_FLEET_CACHE]",
+        show_default=False,
+    ),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"hammurabi {__version__}")
@@ -154,10 +258,39 @@ def enforce(
         ),
     ] = None,
     metrics: MetricsOpt = None,
+    repos: ReposOpt = None,
+    org: OrgOpt = None,
+    topic: TopicOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    jobs: JobsOpt = None,
+    api_jobs: ApiJobsOpt = None,
+    max_prs: MaxPrsOpt = None,
+    pr_interval: PrIntervalOpt = None,
+    shard: ShardOpt = None,
+    state: StateOpt = None,
+    run_id: RunIdOpt = None,
+    cache: CacheOpt = None,
 ) -> None:
     """Apply the laws: in a git repository as a bot branch with one commit per law, pushed
-    and opened as a pull request when configured; elsewhere by editing the files."""
+    and opened as a pull request when configured; elsewhere by editing the files. With
+    --repos or --org: over every repository of a fleet."""
     git = {"push": push, "branch": branch, "allow_dirty": allow_dirty or None, "enabled": use_git}
+    fleet = _fleet_options(
+        repos,
+        org,
+        topic,
+        include,
+        exclude,
+        jobs,
+        api_jobs,
+        max_prs,
+        pr_interval,
+        shard,
+        state,
+        run_id,
+        cache,
+    )
     _enforce(
         path,
         laws,
@@ -171,6 +304,7 @@ def enforce(
         check=False,
         git={k: v for k, v in git.items() if v is not None},
         metrics=metrics,
+        fleet=fleet,
     )
 
 
@@ -185,8 +319,21 @@ def check(
     output_format: FormatOpt = Format.text,
     quiet: QuietOpt = False,
     metrics: MetricsOpt = None,
+    repos: ReposOpt = None,
+    org: OrgOpt = None,
+    topic: TopicOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    jobs: JobsOpt = None,
+    shard: ShardOpt = None,
+    run_id: RunIdOpt = None,
+    cache: CacheOpt = None,
 ) -> None:
-    """Exit 3 if enforce would change anything (a CI gate); print the diff. Changes nothing."""
+    """Exit 3 if enforce would change anything (a CI gate); print the diff. Changes nothing.
+    With --repos or --org: over every repository of a fleet."""
+    fleet = _fleet_options(
+        repos, org, topic, include, exclude, jobs, None, None, None, shard, None, run_id, cache
+    )
     _enforce(
         path,
         laws,
@@ -199,7 +346,56 @@ def check(
         True,
         check=True,
         metrics=metrics,
+        fleet=fleet,
     )
+
+
+def _fleet_options(
+    repos: Path | None,
+    org: str | None,
+    topic: list[str] | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    jobs: int | None,
+    api_jobs: int | None,
+    max_prs: int | None,
+    pr_interval: float | None,
+    shard: str | None,
+    state: Path | None,
+    run_id: str | None,
+    cache: Path | None,
+) -> dict[str, Any] | None:
+    """The fleet options given, or None when no fleet was asked for (one repository)."""
+    if repos is None and org is None:
+        extra = {
+            "--topic": topic,
+            "--include": include,
+            "--exclude": exclude,
+            "--shard": shard,
+            "--state": state,
+        }
+        given = [name for name, value in extra.items() if value]
+        if given:
+            raise ConfigError(f"{', '.join(given)} need --repos or --org")
+        return None
+    settings = {
+        "jobs": jobs,
+        "api_jobs": api_jobs,
+        "max_prs": max_prs,
+        "pr_interval": pr_interval,
+        "cache": str(cache) if cache else None,
+    }
+    return {
+        "repos": str(repos) if repos else None,
+        "org": org,
+        "topics": tuple(topic or ()),
+        "include": tuple(include or ()),
+        "exclude": tuple(exclude or ()),
+        "shard": shard,
+        "state": state,
+        "run_id": run_id,
+        "settings": {k: v for k, v in settings.items() if v is not None},
+    }
 
 
 def _enforce(
@@ -216,10 +412,15 @@ def _enforce(
     check: bool,
     git: dict[str, Any] | None = None,
     metrics: str | None = None,
+    fleet: dict[str, Any] | None = None,
 ) -> None:
     from hammurabi import display, runner
     from hammurabi.results import Outcome
 
+    if fleet is not None:
+        from hammurabi.fleet.report import check_specs
+
+        check_specs(report or [])
     session = runner.prepare(
         path,
         overrides=_overrides(
@@ -227,9 +428,10 @@ def _enforce(
             select=select,
             ignore=ignore,
             disable_plugins=disable,
-            reports=report,
+            reports=None if fleet is not None else report,
             git=git,
             metrics={"conf": metrics} if metrics else None,
+            fleet=fleet["settings"] if fleet else None,
         ),
     )
     if not session.laws:
@@ -237,6 +439,9 @@ def _enforce(
             "no laws to enforce: pass --laws, set 'laws' in [tool.hammurabi], or install a "
             "plugin that contributes laws"
         )
+    if fleet is not None:
+        _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
+        return
     result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
         typer.echo(f"hammurabi: failed: {line}", err=True)
@@ -246,6 +451,63 @@ def _enforce(
         display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)
     if result.outcome is Outcome.FAILED:
+        raise typer.Exit(ExitCode.RULES_FAILED)
+    if check and result.changed:
+        raise typer.Exit(ExitCode.CHANGES_NEEDED)
+
+
+def _run_fleet(
+    session: Any,
+    fleet: dict[str, Any],
+    report: list[str],
+    output_format: Format,
+    quiet: bool,
+    dry_run: bool,
+    *,
+    check: bool,
+) -> None:
+    """Run over a fleet; print the summary, write the reports, exit with the outcome."""
+    from hammurabi.fleet import cache as fleet_cache
+    from hammurabi.fleet import check_run_id, enforce_fleet
+    from hammurabi.fleet import report as fleet_report
+    from hammurabi.fleet.progress import ProgressBar
+    from hammurabi.fleet.run import FleetOptions
+    from hammurabi.fleet.targets import Selection, Shard
+
+    settings = session.settings.fleet
+    shard = Shard.parse(fleet["shard"]) if fleet["shard"] else None
+    selection = Selection(
+        repos_file=fleet["repos"],
+        owner=fleet["org"],
+        topics=fleet["topics"],
+        include=fleet["include"],
+        exclude=fleet["exclude"],
+        shard=shard,
+    )
+    options = FleetOptions(
+        cache=Path(settings.cache).expanduser() if settings.cache else fleet_cache.default_dir(),
+        jobs=settings.jobs,
+        api_jobs=settings.api_jobs,
+        max_prs=settings.max_prs,
+        pr_interval=settings.pr_interval,
+        dry_run=dry_run,
+        state=None if dry_run else fleet["state"],
+        run_id=check_run_id(fleet["run_id"]) if fleet["run_id"] else None,
+        shard=str(shard) if shard else None,
+    )
+    with ProgressBar(enabled=None if output_format is Format.text else False) as bar:
+        result = enforce_fleet(session, selection, options, observer=bar)
+    for repo in result.failed:
+        typer.echo(f"hammurabi: failed: {repo.name}: {repo.reason}", err=True)
+    if output_format is Format.json:
+        typer.echo(fleet_report.to_json(result), nl=False)
+    else:
+        fleet_report.show(result, diff=not quiet)
+    fleet_report.write(result, report)
+    if result.interrupted:
+        typer.echo("hammurabi: interrupted; re-run with the same --state to resume", err=True)
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if result.failed:
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
         raise typer.Exit(ExitCode.CHANGES_NEEDED)

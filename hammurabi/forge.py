@@ -100,6 +100,17 @@ class PullRequestSpec:
     draft: bool = False
 
 
+@dataclass(frozen=True)
+class ListedRepository:
+    """A repository as a forge lists it (for fleet runs over an organization)."""
+
+    full_name: str
+    clone_url: str
+    default_branch: str | None = None
+    archived: bool = False
+    topics: tuple[str, ...] = ()
+
+
 @runtime_checkable
 class Forge(Protocol):
     """A pull-request host. Repositories are named ``owner/name``."""
@@ -146,6 +157,9 @@ class Forge(Protocol):
     def upsert_comment(self, repository: str, pull: PullRequest, key: str, body: str) -> bool:
         """Leave a comment marked ``key``, or edit Hammurabi's earlier one; False if unchanged."""
         ...
+
+    # Optional: ``list_repositories(owner: str) -> list[ListedRepository]`` lets fleet runs
+    # take an organization's (or user's) repositories (``hammurabi enforce --org``).
 
 
 def pull_changes(pull: PullRequest, spec: PullRequestSpec) -> list[str]:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from hammurabi.forge import (
     ForgeError,
+    ListedRepository,
     PullRequest,
     PullRequestOptions,
     PullRequestSpec,
@@ -141,6 +142,29 @@ class GitHubForge:
         if token not in self._issued:
             self._issued.append(token)
         return Credentials(GIT_USERNAME, token)
+
+    def list_repositories(self, owner: str) -> list[ListedRepository]:
+        """Every repository of the organization (or user) ``owner`` the credentials can see."""
+        from github import GithubException
+
+        client = self._client(f"{owner}/-")
+        with self._api(f"listing the repositories of {owner}"):
+            try:
+                raws = list(client.get_organization(owner).get_repos(type="all"))
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                raws = list(client.get_user(owner).get_repos(type="all"))
+            return [
+                ListedRepository(
+                    full_name=raw.full_name,
+                    clone_url=raw.clone_url,
+                    default_branch=raw.default_branch,
+                    archived=bool(raw.archived),
+                    topics=tuple(raw.topics or ()),
+                )
+                for raw in raws
+            ]
 
     # -- clients ---------------------------------------------------------------------------
 

@@ -265,8 +265,12 @@ def clone(
         args += ["--depth", str(depth)]
     args += ["--", url, os.fspath(dest)]
     secrets = [credentials.password] if credentials else []
+    parent = Path(dest).resolve().parent
+    # From the destination's folder, never from the process's working directory: while
+    # laws run in another thread (fleet runs), that is a work tree about to be removed.
+    where = os.fspath(parent) if parent.is_dir() else None
     try:
-        git.Git().execute(args, env=credential_env(credentials))
+        git.Git(where).execute(args, env=credential_env(credentials))
     except git.GitCommandError as exc:
         raise GitError(f"cannot clone {safe_url(url)}: {_stderr(exc, secrets)}") from None
     repo = open_repository(dest)

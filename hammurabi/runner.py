@@ -71,11 +71,16 @@ def enforce(
 
     result = run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git)
     write_reports(session, result)
+    run_finished(session, result)
+    return result
+
+
+def run_finished(session: Session, result: RunResult) -> None:
+    """Tell the plugins (metrics, notifications) that a repository run ended; never raises."""
     try:
         session.pm.hook.hammurabi_run_finished(result=result, settings=session.settings)
     except Exception:
         log.exception("a plugin failed in hammurabi_run_finished")
-    return result
 
 
 def write_reports(session: Session, result: RunResult) -> None:

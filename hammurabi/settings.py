@@ -114,6 +114,22 @@ class MetricsSettings:
 
 
 @dataclass
+class FleetSettings:
+    """``[tool.hammurabi.fleet]``: runs over many repositories (see hammurabi.fleet)."""
+
+    #: Repositories worked on at once (clone, fetch, rules, commits, pushes).
+    jobs: int = 4
+    #: Forge API writes (opening, updating, closing pull requests) in flight at once.
+    api_jobs: int = 1
+    #: Pull requests opened per run at most (0: no cap); the others open on a later run.
+    max_prs: int = 0
+    #: Seconds between two pull requests opened by the fleet (0: no pause).
+    pr_interval: float = 0.0
+    #: Where clones are kept between runs; empty: ``$XDG_CACHE_HOME/hammurabi/repos``.
+    cache: str = ""
+
+
+@dataclass
 class Settings:
     """Everything a run can be told. Field names are the TOML keys."""
 
@@ -133,6 +149,7 @@ class Settings:
     git: GitSettings = field(default_factory=GitSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    fleet: FleetSettings = field(default_factory=FleetSettings)
     #: Where the settings were read from (not a setting).
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
 

@@ -27,6 +27,7 @@ import contextlib
 import logging
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 BRANCH_PREFIX = "hammurabi/"
 #: Git actions: what happened to the bot branch (dry runs use the planned form).
 DONE = {"create": "created", "rebuild": "updated", "delete": "deleted"}
+#: While laws run, the engine makes the repository the process's working directory, which
+#: is one for all threads: runs in threads (fleet runs) take turns for that part only.
+ENGINE_LOCK = threading.RLock()
 
 
 @dataclass
@@ -115,7 +119,7 @@ def run(
             repo, reason = None, "the repository has no commits yet"
     if repo is None:
         timings = Timings()
-        with timings.measure("rules"):
+        with ENGINE_LOCK, timings.measure("rules"):
             result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
         result.extra["git"] = {"mode": "files", "reason": reason}
         result.extra["timings"] = timings.to_dict()
@@ -259,7 +263,7 @@ class _BranchRun:
             tree = Path(scratch) / self.session.root.resolve().name
             with self.timings.measure("git"):
                 self.repo.export(start.base_sha, tree)
-            with self.timings.measure("rules"):
+            with ENGINE_LOCK, self.timings.measure("rules"):
                 result = run_laws(self.session.laws, tree, run_id=self.run_id)
         result.dry_run = True
         changed = [law for law in result.laws if _changed(law)]
@@ -313,8 +317,11 @@ class _BranchRun:
                 if sha:
                     commits.append({"sha": sha, "law": law.name, "files": law.files})
 
-            started = time.perf_counter()
-            result = run_laws(self.session.laws, tree.path, run_id=self.run_id, on_law=commit_law)
+            with ENGINE_LOCK:
+                started = time.perf_counter()
+                result = run_laws(
+                    self.session.laws, tree.path, run_id=self.run_id, on_law=commit_law
+                )
             self.timings.git += committing.git
             self.timings.rules += time.perf_counter() - started - committing.git
             tip = commits[-1]["sha"] if commits else None

@@ -123,7 +123,12 @@ def _run_backend(
     if "git-protocol" in headers:
         env["GIT_PROTOCOL"] = headers["git-protocol"]
     proc = subprocess.run(
-        ["git", "http-backend"], input=body, capture_output=True, env=env, check=False
+        ["git", "http-backend"],
+        input=body,
+        capture_output=True,
+        env=env,
+        check=False,
+        cwd=state.root,  # never the process's working directory: a run may chdir
     )
     if proc.stderr:
         log.debug("git http-backend: %s", proc.stderr.decode(errors="replace").strip())

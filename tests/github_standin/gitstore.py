@@ -59,6 +59,7 @@ class BareRepo:
         """Run git in this repository and return its stripped stdout."""
         proc = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
+            cwd=self.path,  # never the process's working directory: a run may chdir
             input=input,
             capture_output=True,
             env=clean_env(**IDENTITY, **(env or {})),

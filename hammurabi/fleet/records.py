@@ -1,0 +1,107 @@
+"""What a fleet run did: one record per repository, and the run around them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hammurabi.results import RunResult
+
+#: Every status a repository can end a fleet run with.
+STATUSES = ("changed", "unchanged", "failed", "deferred", "interrupted", "not started")
+
+
+@dataclass
+class RepoRun:
+    """How one repository's run ended."""
+
+    name: str
+    #: changed (the laws change it), unchanged, failed, deferred (pull request held back
+    #: by the cap), interrupted, or not started (the run was interrupted before it).
+    status: str
+    reason: str | None = None
+    #: What happened to the bot branch (created, updated, unchanged, deleted, ...).
+    branch: str | None = None
+    #: The pull request: action (opened, updated, closed, open, ...), number, url, title.
+    pull: dict[str, Any] = field(default_factory=dict)
+    #: Finished in an earlier attempt of the same run (resumed from the state file).
+    earlier: bool = False
+    seconds: float = 0.0
+    #: The repository's own record (not kept for runs finished earlier).
+    result: RunResult | None = field(default=None, repr=False)
+
+    @property
+    def diff(self) -> str:
+        return self.result.diff if self.result is not None else ""
+
+    def summary(self) -> dict[str, Any]:
+        """The short form kept in the state file."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "branch": self.branch,
+            "pull": self.pull,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            **self.summary(),
+            "earlier": self.earlier,
+            "seconds": round(self.seconds, 3),
+        }
+        if self.result is not None:
+            data["files"] = self.result.files
+            data["failures"] = self.result.failures()
+            data["diff"] = self.result.diff
+        return data
+
+
+@dataclass
+class FleetResult:
+    """The record of a fleet run."""
+
+    run_id: str
+    dry_run: bool
+    repos: list[RepoRun] = field(default_factory=list)
+    #: ``K/N`` when the run was one shard of the fleet.
+    shard: str | None = None
+    #: Archived repositories left out of the listing.
+    archived: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    def counts(self) -> dict[str, int]:
+        """Repositories per status, and pull requests opened, updated and closed."""
+        counts = {status: 0 for status in STATUSES}
+        for repo in self.repos:
+            counts[repo.status] = counts.get(repo.status, 0) + 1
+        for action in ("opened", "updated", "closed", "open", "update", "close"):
+            counts[f"pr_{action}"] = sum(
+                1 for repo in self.repos if repo.pull.get("action") == action and not repo.earlier
+            )
+        return counts
+
+    @property
+    def failed(self) -> list[RepoRun]:
+        return [repo for repo in self.repos if repo.status == "failed"]
+
+    @property
+    def changed(self) -> list[RepoRun]:
+        return [repo for repo in self.repos if repo.status in ("changed", "deferred")]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            "shard": self.shard,
+            "started_at": self.started_at.isoformat(),
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
+            "counts": self.counts(),
+            "archived": self.archived,
+            "repos": [repo.to_dict() for repo in self.repos],
+        }

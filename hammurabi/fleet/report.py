@@ -1,0 +1,152 @@
+"""A fleet run's reports: the summary table, JSON, and Markdown (also for CI step summaries)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from hammurabi.errors import ConfigError
+from hammurabi.fleet.records import FleetResult, RepoRun
+from hammurabi.reporters import escape
+
+ICONS = {
+    "changed": "🔧",
+    "unchanged": "✅",
+    "failed": "❌",
+    "deferred": "⏸️",
+    "interrupted": "⛔",
+    "not started": "…",
+}
+#: Repositories listed one by one in Markdown at most (failures always are).
+MARKDOWN_ROWS = 500
+
+
+def to_json(result: FleetResult) -> str:
+    """The whole record as JSON, diffs included."""
+    return json.dumps(result.to_dict(), indent=2, default=str) + "\n"
+
+
+def pull_text(repo: RepoRun) -> str:
+    """``opened #12``, ``would open``, ``—``."""
+    action = repo.pull.get("action")
+    if not action or action == "none":
+        return "—"
+    planned = {"open": "would open", "update": "would update", "close": "would close"}
+    number = f" #{repo.pull['number']}" if repo.pull.get("number") else ""
+    return f"{planned.get(action, action)}{number}"
+
+
+def headline(result: FleetResult) -> str:
+    """One line: how many repositories ended how, and the pull requests."""
+    counts = result.counts()
+    parts = [f"{len(result.repos)} repositories"]
+    parts += [f"{counts[s]} {s}" for s in ICONS if counts.get(s)]
+    earlier = sum(1 for repo in result.repos if repo.earlier)
+    if earlier:
+        parts.append(f"{earlier} finished earlier")
+    verbs = ("open", "update", "close") if result.dry_run else ("opened", "updated", "closed")
+    prs = [f"{counts['pr_' + verb]} {verb}" for verb in verbs if counts["pr_" + verb]]
+    if prs:
+        parts.append(f"pull requests: {', '.join(prs)}")
+    return "; ".join(parts)
+
+
+def markdown(result: FleetResult) -> str:
+    """A Markdown summary: counts, then a table of the repositories (failures first)."""
+    mode = " (dry run)" if result.dry_run else ""
+    shard = f", shard {result.shard}" if result.shard else ""
+    lines = [
+        f"## Hammurabi fleet run{mode}",
+        "",
+        f"Run `{result.run_id}`{shard}: {escape(headline(result))}.",
+        "",
+    ]
+    if result.interrupted:
+        lines += ["**Interrupted:** re-run with the same state file to resume.", ""]
+    order = {"failed": 0, "interrupted": 1, "deferred": 2, "changed": 3}
+    repos = sorted(result.repos, key=lambda r: (order.get(r.status, 9), r.name.lower()))
+    shown = [r for i, r in enumerate(repos) if i < MARKDOWN_ROWS or r.status == "failed"]
+    if shown:
+        lines += [
+            "| Repository | Result | Branch | Pull request | Reason |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for repo in shown:
+            pull = pull_text(repo)
+            if repo.pull.get("url"):
+                pull = f"[{pull}]({repo.pull['url']})"
+            earlier = " (earlier)" if repo.earlier else ""
+            lines.append(
+                f"| {escape(repo.name)} | {ICONS.get(repo.status, '')} {repo.status}{earlier} "
+                f"| {escape(repo.branch or '—')} | {pull} | {escape(repo.reason or '')} |"
+            )
+        if len(shown) < len(repos):
+            lines.append(f"\n… and {len(repos) - len(shown)} more (see the JSON report).")
+        lines.append("")
+    if result.archived:
+        lines += [f"Archived, skipped: {escape(', '.join(result.archived))}", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+RENDERERS = {"json": to_json, "markdown": markdown}
+
+
+def check_specs(specs: list[str]) -> None:
+    """Refuse reports a fleet run cannot write (before any repository is touched)."""
+    for spec in specs:
+        name, sep, _ = spec.partition("=")
+        if not sep or name not in RENDERERS:
+            raise ConfigError(
+                f"report {spec!r} must be NAME=PATH with NAME one of: {', '.join(RENDERERS)}"
+            )
+
+
+def write(result: FleetResult, specs: list[str], *, step_summary: bool = True) -> None:
+    """Write each ``NAME=PATH`` report, and the Markdown to ``$GITHUB_STEP_SUMMARY``."""
+    for spec in specs:
+        name, _, target = spec.partition("=")
+        text = RENDERERS[name](result)
+        if target == "-":
+            print(text, end="")
+        else:
+            Path(target).write_text(text, encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if step_summary else None
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown(result))
+
+
+def show(result: FleetResult, *, diff: bool = True) -> None:
+    """Print the per-repository diffs and planned pull requests (dry runs), and the table."""
+    from rich.table import Table
+
+    from hammurabi.display import console, show_diff
+
+    if result.dry_run and diff:
+        for repo in result.repos:
+            if not repo.diff and repo.pull.get("action") not in ("open", "update", "close"):
+                continue
+            console.rule(repo.name)
+            if repo.diff:
+                show_diff(repo.diff)
+            if repo.pull.get("action") in ("open", "update", "close"):
+                title = repo.pull.get("title") or ""
+                console.print(f"Pull request: {pull_text(repo)} {title}".rstrip())
+        console.print()
+    title = f"Hammurabi fleet run {result.run_id}" + (" (dry run)" if result.dry_run else "")
+    table = Table(title=title, title_justify="left")
+    for column in ("Repository", "Result", "Branch", "Pull request", "Reason"):
+        table.add_column(column)
+    styles = {"changed": "yellow", "unchanged": "green", "failed": "bold red"}
+    for repo in result.repos:
+        status = repo.status + (" (earlier)" if repo.earlier else "")
+        table.add_row(
+            repo.name,
+            f"[{styles.get(repo.status, 'dim')}]{status}[/]",
+            repo.branch or "—",
+            pull_text(repo),
+            repo.reason or "",
+        )
+    console.print(table)
+    console.print(headline(result))

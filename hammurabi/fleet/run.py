@@ -1,0 +1,257 @@
+"""Run the laws over a fleet of repositories: each in isolation, several at once, resumable.
+
+Every repository goes through the same workflow as ``hammurabi enforce PATH`` (see
+:mod:`hammurabi.workflow`) on its cached clone (see :mod:`hammurabi.fleet.cache`), with the
+laws, plugins and settings loaded once for the fleet. One repository's failure (a clone
+that fails, a rule that raises, a push that is rejected) is recorded and never stops the
+others. Ctrl-C (or a ``KeyboardInterrupt`` from any repository) stops starting new
+repositories, lets the running ones end (each rolls back the rule in progress), and saves
+the state file so the next run resumes.
+
+Every repository run reaches the ``hammurabi_run_finished`` hook (metrics) with the fleet's
+run id and its ``owner/name``; repositories that failed before the laws ran get a record
+with the error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from hammurabi import __version__
+from hammurabi.errors import HammurabiError
+from hammurabi.fleet.limits import Limits
+from hammurabi.fleet.records import FleetResult, RepoRun
+from hammurabi.fleet.state import FleetState
+from hammurabi.results import Outcome, RunResult
+
+if TYPE_CHECKING:
+    from hammurabi.fleet.targets import Target
+    from hammurabi.forge import Forge
+    from hammurabi.gitops import Credentials
+    from hammurabi.runner import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """How to run the fleet (see :class:`hammurabi.settings.FleetSettings`)."""
+
+    cache: Path
+    jobs: int = 4
+    api_jobs: int = 1
+    max_prs: int = 0
+    pr_interval: float = 0.0
+    dry_run: bool = False
+    #: The state file; None: not resumable.
+    state: Path | None = None
+    #: The run id; None: the state file's, else a new one.
+    run_id: str | None = None
+    shard: str | None = None
+
+
+class Observer(Protocol):
+    """Told about progress (the CLI's progress bar)."""
+
+    def begin(self, total: int) -> None: ...
+
+    def started(self, name: str) -> None: ...
+
+    def finished(self, repo: RepoRun) -> None: ...
+
+
+class _Quiet:
+    def begin(self, total: int) -> None:
+        pass
+
+    def started(self, name: str) -> None:
+        pass
+
+    def finished(self, repo: RepoRun) -> None:
+        pass
+
+
+def run_fleet(
+    session: Session,
+    targets: Sequence[Target],
+    options: FleetOptions,
+    *,
+    new_run_id: str,
+    observer: Observer | None = None,
+    archived: Sequence[str] = (),
+) -> FleetResult:
+    """Enforce ``session``'s laws on every target; see the module docstring."""
+    state = FleetState.open(options.state, options.run_id, new_run_id)
+    fleet = _Fleet(session, options, state, observer or _Quiet())
+    result = FleetResult(
+        state.run_id, options.dry_run, shard=options.shard, archived=list(archived)
+    )
+    started = time.perf_counter()
+    session.pm.register(fleet.limits, name="fleet-limits")
+    try:
+        result.repos = fleet.run(list(targets))
+    finally:
+        session.pm.unregister(fleet.limits)
+        result.seconds = time.perf_counter() - started
+    result.interrupted = fleet.stop.is_set()
+    if not options.dry_run:
+        state.finish([target.name for target in targets])
+    return result
+
+
+class _Fleet:
+    def __init__(
+        self, session: Session, options: FleetOptions, state: FleetState, observer: Observer
+    ) -> None:
+        from hammurabi.workflow import default_branch_name
+
+        self.session = session
+        self.options = options
+        self.state = state
+        self.observer = observer
+        self.limits = Limits(
+            api_jobs=options.api_jobs, max_prs=options.max_prs, pr_interval=options.pr_interval
+        )
+        self.stop = threading.Event()
+        self.branch = session.settings.git.branch or default_branch_name(session.settings)
+        self._hook_lock = threading.Lock()
+        self._forge: Forge | None = None
+        self._forge_ready = False
+        self._forge_lock = threading.Lock()
+
+    def run(self, targets: list[Target]) -> list[RepoRun]:
+        records: dict[str, RepoRun] = {}
+        todo = []
+        for target in targets:
+            if self.state.finished(target.name) and not self.options.dry_run:
+                entry = self.state.repos[target.name]
+                records[target.name] = RepoRun(
+                    target.name,
+                    entry["status"],
+                    entry.get("reason"),
+                    branch=entry.get("branch"),
+                    pull=entry.get("pull") or {},
+                    earlier=True,
+                )
+            else:
+                todo.append(target)
+        if len(todo) < len(targets):
+            log.info("skipping %d repositories finished earlier", len(targets) - len(todo))
+        self.observer.begin(len(todo))
+        jobs = max(1, self.options.jobs)
+        with ThreadPoolExecutor(jobs, thread_name_prefix="hammurabi-fleet") as pool:
+            pending: set[Future[RepoRun]] = {pool.submit(self._one, t) for t in todo}
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._record(records, future.result())
+            except KeyboardInterrupt:
+                log.warning("interrupted: finishing the repositories in progress")
+                self.stop.set()
+                for future in pending:
+                    self._record(records, future.result())
+        return [records[target.name] for target in targets if target.name in records]
+
+    def _record(self, records: dict[str, RepoRun], repo: RepoRun) -> None:
+        records[repo.name] = repo
+        if not self.options.dry_run and repo.status != "not started":
+            self.state.record(repo.name, repo.summary())
+        self.observer.finished(repo)
+
+    # -- one repository ---------------------------------------------------------------------
+
+    def _one(self, target: Target) -> RepoRun:
+        if self.stop.is_set():
+            return RepoRun(target.name, "not started", "the run was interrupted")
+        self.observer.started(target.name)
+        started = time.perf_counter()
+        try:
+            record = self._enforce(target)
+        except KeyboardInterrupt:
+            self.stop.set()
+            record = RepoRun(target.name, "interrupted", "interrupted; the rule was rolled back")
+        except HammurabiError as exc:
+            record = self._failed(target, str(exc))
+        except Exception as exc:
+            log.debug("internal error in %s", target.name, exc_info=True)
+            record = self._failed(target, f"internal error: {type(exc).__name__}: {exc}")
+        record.seconds = time.perf_counter() - started
+        return record
+
+    def _enforce(self, target: Target) -> RepoRun:
+        from hammurabi import workflow
+        from hammurabi.fleet import cache
+
+        credentials = target.credentials or self._credentials(target)
+        refresh = [self.branch] if self.options.dry_run else None
+        repo, _ = cache.checkout(self.options.cache, target, credentials, refresh=refresh)
+        root = repo.root
+        repo.close()
+        session = dataclasses.replace(self.session, root=root)
+        result = workflow.run(session, dry_run=self.options.dry_run, run_id=self.state.run_id)
+        result.repo = result.repo or target.name
+        self._finished(session, result)
+        return self._judge(target, result)
+
+    def _judge(self, target: Target, result: RunResult) -> RepoRun:
+        git = result.extra.get("git") or {}
+        pull = result.extra.get("pull_request") or {}
+        summary = {
+            key: pull.get(key) for key in ("action", "number", "url", "title") if pull.get(key)
+        }
+        record = RepoRun(target.name, "unchanged", branch=git.get("action"), pull=summary)
+        record.result = result
+        if result.repo in self.limits.capped or target.name in self.limits.capped:
+            record.status = "deferred"
+            record.reason = result.error
+        elif result.outcome is Outcome.FAILED:
+            record.status = "failed"
+            record.reason = "; ".join(result.failures()) or "failed"
+        elif result.changed:
+            record.status = "changed"
+        return record
+
+    def _failed(self, target: Target, reason: str) -> RepoRun:
+        """A repository that failed before its laws ran: recorded, and told to the plugins."""
+        result = RunResult(
+            root=str(target.url),
+            run_id=self.state.run_id,
+            version=__version__,
+            dry_run=self.options.dry_run,
+            repo=target.name,
+            error=reason,
+        )
+        self._finished(self.session, result)
+        record = RepoRun(target.name, "failed", reason)
+        record.result = result
+        return record
+
+    def _finished(self, session: Session, result: RunResult) -> None:
+        from hammurabi.runner import run_finished
+
+        with self._hook_lock:  # plugins are not expected to be thread-safe
+            run_finished(session, result)
+
+    def _credentials(self, target: Target) -> Credentials | None:
+        """The forge's credentials for cloning ``target`` over HTTPS, if it hosts it."""
+        if not target.url.startswith(("http://", "https://")):
+            return None
+        with self._forge_lock:
+            if not self._forge_ready:
+                settings = self.session.settings
+                self._forge = self.session.pm.hook.hammurabi_forge(settings=settings)
+                self._forge_ready = True
+        forge = self._forge
+        repository = forge.repository(target.url) if forge is not None else None
+        if forge is None or repository is None:
+            return None
+        return forge.git_credentials(repository)
