@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
+import pytest
+
 from hammurabi.exitcodes import ExitCode
-from tests.fleet.conftest import Fleet, pull_actions
-from tests.github_standin import GitHubStandIn
+from tests.fleet.conftest import Fleet, pull_actions, statuses
+from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 
 
 def pushes(hub: GitHubStandIn) -> list[object]:
@@ -35,3 +41,150 @@ def test_first_run_opens_pull_requests_and_second_run_writes_nothing(fleet: Flee
     assert fleet.hub.writes() == [] and pushes(fleet.hub) == []
     assert set(pull_actions(data).values()) == {"unchanged", "none"}
     assert len(data["repos"]) == 30 and data["run_id"]
+
+
+def test_dry_run_writes_nothing_and_a_broken_repository_fails_alone(fleet: Fleet) -> None:
+    code, out, data = fleet.run("--dry-run", "--jobs", "3")
+    assert code == ExitCode.OK, out
+    assert fleet.hub.writes() == [] and pushes(fleet.hub) == []
+    assert all(fleet.hub.pulls(name) == [] for name in fleet.names)
+    assert set(pull_actions(data)) == set(fleet.names)
+    assert {n for n, a in pull_actions(data).items() if a == "open"} == set(fleet.needing)
+    assert "would open" in out and "+DEBUG = False" in out and "Hammurabi: apply" in out
+    assert data["dry_run"] and "+DEBUG = False" in data["repos"][0]["diff"]
+
+    # One repository rejects pushes, one does not exist: both fail, the others go on.
+    broken, ghost = "acme/svc-03", "acme/ghost"
+    fleet.hub.reject_pushes(broken)
+    fleet.repos.write_text(fleet.repos.read_text() + f"{ghost}\n")
+    code, out, data = fleet.run("--jobs", "3")
+    assert code == ExitCode.RULES_FAILED, out
+    assert {name for name, status in statuses(data).items() if status == "failed"} == {
+        broken,
+        ghost,
+    }
+    reasons = {repo["name"]: repo["reason"] for repo in data["repos"]}
+    assert "rejected" in reasons[broken] and "GH006" in reasons[broken]
+    assert "cannot clone" in reasons[ghost]
+    assert f"hammurabi: failed: {ghost}" in out
+    opened = {n for n, a in pull_actions(data).items() if a == "opened"}
+    assert opened == set(fleet.needing) - {broken}
+    assert DEFAULT_TOKEN not in out and DEFAULT_TOKEN not in json.dumps(data)
+
+
+INTERRUPTING_LAW = """
+import os
+from pathlib import Path
+from hammurabi import Law, Pillar, Rule
+
+class StopHere(Rule):
+    '''Raise KeyboardInterrupt (once) in a repository holding STOP, like Ctrl-C would.'''
+
+    def task(self):
+        sentinel = Path(os.environ["FLEET_SENTINEL"])
+        if Path("STOP").exists() and sentinel.exists():
+            sentinel.unlink()
+            raise KeyboardInterrupt
+
+pillar = Pillar()
+pillar.register(Law(name="stop", description="", rules=[StopHere(name="stop here")]))
+"""
+
+
+def test_an_interrupted_run_resumes_and_skips_finished_repositories(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    law = fleet.root / "stop.py"
+    law.write_text(INTERRUPTING_LAW)
+    sentinel = fleet.root / "sentinel"
+    sentinel.write_text("once")
+    monkeypatch.setenv("FLEET_SENTINEL", str(sentinel))
+    fleet.hub.commit("acme/svc-12", "main", {"STOP": "here\n"}, "Add STOP")
+    state = fleet.root / "state.json"
+    args = ("--laws", str(law), "--state", str(state), "--jobs", "2")
+
+    code, out, first = fleet.run(*args)
+    assert code == ExitCode.INTERRUPTED, out
+    assert "re-run with the same --state to resume" in out
+    done = {n for n, s in statuses(first).items() if s in ("changed", "unchanged")}
+    assert statuses(first)["acme/svc-12"] == "interrupted"
+    assert "not started" in statuses(first).values()
+    assert 0 < len(done) < 29
+    saved = json.loads(state.read_text())
+    assert saved["run_id"] == first["run_id"] and not saved["complete"]
+    assert {n for n, e in saved["repos"].items() if e["status"] in ("changed", "unchanged")} == done
+    # The interrupted rule was rolled back: nothing of svc-12 was pushed.
+    assert fleet.hub.branch_sha("acme/svc-12", "hammurabi/laws") is None
+
+    fleet.hub.clear_requests()
+    code, out, second = fleet.run(*args)
+    assert code == ExitCode.OK, out
+    assert second["run_id"] == first["run_id"]
+    earlier = {repo["name"] for repo in second["repos"] if repo["earlier"]}
+    assert earlier == done
+    touched = {m[0] for r in fleet.hub.requests if (m := re.search(r"acme/svc-\d+", r.path))}
+    assert touched == set(fleet.names) - done
+    assert set(statuses(second).values()) <= {"changed", "unchanged"}
+    assert json.loads(state.read_text())["complete"] is True
+    assert all(
+        len(fleet.hub.pulls(name, "open")) == (name in fleet.needing or name == "acme/svc-12")
+        for name in fleet.names
+    )
+
+
+def test_pull_requests_are_capped_per_run(fleet: Fleet) -> None:
+    subset = ("--include", "svc-0*", "--jobs", "4")
+    needing = [name for name in fleet.needing if name.startswith("acme/svc-0")]
+    code, out, data = fleet.run(*subset, "--max-prs", "3", "--pr-interval", "0.05")
+    assert code == ExitCode.OK, out
+    assert len(data["repos"]) == 10
+    deferred = {n for n, s in statuses(data).items() if s == "deferred"}
+    opened = {n for n, a in pull_actions(data).items() if a == "opened"}
+    assert len(opened) == 3 and deferred == set(needing) - opened
+    assert len(fleet.hub.requests_matching("POST", r"/pulls$")) == 3
+    created = sorted(pull["created_at"] for name in opened for pull in fleet.hub.pulls(name))
+    assert len(created) == 3
+    # The deferred repositories have their branch; the next run opens their pull requests.
+    assert all(fleet.hub.branch_sha(name, "hammurabi/laws") for name in deferred)
+    code, out, data = fleet.run(*subset)
+    assert code == ExitCode.OK, out
+    assert {n for n, a in pull_actions(data).items() if a == "opened"} == deferred
+
+
+def test_shards_cover_every_repository_once(fleet: Fleet) -> None:
+    seen: list[str] = []
+    for index in (1, 2, 3):
+        code, out, data = fleet.run("--shard", f"{index}/3", "--jobs", "4", command="check")
+        assert code in (ExitCode.OK, ExitCode.CHANGES_NEEDED), out
+        assert data["shard"] == f"{index}/3"
+        seen += [repo["name"] for repo in data["repos"]]
+    assert sorted(seen) == sorted(fleet.names)
+    assert fleet.hub.writes() == [] and pushes(fleet.hub) == []
+
+
+def test_org_listing_with_topic_filter_and_archived_repositories(
+    hub: GitHubStandIn, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {"app.py": "DEBUG = True\n"}
+    hub.create_repo("beta/api", files, topics=["python", "service"])
+    hub.create_repo("beta/web", files, topics=["Python"])
+    hub.create_repo("beta/old", files, topics=["python"], archived=True)
+    hub.create_repo("beta/legacy-batch", files, topics=["python"])
+    hub.create_repo("beta/tool", files, topics=["go"])
+    hub.create_repo("gamma/api", files, topics=["python"])
+    root = tmp_path / "org"
+    root.mkdir()
+    fleet = Fleet(hub, root, [], capsys)
+    code, out, data = fleet.run(
+        "--org", "beta", "--topic", "python", "--exclude", "legacy-*", command="check"
+    )
+    assert code == ExitCode.CHANGES_NEEDED, out
+    assert sorted(statuses(data)) == ["beta/api", "beta/web"]
+    assert data["archived"] == ["beta/old"]
+    assert hub.requests_matching("GET", r"^/orgs/beta/repos$")
+    assert hub.writes() == []
+
+    code, out, _ = fleet.run("--org", "nobody", command="check")
+    assert code == ExitCode.RULES_FAILED and "404" in out
+    code, out, _ = fleet.run("--repos", str(fleet.repos), "--topic", "python", command="check")
+    assert code == ExitCode.USAGE_ERROR and "--topic needs --org" in out
