@@ -48,6 +48,27 @@ IDEMPOTENCY: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
         {"t/x.j2": "hi {{ who }}\n"},
         {"path": "out", "template": "x.j2", "template_dir": "t", "context": {"who": "you"}},
     ),
+    # structured documents
+    "key-exists": ({"f.yaml": "a: 1\n"}, {"path": "f.yaml", "key": "b.c", "value": [1]}),
+    "key-not-exists": ({"f.json": '{"a": 1, "b": 2}\n'}, {"path": "f.json", "key": "a"}),
+    "key-renamed": ({"f.toml": "a = 1\n"}, {"path": "f.toml", "key": "a", "new_name": "b"}),
+    "value-exists": ({"f.yaml": "l: [x]\n"}, {"path": "f.yaml", "key": "l", "value": ["x", "y"]}),
+    "value-not-exists": (
+        {"f.json": '{"l": ["x", "y"]}'},
+        {"path": "f.json", "key": "l", "value": "x"},
+    ),
+    "section-exists": ({"f.cfg": "[a]\n"}, {"path": "f.cfg", "section": "b", "options": {"k": 1}}),
+    "section-not-exists": ({"f.cfg": "[a]\nk = 1\n[b]\n"}, {"path": "f.cfg", "section": "a"}),
+    "section-renamed": ({"f.cfg": "[a]\n"}, {"path": "f.cfg", "section": "a", "new_name": "b"}),
+    "options-exist": ({"f.ini": "[a]\n"}, {"path": "f.ini", "section": "a", "options": {"k": "v"}}),
+    "options-not-exist": (
+        {"f.ini": "[a]\nk = v\n"},
+        {"path": "f.ini", "section": "a", "options": ["k"]},
+    ),
+    "option-renamed": (
+        {"f.ini": "[a]\nk = v\n"},
+        {"path": "f.ini", "section": "a", "option": "k", "new_name": "n"},
+    ),
 }
 #: Rules that cannot be checked generically here, with the test that covers them.
 COVERED_ELSEWHERE = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal, Protocol
 
 from hammurabi.documents.paths import KeyPath, format_path
@@ -22,6 +22,7 @@ __all__ = [
     "Codec",
     "Document",
     "Missing",
+    "SingleCodec",
     "check_text",
     "check_value",
     "same_value",
@@ -86,6 +87,10 @@ class Document(ABC):
     def append_items(self, path: KeyPath, items: list[Any]) -> None:
         """Append ``items`` to the existing list at ``path``."""
 
+    def normalize(self, value: Any) -> Any:
+        """Return ``value`` as this format reads it back (INI turns scalars into text)."""
+        return value
+
     def get_items(self, path: KeyPath) -> list[Any] | None:
         """Return the list at ``path`` as plain items, ``None`` when it is not a list."""
         value = self.get(path)
@@ -111,6 +116,23 @@ class Codec(Protocol):
     def dump(self, doc: Document) -> str:
         """Return the document's text."""
         ...
+
+
+class SingleCodec:
+    """The codec of a format holding one document per file (INI, JSON, TOML)."""
+
+    def __init__(self, name: str, document_type: Callable[[str], Document]) -> None:
+        self.name = name
+        self._document_type = document_type
+
+    def load(self, text: str, *, document: int = 0) -> Document:
+        """Parse ``text``; ``document`` may only be 0 (or -1)."""
+        check_single(document, self.name)
+        return self._document_type(check_text(text, self.name))
+
+    def dump(self, doc: Document) -> str:
+        """Return the document's text."""
+        return doc.dump()
 
 
 def check_text(text: object, fmt: str) -> str:

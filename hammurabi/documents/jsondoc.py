@@ -28,9 +28,8 @@ from typing import Any
 from hammurabi.documents.base import (
     MISSING,
     Document,
+    SingleCodec,
     after_line,
-    check_single,
-    check_text,
     check_value,
     describe,
     line_end,
@@ -42,7 +41,7 @@ from hammurabi.documents.base import (
 from hammurabi.documents.paths import KeyPath, Part
 from hammurabi.errors import ConfigError, DocumentError
 
-__all__ = ["CODEC", "JsonCodec", "JsonDocument"]
+__all__ = ["CODEC", "JsonDocument"]
 
 _WS = re.compile(r"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.S)
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -508,19 +507,4 @@ def _nest(path: KeyPath, value: Any) -> Any:
     return value
 
 
-class JsonCodec:
-    """Load and dump JSON documents."""
-
-    name = "json"
-
-    def load(self, text: str, *, document: int = 0) -> JsonDocument:
-        """Parse ``text`` (JSON, or JSON with comments)."""
-        check_single(document, self.name)
-        return JsonDocument(check_text(text, self.name))
-
-    def dump(self, doc: JsonDocument) -> str:
-        """Return the document's text."""
-        return doc.dump()
-
-
-CODEC = JsonCodec()
+CODEC = SingleCodec("json", JsonDocument)

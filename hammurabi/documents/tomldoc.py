@@ -39,8 +39,7 @@ from tomlkit.items import (
 from hammurabi.documents.base import (
     MISSING,
     Document,
-    check_single,
-    check_text,
+    SingleCodec,
     check_value,
     describe,
     plain,
@@ -49,7 +48,7 @@ from hammurabi.documents.base import (
 from hammurabi.documents.paths import KeyPath
 from hammurabi.errors import ConfigError, DocumentError
 
-__all__ = ["CODEC", "TomlCodec", "TomlDocument"]
+__all__ = ["CODEC", "TomlDocument"]
 
 _Mapping = (Container, Table, InlineTable, OutOfOrderTableProxy)
 _List = (Array, AoT)
@@ -244,6 +243,9 @@ class TomlDocument(Document):
         if isinstance(container, InlineTable):
             container[key] = self._convert(value, inline=True)
             return
+        if isinstance(container, OutOfOrderTableProxy):  # a table split in several places
+            container[key] = self._convert(value)
+            return
         item = self._convert(value)
         body = _body(container)
         if isinstance(item, Table | AoT):
@@ -276,8 +278,14 @@ class TomlDocument(Document):
         parent = self._parent(path, create=False)
         key = path[-1]
         if isinstance(parent, _List) and isinstance(key, int):
-            del parent[key + len(parent) if key < 0 else key]
+            index = key + len(parent) if key < 0 else key
+            expected = self.get(path[:-1])
+            del expected[index]
+            del parent[index]
+            self._verify(path[:-1], expected)
+            return
         else:
+            parent = _owner(parent, key)
             item = parent[key]
             moved = _pop_header_comments(item) if isinstance(item, Table | AoT) else None
             body = _body(parent)
@@ -302,7 +310,7 @@ class TomlDocument(Document):
             raise DocumentError(
                 f"cannot rename {describe(path)} to {new_name!r}: the key exists with another value"
             )
-        parent = self._parent(path, create=False)
+        parent = _owner(self._parent(path, create=False), path[-1])
         container = parent.value if isinstance(parent, Table | InlineTable) else parent
         if not isinstance(container, Container):
             raise DocumentError(f"cannot rename {describe(path)} in this kind of table")
@@ -342,6 +350,15 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return plain(value)
+
+
+def _owner(parent: Any, key: Any) -> Any:
+    """Return the piece of a table split in several places (out of order) holding ``key``."""
+    if isinstance(parent, OutOfOrderTableProxy):
+        for table in parent._tables:
+            if key in table:
+                return table
+    return parent
 
 
 def _body(container: Any) -> list[tuple[Any, Item]]:
@@ -388,19 +405,4 @@ def _pop_header_comments(container: Any) -> Whitespace | None:
     return Whitespace(text)
 
 
-class TomlCodec:
-    """Load and dump TOML documents."""
-
-    name = "toml"
-
-    def load(self, text: str, *, document: int = 0) -> TomlDocument:
-        """Parse ``text``."""
-        check_single(document, self.name)
-        return TomlDocument(check_text(text, self.name))
-
-    def dump(self, doc: TomlDocument) -> str:
-        """Return the document's text."""
-        return doc.dump()
-
-
-CODEC = TomlCodec()
+CODEC = SingleCodec("toml", TomlDocument)

@@ -357,6 +357,7 @@ class YamlDocument(Document):
 
     def _construct(self, node: Node) -> Any:
         yaml = YAML()
+        yaml.allow_duplicate_keys = True  # GitLab CI files repeat '<<' merge keys
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -587,6 +588,10 @@ class YamlDocument(Document):
             if match and match.group(1):
                 comment = match.group(1)
                 end = key_line_end
+        same_line = not self._is_empty(old) and line_end(t, start) == key_line_end
+        if same_line and not comment and text.startswith(" ") and "\n" not in text:
+            # a one-line value replacing one on the key's line: keep the space after ':'
+            return [(start, end, _join(anchor, text[1:]))]
         if anchor:
             text = " " + anchor + text if text else " " + anchor
         if comment:

@@ -8,6 +8,7 @@ from hammurabi.plugin import hookimpl
 from hammurabi.preconditions.attributes import HasMode, HasNoMode, IsNotOwnedBy, IsOwnedBy
 from hammurabi.preconditions.base import Precondition
 from hammurabi.preconditions.combinators import All, Any, Not
+from hammurabi.preconditions.documents import HasValue, IsKeyExists, IsKeyNotExists
 from hammurabi.preconditions.files import (
     IsDirectoryExist,
     IsDirectoryExists,
@@ -28,6 +29,7 @@ __all__ = [
     "Any",
     "HasMode",
     "HasNoMode",
+    "HasValue",
     "IsDirectoryExist",
     "IsDirectoryExists",
     "IsDirectoryNotExist",
@@ -36,6 +38,8 @@ __all__ = [
     "IsFileExists",
     "IsFileNotExist",
     "IsFileNotExists",
+    "IsKeyExists",
+    "IsKeyNotExists",
     "IsLineExist",
     "IsLineExists",
     "IsLineNotExist",
