@@ -357,11 +357,11 @@ class YamlDocument(Document):
 
     def _construct(self, node: Node) -> Any:
         yaml = YAML()
-        yaml.allow_duplicate_keys = True  # GitLab CI files repeat '<<' merge keys
+        yaml.allow_duplicate_keys = True  # read as the last one (as GitLab does); paths refuse
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return plain(yaml.constructor.construct_document(node))
+                return plain(yaml.constructor.construct_document(_single_merges(node)))
         except YAMLError as exc:
             raise DocumentError(f"cannot read YAML value: {_yaml_message(exc)}") from None
 
@@ -813,6 +813,55 @@ class YamlDocument(Document):
 
     def dump(self) -> str:
         return self.text if self.changed else self.original
+
+
+def _single_merges(node: Node) -> Node:
+    """Return ``node``, or a copy whose repeated ``<<`` keys are one ``<<`` with a list.
+
+    GitLab CI files repeat ``<<:`` in one mapping, which ruamel.yaml refuses; the sources
+    are merged in order, the first one that has a key winning (as for ``<<: [*a, *b]``).
+    """
+    seen: set[int] = set()
+    stack = [node]
+    repeated = False
+    while stack and not repeated:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MappingNode):
+            merges = [k for k, _ in current.value if getattr(k, "tag", None) == _MERGE]
+            repeated = len(merges) > 1
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+    if not repeated:
+        return node
+    copied = copy.deepcopy(node)
+    seen.clear()
+    stack = [copied]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MappingNode):
+            merges = [(k, v) for k, v in current.value if getattr(k, "tag", None) == _MERGE]
+            if len(merges) > 1:
+                sources: list[Node] = []
+                for _, value in merges:
+                    sources.extend(value.value if isinstance(value, SequenceNode) else [value])
+                first = merges[0][0]
+                kept = [(k, v) for k, v in current.value if getattr(k, "tag", None) != _MERGE]
+                mark = merges[0][1]
+                merged = SequenceNode(
+                    "tag:yaml.org,2002:seq", sources, mark.start_mark, mark.end_mark
+                )
+                current.value[:] = [(first, merged), *kept]
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, SequenceNode):
+            stack.extend(current.value)
+    return copied
 
 
 def _quote(node: Node) -> str | None:
