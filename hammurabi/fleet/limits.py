@@ -1,6 +1,6 @@
 """Limits on what a fleet run asks of the forge: concurrent writes, and pull requests opened.
 
-Git work runs on ``--jobs`` threads; forge writes (opening, updating, closing pull requests,
+Git work runs in ``--jobs`` processes; forge writes (opening, updating, closing pull requests,
 comments) go through their own, smaller limit (``--api-jobs``, one by default: GitHub asks
 for no concurrent writes). ``--max-prs`` caps the pull requests opened in one run and
 ``--pr-interval`` spaces them out. A repository over the cap still gets its branch pushed;
@@ -12,7 +12,7 @@ they apply to third-party forges too.
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 import time
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -42,36 +42,44 @@ class Limits:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.writes = threading.BoundedSemaphore(max(1, api_jobs))
+        # Shared by the worker processes of a fleet run (forked after this is made).
+        context = multiprocessing.get_context("fork")
+        self.writes = context.BoundedSemaphore(max(1, api_jobs))
         self.max_prs = max(0, max_prs)
         self.pr_interval = max(0.0, pr_interval)
-        self.opened = 0
-        #: Repositories (as the forge names them) whose pull request was held back.
+        #: Repositories (as the forge names them) whose pull request was held back in this
+        #: process.
         self.capped: set[str] = set()
+        self._opened = context.Value("i", 0, lock=False)
+        self._next_open = context.Value("d", 0.0, lock=False)
+        self._lock = context.Lock()
         self._clock, self._sleep = clock, sleep
-        self._lock = threading.Lock()
-        self._next_open = 0.0
+
+    @property
+    def opened(self) -> int:
+        """Pull requests opened (or being opened) in this run, by every process."""
+        return int(self._opened.value)
 
     def reserve(self, repository: str) -> None:
         """Take one pull request of the cap (or raise PullCapReached), then keep the pace."""
         with self._lock:
-            if self.max_prs and self.opened >= self.max_prs:
+            if self.max_prs and self._opened.value >= self.max_prs:
                 self.capped.add(repository)
                 raise PullCapReached(
                     f"the cap of {self.max_prs} pull request(s) per run is reached; the "
                     "branch is pushed and its pull request opens on a later run"
                 )
-            self.opened += 1
+            self._opened.value += 1
             now = self._clock()
-            wait = max(0.0, self._next_open - now)
-            self._next_open = max(now, self._next_open) + self.pr_interval
+            wait = max(0.0, self._next_open.value - now)
+            self._next_open.value = max(now, self._next_open.value) + self.pr_interval
         if wait:
             self._sleep(wait)
 
     def release(self) -> None:
         """Give back a reservation whose pull request was not opened."""
         with self._lock:
-            self.opened -= 1
+            self._opened.value -= 1
 
     @hookimpl(wrapper=True)
     def hammurabi_forge(self, settings: Settings) -> Generator[None, Any, Forge | None]:

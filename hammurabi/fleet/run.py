@@ -4,23 +4,32 @@ Every repository goes through the same workflow as ``hammurabi enforce PATH`` (s
 :mod:`hammurabi.workflow`) on its cached clone (see :mod:`hammurabi.fleet.cache`), with the
 laws, plugins and settings loaded once for the fleet. One repository's failure (a clone
 that fails, a rule that raises, a push that is rejected) is recorded and never stops the
-others. Ctrl-C (or a ``KeyboardInterrupt`` from any repository) stops starting new
-repositories, lets the running ones end (each rolls back the rule in progress), and saves
-the state file so the next run resumes.
+others.
 
-Every repository run reaches the ``hammurabi_run_finished`` hook (metrics) with the fleet's
-run id and its ``owner/name``; repositories that failed before the laws ran get a record
-with the error.
+With ``--jobs`` above 1, repositories run in that many worker processes forked from this
+one (each inherits the loaded laws and plugins). Processes, not threads: while laws run the
+engine makes the repository the working directory, which a process has only one of, and
+rules and commits then use every core. The workers ignore Ctrl-C: it stops the run from
+starting new repositories and lets the ones in progress finish; a ``KeyboardInterrupt``
+raised inside a repository's run (its rule is rolled back) does the same. The state file is
+saved after each repository, so the next run resumes.
+
+Every repository run reaches the ``hammurabi_run_finished`` hook (metrics) in this process,
+with the fleet's run id and its ``owner/name``; repositories that failed before the laws ran
+get a record with the error.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import multiprocessing
+import signal
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -120,9 +129,8 @@ class _Fleet:
         self.limits = Limits(
             api_jobs=options.api_jobs, max_prs=options.max_prs, pr_interval=options.pr_interval
         )
-        self.stop = threading.Event()
+        self.stop = multiprocessing.get_context("fork").Event()
         self.branch = session.settings.git.branch or default_branch_name(session.settings)
-        self._hook_lock = threading.Lock()
         self._forge: Forge | None = None
         self._forge_ready = False
         self._forge_lock = threading.Lock()
@@ -146,22 +154,43 @@ class _Fleet:
         if len(todo) < len(targets):
             log.info("skipping %d repositories finished earlier", len(targets) - len(todo))
         self.observer.begin(len(todo))
-        jobs = max(1, self.options.jobs)
-        with ThreadPoolExecutor(jobs, thread_name_prefix="hammurabi-fleet") as pool:
-            pending: set[Future[RepoRun]] = {pool.submit(self._one, t) for t in todo}
-            try:
-                while pending:
-                    done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        self._record(records, future.result())
-            except KeyboardInterrupt:
-                log.warning("interrupted: finishing the repositories in progress")
-                self.stop.set()
-                for future in pending:
-                    self._record(records, future.result())
+        runs = self._inline(todo) if self.options.jobs <= 1 else self._pool(todo)
+        for repo in runs:
+            self._record(records, repo)
         return [records[target.name] for target in targets if target.name in records]
 
+    def _inline(self, todo: list[Target]) -> Iterator[RepoRun]:
+        for target in todo:
+            self.observer.started(target.name)
+            yield self._one(target)
+
+    def _pool(self, todo: list[Target]) -> Iterator[RepoRun]:
+        context = multiprocessing.get_context("fork")
+        jobs = min(self.options.jobs, max(1, len(todo)))
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker, initargs=(self,))
+        futures = {pool.submit(_work, target): target for target in todo}
+        pending: set[Future[RepoRun]] = set(futures)
+        try:
+            while pending:
+                try:
+                    done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    if self.stop.is_set():
+                        raise  # a second Ctrl-C: stop waiting
+                    log.warning("interrupted: finishing the repositories in progress")
+                    self.stop.set()
+                    continue
+                for future in done:
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool as exc:
+                        yield self._failed(futures[future], f"its worker process died: {exc}")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _record(self, records: dict[str, RepoRun], repo: RepoRun) -> None:
+        if repo.result is not None:
+            self._finished(repo.result)
         records[repo.name] = repo
         if not self.options.dry_run and repo.status != "not started":
             self.state.record(repo.name, repo.summary())
@@ -172,7 +201,6 @@ class _Fleet:
     def _one(self, target: Target) -> RepoRun:
         if self.stop.is_set():
             return RepoRun(target.name, "not started", "the run was interrupted")
-        self.observer.started(target.name)
         started = time.perf_counter()
         try:
             record = self._enforce(target)
@@ -199,7 +227,8 @@ class _Fleet:
         session = dataclasses.replace(self.session, root=root)
         result = workflow.run(session, dry_run=self.options.dry_run, run_id=self.state.run_id)
         result.repo = result.repo or target.name
-        self._finished(session, result)
+        for rule in result.walk():
+            rule.output = None  # values handed between rules: not needed, maybe not picklable
         return self._judge(target, result)
 
     def _judge(self, target: Target, result: RunResult) -> RepoRun:
@@ -230,16 +259,14 @@ class _Fleet:
             repo=target.name,
             error=reason,
         )
-        self._finished(self.session, result)
         record = RepoRun(target.name, "failed", reason)
         record.result = result
         return record
 
-    def _finished(self, session: Session, result: RunResult) -> None:
+    def _finished(self, result: RunResult) -> None:
         from hammurabi.runner import run_finished
 
-        with self._hook_lock:  # plugins are not expected to be thread-safe
-            run_finished(session, result)
+        run_finished(self.session, result)
 
     def _credentials(self, target: Target) -> Credentials | None:
         """The forge's credentials for cloning ``target`` over HTTPS, if it hosts it."""
@@ -255,3 +282,19 @@ class _Fleet:
         if forge is None or repository is None:
             return None
         return forge.git_credentials(repository)
+
+
+#: The fleet a worker process works for (set in the worker when it starts).
+_WORKER: _Fleet | None = None
+
+
+def _worker(fleet: _Fleet) -> None:
+    """Start a worker process: remember the fleet; Ctrl-C is the parent's to handle."""
+    global _WORKER
+    _WORKER = fleet
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work(target: Target) -> RepoRun:
+    assert _WORKER is not None, "not a fleet worker process"
+    return _WORKER._one(target)
