@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from hammurabi.settings import Settings
 
 
+def fork_context() -> Any:
+    """The ``fork`` multiprocessing context, or None where there is none (Windows)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
 class PullCapReached(ForgeError):
     """The run opened as many pull requests as ``--max-prs`` allows."""
 
@@ -43,7 +50,7 @@ class Limits:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         # Shared by the worker processes of a fleet run (forked after this is made).
-        context = multiprocessing.get_context("fork")
+        context = fork_context() or multiprocessing.get_context()
         self.writes = context.BoundedSemaphore(max(1, api_jobs))
         self.max_prs = max(0, max_prs)
         self.pr_interval = max(0.0, pr_interval)

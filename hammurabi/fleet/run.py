@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from hammurabi import __version__
 from hammurabi.errors import HammurabiError
-from hammurabi.fleet.limits import Limits
+from hammurabi.fleet.limits import Limits, fork_context
 from hammurabi.fleet.records import FleetResult, RepoRun
 from hammurabi.fleet.state import FleetState
 from hammurabi.results import Outcome, RunResult
@@ -129,7 +129,7 @@ class _Fleet:
         self.limits = Limits(
             api_jobs=options.api_jobs, max_prs=options.max_prs, pr_interval=options.pr_interval
         )
-        self.stop = multiprocessing.get_context("fork").Event()
+        self.stop = (fork_context() or multiprocessing.get_context()).Event()
         self.branch = session.settings.git.branch or default_branch_name(session.settings)
         self._forge: Forge | None = None
         self._forge_ready = False
@@ -154,7 +154,8 @@ class _Fleet:
         if len(todo) < len(targets):
             log.info("skipping %d repositories finished earlier", len(targets) - len(todo))
         self.observer.begin(len(todo))
-        runs = self._inline(todo) if self.options.jobs <= 1 else self._pool(todo)
+        parallel = self.options.jobs > 1 and fork_context() is not None
+        runs = self._pool(todo) if parallel else self._inline(todo)
         for repo in runs:
             self._record(records, repo)
         return [records[target.name] for target in targets if target.name in records]
@@ -165,7 +166,7 @@ class _Fleet:
             yield self._one(target)
 
     def _pool(self, todo: list[Target]) -> Iterator[RepoRun]:
-        context = multiprocessing.get_context("fork")
+        context = fork_context()
         jobs = min(self.options.jobs, max(1, len(todo)))
         pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker, initargs=(self,))
         futures = {pool.submit(_work, target): target for target in todo}

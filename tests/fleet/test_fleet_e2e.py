@@ -132,7 +132,7 @@ def test_an_interrupted_run_resumes_and_skips_finished_repositories(
     )
 
 
-def test_pull_requests_are_capped_per_run(fleet: Fleet) -> None:
+def test_pull_requests_are_capped_per_run(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
     subset = ("--include", "svc-0*", "--jobs", "4")
     needing = [name for name in fleet.needing if name.startswith("acme/svc-0")]
     code, out, data = fleet.run(*subset, "--max-prs", "3", "--pr-interval", "0.05")
@@ -149,6 +149,20 @@ def test_pull_requests_are_capped_per_run(fleet: Fleet) -> None:
     code, out, data = fleet.run(*subset)
     assert code == ExitCode.OK, out
     assert {n for n, a in pull_actions(data).items() if a == "opened"} == deferred
+
+    # A dry run from the cached clones (fetched first): nothing to open, nothing written;
+    # the Markdown summary goes to GitHub's step summary.
+    summary = fleet.root / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    fleet.hub.clear_requests()
+    code, out, data = fleet.run(*subset, "--dry-run", "--report", "markdown=-")
+    assert code == ExitCode.OK, out
+    assert fleet.hub.writes() == [] and pushes(fleet.hub) == []
+    assert fleet.hub.requests_matching("POST", r"git-upload-pack$")  # fetched
+    assert set(pull_actions(data).values()) == {"unchanged", "none"}
+    markdown = summary.read_text()
+    assert markdown.startswith("## Hammurabi fleet run (dry run)") and markdown in out
+    assert "| acme/svc-00 | 🔧 changed | rebuild | [unchanged #1](http" in markdown
 
 
 def test_shards_cover_every_repository_once(fleet: Fleet) -> None:
