@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,11 @@ from hammurabi.metrics.rows import Row
 from hammurabi.metrics.schema import TABLES
 
 log = logging.getLogger(__name__)
+
+#: Adds one row (values in a given column order) to a buffer.
+Adder = Callable[[Any, Sequence[Any]], None]
+#: What adding a bad value (or a row of an unknown table) raises, besides ``QuestDBError``.
+ADD_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, OverflowError, KeyError)
 
 
 class RowRejected(MetricsError):
@@ -33,8 +39,13 @@ class RowRejected(MetricsError):
 class QuestDBWriter:
     """Write batches of rows through one reused ``questdb.Sender`` (ILP over HTTP).
 
-    :meth:`send` raises :class:`RowRejected` for bad data and :class:`UnavailableError` when
-    the server cannot take the batch now; in both cases the caller still has its rows.
+    Rows go into a buffer (:meth:`new_buffer`, :meth:`adder`) as tuples of values in a
+    column order of the caller's choice, so a replay from the spool builds no dicts on the
+    way; :meth:`flush` sends a buffer in one request. :meth:`send` does both for
+    :class:`Row` objects. A request may hold several tables and is not transactional: a batch
+    sent again (after a refused row, or a retry) is stored once thanks to the tables'
+    ``DEDUP UPSERT KEYS``. Errors: :class:`RowRejected` for bad data, :class:`UnavailableError`
+    when the server cannot take the batch now; in both cases the caller still has its rows.
     """
 
     def __init__(self, conf: str) -> None:
@@ -43,7 +54,9 @@ class QuestDBWriter:
         self._questdb = questdb
         self.conf = conf
         self._sender: Any = None
-        self._layouts: dict[str, Callable[[Any, Row], None]] = {}
+        #: What adding a bad value to a buffer raises.
+        self.add_errors: tuple[type[Exception], ...] = (*ADD_ERRORS, questdb.QuestDBError)
+        self._adders: dict[tuple[str, tuple[str, ...]], Adder] = {}
 
     def _connect(self) -> Any:
         if self._sender is None:
@@ -57,20 +70,29 @@ class QuestDBWriter:
             self._sender = sender
         return self._sender
 
+    def new_buffer(self) -> Any:
+        """Return an empty buffer for :meth:`adder` functions and :meth:`flush`."""
+        return self._connect().new_buffer()
+
     def send(self, rows: Sequence[Row]) -> None:
-        """Write ``rows`` in one request (all-or-nothing when they share one table)."""
+        """Write ``rows`` in one request."""
         if not rows:
             return
-        sender = self._connect()
-        buffer = sender.new_buffer()
+        buffer = self.new_buffer()
         for index, row in enumerate(rows):
+            names = TABLES[row.table].names
+            values = (row.ts, *(row.values.get(name) for name in names[1:]))
             try:
-                self._writer(row.table)(buffer, row)
-            except (self._questdb.QuestDBError, TypeError, ValueError, OverflowError) as exc:
+                self.adder(row.table, names)(buffer, values)
+            except self.add_errors as exc:
                 raise RowRejected(f"refused by the client: {exc}", index) from exc
-        single_table = len({row.table for row in rows}) == 1
+        self.flush(buffer)
+
+    def flush(self, buffer: Any) -> None:
+        """Send ``buffer`` in one request (it is cleared, whatever happens)."""
+        sender = self._connect()
         try:
-            sender.flush(buffer, transactional=single_table)
+            sender.flush(buffer, transactional=False)
         except self._questdb.QuestDBError as exc:
             rejected = _rejection(exc)
             if rejected is not None:
@@ -78,32 +100,52 @@ class QuestDBWriter:
             self.close()
             raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
 
-    def _writer(self, table: str) -> Callable[[Any, Row], None]:
-        """Return a function adding one row of ``table`` to a buffer, typed by the schema."""
-        known = self._layouts.get(table)
+    def adder(self, table: str, columns: Sequence[str]) -> Adder:
+        """Return ``add(buffer, values)`` writing one row of ``table``, typed by the schema.
+
+        ``values`` holds the values of ``columns`` (``ts`` among them), None for no value.
+        Raises what :data:`ADD_ERRORS` lists, or ``questdb.QuestDBError``, for a bad value.
+        """
+        key = (table, tuple(columns))
+        known = self._adders.get(key)
         if known is not None:
             return known
         schema = TABLES[table]
-        symbols = [c.name for c in schema.columns[1:] if c.type == "SYMBOL"]
-        stamps = [c.name for c in schema.columns[1:] if c.type == "TIMESTAMP"]
-        plain = [c.name for c in schema.columns[1:] if c.type not in ("SYMBOL", "TIMESTAMP")]
+        where = {name: index for index, name in enumerate(columns)}
+        ts_at = where["ts"]
+
+        def of(*types: str) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]]]:
+            """Names of the columns of these types, and a getter of their values (C speed)."""
+            names = tuple(c.name for c in schema.columns[1:] if c.type in types)
+            places = [where[name] for name in names]
+            if len(places) > 1:
+                return names, operator.itemgetter(*places)
+            return names, lambda values: tuple(values[i] for i in places)
+
+        # None values are skipped by the client, so the dicts are built without filtering.
+        symbol_names, symbol_values = of("SYMBOL")
+        plain_names, plain_values = of("VARCHAR", "LONG", "DOUBLE")
+        flags = [(c.name, where[c.name]) for c in schema.columns[1:] if c.type == "BOOLEAN"]
+        stamps = [(c.name, where[c.name]) for c in schema.columns[1:] if c.type == "TIMESTAMP"]
         nanos, micros = self._questdb.TimestampNanos, self._questdb.TimestampMicros
 
-        def write(buffer: Any, row: Row) -> None:
-            values = row.values
-            columns = {name: values[name] for name in plain if values.get(name) is not None}
-            for name in stamps:
-                if values.get(name) is not None:
-                    columns[name] = micros(values[name])
+        def add(buffer: Any, values: Sequence[Any]) -> None:
+            cols = dict(zip(plain_names, plain_values(values), strict=True))
+            for name, i in flags:
+                if values[i] is not None:
+                    cols[name] = bool(values[i])  # SQLite gives 0/1
+            for name, i in stamps:
+                if values[i] is not None:
+                    cols[name] = micros(values[i])
             buffer.row(
                 table,
-                symbols={name: values[name] for name in symbols if values.get(name) is not None},
-                columns=columns,
-                at=nanos(row.ts),
+                symbols=dict(zip(symbol_names, symbol_values(values), strict=True)),
+                columns=cols,
+                at=nanos(values[ts_at]),
             )
 
-        self._layouts[table] = write
-        return write
+        self._adders[key] = add
+        return add
 
     def close(self) -> None:
         """Close the connection (a later :meth:`send` opens a new one)."""

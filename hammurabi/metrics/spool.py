@@ -1,20 +1,26 @@
 """The local spool: a durable, append-only queue of rows on their way to QuestDB.
 
-Design: one SQLite database in WAL mode with ``synchronous=FULL`` (each append is fsynced
-before it returns, so a committed row survives a crash of the process or the machine):
+Design: one SQLite database in WAL mode; appends use ``synchronous=FULL`` (each append is
+fsynced before it returns, so a committed row survives a crash of the process or the machine):
 
-- ``pending(id INTEGER PRIMARY KEY AUTOINCREMENT, tbl, row, added)``: rows not yet
-  acknowledged by QuestDB, in order; ``row`` is the row's JSON (see ``Row.to_json``).
+- ``queue(id INTEGER PRIMARY KEY AUTOINCREMENT, tbl, added, <one column per column name of
+  the Hammurabi tables>)``: rows not yet acknowledged by QuestDB, in order, one typed SQLite
+  row each (no per-row JSON: a replay reads tuples straight into the ILP buffer). Columns a
+  newer schema adds are added on open; a queue of the older JSON format (``pending``) is
+  converted on open.
 - ``rejected(id, tbl, row, reason, source, rejected_at)``: rows refused by the client-side
-  validation (``source='client'``) or by the server with HTTP 400 (``'server'``), kept with the
-  reason until someone retries (``retry_rejected``) or purges them. Nothing is dropped silently.
+  validation (``source='client'``), by the client while encoding, or by the server with HTTP
+  400 (``'server'``), as JSON with the reason, until someone retries (``retry_rejected``) or
+  purges them. Nothing is dropped silently.
 
-Replay (:meth:`Spool.ship`) reads pending rows in id order, sends each table's rows in one
-transactional request, and deletes them only after the server acknowledged them. A crash
-between the acknowledgement and the delete sends them again on the next replay; the tables'
-``DEDUP UPSERT KEYS`` then store them once: exactly-once in effect. One replay runs at a time
-(an exclusive ``flock`` on ``<spool>.lock``), so the order of upserts is kept. After a replay
-empties the queue the file is compacted (incremental vacuum, WAL truncated).
+Replay (:meth:`Spool.ship`) reads pending rows in id order in batches, sends each batch in one
+request, and deletes it only after the server acknowledged it; while one batch is on the wire
+the next one is read and encoded. A crash between the acknowledgement and the delete sends the
+rows again on the next replay; the tables' ``DEDUP UPSERT KEYS`` then store them once:
+exactly-once in effect (which is also why the delete need not be fsynced). One replay runs at
+a time (an exclusive ``flock`` on ``<spool>.lock``), so the order of upserts is kept. When a
+replay empties a queue that had grown, the file is compacted (incremental vacuum, WAL
+truncated).
 """
 
 from __future__ import annotations
@@ -24,29 +30,83 @@ import fcntl
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hammurabi.metrics.config import MetricsError, UnavailableError
 from hammurabi.metrics.rows import Row, RowError, validate
+from hammurabi.metrics.schema import TABLES
 
 if TYPE_CHECKING:
-    from hammurabi.metrics.questdb import QuestDBWriter
+    from hammurabi.metrics.questdb import Adder, QuestDBWriter
 
 log = logging.getLogger(__name__)
 
+#: Every column name of every table, in a stable order: the queue's value columns.
+COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(column.name for table in TABLES.values() for column in table.columns)
+)
+#: A replay that empties the queue compacts the file when at least this many pages are free.
+COMPACT_PAGES = 256
+
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS pending (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row TEXT NOT NULL, added REAL NOT NULL
+CREATE TABLE IF NOT EXISTS queue (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, added REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS rejected (
   id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row TEXT NOT NULL,
   reason TEXT NOT NULL, source TEXT NOT NULL, rejected_at REAL NOT NULL
 );
 """
+_COLS = ", ".join(f'"{name}"' for name in COLUMNS)
+_INSERT = f"INSERT INTO queue (tbl, added, {_COLS}) VALUES (?, ?{', ?' * len(COLUMNS)})"
+_SELECT = f"SELECT id, tbl, {_COLS} FROM queue WHERE id > ? ORDER BY id LIMIT ?"
+_BATCH_END = "SELECT max(id), count(*) FROM (SELECT id FROM queue WHERE id > ? ORDER BY id LIMIT ?)"
+#: What a queued row reads back as: id, table, then the values its layout names.
+Item = tuple[Any, ...]
+#: The layout of a row read with every column (``pending()``, tables this version lacks).
+ALL_LAYOUT = ("_id", "_tbl", *COLUMNS)
+#: The layout of a row read with its table's columns only (a replay: fewer values to convert).
+LAYOUTS = {name: ("_id", "_tbl", *table.names) for name, table in TABLES.items()}
+_SELECT_TABLE = {
+    name: f"SELECT id, tbl, {', '.join(f'{chr(34)}{c}{chr(34)}' for c in table.names)}"
+    f" FROM queue WHERE id > ? AND id <= ? AND tbl = '{name}' ORDER BY id"
+    for name, table in TABLES.items()
+}
+_SELECT_OTHER = (
+    f"SELECT id, tbl, {_COLS} FROM queue WHERE id > ? AND id <= ?"
+    f" AND tbl NOT IN ({', '.join(repr(name) for name in TABLES)}) ORDER BY id"
+)
+_BOOLEANS = {
+    name: {c.name for c in table.columns if c.type == "BOOLEAN"} for name, table in TABLES.items()
+}
+#: A refused queued row: (id, table, row JSON, reason, source).
+Refusal = tuple[int, str, str, str, str]
+
+
+def _values(row: Row) -> tuple[Any, ...]:
+    """Return the row's values in ``COLUMNS`` order (``ts`` first)."""
+    get = row.values.get
+    return (row.ts, *(get(name) for name in COLUMNS[1:]))
+
+
+def _layout(table: str) -> tuple[str, ...]:
+    """Return the layout of a row of ``table`` read by a replay."""
+    return LAYOUTS.get(table, ALL_LAYOUT)
+
+
+def _row(item: Item, layout: tuple[str, ...]) -> Row:
+    """Return the :class:`Row` of a queued row (booleans come back from SQLite as 0/1)."""
+    table, flags = item[1], _BOOLEANS.get(item[1], set())
+    values = {}
+    for name, value in zip(layout[3:], item[3:], strict=True):
+        if value is not None:
+            values[name] = bool(value) if name in flags else value
+    return Row(table, item[2], values)
 
 
 @dataclass(frozen=True)
@@ -92,6 +152,42 @@ class _TooManyRejected(MetricsError):
     pass
 
 
+class _InFlight:
+    """A batch being sent by a thread of its own (inline when no thread can start).
+
+    Not a ``concurrent.futures`` pool: those refuse work once the interpreter is exiting,
+    which is when the metrics plugin drains.
+    """
+
+    def __init__(
+        self, items: list[Item], span: tuple[int, int], writer: QuestDBWriter, buffer: Any
+    ) -> None:
+        self.items = items
+        self.span = span
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, args=(writer, buffer), name="hammurabi-spool-send", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # e.g. "can't create new thread at interpreter shutdown"
+            self._thread = None
+            self._run(writer, buffer)
+
+    def _run(self, writer: QuestDBWriter, buffer: Any) -> None:
+        try:
+            writer.flush(buffer)
+        except BaseException as exc:  # handed to result()
+            self._error = exc
+
+    def result(self) -> None:
+        """Wait for the request; raise what it raised."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class Spool:
     """A spool file; open one per thread (SQLite connections are not shared)."""
 
@@ -103,6 +199,41 @@ class Spool:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Add value columns a newer schema brought; convert a queue of the JSON format."""
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(queue)")}
+        missing = [name for name in COLUMNS if name not in have]
+        legacy = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pending'"
+        ).fetchone()
+        if not missing and not legacy:
+            return
+        with self._transaction() as db:
+            have = {row[1] for row in db.execute("PRAGMA table_info(queue)")}
+            for name in COLUMNS:
+                if name not in have:
+                    db.execute(f'ALTER TABLE queue ADD COLUMN "{name}"')
+            if db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pending'"
+            ).fetchone():
+                self._convert_legacy(db)
+
+    def _convert_legacy(self, db: sqlite3.Connection) -> None:
+        """Move the rows of the former JSON queue (``pending``) into ``queue``, in order."""
+        now = time.time()
+        for table, text, added in db.execute("SELECT tbl, row, added FROM pending ORDER BY id"):
+            try:
+                row = Row.from_json(table, text)
+                db.execute(_INSERT, (row.table, added, *_values(row)))
+            except (ValueError, KeyError, TypeError, AttributeError, sqlite3.Error) as exc:
+                db.execute(
+                    "INSERT INTO rejected (tbl, row, reason, source, rejected_at)"
+                    " VALUES (?, ?, ?, 'spool', ?)",
+                    (table, text, f"unreadable spool entry: {exc}", now),
+                )
+        db.execute("DROP TABLE pending")
 
     def close(self) -> None:
         self._db.close()
@@ -114,14 +245,21 @@ class Spool:
         self.close()
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+    def _transaction(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """Run a write transaction; ``durable=False`` skips the fsync at commit."""
+        if not durable:
+            self._db.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        finally:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     # ------------------------------------------------------------------ writing
 
@@ -131,10 +269,7 @@ class Spool:
             return 0
         now = time.time()
         with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO pending (tbl, row, added) VALUES (?, ?, ?)",
-                [(row.table, row.to_json(), now) for row in rows],
-            )
+            db.executemany(_INSERT, [(row.table, now, *_values(row)) for row in rows])
         return len(rows)
 
     def reject(self, items: Iterable[tuple[str, str, str]], source: str) -> int:
@@ -153,15 +288,26 @@ class Spool:
     # ------------------------------------------------------------------ reading
 
     def state(self) -> SpoolState:
-        pending, oldest = self._db.execute("SELECT count(*), min(added) FROM pending").fetchone()
+        pending, oldest = self._db.execute("SELECT count(*), min(added) FROM queue").fetchone()
         (rejected,) = self._db.execute("SELECT count(*) FROM rejected").fetchone()
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return SpoolState(self.path, pending, rejected, oldest, size)
 
     def pending(self, limit: int = 100) -> list[Row]:
         """Return the first ``limit`` pending rows."""
-        cursor = self._db.execute("SELECT tbl, row FROM pending ORDER BY id LIMIT ?", (limit,))
-        return [Row.from_json(table, text) for table, text in cursor]
+        return [_row(item, ALL_LAYOUT) for item in self._db.execute(_SELECT, (0, limit))]
+
+    def _read_batch(self, after: int, size: int) -> tuple[int, list[Item]]:
+        """Return the last id of the next ``size`` pending rows, and those rows by table."""
+        last, count = self._db.execute(_BATCH_END, (after, size)).fetchone()
+        if not count:
+            return after, []
+        items: list[Item] = []
+        for select in _SELECT_TABLE.values():
+            items += self._db.execute(select, (after, last)).fetchall()
+        if len(items) < count:  # rows of tables this version does not know
+            items += self._db.execute(_SELECT_OTHER, (after, last)).fetchall()
+        return last, items
 
     def rejected(self, limit: int = 100) -> list[RejectedRow]:
         """Return the latest ``limit`` refused rows, newest first."""
@@ -180,13 +326,10 @@ class Spool:
             for rid, table, text in db.execute("SELECT id, tbl, row FROM rejected ORDER BY id"):
                 try:
                     row = validate(Row.from_json(table, text))
-                except (RowError, ValueError, KeyError, TypeError):
+                except (RowError, ValueError, KeyError, TypeError, AttributeError):
                     kept += 1
                     continue
-                db.execute(
-                    "INSERT INTO pending (tbl, row, added) VALUES (?, ?, ?)",
-                    (row.table, row.to_json(), now),
-                )
+                db.execute(_INSERT, (row.table, now, *_values(row)))
                 db.execute("DELETE FROM rejected WHERE id = ?", (rid,))
                 requeued += 1
         return requeued, kept
@@ -220,7 +363,7 @@ class Spool:
         self,
         writer: QuestDBWriter,
         *,
-        batch: int = 20_000,
+        batch: int = 50_000,
         max_rows: int | None = None,
         max_rejected: int = 100,
         lock_timeout: float = 30.0,
@@ -237,10 +380,15 @@ class Spool:
             if not locked:
                 report.error = "another process is replaying this spool"
             else:
-                self._ship_locked(writer, report, batch, max_rows, max_rejected)
-        (report.remaining,) = self._db.execute("SELECT count(*) FROM pending").fetchone()
+                try:
+                    self._ship_locked(writer, report, max(batch, 1), max_rows, max_rejected)
+                except (UnavailableError, _TooManyRejected) as exc:
+                    report.error = str(exc)
+        (report.remaining,) = self._db.execute("SELECT count(*) FROM queue").fetchone()
         if report.remaining == 0 and report.sent:
-            self.compact()
+            (free,) = self._db.execute("PRAGMA freelist_count").fetchone()
+            if free >= COMPACT_PAGES:
+                self.compact()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -252,30 +400,75 @@ class Spool:
         max_rows: int | None,
         max_rejected: int,
     ) -> None:
-        while max_rows is None or report.sent < max_rows:
-            size = batch if max_rows is None else min(batch, max_rows - report.sent)
-            items = self._db.execute(
-                "SELECT id, tbl, row FROM pending ORDER BY id LIMIT ?", (size,)
-            ).fetchall()
-            if not items:
-                return
-            done: list[int] = []
-            refused: list[tuple[int, str, str, str, str]] = []
-            try:
-                for table_items in _by_table(items, refused):
-                    self._send(writer, table_items, done, refused, report, max_rejected)
-            except (UnavailableError, _TooManyRejected) as exc:
-                report.error = str(exc)
-            self._settle(done, refused, report, last=items[-1][0] if report.error is None else None)
-            if report.error is not None:
-                return
+        """Read and encode batch n+1 while batch n is on the wire; settle each in order."""
+        read = after = 0
+        inflight: _InFlight | None = None
+        try:
+            while True:
+                size = batch if max_rows is None else min(batch, max_rows - read)
+                last, items = self._read_batch(after, size) if size > 0 else (after, [])
+                buffer = self._encode(writer, items) if items else None
+                if inflight is not None:
+                    done, inflight = inflight, None
+                    self._finish(writer, done, report, max_rejected)
+                if not items:
+                    return
+                read += len(items)
+                if buffer is None:  # the client refused a row: sort it out row by row
+                    self._settle_each(writer, items, report, max_rejected)
+                else:
+                    inflight = _InFlight(items, (after, last), writer, buffer)
+                after = last
+        finally:
+            if inflight is not None:  # stopped early: let the request end, keep the rows
+                with contextlib.suppress(Exception):
+                    inflight.result()
+
+    def _encode(self, writer: QuestDBWriter, items: list[Item]) -> Any:
+        """Return a buffer holding ``items``, or None if the client refuses one of them."""
+        buffer = writer.new_buffer()
+        adders: dict[str, Adder] = {}
+        try:
+            for item in items:
+                add = adders.get(item[1])
+                if add is None:
+                    add = adders[item[1]] = writer.adder(item[1], _layout(item[1]))
+                add(buffer, item)
+        except writer.add_errors:
+            return None
+        return buffer
+
+    def _finish(
+        self, writer: QuestDBWriter, flight: _InFlight, report: ShipReport, max_rejected: int
+    ) -> None:
+        """Wait for a batch's request; settle it, or sort out a refused row."""
+        from hammurabi.metrics.questdb import RowRejected
+
+        try:
+            flight.result()
+        except RowRejected:
+            self._settle_each(writer, flight.items, report, max_rejected)
+            return
+        report.sent += len(flight.items)
+        self._settle([], [], report, span=flight.span)
+
+    def _settle_each(
+        self, writer: QuestDBWriter, items: list[Item], report: ShipReport, max_rejected: int
+    ) -> None:
+        """Send ``items`` again, leaving out refused rows (found by bisection); settle them."""
+        done: list[Item] = []
+        refused: list[Refusal] = []
+        try:
+            self._send(writer, items, done, refused, report, max_rejected)
+        finally:
+            self._settle(done, refused, report)
 
     def _send(
         self,
         writer: QuestDBWriter,
-        items: list[tuple[int, Row, str]],
-        done: list[int],
-        refused: list[tuple[int, str, str, str, str]],
+        items: list[Item],
+        done: list[Item],
+        refused: list[Refusal],
         report: ShipReport,
         max_rejected: int,
     ) -> None:
@@ -283,7 +476,7 @@ class Spool:
 
         while items:
             try:
-                writer.send([row for _, row, _ in items])
+                self._flush_items(writer, items)
             except RowRejected as exc:
                 index = exc.index
                 if index is None or index >= len(items):
@@ -293,8 +486,10 @@ class Spool:
                         self._send(writer, items[half:], done, refused, report, max_rejected)
                         return
                     index = 0
-                rid, row, text = items[index]
-                refused.append((rid, row.table, text, exc.reason, "server"))
+                rid, table = items[index][0], items[index][1]
+                text = _row(items[index], _layout(table)).to_json()
+                source = "client" if exc.reason.startswith("refused by the client") else "server"
+                refused.append((rid, table, text, exc.reason, source))
                 if len(refused) + len(report.rejected) > max_rejected:
                     raise _TooManyRejected(
                         f"stopped after {max_rejected} refused rows; last: {exc.reason}"
@@ -303,26 +498,41 @@ class Spool:
                     self._send(writer, items[:index], done, refused, report, max_rejected)
                 items = items[index + 1 :]
             else:
-                done.extend(rid for rid, _, _ in items)
+                done.extend(items)
                 report.sent += len(items)
                 return
 
+    def _flush_items(self, writer: QuestDBWriter, items: list[Item]) -> None:
+        """Send ``items`` in one request; a row the client refuses raises RowRejected."""
+        from hammurabi.metrics.questdb import RowRejected
+
+        buffer = writer.new_buffer()
+        for index, item in enumerate(items):
+            try:
+                writer.adder(item[1], _layout(item[1]))(buffer, item)
+            except writer.add_errors as exc:
+                raise RowRejected(f"refused by the client: {exc!r}", index) from exc
+        writer.flush(buffer)
+
     def _settle(
         self,
-        done: list[int],
-        refused: list[tuple[int, str, str, str, str]],
+        done: list[Item],
+        refused: list[Refusal],
         report: ShipReport,
-        last: int | None,
+        span: tuple[int, int] | None = None,
     ) -> None:
-        """Delete delivered rows and move refused ones aside, in one transaction."""
+        """Delete delivered rows (``done``, or every id in ``span``: after, last] and move
+        refused ones aside, in one transaction.
+
+        Not fsynced: if the delete is lost, the rows are sent again and deduplicated.
+        """
         now = time.time()
-        with self._transaction() as db:
-            if last is not None:  # the whole batch was settled
-                db.execute("DELETE FROM pending WHERE id <= ?", (last,))
-            else:
-                db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in done])
+        with self._transaction(durable=False) as db:
+            if span is not None:
+                db.execute("DELETE FROM queue WHERE id > ? AND id <= ?", span)
+            db.executemany("DELETE FROM queue WHERE id = ?", [(item[0],) for item in done])
             for rid, table, text, reason, source in refused:
-                db.execute("DELETE FROM pending WHERE id = ?", (rid,))
+                db.execute("DELETE FROM queue WHERE id = ?", (rid,))
                 cursor = db.execute(
                     "INSERT INTO rejected (tbl, row, reason, source, rejected_at)"
                     " VALUES (?, ?, ?, ?, ?)",
@@ -336,18 +546,3 @@ class Spool:
         """Give free pages back to the file system and truncate the WAL."""
         self._db.execute("PRAGMA incremental_vacuum")
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _by_table(
-    items: list[tuple[int, str, str]], refused: list[tuple[int, str, str, str, str]]
-) -> list[list[tuple[int, Row, str]]]:
-    """Group pending items by table, keeping their order; unreadable ones are refused."""
-    groups: dict[str, list[tuple[int, Row, str]]] = {}
-    for rid, table, text in items:
-        try:
-            row = Row.from_json(table, text)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            refused.append((rid, table, text, f"unreadable spool entry: {exc}", "spool"))
-            continue
-        groups.setdefault(table, []).append((rid, row, text))
-    return list(groups.values())

@@ -1,0 +1,279 @@
+"""Metrics benchmarks against a real QuestDB (started here via tests/questdb_server.py).
+
+1. Overhead of metrics on an enforce of 20 rules: ``runner.enforce`` (the CLI's path, without
+   git) on a fresh copy of a generated repository, with metrics on and off, alternating in the
+   same process; medians and their ratio (goal: <= 1.05). "with metrics" includes waiting for
+   the rows to be spooled and acknowledged by QuestDB after every run (what one CLI run
+   waits for at exit), so it is the worst case; a fleet run overlaps the sending with the next
+   repository. Also the same comparison for the whole CLI process (``hammurabi enforce``).
+2. Backfill throughput: spool N rows (default 200,000) of realistic runs, then replay the spool
+   into QuestDB (``Spool.ship``, what ``hammurabi metrics flush`` does); rows/s until QuestDB
+   acknowledged them (goal: >= 100,000 rows/s), and until every row is visible to queries.
+
+Run: ``python bench/bench_metrics.py`` (``--help`` for options). Prints figures; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from bench_engine import generate, laws  # noqa: E402
+
+from hammurabi.metrics.config import MetricsConfig  # noqa: E402
+from hammurabi.metrics.plugin import plugin as metrics_plugin  # noqa: E402
+from hammurabi.metrics.questdb import QuestDBWriter  # noqa: E402
+from hammurabi.metrics.read import QuestDBHttp  # noqa: E402
+from hammurabi.metrics.rows import Row, run_rows, validate  # noqa: E402
+from hammurabi.metrics.spool import Spool  # noqa: E402
+from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
+from hammurabi.runner import Session, enforce, prepare  # noqa: E402
+from hammurabi.settings import MetricsSettings  # noqa: E402
+from tests.questdb_server import QuestDBServer, install  # noqa: E402
+
+OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Outcome.SKIPPED]
+
+
+# ----------------------------------------------------------------------------- overhead
+
+
+def _session(root: Path, overrides: dict[str, object] | None) -> Session:
+    session = prepare(root, overrides=overrides, env={}, load=False)
+    session.laws = laws()
+    return session
+
+
+def _time_run(session: Session, template: Path, tree: Path, drain: bool) -> float:
+    if tree.exists():
+        shutil.rmtree(tree)
+    shutil.copytree(template, tree)
+    started = time.perf_counter()
+    result = enforce(session, git=False)
+    if drain:
+        metrics_plugin.drain()
+    elapsed = time.perf_counter() - started
+    assert len(result.laws[0].rules) == 20 and not result.error, result.error
+    return elapsed
+
+
+def overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
+    """Time enforce with and without metrics, alternating; print medians and ratios."""
+    template = tmp / "template"
+    generate(template)
+    spool = tmp / "overhead-spool.sqlite3"
+    on = {"metrics": {"conf": server.conf, "spool": str(spool)}}
+    tree = tmp / "tree"
+    sessions = {"off": _session(template, None), "on": _session(template, on)}
+    for session in sessions.values():  # same root for both: the laws edit ``tree``
+        session.root = tree
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    for warm in range(3):  # imports, table creation, first connection
+        for name in ("off", "on"):
+            _time_run(sessions[name], template, tree, drain=True)
+    for i in range(rounds):
+        order = ("off", "on") if i % 2 == 0 else ("on", "off")
+        for name in order:
+            times[name].append(_time_run(sessions[name], template, tree, drain=name == "on"))
+    with Spool(spool) as check:
+        state = check.state()
+    assert state.pending == 0 and state.rejected == 0, state
+    off, on_ = statistics.median(times["off"]), statistics.median(times["on"])
+    print(f"overhead: enforce of 20 rules (runner.enforce, no git), median of {rounds} rounds")
+    print(
+        f"  without metrics {off * 1000:7.2f} ms   with metrics (rows acknowledged by QuestDB) "
+        f"{on_ * 1000:7.2f} ms   ratio {on_ / off:.3f}   (+{(on_ - off) * 1000:.2f} ms per run)"
+    )
+
+
+def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
+    """The same, as whole ``hammurabi enforce`` processes (start-up and exit drain included)."""
+    template = tmp / "template"
+    laws_file = tmp / "laws.yml"
+    rules = []
+    for i in range(20):
+        target = f"pkg{i:02d}/module{i:02d}.py"
+        rules.append(
+            f"      - line-replaced: {{name: r{i}, path: {target}, target: '^DEBUG = ',"
+            f" text: DEBUG = False}}"
+        )
+    laws_file.write_text(
+        "laws:\n  - name: bench\n    description: 20 rules\n    rules:\n" + "\n".join(rules) + "\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMMURABI_")}
+    env["HAMMURABI_METRICS_SPOOL"] = str(tmp / "cli-spool.sqlite3")
+    tree = tmp / "cli-tree"
+    base = [sys.executable, "-m", "hammurabi.cli", "enforce", str(tree), "--no-git"]
+    base += ["--laws", str(laws_file)]
+    commands = {"off": base, "on": [*base, "--metrics", server.conf]}
+
+    def once(name: str) -> float:
+        if tree.exists():
+            shutil.rmtree(tree)
+        shutil.copytree(template, tree)
+        started = time.perf_counter()
+        proc = subprocess.run(commands[name], cwd=ROOT, env=env, capture_output=True, text=True)
+        elapsed = time.perf_counter() - started
+        assert proc.returncode == 0, proc.stderr
+        return elapsed
+
+    once("off"), once("on")
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    for i in range(rounds):
+        for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
+            times[name].append(once(name))
+    off, on_ = statistics.median(times["off"]), statistics.median(times["on"])
+    print(f"overhead: `hammurabi enforce` process, 20 rules, median of {rounds} rounds")
+    print(
+        f"  without metrics {off * 1000:7.1f} ms   with metrics {on_ * 1000:7.1f} ms"
+        f"   ratio {on_ / off:.3f}   (+{(on_ - off) * 1000:.1f} ms per run)"
+    )
+
+
+# ----------------------------------------------------------------------------- backfill
+
+
+def synthetic_rows(count: int, seed: int = 5) -> list[Row]:
+    """Return about ``count`` validated rows of runs of 20 rules over 500 repositories."""
+    rnd = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows: list[Row] = []
+    n = 0
+    while len(rows) < count:
+        at = start + timedelta(seconds=37 * n)
+        rules = []
+        for i in range(20):
+            outcome = rnd.choice(OUTCOMES)
+            rules.append(
+                RuleResult(
+                    law="bench",
+                    rule=f"rule {i:02d}",
+                    rule_id="line-replaced",
+                    outcome=outcome,
+                    changes=[FileChange(f"f{i}.py", "modified", "")]
+                    if outcome is Outcome.CHANGED
+                    else [],
+                    started_at=at + timedelta(milliseconds=3 * i),
+                    duration=rnd.uniform(0.0005, 0.02),
+                    error="boom: the file could not be parsed"
+                    if outcome is Outcome.FAILED
+                    else None,
+                    reason="precondition not met" if outcome is Outcome.SKIPPED else None,
+                )
+            )
+        result = RunResult(
+            root=f"/work/repo-{n % 500}",
+            run_id=f"run-{n:08d}",
+            version="1.0.0",
+            repo=f"org/repo-{n % 500:03d}",
+            laws=[LawResult("bench", "20 rules", rules, weight=1.0, started_at=at)],
+            started_at=at,
+            duration=0.08,
+        )
+        result.extra["pull_request"] = {
+            "number": 1000 + n % 500,
+            "state": "open",
+            "action": "updated",
+            "url": f"https://github.example/org/repo-{n % 500:03d}/pull/{1000 + n % 500}",
+            "created_at": (at - timedelta(days=3)).isoformat(),
+        }
+        rows.extend(validate(row) for row in run_rows(result))
+        n += 1
+    return rows[:count]
+
+
+def _wait_visible(http: QuestDBHttp, expected: dict[str, int], timeout: float = 300.0) -> None:
+    deadline = time.monotonic() + timeout
+    for table, want in expected.items():
+        while True:
+            http.wait_applied(table, timeout=max(deadline - time.monotonic(), 0.1))
+            (got,) = http.exec(f"SELECT count() FROM {table}")["dataset"][0]
+            if got >= want:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{table}: {got} rows visible, {want} expected")
+            time.sleep(0.05)
+
+
+def backfill(server: QuestDBServer, count: int, tmp: Path, batch: int) -> None:
+    """Spool ``count`` rows, replay them into QuestDB; print rows/s."""
+    rows = synthetic_rows(count)
+    expected: dict[str, int] = {}
+    for row in rows:
+        expected[row.table] = expected.get(row.table, 0) + 1
+    path = tmp / "backfill-spool.sqlite3"
+    config = MetricsConfig.from_settings(MetricsSettings(conf=server.conf, spool=str(path)))
+    with QuestDBHttp.from_config(config) as http:
+        for table in expected:
+            http.exec(f"DROP TABLE IF EXISTS {table}")
+        http.ensure_tables(0)
+        with Spool(path) as spool:
+            started = time.perf_counter()
+            for i in range(0, len(rows), 1000):  # as runs would: many small appends
+                spool.append(rows[i : i + 1000])
+            spooled = time.perf_counter() - started
+            size = spool.state().size_bytes
+            writer = QuestDBWriter(config.conf)
+            started = time.perf_counter()
+            report = spool.ship(writer, batch=batch)
+            shipped = time.perf_counter() - started
+            writer.close()
+        assert report.ok and report.sent == count, report
+        _wait_visible(http, expected)
+        visible = time.perf_counter() - started
+    print(f"backfill: {count:,} rows ({', '.join(f'{t} {n:,}' for t, n in expected.items())})")
+    print(
+        f"  spool append {count / spooled:10,.0f} rows/s ({spooled:.2f} s, file {size / 1e6:.1f} MB)"
+    )
+    print(
+        f"  replay into QuestDB, acknowledged {count / shipped:10,.0f} rows/s ({shipped:.2f} s,"
+        f" batches of {batch:,})"
+    )
+    print(
+        f"  replay until all visible to queries {count / visible:10,.0f} rows/s ({visible:.2f} s)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=21, help="overhead rounds (odd)")
+    parser.add_argument("--cli-rounds", type=int, default=9, help="CLI overhead rounds (0: skip)")
+    parser.add_argument("--rows", type=int, default=200_000, help="rows to backfill")
+    parser.add_argument("--batch", type=int, default=20_000, help="rows per replay request")
+    parser.add_argument("--only", choices=("overhead", "backfill"), help="run one part")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    install()
+    step: dict[str, Callable[[QuestDBServer, Path], None]] = {
+        "overhead": lambda s, t: (
+            (
+                overhead(s, args.rounds, t),
+                args.cli_rounds and cli_overhead(s, args.cli_rounds, t),
+            )
+            and None
+        ),
+        "backfill": lambda s, t: backfill(s, args.rows, t, args.batch),
+    }
+    with tempfile.TemporaryDirectory() as tmp, QuestDBServer() as server:
+        print(f"QuestDB {server.version} at {server.http_url}")
+        for name, run in step.items():
+            if args.only in (None, name):
+                run(server, Path(tmp))
+        metrics_plugin.close()
+
+
+if __name__ == "__main__":
+    main()
