@@ -76,10 +76,12 @@ def enforce(
     argv += ["--laws", str(laws), "-p", "python", "--jobs", str(jobs), "--branch", branch]
     argv += ["--cache", str(cache), "--quiet", "--report", f"json={report}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     proc = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_after = resource.getrusage(resource.RUSAGE_SELF)
     if proc.returncode != 0:
         raise SystemExit(f"hammurabi exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     data = json.loads(report.read_text())
@@ -90,7 +92,11 @@ def enforce(
         "per_minute": repos / wall * 60,
         "per_repo_ms": wall / repos * 1000,
         "peak_mb": after.ru_maxrss / 1024,
+        # CPU seconds of the run and every process it started, and of the stand-in's git;
+        # and of the stand-in itself (its Python threads, in this process).
         "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "server_cpu": (server_after.ru_utime - server_before.ru_utime)
+        + (server_after.ru_stime - server_before.ru_stime),
         "counts": data["counts"],
     }
 
@@ -100,7 +106,8 @@ def show(label: str, row: dict[str, Any]) -> None:
     prs = f"{counts['pr_opened']} opened" if counts.get("pr_opened") else "none opened"
     print(
         f"{label:<32} {row['repos']:>5} {row['wall']:>8.1f} {row['per_minute']:>8.0f} "
-        f"{row['per_repo_ms']:>8.0f} {row['cpu']:>7.1f} {row['peak_mb']:>8.0f}  "
+        f"{row['per_repo_ms']:>8.0f} {row['cpu']:>7.1f} {row['server_cpu']:>7.1f} "
+        f"{row['peak_mb']:>8.0f}  "
         f"changed {counts['changed']}, unchanged {counts['unchanged']}, "
         f"failed {counts['failed']}; PRs {prs}"
     )
@@ -145,7 +152,7 @@ def main() -> None:
             print(f"{os.cpu_count()} CPUs; {LAWS} laws, each repository violates all of them")
             header = (
                 f"{'run':<32} {'repos':>5} {'wall s':>8} {'repos/min':>8} {'ms/repo':>8} "
-                f"{'cpu s':>7} {'peak MB':>8}"
+                f"{'cpu s':>7} {'srv cpu':>7} {'peak MB':>8}"
             )
             print(header)
             print("-" * len(header))

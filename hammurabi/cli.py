@@ -168,7 +168,7 @@ RunIdOpt = Annotated[
         "--run-id",
         envvar="HAMMURABI_RUN_ID",
         help="The fleet run's id, shared by CI shards. "
-        "[default: from GITHUB_RUN_ID, else new] [env: HAMMURABI_RUN_ID]",
+        "[default: from GITHUB_RUN_ID, else new]",
         show_default=False,
     ),
 ]

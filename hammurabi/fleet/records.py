@@ -56,6 +56,7 @@ class RepoRun:
             data["files"] = self.result.files
             data["failures"] = self.result.failures()
             data["diff"] = self.result.diff
+            data["timings"] = self.result.extra.get("timings") or {}
         return data
 
 
