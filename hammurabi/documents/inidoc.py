@@ -106,6 +106,7 @@ class IniDocument(Document):
 
     def _load(self, text: str) -> None:
         self._updater = _parse(text)
+        self._stale = False
         self._lines = text.splitlines(keepends=True)
         self._spans: dict[int, _Span] = {}
         line = -1  # the added header is line -1
@@ -137,6 +138,8 @@ class IniDocument(Document):
     # -- reading ---------------------------------------------------------------------------
 
     def _sections(self) -> list[Section]:
+        if self._stale:
+            self._load(self.text)
         return [s for s in self._updater.iter_blocks() if isinstance(s, Section)]
 
     def _top(self) -> Section:
@@ -224,7 +227,11 @@ class IniDocument(Document):
     # -- editing ---------------------------------------------------------------------------
 
     def _apply(self, start: int, end: int, new: str, check: Any) -> None:
-        """Replace lines ``start:end`` by ``new``, parse again, and verify with ``check``."""
+        """Replace lines ``start:end`` by ``new`` and verify the result with ``check``.
+
+        Only the sections around the edit are parsed again to verify it (everything else
+        is unchanged text); the whole document is parsed again when next read.
+        """
         lines = list(self._lines)
         if new and start > 0 and start == len(lines) and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
@@ -232,17 +239,21 @@ class IniDocument(Document):
         text = "".join(lines)
         if text == self.text:
             return
-        old = self.text, self._updater, self._lines, self._spans
+        new_lines = text.splitlines(keepends=True)
+        inserted = len(new.splitlines())
+        headers = [i for i, line in enumerate(new_lines) if line.startswith("[")]
+        first = max((h for h in headers if h <= start), default=0)
+        last = min(
+            (h for h in headers if h >= start + inserted and h > first), default=len(new_lines)
+        )
         try:
-            self._load(text)
-            self.text = text
-            if not check(self):
+            if not check(IniDocument("".join(new_lines[first:last]))):
                 raise DocumentError("the result does not read back as intended")
         except DocumentError as exc:
-            self.text, self._updater, self._lines, self._spans = old
             raise DocumentError(
                 f"internal error: the edit would corrupt the file ({exc})"
             ) from None
+        self.text, self._lines, self._stale = text, new_lines, True
         self.changed = True
 
     def _end_of_options(self, section: Section) -> int:

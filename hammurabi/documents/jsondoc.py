@@ -104,6 +104,7 @@ class JsonDocument(Document):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+        self._containers: dict[int, _Container] = {}
         self._start = 1 if text.startswith("\ufeff") else 0
         self._nl = newline_of(text)
         self._empty = not text[self._start :].strip(" \t\r\n")
@@ -172,6 +173,13 @@ class JsonDocument(Document):
             return self._parse(pos)[1]
 
     def _container(self, pos: int) -> _Container:
+        """Return the object or array at ``pos`` (scanned once per version of the text)."""
+        found = self._containers.get(pos)
+        if found is None:
+            found = self._containers[pos] = self._scan_container(pos)
+        return found
+
+    def _scan_container(self, pos: int) -> _Container:
         t, n = self.text, len(self.text)
         is_object = t[pos] == "{"
         closer = "}" if is_object else "]"
@@ -314,10 +322,12 @@ class JsonDocument(Document):
         if new == self.text:
             return
         old = self.text
+        self._containers.clear()
         self.text = new
         try:
             self._validate(new)
         except DocumentError as exc:
+            self._containers.clear()
             self.text = old
             raise DocumentError(
                 f"internal error: the edit would corrupt the file ({exc})"
