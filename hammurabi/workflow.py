@@ -94,11 +94,19 @@ def default_branch_name(settings: Settings) -> str:
 
 
 def run(
-    session: Session, *, dry_run: bool = False, run_id: str | None = None, use_git: bool = True
+    session: Session,
+    *,
+    dry_run: bool = False,
+    run_id: str | None = None,
+    use_git: bool = True,
+    fetched: bool = False,
 ) -> RunResult:
     """Enforce the session's laws on its repository; branch, commit, push and sync the PR.
 
-    ``use_git=False`` only edits files (what ``hammurabi check`` wants).
+    ``use_git=False`` only edits files (what ``hammurabi check`` wants). ``fetched=True``
+    says the remote's branches were just fetched (a fresh clone, or fleet runs that fetch
+    first): the remote-tracking refs are used as they are, without asking the remote again
+    (pushes still carry a lease, so a branch moved meanwhile is never overwritten).
     """
     from hammurabi import gitops
 
@@ -125,7 +133,7 @@ def run(
         result.extra["timings"] = timings.to_dict()
         return result
     with repo:
-        return _BranchRun(session, repo, dry_run=dry_run, run_id=run_id).run()
+        return _BranchRun(session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched).run()
 
 
 @dataclass
@@ -146,11 +154,20 @@ class _Start:
 class _BranchRun:
     """The git (and forge) side of one run over one repository."""
 
-    def __init__(self, session: Session, repo: Repository, *, dry_run: bool, run_id: str):
+    def __init__(
+        self,
+        session: Session,
+        repo: Repository,
+        *,
+        dry_run: bool,
+        run_id: str,
+        fetched: bool = False,
+    ):
         self.session = session
         self.settings = session.settings
         self.repo = repo
         self.dry_run = dry_run
+        self.fetched = fetched
         self.run_id = run_id
         self.timings = Timings()
         self.git_info: dict[str, Any] = {"mode": "branch"}
@@ -215,7 +232,7 @@ class _BranchRun:
         git, repo = self.settings.git, self.repo
         remote = git.remote
         remote_tip: str | None = None
-        if url is not None and not self.dry_run:
+        if url is not None and not self.dry_run and not self.fetched:
             wanted = [name for name in (git.base, branch) if name]
             state = repo.query_remote(remote, wanted, self.credentials)
             base = git.base or state.default_branch or ""

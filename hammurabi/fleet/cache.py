@@ -49,9 +49,9 @@ def checkout(
 ) -> tuple[Repository, bool]:
     """Open ``target``'s cached clone, or clone it; return it and whether it was cloned.
 
-    ``refresh`` names branches to fetch into an existing clone (dry runs read the
-    remote-tracking branches; real runs let the workflow fetch what it needs). Branches in
-    it that the remote lacks lose their remote-tracking refs.
+    An existing clone fetches the remote's default branch and the branches in ``refresh``
+    (the bot branch); those the remote lacks lose their remote-tracking refs. Either way
+    the remote-tracking refs are then as fresh as the workflow needs them.
     """
     from hammurabi import gitops
 

@@ -221,12 +221,15 @@ class _Fleet:
         from hammurabi.fleet import cache
 
         credentials = target.credentials or self._credentials(target)
-        refresh = [self.branch] if self.options.dry_run else None
+        # The clone is fetched here (or fresh): the workflow need not ask the remote again.
+        refresh = [name for name in (self.session.settings.git.base, self.branch) if name]
         repo, _ = cache.checkout(self.options.cache, target, credentials, refresh=refresh)
         root = repo.root
         repo.close()
         session = dataclasses.replace(self.session, root=root)
-        result = workflow.run(session, dry_run=self.options.dry_run, run_id=self.state.run_id)
+        result = workflow.run(
+            session, dry_run=self.options.dry_run, run_id=self.state.run_id, fetched=True
+        )
         result.repo = result.repo or target.name
         for rule in result.walk():
             rule.output = None  # values handed between rules: not needed, maybe not picklable
