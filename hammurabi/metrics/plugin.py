@@ -4,7 +4,8 @@
 validation is kept in the spool's ``rejected`` table with the reason) and hands them to a
 :class:`Shipper`, which works in a background thread so the enforce run does not wait for the
 network: it appends the rows to the durable spool (fsynced), then replays the spool into
-QuestDB. At exit the process waits up to ``metrics.drain_timeout`` seconds for the sending;
+QuestDB, at once for the first run of a process and then at most every ``SHIP_EVERY`` seconds
+while runs keep coming (a fleet run sends many repositories' rows per request). At exit the process waits up to ``metrics.drain_timeout`` seconds for the sending;
 rows not acknowledged by then stay in the spool for the next run or ``hammurabi metrics
 flush``. Rows still only in memory at that point are spooled from the exiting thread, so only
 a hard kill in the milliseconds between the hook and the spool append can lose a run's rows.
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 #: After QuestDB was unreachable, runs of this process only spool for this many seconds.
 RETRY_AFTER = 30.0
+#: While runs keep coming, spooled rows are sent at most this often (seconds), so a fleet
+#: run sends the rows of many repositories per request; a drain (at exit) sends at once.
+SHIP_EVERY = 1.0
 
 Refused = tuple[str, str, str]  # (table, row JSON, reason)
 
@@ -63,6 +67,7 @@ class ShipperStats:
 
     submitted: int = 0
     spooled: int = 0
+    ships: int = 0
     sent: int = 0
     rejected: int = 0
     last_error: str | None = None
@@ -81,6 +86,9 @@ class Shipper:
         self._down_until = 0.0
         self._warned_down = False
         self._closing = False
+        self._unsent = False  # rows spooled by this shipper and not sent yet
+        self._draining = 0
+        self._next_ship = 0.0
         self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
         self._thread.start()
 
@@ -98,11 +106,16 @@ class Shipper:
         """
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._queue or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
+            self._draining += 1
+            self._cond.notify_all()
+            try:
+                while self._queue or self._busy or self._unsent:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._cond.wait(left)
+            finally:
+                self._draining -= 1
             leftover, self._queue = self._queue, []
         if leftover:
             with Spool(self.config.spool) as spool:
@@ -118,30 +131,45 @@ class Shipper:
             self._cond.notify_all()
         self._thread.join(timeout)
 
+    def _wait_for_work(self) -> tuple[list[_Batch], bool] | None:
+        """Wait for rows to spool or a send that is due; None when closing with nothing left."""
+        with self._cond:
+            while True:
+                due = bool(self._draining) or self._closing or time.monotonic() >= self._next_ship
+                if self._queue or (self._unsent and due):
+                    break
+                if self._closing:
+                    return None
+                wait = max(self._next_ship - time.monotonic(), 0.001) if self._unsent else None
+                self._cond.wait(wait)
+            batches, self._queue = self._queue, []
+            self._busy = True
+            return batches, due
+
     def _loop(self) -> None:
         spool: Spool | None = None
         writer = None
         ensured = False
-        while True:
-            with self._cond:
-                while not self._queue and not self._closing:
-                    self._cond.wait()
-                if not self._queue:
-                    break
-                batches, self._queue = self._queue, []
-                self._busy = True
+        while (work := self._wait_for_work()) is not None:
+            batches, due = work
+            unsent = False
             try:
                 spool = spool or Spool(self.config.spool)
-                self._spool(spool, batches)
+                if batches:
+                    self._spool(spool, batches)
                 if self.config.enabled and time.monotonic() >= self._down_until:
-                    if not ensured:
-                        self._ensure_tables()
-                        ensured = True
-                    if writer is None:
-                        from hammurabi.metrics.questdb import QuestDBWriter
+                    unsent = True
+                    if due:
+                        if not ensured:
+                            self._ensure_tables()
+                            ensured = True
+                        if writer is None:
+                            from hammurabi.metrics.questdb import QuestDBWriter
 
-                        writer = QuestDBWriter(self.config.conf)
-                    self._report(spool.ship(writer, lock_timeout=5.0))
+                            writer = QuestDBWriter(self.config.conf)
+                        self._next_ship = time.monotonic() + SHIP_EVERY
+                        unsent = False
+                        self._report(spool.ship(writer, lock_timeout=5.0))
             except UnavailableError as exc:
                 self._unavailable(str(exc))
             except Exception as exc:  # never let the thread die
@@ -150,6 +178,7 @@ class Shipper:
             finally:
                 with self._cond:
                     self._busy = False
+                    self._unsent = unsent
                     self._cond.notify_all()
         if writer is not None:
             writer.close()
@@ -175,13 +204,14 @@ class Shipper:
     def _ensure_tables(self) -> None:
         from hammurabi.metrics.read import QuestDBHttp
 
-        with QuestDBHttp.from_config(self.config, timeout=10.0) as http:
+        with QuestDBHttp.from_config(self.config, timeout=10.0, light=True) as http:
             created = http.ensure_tables(self.config.ttl_days)
         if created:
             log.info("metrics: created tables %s", ", ".join(created))
 
     def _report(self, report: ShipReport) -> None:
         self.stats.last_report = report
+        self.stats.ships += 1
         self.stats.sent += report.sent
         self.stats.rejected += len(report.rejected)
         if report.rejected:

@@ -160,18 +160,27 @@ class _InFlight:
     """
 
     def __init__(
-        self, items: list[Item], span: tuple[int, int], writer: QuestDBWriter, buffer: Any
+        self,
+        items: list[Item],
+        span: tuple[int, int],
+        writer: QuestDBWriter,
+        buffer: Any,
+        *,
+        inline: bool = False,
     ) -> None:
         self.items = items
         self.span = span
         self._error: BaseException | None = None
-        self._thread: threading.Thread | None = threading.Thread(
-            target=self._run, args=(writer, buffer), name="hammurabi-spool-send", daemon=True
-        )
-        try:
-            self._thread.start()
-        except RuntimeError:  # e.g. "can't create new thread at interpreter shutdown"
-            self._thread = None
+        self._thread: threading.Thread | None = None
+        if not inline:
+            self._thread = threading.Thread(
+                target=self._run, args=(writer, buffer), name="hammurabi-spool-send", daemon=True
+            )
+            try:
+                self._thread.start()
+            except RuntimeError:  # e.g. "can't create new thread at interpreter shutdown"
+                self._thread = None
+        if self._thread is None:
             self._run(writer, buffer)
 
     def _run(self, writer: QuestDBWriter, buffer: Any) -> None:
@@ -413,12 +422,13 @@ class Spool:
                     self._finish(writer, done, report, max_rejected)
                 if not items:
                     return
-                read += len(items)
                 if buffer is None:  # the client refused a row: sort it out row by row
                     self._settle_each(writer, items, report, max_rejected)
-                else:
-                    inflight = _InFlight(items, (after, last), writer, buffer)
+                else:  # a short first batch is all there is: no thread for it
+                    alone = not read and len(items) < size
+                    inflight = _InFlight(items, (after, last), writer, buffer, inline=alone)
                 after = last
+                read += len(items)
         finally:
             if inflight is not None:  # stopped early: let the request end, keep the rows
                 with contextlib.suppress(Exception):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hammurabi.errors import ConfigError
-from hammurabi.metrics.config import MetricsConfig, QueryError
+from hammurabi.metrics.config import MetricsConfig, QueryError, UnavailableError
 from hammurabi.metrics.read import QuestDBHttp, fetch_health, parse_since, quote_literal
 from hammurabi.metrics.spool import Spool
 from tests.metrics.helpers import T0, C, U, fleet_history, law, rows_of, run
@@ -122,3 +122,24 @@ def test_health_report_trends_worst_first_and_law_filter(
         data = report.to_dict()
         assert data["fleet"]["repos"] == 3
         assert data["repos"][0]["pull_request"]["number"] == 100
+
+
+@pytest.mark.questdb
+@pytest.mark.parametrize("light", [False, True], ids=["httpx", "http.client"])
+def test_both_transports_answer_alike(
+    questdb: QuestDBServer, config: MetricsConfig, light: bool
+) -> None:
+    with QuestDBHttp.from_config(config, light=light) as http:
+        assert http.ensure_tables(0) == [
+            "hammurabi_rule_runs",
+            "hammurabi_repo_health",
+            "hammurabi_runs",
+        ]
+        sql = f"SELECT {quote_literal(NASTY[0])} AS v, 1 + 1 AS two"
+        assert http.rows(sql) == [{"v": NASTY[0], "two": 2}]
+        with pytest.raises(QueryError, match="Invalid column") as caught:
+            http.exec("SELECT nope FROM hammurabi_runs")
+        assert caught.value.position == 7
+    closed = QuestDBHttp("http://127.0.0.1:9", light=light, timeout=5)
+    with closed, pytest.raises(UnavailableError, match="cannot reach QuestDB"):
+        closed.exec("SELECT 1")

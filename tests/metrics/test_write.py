@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,32 @@ def test_metrics_off_and_spool_only(
     assert plugin.drain(30)
     with Spool(spool_path) as spool:
         assert spool.state().pending == 3
+
+
+@pytest.mark.questdb
+def test_runs_in_quick_succession_share_a_request(
+    questdb: QuestDBServer,
+    config: MetricsConfig,
+    plugin: MetricsPlugin,
+    spool_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("hammurabi.metrics.plugin.SHIP_EVERY", 3600.0)
+    results = [run(f"org/r{i}", [law("A", [U, C])], run_id=f"r{i}") for i in range(5)]
+    shipper = plugin.record(results[0], config)
+    assert shipper is not None
+    deadline = time.monotonic() + 30
+    while shipper.stats.ships == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)  # the first run goes at once
+    for result in results[1:]:
+        plugin.record(result, config)
+    while shipper.stats.spooled < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 16  # kept durably until the next send is due
+    assert shipper.stats.ships == 1
+    assert plugin.drain(30)  # at exit: sent at once, in one request
+    assert (shipper.stats.ships, shipper.stats.sent) == (2, 20)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_repo_health") == 5
