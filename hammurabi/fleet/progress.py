@@ -26,6 +26,7 @@ class ProgressBar:
         self._progress: Any = None
         self._task: Any = None
         self._active: dict[str, Any] = {}
+        self._done: set[str] = set()
         self._lock = threading.Lock()
 
     def __enter__(self) -> ProgressBar:
@@ -67,13 +68,15 @@ class ProgressBar:
         if self._progress is None:
             return
         with self._lock:
-            self._active[name] = self._progress.add_task(f"  {name}", total=None)
+            if name not in self._done:  # news of the start may come after the end
+                self._active[name] = self._progress.add_task(f"  {name}", total=None)
 
     def finished(self, repo: RepoRun) -> None:
         log.info("%s: %s%s", repo.name, repo.status, f" ({repo.reason})" if repo.reason else "")
         if self._progress is None:
             return
         with self._lock:
+            self._done.add(repo.name)
             task = self._active.pop(repo.name, None)
             if task is not None:
                 self._progress.remove_task(task)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import queue
 import signal
 import threading
 import time
@@ -32,7 +33,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hammurabi import __version__
 from hammurabi.errors import HammurabiError
@@ -131,6 +132,8 @@ class _Fleet:
         )
         self.stop = (fork_context() or multiprocessing.get_context()).Event()
         self.branch = session.settings.git.branch or default_branch_name(session.settings)
+        #: Names of the repositories worker processes start on, for the progress display.
+        self.events: Any = None
         self._forge: Forge | None = None
         self._forge_ready = False
         self._forge_lock = threading.Lock()
@@ -168,13 +171,15 @@ class _Fleet:
     def _pool(self, todo: list[Target]) -> Iterator[RepoRun]:
         context = fork_context()
         jobs = min(self.options.jobs, max(1, len(todo)))
+        self.events = context.Queue()
         pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker, initargs=(self,))
         futures = {pool.submit(_work, target): target for target in todo}
         pending: set[Future[RepoRun]] = set(futures)
         try:
             while pending:
                 try:
-                    done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    self._started()
                 except KeyboardInterrupt:
                     if self.stop.is_set():
                         raise  # a second Ctrl-C: stop waiting
@@ -188,6 +193,17 @@ class _Fleet:
                         yield self._failed(futures[future], f"its worker process died: {exc}")
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            self.events.close()
+            self.events = None
+
+    def _started(self) -> None:
+        """Tell the observer which repositories the workers started on."""
+        while True:
+            try:
+                name = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self.observer.started(name)
 
     def _record(self, records: dict[str, RepoRun], repo: RepoRun) -> None:
         if repo.result is not None:
@@ -202,6 +218,8 @@ class _Fleet:
     def _one(self, target: Target) -> RepoRun:
         if self.stop.is_set():
             return RepoRun(target.name, "not started", "the run was interrupted")
+        if self.events is not None:
+            self.events.put(target.name)
         started = time.perf_counter()
         try:
             record = self._enforce(target)

@@ -1,0 +1,62 @@
+"""The fleet as a library, over local bare repositories (no forge): workers and progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hammurabi import runner
+from hammurabi.fleet.records import RepoRun
+from hammurabi.fleet.run import FleetOptions, run_fleet
+from hammurabi.fleet.targets import read_list
+from tests.gitrepos import LAWS, git, init_repo, isolate_git
+
+
+class Recorder:
+    """Keeps what a fleet run reports to its observer."""
+
+    def __init__(self) -> None:
+        self.total = -1
+        self.starts: list[str] = []
+        self.ends: list[str] = []
+
+    def begin(self, total: int) -> None:
+        self.total = total
+
+    def started(self, name: str) -> None:
+        self.starts.append(name)
+
+    def finished(self, repo: RepoRun) -> None:
+        self.ends.append(repo.name)
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_local_remotes_in_worker_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    isolate_git(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    lines = []
+    for index in range(5):
+        work = init_repo(tmp_path / "work" / f"svc-{index}", {"app.py": "DEBUG = True\n"})
+        bare = tmp_path / "remotes" / "team" / f"svc-{index}.git"
+        git("clone", "--quiet", "--bare", str(work), str(bare))
+        lines.append(str(bare))
+    (tmp_path / "repos.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    session = runner.prepare(tmp_path, overrides={"laws": [str(tmp_path / "laws.yml")]}, env={})
+    recorder = Recorder()
+    targets = read_list(tmp_path / "repos.txt", "https://github.com")
+    options = FleetOptions(cache=tmp_path / "cache", jobs=jobs)
+    result = run_fleet(session, targets, options, new_run_id="r1", observer=recorder)
+
+    names = [f"team/svc-{index}" for index in range(5)]
+    assert [repo.name for repo in result.repos] == names
+    assert {repo.status for repo in result.repos} == {"changed"}
+    assert {repo.branch for repo in result.repos} == {"created"}
+    assert recorder.total == 5 and sorted(recorder.starts) == sorted(recorder.ends) == names
+    for bare in lines:  # pushed to the bare remotes, one commit per law
+        log = git("log", "--format=%s", "main..hammurabi/laws", cwd=Path(bare))
+        assert log.splitlines() == ["Debug off", "Ignore caches"]
+    assert result.repos[0].result is not None and "+DEBUG = False" in result.repos[0].diff
