@@ -3,7 +3,8 @@
 A list file holds one repository a line: ``owner/name`` (cloned from the forge's web host)
 or a clone URL or path (``https://host/o/r.git``, ``git@host:o/r.git``, ``/srv/git/o/r.git``).
 Blank lines and ``#`` comments are ignored. Credentials written into a URL are taken out of
-it at once: the URL kept (and put in ``.git/config``) never carries them.
+it at once: the URL kept (and put in ``.git/config``) never carries them; they are used to
+clone and fetch (pushes use the forge's credentials).
 
 Shards split the set by a hash of each repository's name, so a repository stays in the same
 shard when others are added or removed, and every repository is in exactly one shard.
@@ -66,6 +67,8 @@ def parse_line(line: str, host_url: str, *, where: str = "") -> Target | None:
         parts = urlsplit(text)
         if parts.password:
             credentials = Credentials(unquote(parts.username or ""), unquote(parts.password))
+        elif parts.username:  # a token as the user name (GitHub accepts that too)
+            credentials = Credentials(unquote(parts.username), "")
         url = safe_url(text)
         path = parts.path
     elif ":" in text and not text.startswith(("/", ".")) and "@" in text.split(":", 1)[0]:

@@ -43,6 +43,10 @@ def test_list_file_lines(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the repository list"):
         read_list(tmp_path / "missing.txt", HOST)
     assert parse_line("   # only a comment", HOST) is None
+    token_as_user = parse_line("https://ghp_tok@git.example.com/acme/x.git", HOST)
+    assert token_as_user is not None and token_as_user.url == "https://git.example.com/acme/x.git"
+    assert token_as_user.credentials is not None
+    assert token_as_user.credentials.username == "ghp_tok"
 
 
 def test_web_url() -> None:
