@@ -450,6 +450,7 @@ def _enforce(
     else:
         display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)
+    _show_metrics(session.settings, quiet=quiet)
     if result.outcome is Outcome.FAILED:
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
@@ -511,6 +512,15 @@ def _run_fleet(
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
         raise typer.Exit(ExitCode.CHANGES_NEEDED)
+
+
+def _show_metrics(settings: Any, *, quiet: bool) -> None:
+    """Say on stderr that the run's metrics are off or only spooled (not with --quiet)."""
+    from hammurabi.metrics.config import metrics_note
+
+    note = metrics_note(settings.metrics)
+    if note and not quiet:
+        typer.echo(note, err=True)
 
 
 def _show_workflow(result: Any, *, quiet: bool) -> None:

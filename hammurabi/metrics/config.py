@@ -151,3 +151,25 @@ class MetricsConfig:
                 f"{CONF_ENV}, or set conf in [tool.hammurabi.metrics]"
             )
         return f"{schema}://{params['addr']}", headers
+
+
+def metrics_note(settings: MetricsSettings, env: Mapping[str, str] | None = None) -> str | None:
+    """Return the line a run prints when its metrics do not go to QuestDB, else None.
+
+    None also for a conf that does not parse: the plugin warns about that itself.
+    """
+    try:
+        config = MetricsConfig.from_settings(settings, env=env)
+    except ConfigError:
+        return None
+    if config.enabled:
+        return None
+    if config.spool_only:
+        return (
+            f"metrics: spooled to {config.spool} (no QuestDB configured; "
+            "send them with `hammurabi metrics flush --metrics ...`)"
+        )
+    return (
+        f"metrics: off (no QuestDB configured: pass --metrics 'http::addr=HOST:9000;' or set "
+        f"{CONF_ENV} to record runs)"
+    )

@@ -5,11 +5,12 @@ validation is kept in the spool's ``rejected`` table with the reason) and hands 
 :class:`Shipper`, which works in a background thread so the enforce run does not wait for the
 network: it appends the rows to the durable spool (fsynced), then replays the spool into
 QuestDB, at once for the first run of a process and then at most every ``SHIP_EVERY`` seconds
-while runs keep coming (a fleet run sends many repositories' rows per request). At exit the process waits up to ``metrics.drain_timeout`` seconds for the sending;
-rows not acknowledged by then stay in the spool for the next run or ``hammurabi metrics
-flush``. Rows still only in memory at that point are spooled from the exiting thread, so only
-a hard kill in the milliseconds between the hook and the spool append can lose a run's rows.
-Nothing here ever fails the run: errors are logged.
+while runs keep coming (a fleet run sends many repositories' rows per request). At exit the
+process waits up to ``metrics.drain_timeout`` seconds for the sending; rows not acknowledged
+by then stay in the spool for the next run or ``hammurabi metrics flush``. Rows still only in
+memory at that point are spooled from the exiting thread, so only a hard kill in the
+milliseconds between the hook and the spool append can lose a run's rows. Nothing here ever
+fails the run: errors are logged.
 """
 
 from __future__ import annotations

@@ -161,3 +161,69 @@ def test_help_does_not_import_questdb_or_httpx() -> None:
     )
     assert proc.stdout.strip().splitlines()[-1] == "[]"
     assert "flush" in proc.stdout and "--since" in proc.stdout
+
+
+def test_without_questdb_the_run_works_and_says_metrics_are_off(
+    tmp_path: Path, spool_path: Path
+) -> None:
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    (repo / "app.py").write_text("DEBUG = True\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    args = [sys.executable, "-m", "hammurabi.cli", "enforce", str(repo), "--no-git"]
+    args += ["--laws", str(tmp_path / "laws.yml"), "--disable-plugin", "python"]
+    env = {k: v for k, v in os.environ.items() if "QUESTDB" not in k}
+
+    off = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert off.returncode == 0, off.stderr
+    assert "metrics: off (no QuestDB configured" in off.stderr
+    assert not spool_path.exists()
+    quiet = subprocess.run([*args, "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert quiet.returncode == 0 and "metrics" not in quiet.stderr
+
+    (repo / "app.py").write_text("DEBUG = True\n")
+    spooled = subprocess.run(
+        args,
+        cwd=ROOT,
+        env={**env, "HAMMURABI_METRICS_SPOOL_ONLY": "true"},
+        capture_output=True,
+        text=True,
+    )
+    assert spooled.returncode == 0, spooled.stderr
+    assert f"metrics: spooled to {spool_path}" in spooled.stderr
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 2 + 1 + 1  # two rules, the health row, the run row
+
+    # A conf the client cannot use never fails the run either: it warns.
+    bad = subprocess.run(
+        [*args, "--metrics", "tcp::addr=127.0.0.1:9009;"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 0, bad.stderr
+    assert "metrics off: metrics conf" in bad.stderr and "ILP over HTTP" in bad.stderr
+
+
+@pytest.mark.questdb
+def test_flush_reports_rows_the_server_refuses(
+    questdb: QuestDBServer, spool_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hammurabi.metrics.schema import TABLES
+    from tests.metrics.helpers import F, U, law, run
+
+    # A table made by hand with ``error`` as a number: the failed rule's row is refused.
+    questdb.query(
+        TABLES["hammurabi_rule_runs"].create_sql().replace("error VARCHAR", "error DOUBLE")
+    )
+    with Spool(spool_path) as spool:
+        spool.append(rows_of([run("o/r", [law("A", [U, F])])]))
+    assert main(["metrics", "flush", "--metrics", questdb.conf]) == ExitCode.RULES_FAILED
+    captured = capsys.readouterr()
+    assert "sent 3 row(s)" in captured.out and "1 refused; 0 pending" in captured.out
+    assert "refused hammurabi_rule_runs: refused by QuestDB" in captured.err
+    assert "cast error" in captured.err
+    assert main(["metrics", "status", "--metrics", questdb.conf, "-f", "json"]) == 0
+    (refused,) = json.loads(capsys.readouterr().out)["refused"]
+    assert (refused["source"], refused["row"]["error"]) == ("server", "boom")

@@ -241,3 +241,21 @@ def test_runs_in_quick_succession_share_a_request(
     assert (shipper.stats.ships, shipper.stats.sent) == (2, 20)
     wait_tables(questdb)
     assert count(questdb, "hammurabi_repo_health") == 5
+
+
+@pytest.mark.questdb
+def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
+) -> None:
+    earlier = rows_of([run("org/old", [law("A", [U, C])], run_id="earlier")])
+    with Spool(spool_path) as spool:  # as a run left them while QuestDB was down
+        spool.append(earlier)
+    plugin.record(run("org/new", [law("A", [U])], run_id="now"), config)
+    assert plugin.drain(30)
+    wait_tables(questdb)
+    assert questdb.rows("SELECT run_id, repo FROM hammurabi_repo_health ORDER BY run_id") == [
+        {"run_id": "earlier", "repo": "org/old"},
+        {"run_id": "now", "repo": "org/new"},
+    ]
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 0
