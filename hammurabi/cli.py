@@ -167,8 +167,7 @@ RunIdOpt = Annotated[
     typer.Option(
         "--run-id",
         envvar="HAMMURABI_RUN_ID",
-        help="The fleet run's id, shared by CI shards. "
-        "[default: from GITHUB_RUN_ID, else new]",
+        help="The fleet run's id, shared by CI shards. [default: from GITHUB_RUN_ID, else new]",
         show_default=False,
     ),
 ]
@@ -450,7 +449,7 @@ def _enforce(
     else:
         display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)
-    _show_metrics(session.settings, quiet=quiet)
+        _show_metrics(session.settings, quiet=quiet)
     if result.outcome is Outcome.FAILED:
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
@@ -515,12 +514,12 @@ def _run_fleet(
 
 
 def _show_metrics(settings: Any, *, quiet: bool) -> None:
-    """Say on stderr that the run's metrics are off or only spooled (not with --quiet)."""
+    """End the run's summary saying that its metrics are off or only spooled."""
     from hammurabi.metrics.config import metrics_note
 
     note = metrics_note(settings.metrics)
     if note and not quiet:
-        typer.echo(note, err=True)
+        typer.echo(note)
 
 
 def _show_workflow(result: Any, *, quiet: bool) -> None:

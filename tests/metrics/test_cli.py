@@ -176,10 +176,12 @@ def test_without_questdb_the_run_works_and_says_metrics_are_off(
 
     off = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
     assert off.returncode == 0, off.stderr
-    assert "metrics: off (no QuestDB configured" in off.stderr
+    assert "metrics: off (no QuestDB configured" in off.stdout
     assert not spool_path.exists()
     quiet = subprocess.run([*args, "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert quiet.returncode == 0 and "metrics" not in quiet.stderr
+    assert quiet.returncode == 0 and "metrics" not in quiet.stdout + quiet.stderr
+    as_json = subprocess.run([*args, "-f", "json"], cwd=ROOT, env=env, capture_output=True)
+    assert as_json.returncode == 0 and json.loads(as_json.stdout)["laws"]  # nothing else
 
     (repo / "app.py").write_text("DEBUG = True\n")
     spooled = subprocess.run(
@@ -190,7 +192,7 @@ def test_without_questdb_the_run_works_and_says_metrics_are_off(
         text=True,
     )
     assert spooled.returncode == 0, spooled.stderr
-    assert f"metrics: spooled to {spool_path}" in spooled.stderr
+    assert f"metrics: spooled to {spool_path}" in spooled.stdout
     with Spool(spool_path) as spool:
         assert spool.state().pending == 2 + 1 + 1  # two rules, the health row, the run row
 
