@@ -664,6 +664,16 @@ class Worktree:
 
     @property
     def head(self) -> str:
+        """The commit checked out; read from the work tree's own ``HEAD`` file (it is
+        detached, so the file holds the commit), without starting git, when possible."""
+        try:
+            link = (self.path / ".git").read_text(encoding="utf-8").strip()
+            gitdir = self.path / link.removeprefix("gitdir:").strip()  # may be relative
+            text = (gitdir / "HEAD").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", text):
+            return text
         out = self.repository._git("rev-parse", "HEAD", cwd=self.path)
         return out.strip()
 
