@@ -503,6 +503,7 @@ def _run_fleet(
         typer.echo(fleet_report.to_json(result), nl=False)
     else:
         fleet_report.show(result, diff=not quiet)
+        _show_metrics(session.settings, quiet=quiet)
     fleet_report.write(result, report)
     if result.interrupted:
         typer.echo("hammurabi: interrupted; re-run with the same --state to resume", err=True)

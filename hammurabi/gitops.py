@@ -684,13 +684,17 @@ class Worktree:
         author: Identity,
         committer: Identity | None = None,
         signing: Signing = Signing(),
+        tracked_only: bool = False,
     ) -> str | None:
         """Stage everything in the work tree and commit it; None when nothing changed.
 
+        ``tracked_only`` says no new file is to be added: the commit then stages changed
+        and deleted tracked files itself (``commit --all``), one git process less.
         Hooks run as usual; a failing hook raises GitError with its output.
         """
         repo = self.repository
-        repo._git("add", "--all", cwd=self.path)
+        if not tracked_only:
+            repo._git("add", "--all", cwd=self.path)
         committer = committer or author
         env = {
             "GIT_AUTHOR_NAME": author.name,
@@ -714,6 +718,7 @@ class Worktree:
                 *config,
                 "commit",
                 "--quiet",
+                *(["--all"] if tracked_only else []),
                 "--cleanup=whitespace",
                 f"--file={os.fspath(message_file)}",
                 *sign,

@@ -325,7 +325,11 @@ class _BranchRun:
                     message = gitops.law_commit_message(law, self.run_id)
                     try:
                         sha = tree.commit(
-                            message, author=author, committer=committer, signing=signing
+                            message,
+                            author=author,
+                            committer=committer,
+                            signing=signing,
+                            tracked_only=_tracked_only(law),
                         )
                     except gitops.GitError as exc:
                         law.error = f"its commit was refused: {exc}"
@@ -511,6 +515,16 @@ def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
         "title": pull.title,
         "draft": pull.draft,
     }
+
+
+#: Kinds of change that need no ``git add``: ``commit --all`` stages them.
+_TRACKED_KINDS = frozenset({"modified", "deleted", "mode", "owner"})
+
+
+def _tracked_only(law: LawResult) -> bool:
+    """Whether the law only changed or deleted files (git already tracks them all: the
+    workspace records every change, commands' too, so nothing new can hide)."""
+    return bool(law.changes) and all(change.kind in _TRACKED_KINDS for change in law.changes)
 
 
 def _changed(law: LawResult) -> bool:
