@@ -13,14 +13,14 @@ fsynced before it returns, so a committed row survives a crash of the process or
   400 (``'server'``), as JSON with the reason, until someone retries (``retry_rejected``) or
   purges them. Nothing is dropped silently.
 
-Replay (:meth:`Spool.ship`) reads pending rows in id order in batches, sends each batch in one
-request, and deletes it only after the server acknowledged it; while one batch is on the wire
-the next one is read and encoded. A crash between the acknowledgement and the delete sends the
-rows again on the next replay; the tables' ``DEDUP UPSERT KEYS`` then store them once:
-exactly-once in effect (which is also why the delete need not be fsynced). One replay runs at
-a time (an exclusive ``flock`` on ``<spool>.lock``), so the order of upserts is kept. When a
-replay empties a queue that had grown, the file is compacted (incremental vacuum, WAL
-truncated).
+Replay (:meth:`Spool.ship`) reads pending rows in id order in batches (each batch table by
+table, reading only that table's columns), sends each batch in one request, and deletes it
+only after the server acknowledged it; while one batch is on the wire the next one is read and
+encoded. A crash between the acknowledgement and the delete sends the rows again on the next
+replay; the tables' ``DEDUP UPSERT KEYS`` then store them once: exactly-once in effect (which
+is also why the delete need not be fsynced). One replay runs at a time (an exclusive ``flock``
+on ``<spool>.lock``), so the order of upserts is kept. When a replay empties a queue that had
+grown, the file is compacted (incremental vacuum, WAL truncated).
 """
 
 from __future__ import annotations
@@ -62,7 +62,13 @@ CREATE TABLE IF NOT EXISTS rejected (
   reason TEXT NOT NULL, source TEXT NOT NULL, rejected_at REAL NOT NULL
 );
 """
-_COLS = ", ".join(f'"{name}"' for name in COLUMNS)
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+_COLS = _quoted(COLUMNS)
 _INSERT = f"INSERT INTO queue (tbl, added, {_COLS}) VALUES (?, ?{', ?' * len(COLUMNS)})"
 _SELECT = f"SELECT id, tbl, {_COLS} FROM queue WHERE id > ? ORDER BY id LIMIT ?"
 _BATCH_END = "SELECT max(id), count(*) FROM (SELECT id FROM queue WHERE id > ? ORDER BY id LIMIT ?)"
@@ -73,8 +79,8 @@ ALL_LAYOUT = ("_id", "_tbl", *COLUMNS)
 #: The layout of a row read with its table's columns only (a replay: fewer values to convert).
 LAYOUTS = {name: ("_id", "_tbl", *table.names) for name, table in TABLES.items()}
 _SELECT_TABLE = {
-    name: f"SELECT id, tbl, {', '.join(f'{chr(34)}{c}{chr(34)}' for c in table.names)}"
-    f" FROM queue WHERE id > ? AND id <= ? AND tbl = '{name}' ORDER BY id"
+    name: f"SELECT id, tbl, {_quoted(table.names)} FROM queue"
+    f" WHERE id > ? AND id <= ? AND tbl = '{name}' ORDER BY id"
     for name, table in TABLES.items()
 }
 _SELECT_OTHER = (
