@@ -109,9 +109,12 @@ class IniDocument(Document):
         self._stale = False
         self._lines = text.splitlines(keepends=True)
         self._spans: dict[int, _Span] = {}
+        self._all: list[Section] = []
+        self._style: tuple[tuple[str, bool], str] | None = None
         line = -1  # the added header is line -1
         for section in self._updater.iter_blocks():
             if isinstance(section, Section):
+                self._all.append(section)
                 self._spans[id(section)] = _Span(line, line + len(section.lines))
                 line += len(section.lines)
                 for block in section.iter_blocks():
@@ -119,37 +122,44 @@ class IniDocument(Document):
                     line += len(block.lines)
             else:
                 line += len(section.lines)
-        self._style()
+        self._named = {s.name: s for s in self._all[1:]}
 
-    def _style(self) -> None:
-        delims: Counter[tuple[str, bool]] = Counter()
-        indents: Counter[str] = Counter()
-        for section in self._sections():
-            for option in section.iter_options():
-                if option.value is not None:
-                    delims[_delimiter(option)] += 1
-                for extra in option.lines[1:]:
-                    found = _INDENT.match(extra)
-                    if found and extra.strip():
-                        indents[found.group()] += 1
-        self._delim = delims.most_common(1)[0][0] if delims else (" =", True)
-        self._indent = indents.most_common(1)[0][0] if indents else "    "
+    def _file_style(self) -> tuple[tuple[str, bool], str]:
+        """Return the file's usual delimiter (as :func:`_delimiter`) and continuation indent.
+
+        Only new options need it, so it is worked out on first use.
+        """
+        if self._style is None:
+            delims: Counter[tuple[str, bool]] = Counter()
+            indents: Counter[str] = Counter()
+            for section in self._sections():
+                for option in section.iter_options():
+                    if option.value is not None:
+                        delims[_delimiter(option)] += 1
+                    for extra in option.lines[1:]:
+                        found = _INDENT.match(extra)
+                        if found and extra.strip():
+                            indents[found.group()] += 1
+            self._style = (
+                delims.most_common(1)[0][0] if delims else (" =", True),
+                indents.most_common(1)[0][0] if indents else "    ",
+            )
+        return self._style
 
     # -- reading ---------------------------------------------------------------------------
 
     def _sections(self) -> list[Section]:
         if self._stale:
             self._load(self.text)
-        return [s for s in self._updater.iter_blocks() if isinstance(s, Section)]
+        return self._all
 
     def _top(self) -> Section:
         return self._sections()[0]
 
     def _section(self, name: str) -> Section | None:
-        if name == _TOP:
-            return None
-        found = [s for s in self._sections()[1:] if s.name == name]
-        return found[0] if found else None
+        if self._stale:
+            self._load(self.text)
+        return self._named.get(name)
 
     @staticmethod
     def _option(section: Section, name: str) -> Option | None:
@@ -209,14 +219,15 @@ class IniDocument(Document):
     # -- rendering -------------------------------------------------------------------------
 
     def _option_text(self, name: str, value: Any, like: Option | None = None) -> str:
-        delim, space = _delimiter(like) if like is not None else self._delim
+        delim, space = _delimiter(like) if like is not None else self._file_style()[0]
         if value is None:
             return name + "\n"
         if isinstance(value, list):
-            indent = self._indent
+            indent = None
             if like is not None:
                 extra = [_INDENT.match(line) for line in like.lines[1:] if line.strip()]
-                indent = next((m.group() for m in extra if m), indent)
+                indent = next((m.group() for m in extra if m), None)
+            indent = indent or self._file_style()[1]
             body = "".join(f"{indent}{ini_text(item)}\n" for item in value)
             return f"{name}{delim}\n{body}"
         text = ini_text(value)
@@ -241,10 +252,17 @@ class IniDocument(Document):
             return
         new_lines = text.splitlines(keepends=True)
         inserted = len(new.splitlines())
-        headers = [i for i, line in enumerate(new_lines) if line.startswith("[")]
-        first = max((h for h in headers if h <= start), default=0)
-        last = min(
-            (h for h in headers if h >= start + inserted and h > first), default=len(new_lines)
+        first = next(
+            (i for i in range(min(start, len(new_lines) - 1), -1, -1) if new_lines[i][:1] == "["),
+            0,
+        )
+        last = next(
+            (
+                i
+                for i in range(max(start + inserted, first + 1), len(new_lines))
+                if new_lines[i][:1] == "["
+            ),
+            len(new_lines),
         )
         try:
             if not check(IniDocument("".join(new_lines[first:last]))):

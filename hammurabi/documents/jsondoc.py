@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, cast
 
 from hammurabi.documents.base import (
     MISSING,
@@ -57,6 +58,7 @@ _LITERALS: dict[str, Any] = {
 _ONLY_COMMENT = re.compile(r"[ \t]*(?://.*|/\*.*?\*/[ \t]*)?\r?")
 _INDENT = re.compile(r"[ \t]*")
 _MAX_LINE = 100
+_PUNCT = (",", "}", "]")
 
 _scan_once = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
 
@@ -181,10 +183,13 @@ class JsonDocument(Document):
 
     def _scan_container(self, pos: int) -> _Container:
         t, n = self.text, len(self.text)
+        # the hot loop of every edit: local names, no method calls per member
+        ws = cast("Callable[[str, int], re.Match[str]]", _WS.match)  # matches "" at worst
+        scan = _scan_once
         is_object = t[pos] == "{"
         closer = "}" if is_object else "]"
         members: list[_Member] = []
-        i = self._ws(pos + 1)
+        i = ws(t, pos + 1).end()
         index = 0
         while True:
             if i >= n:
@@ -199,17 +204,20 @@ class JsonDocument(Document):
                     key, key_end = scanstring(t, i + 1)
                 except ValueError as exc:
                     raise _Invalid(str(exc).split(":")[0], i) from None
-                j = self._ws(key_end)
+                j = key_end if t[key_end : key_end + 1] == ":" else ws(t, key_end).end()
                 if j >= n or t[j] != ":":
                     raise _Invalid("expected ':'", j)
-                value_start = self._ws(j + 1)
+                value_start = ws(t, j + 1).end()
             else:
                 key, key_end, value_start = index, i, i
-            value_end = self._skip(value_start)
-            j = self._ws(value_end)
+            try:  # the C scanner skips the value (as _skip, inlined)
+                value_end = scan(t, value_start)[1]
+            except (StopIteration, ValueError):
+                value_end = self._parse(value_start)[1]
+            j = value_end if t[value_end : value_end + 1] in _PUNCT else ws(t, value_end).end()
             if j < n and t[j] == ",":
                 members.append(_Member(key, i, key_end, value_start, value_end, j))
-                i = self._ws(j + 1)
+                i = ws(t, j + 1).end()
             elif j < n and t[j] == closer:
                 members.append(_Member(key, i, key_end, value_start, value_end, -1))
                 i = j
@@ -317,7 +325,13 @@ class JsonDocument(Document):
 
     # -- editing ---------------------------------------------------------------------------
 
-    def _apply(self, edits: list[tuple[int, int, str]]) -> None:
+    def _apply(self, edits: list[tuple[int, int, str]], *, one_value: bool = False) -> None:
+        """Splice ``edits`` into the text, refusing a result that is not JSON any more.
+
+        With ``one_value`` the one edit replaces a whole value (or key string) by the text
+        of one JSON value: checking that text alone proves the document still parses, so
+        the document is not parsed again.
+        """
         new = splice(self.text, edits)
         if new == self.text:
             return
@@ -325,7 +339,10 @@ class JsonDocument(Document):
         self._containers.clear()
         self.text = new
         try:
-            self._validate(new)
+            if one_value:
+                self._validate_value(edits[0][2])
+            else:
+                self._validate(new)
         except DocumentError as exc:
             self._containers.clear()
             self.text = old
@@ -334,6 +351,13 @@ class JsonDocument(Document):
             ) from None
         self._empty = False
         self.changed = True
+
+    @staticmethod
+    def _validate_value(text: str) -> None:
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            raise DocumentError(f"invalid JSON: {exc}") from None
 
     def set(self, path: KeyPath, value: Any) -> None:
         check_value(value, path)
@@ -360,7 +384,7 @@ class JsonDocument(Document):
                 column = member.value_start - line_start(self.text, member.value_start)
                 inline = column + len(candidate) <= _MAX_LINE
             new = self._render(value, indent, inline)
-            self._apply([(member.value_start, member.value_end, new)])
+            self._apply([(member.value_start, member.value_end, new)], one_value=True)
             return
         where = path[: walk.found]
         c = walk.container
@@ -418,7 +442,8 @@ class JsonDocument(Document):
             raise DocumentError(
                 f"cannot rename {describe(path)} to {new_name!r}: the key exists with another value"
             )
-        self._apply([(source.start, source.key_end, json.dumps(new_name, ensure_ascii=False))])
+        key_text = json.dumps(new_name, ensure_ascii=False)
+        self._apply([(source.start, source.key_end, key_text)], one_value=True)
 
     def append_items(self, path: KeyPath, items: list[Any]) -> None:
         check_value(items, path)

@@ -61,6 +61,7 @@ class TomlDocument(Document):
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
+        self.text = text
         try:
             self.doc = tomlkit.parse(text)
         except tomlkit.exceptions.TOMLKitError as exc:
@@ -149,6 +150,7 @@ class TomlDocument(Document):
             ok = same_value(_plain(data), expected)
         if not ok:
             raise DocumentError("internal error: the edit does not read back as intended")
+        self.text = text  # what dump() returns: every edit ends here, so it is current
         self.changed = True
 
     def _parent(self, path: KeyPath, *, create: bool) -> Any:
@@ -339,7 +341,7 @@ class TomlDocument(Document):
         self._verify(path, expected)
 
     def dump(self) -> str:
-        return tomlkit.dumps(self.doc) if self.changed else self.original
+        return self.text if self.changed else self.original
 
 
 def _plain(value: Any) -> Any:

@@ -335,6 +335,20 @@ def test_json_empty_file_gets_an_object() -> None:
     assert edited("json", "", "set", "a.b", 1) == '{\n  "a": {\n    "b": 1\n  }\n}\n'
 
 
+def test_json_refuses_a_replaced_value_that_is_not_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hammurabi.documents.jsondoc import JsonDocument
+
+    before = '{\n  "a": 1,\n  "b": [1, 2]\n}\n'
+    doc = load("json", before)
+    monkeypatch.setattr(JsonDocument, "_render", lambda *args: "[1,")
+    with pytest.raises(DocumentError, match="would corrupt"):
+        doc.set(parse_path("a"), 2)
+    assert doc.dump() is before
+    monkeypatch.undo()
+    doc.set(parse_path("a"), 2)  # the refused edit left the document usable
+    assert doc.dump() == before.replace('"a": 1', '"a": 2')
+
+
 # -- TOML -------------------------------------------------------------------------------------
 
 
@@ -363,6 +377,15 @@ def test_toml_keeps_comments_literal_strings_and_tables() -> None:
     assert removed == [] and added == ['version = "1.0"']
     after = edited("toml", before, "set", "tool.z.w", True)
     assert after.startswith(before) and "[tool.z]\nw = true\n" in after
+
+
+def test_toml_dump_is_the_text_the_last_edit_verified() -> None:
+    before = "[a]\nx = 1  # one\n\n[b]\ny = 'z'\n"
+    doc = load("toml", before)
+    doc.set(parse_path("a.x"), 2)
+    doc.set(parse_path("b.y"), "w")
+    doc.delete(parse_path("b.missing"))
+    assert doc.dump() == "[a]\nx = 2  # one\n\n[b]\ny = 'w'\n"
 
 
 def test_toml_refuses_null() -> None:
@@ -430,6 +453,15 @@ def test_ini_edits_keep_delimiters_and_comments() -> None:
     assert edited("ini", INI, "rename", "metadata.name", "title") == INI.replace(
         "name = demo", "title = demo"
     )
+
+
+def test_ini_new_options_follow_the_file_style_after_other_edits() -> None:
+    before = "[a]\nx=1\ndeps=\n\tpytest\n\n[b]\ny=2\n"
+    doc = load("ini", before)
+    doc.set(parse_path("a.x"), 3)
+    doc.set(parse_path("b.z"), ["one", "two"])
+    doc.set(parse_path("a.w"), "v")
+    assert doc.dump() == "[a]\nx=3\ndeps=\n\tpytest\nw=v\n\n[b]\ny=2\nz=\n\tone\n\ttwo\n"
 
 
 def test_ini_sections() -> None:
