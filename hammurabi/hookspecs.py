@@ -85,6 +85,16 @@ def hammurabi_forge(settings: Settings) -> Forge | None:
 
 
 @hookspec
+def hammurabi_run_starting(settings: Settings) -> None:
+    """Called as a repository's enforce run starts, before any rule runs.
+
+    A plugin may get ready in the background here (connect, create tables), so the work at
+    :func:`hammurabi_run_finished` is short. Return at once; exceptions are logged and never
+    fail the run.
+    """
+
+
+@hookspec
 def hammurabi_run_finished(result: RunResult, settings: Settings) -> None:
     """Called after a repository's enforce run, with its complete record.
 

@@ -69,10 +69,19 @@ def enforce(
     """
     from hammurabi.workflow import run as run_workflow
 
+    run_starting(session)
     result = run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git)
     write_reports(session, result)
     run_finished(session, result)
     return result
+
+
+def run_starting(session: Session) -> None:
+    """Let the plugins get ready for a repository run (in the background); never raises."""
+    try:
+        session.pm.hook.hammurabi_run_starting(settings=session.settings)
+    except Exception:
+        log.exception("a plugin failed in hammurabi_run_starting")
 
 
 def run_finished(session: Session, result: RunResult) -> None:

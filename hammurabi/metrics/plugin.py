@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from hammurabi.errors import ConfigError
 from hammurabi.metrics.config import MetricsConfig, UnavailableError, redact
@@ -29,6 +30,9 @@ from hammurabi.metrics.spool import ShipReport, Spool
 from hammurabi.plugin import hookimpl
 from hammurabi.results import RunResult
 from hammurabi.settings import Settings
+
+if TYPE_CHECKING:
+    from hammurabi.metrics.questdb import QuestDBWriter
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +94,26 @@ class Shipper:
         self._unsent = False  # rows spooled by this shipper and not sent yet
         self._draining = 0
         self._next_ship = 0.0
+        self._warm = False  # asked to connect and check the tables before rows come
+        self._writer: QuestDBWriter | None = None
+        self._ensured = False
         self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
         self._thread.start()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the tables were checked and the writer is connected."""
+        return self._ensured and self._writer is not None
+
+    def warm(self) -> None:
+        """Import the client, connect and check the tables in the thread; returns at once.
+
+        Called as a run starts, so the run's end only spools and sends.
+        """
+        if self.config.enabled:
+            with self._cond:
+                self._warm = True
+                self._cond.notify_all()
 
     def submit(self, rows: list[Row], refused: list[Refused]) -> None:
         """Queue a run's rows; returns at once."""
@@ -110,7 +132,7 @@ class Shipper:
             self._draining += 1
             self._cond.notify_all()
             try:
-                while self._queue or self._busy or self._unsent:
+                while self._queue or self._busy or self._unsent or self._warm:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
@@ -137,7 +159,7 @@ class Shipper:
         with self._cond:
             while True:
                 due = bool(self._draining) or self._closing or time.monotonic() >= self._next_ship
-                if self._queue or (self._unsent and due):
+                if self._queue or (self._unsent and due) or self._warm:
                     break
                 if self._closing:
                     return None
@@ -149,25 +171,23 @@ class Shipper:
 
     def _loop(self) -> None:
         spool: Spool | None = None
-        writer = None
-        ensured = False
         while (work := self._wait_for_work()) is not None:
             batches, due = work
             unsent = False
             try:
+                warming_only = self._warm and not batches and not self._unsent
+                if self._warm:
+                    self._warm = False
+                    self._try_connect()
                 spool = spool or Spool(self.config.spool)
                 if batches:
                     self._spool(spool, batches)
+                elif warming_only and not spool.pending(1):
+                    continue  # ready, and nothing to send yet
                 if self.config.enabled and time.monotonic() >= self._down_until:
                     unsent = True
                     if due:
-                        if not ensured:
-                            self._ensure_tables()
-                            ensured = True
-                        if writer is None:
-                            from hammurabi.metrics.questdb import QuestDBWriter
-
-                            writer = QuestDBWriter(self.config.conf)
+                        writer = self._connect()
                         self._next_ship = time.monotonic() + SHIP_EVERY
                         unsent = False
                         self._report(spool.ship(writer, lock_timeout=5.0))
@@ -181,10 +201,31 @@ class Shipper:
                     self._busy = False
                     self._unsent = unsent
                     self._cond.notify_all()
-        if writer is not None:
-            writer.close()
+        if self._writer is not None:
+            self._writer.close()
         if spool is not None:
             spool.close()
+
+    def _try_connect(self) -> None:
+        """Get ready ahead of the rows; a failure here only means the send tries again."""
+        if time.monotonic() < self._down_until:
+            return
+        try:
+            self._connect()
+        except UnavailableError as exc:
+            log.debug("metrics: not ready yet: %s", exc)
+
+    def _connect(self) -> QuestDBWriter:
+        """Return the writer, connected, after checking the tables once."""
+        if not self._ensured:
+            self._ensure_tables()
+            self._ensured = True
+        if self._writer is None:
+            from hammurabi.metrics.questdb import QuestDBWriter
+
+            self._writer = QuestDBWriter(self.config.conf)
+        self._writer.connect()
+        return self._writer
 
     def _spool(self, spool: Spool, batches: list[_Batch]) -> None:
         rows = [row for batch in batches for row in batch.rows]
@@ -279,6 +320,18 @@ class MetricsPlugin:
             shippers, self._shippers = list(self._shippers.values()), {}
         for shipper in shippers:
             shipper.close(shipper.config.drain_timeout)
+
+    @hookimpl
+    def hammurabi_run_starting(self, settings: Settings) -> None:
+        """Get the shipper ready in the background (never raises)."""
+        try:
+            config = MetricsConfig.from_settings(settings.metrics)
+            if config.enabled:
+                self.shipper(config).warm()
+        except ConfigError:
+            pass  # said when the run finishes
+        except Exception:
+            log.exception("metrics: getting ready failed")
 
     @hookimpl
     def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:

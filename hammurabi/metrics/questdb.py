@@ -70,6 +70,10 @@ class QuestDBWriter:
             self._sender = sender
         return self._sender
 
+    def connect(self) -> None:
+        """Connect now (a later request reuses the connection); UnavailableError if down."""
+        self._connect()
+
     def new_buffer(self) -> Any:
         """Return an empty buffer for :meth:`adder` functions and :meth:`flush`."""
         return self._connect().new_buffer()

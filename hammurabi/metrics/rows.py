@@ -92,18 +92,20 @@ def validate(row: Row) -> Row:
         raise RowError(f"{row.table}.ts must be an integer of nanoseconds, not {row.ts!r}")
     if not MIN_TS_NS <= row.ts < MAX_TS_NS:
         raise RowError(f"{row.table}.ts {row.ts} is outside 2000..2200")
-    unknown = set(row.values) - set(table.names[1:])
-    if unknown:
-        raise RowError(f"{row.table}: unknown columns {sorted(unknown)}")
+    columns = table.by_name
     clean: dict[str, Any] = {}
-    for column in table.columns[1:]:
-        where = f"{row.table}.{column.name}"
-        value = _clean(row.values.get(column.name), column.type, column.max_len, where)
-        if value is None:
-            if column.required:
-                raise RowError(f"{where} is required")
-            continue
-        clean[column.name] = value
+    for name, value in row.values.items():
+        column = columns.get(name)
+        if column is None:
+            unknown = sorted(set(row.values) - set(columns))
+            raise RowError(f"{row.table}: unknown columns {unknown}")
+        if value is not None:
+            value = _clean(value, column.type, column.max_len, f"{row.table}.{name}")
+            if value is not None:
+                clean[name] = value
+    for name in table.required:
+        if name not in clean:
+            raise RowError(f"{row.table}.{name} is required")
     return Row(row.table, row.ts, clean)
 
 
@@ -113,6 +115,13 @@ def _clean(value: Any, type_: str, max_len: int, where: str) -> Any:
     if type_ in ("SYMBOL", "VARCHAR"):
         if not isinstance(value, str):
             raise RowError(f"{where} must be text, not {type(value).__name__}")
+        if value.isascii() and value.isprintable():  # the common case: nothing to fix
+            value = value.strip() if type_ == "SYMBOL" else value
+            if len(value) > max_len:
+                if type_ == "SYMBOL":
+                    raise RowError(f"{where} is longer than {max_len} characters")
+                value = value[: max_len - 1] + "…"
+            return value or None
         value = value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
         if type_ == "SYMBOL":
             value = value.translate(_CONTROL).strip()

@@ -7,6 +7,7 @@ event, so a batch written twice (a retried request, a replayed spool) is stored 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 #: The column types used here, as QuestDB spells them.
@@ -42,9 +43,19 @@ class Table:
                 return column
         raise KeyError(f"{self.name} has no column {name!r}")
 
-    @property
+    @functools.cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Column]:
+        """The columns after ``ts``, by name."""
+        return {column.name: column for column in self.columns[1:]}
+
+    @functools.cached_property
+    def required(self) -> tuple[str, ...]:
+        """The names of the required columns after ``ts``."""
+        return tuple(column.name for column in self.columns[1:] if column.required)
 
     def create_sql(self, ttl_days: int = 90) -> str:
         """Return the ``CREATE TABLE IF NOT EXISTS`` statement (``ttl_days`` 0: no TTL)."""

@@ -14,7 +14,7 @@ from hammurabi.metrics.questdb import QuestDBWriter
 from hammurabi.metrics.read import QuestDBHttp
 from hammurabi.metrics.schema import TABLES
 from hammurabi.metrics.spool import Spool
-from hammurabi.settings import MetricsSettings
+from hammurabi.settings import MetricsSettings, Settings
 from tests.metrics.helpers import T0, C, F, S, U, count, law, rows_of, run, wait_tables
 from tests.questdb_server import QuestDBServer
 
@@ -259,3 +259,44 @@ def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
     ]
     with Spool(spool_path) as spool:
         assert spool.state().pending == 0
+
+
+@pytest.mark.questdb
+def test_a_run_gets_ready_while_its_rules_run(
+    questdb: QuestDBServer,
+    config: MetricsConfig,
+    plugin: MetricsPlugin,
+    spool_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for table in TABLES:
+        questdb.query(f"DROP TABLE IF EXISTS {table}")
+    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
+    plugin.hammurabi_run_starting(settings=settings)
+    shipper = plugin.shipper(config)
+    deadline = time.monotonic() + 30
+    while not shipper.ready and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert shipper.ready  # connected, tables created: before any row
+    assert {row["table_name"] for row in questdb.rows("SELECT table_name FROM tables()")} >= set(
+        TABLES
+    )
+    assert shipper.stats.ships == 0  # nothing to send yet
+    plugin.hammurabi_run_finished(result=run("o/ready", [law("A", [U, C])]), settings=settings)
+    assert plugin.drain(30)
+    assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/ready'") == 2
+
+
+def test_getting_ready_without_a_server_is_quiet(
+    plugin: MetricsPlugin, spool_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = MetricsConfig.from_settings(
+        MetricsSettings(conf="http::addr=127.0.0.1:9;", spool=str(spool_path)), env={}
+    )
+    with caplog.at_level(logging.INFO, logger="hammurabi.metrics"):
+        plugin.shipper(down).warm()
+        assert plugin.drain(30)
+    assert not caplog.records  # the run's end says it, once, if the server is still down
+    assert not spool_path.exists() or Spool(spool_path).state().pending == 0
