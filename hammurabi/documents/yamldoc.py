@@ -816,26 +816,30 @@ class YamlDocument(Document):
 
 
 def _single_merges(node: Node) -> Node:
-    """Return ``node``, or a copy whose repeated ``<<`` keys are one ``<<`` with a list.
+    """Return ``node``, or a copy to construct when it holds ``<<`` merge keys.
 
-    GitLab CI files repeat ``<<:`` in one mapping, which ruamel.yaml refuses; the sources
-    are merged in order, the first one that has a key winning (as for ``<<: [*a, *b]``).
+    Constructing merges rewrites the nodes (ruamel.yaml flattens the merged mappings in
+    place), so a second read of the same nodes would miss the merged keys: a node with
+    merges is constructed from a copy.  GitLab CI files repeat ``<<:`` in one mapping,
+    which ruamel.yaml refuses; in the copy they become one ``<<`` with a list, merged in
+    order, the first source that has a key winning (as for ``<<: [*a, *b]``).
     """
     seen: set[int] = set()
     stack = [node]
-    repeated = False
-    while stack and not repeated:
+    has_merges = False
+    while stack:
         current = stack.pop()
         if id(current) in seen:
             continue
         seen.add(id(current))
         if isinstance(current, MappingNode):
-            merges = [k for k, _ in current.value if getattr(k, "tag", None) == _MERGE]
-            repeated = len(merges) > 1
+            has_merges = has_merges or any(
+                getattr(k, "tag", None) == _MERGE for k, _ in current.value
+            )
             stack.extend(v for pair in current.value for v in pair)
         elif isinstance(current, SequenceNode):
             stack.extend(current.value)
-    if not repeated:
+    if not has_merges:
         return node
     copied = copy.deepcopy(node)
     seen.clear()

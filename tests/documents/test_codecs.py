@@ -288,6 +288,15 @@ def test_yaml_anchors_and_aliases_stay() -> None:
     assert after.count("*base") == 2 and load("yaml", after).get(parse_path("base.image")) == "x"
 
 
+def test_yaml_merged_keys_read_the_same_every_time() -> None:
+    doc = load("yaml", "base: &b\n  x: 1\nsvc:\n  <<: *b\n  z: 3\n")
+    first = doc.get(parse_path("svc"))
+    assert first == {"z": 3, "x": 1}
+    assert doc.get(parse_path("svc")) == first
+    doc.set(parse_path("svc.z"), 4)
+    assert doc.get(parse_path("svc")) == {"z": 4, "x": 1}
+
+
 def test_yaml_keeps_crlf_free_text_and_missing_final_newline() -> None:
     before = "a: 1\nb: 2"
     after = edited("yaml", before, "set", "c", 3)
