@@ -10,12 +10,17 @@
    into QuestDB (``Spool.ship``, what ``hammurabi metrics flush`` does); rows/s until QuestDB
    acknowledged them (goal: >= 100,000 rows/s), and until every row is visible to queries.
 
+With two CPUs or more, QuestDB runs pinned to the last CPU and the benchmark to the others
+(``--shared-cpus`` to turn this off): a QuestDB server normally has a machine of its own, and
+on a small machine its ingestion work would otherwise be timed as the client's overhead.
+
 Run: ``python bench/bench_metrics.py`` (``--help`` for options). Prints figures; not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import random
@@ -217,6 +222,19 @@ def synthetic_rows(count: int, seed: int = 5) -> list[Row]:
     return rows[:count]
 
 
+def pin(server: QuestDBServer) -> str:
+    """Pin every QuestDB thread to the last CPU and this process to the others; say so."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return "QuestDB and the benchmark share 1 CPU"
+    pid = server._proc.pid
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(task.name), {cpus[-1]})
+    os.sched_setaffinity(0, set(cpus[:-1]))
+    return f"QuestDB pinned to CPU {cpus[-1]}, the benchmark to CPU {','.join(map(str, cpus[:-1]))}"
+
+
 def _server_cpu(server: QuestDBServer) -> float:
     """CPU seconds the QuestDB process used so far (Linux /proc), 0.0 if unknown."""
     proc = server._proc
@@ -290,12 +308,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="rows to backfill")
     parser.add_argument("--batch", type=int, default=50_000, help="rows per replay request")
     parser.add_argument("--only", choices=("overhead", "backfill"), help="run one part")
+    parser.add_argument(
+        "--shared-cpus", action="store_true", help="do not pin QuestDB to a CPU of its own"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     install()
     with tempfile.TemporaryDirectory() as tmp, QuestDBServer() as server:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"QuestDB {server.version} at {server.http_url}; {os.cpu_count()} CPUs, load {load}")
+        print("shared CPUs" if args.shared_cpus else pin(server))
         if args.only in (None, "overhead"):
             overhead(server, args.rounds, Path(tmp))
             if args.cli_rounds:

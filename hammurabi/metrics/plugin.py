@@ -1,16 +1,17 @@
 """The built-in ``metrics`` plugin: record every repository run in QuestDB.
 
-``hammurabi_run_finished`` turns the run's record into rows (validated here; a row that fails
-validation is kept in the spool's ``rejected`` table with the reason) and hands them to a
-:class:`Shipper`, which works in a background thread so the enforce run does not wait for the
-network: it appends the rows to the durable spool (fsynced), then replays the spool into
-QuestDB, at once for the first run of a process and then at most every ``SHIP_EVERY`` seconds
-while runs keep coming (a fleet run sends many repositories' rows per request). At exit the
-process waits up to ``metrics.drain_timeout`` seconds for the sending; rows not acknowledged
-by then stay in the spool for the next run or ``hammurabi metrics flush``. Rows still only in
-memory at that point are spooled from the exiting thread, so only a hard kill in the
-milliseconds between the hook and the spool append can lose a run's rows. Nothing here ever
-fails the run: errors are logged.
+``hammurabi_run_starting`` has a :class:`Shipper` get ready in its background thread (import
+the client, connect, create the tables) while the rules run. ``hammurabi_run_finished`` turns
+the run's record into rows (validated here; a row that fails validation is kept in the spool's
+``rejected`` table with the reason) and appends them to the spool in the run's own thread, in
+one short SQLite transaction without an fsync: the rows survive a crash of the process at once.
+The shipper's thread then fsyncs the spool (so they survive a crash of the machine) and
+replays it into QuestDB, at once for the first run of a process and then at most every
+``SHIP_EVERY`` seconds while runs keep coming (a fleet run sends many repositories' rows per
+request). The run never waits for the disk or the network, and its thread and the shipper's
+rarely contend for the interpreter. At exit the process waits up to ``metrics.drain_timeout``
+seconds for the sync and the sending; rows not acknowledged by then stay in the spool for the
+next run or ``hammurabi metrics flush``. Nothing here ever fails the run: errors are logged.
 """
 
 from __future__ import annotations
@@ -61,12 +62,6 @@ def build_rows(
 
 
 @dataclass
-class _Batch:
-    rows: list[Row]
-    refused: list[Refused]
-
-
-@dataclass
 class ShipperStats:
     """What a shipper did so far in this process."""
 
@@ -80,21 +75,26 @@ class ShipperStats:
 
 
 class Shipper:
-    """Spool and send rows in one background thread; see the module docstring."""
+    """Spool rows in the caller's thread, sync and send them in a background thread.
+
+    See the module docstring. The caller's append skips the fsync (the thread does it), so
+    a run's end costs a short SQLite transaction and never waits for the disk or the network.
+    """
 
     def __init__(self, config: MetricsConfig) -> None:
         self.config = config
         self.stats = ShipperStats()
-        self._queue: list[_Batch] = []
-        self._busy = False
         self._cond = threading.Condition()
+        self._local = threading.local()  # each calling thread's spool connection
+        self._busy = False
+        self._unsynced = False  # appended without an fsync yet
+        self._unsent = False  # spooled by this shipper and not sent yet
+        self._warm = False  # asked to connect and check the tables before rows come
         self._down_until = 0.0
         self._warned_down = False
         self._closing = False
-        self._unsent = False  # rows spooled by this shipper and not sent yet
         self._draining = 0
         self._next_ship = 0.0
-        self._warm = False  # asked to connect and check the tables before rows come
         self._writer: QuestDBWriter | None = None
         self._ensured = False
         self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
@@ -116,34 +116,31 @@ class Shipper:
                 self._cond.notify_all()
 
     def submit(self, rows: list[Row], refused: list[Refused]) -> None:
-        """Queue a run's rows; returns at once."""
+        """Append a run's rows to the spool (no fsync: the thread syncs), wake the thread."""
+        spool = getattr(self._local, "spool", None)
+        if spool is None:
+            spool = self._local.spool = Spool(self.config.spool)
+        self._spool(spool, rows, refused)
         with self._cond:
-            self._queue.append(_Batch(rows, refused))
             self.stats.submitted += len(rows)
+            self._unsynced = True
+            self._unsent = self._unsent or (self.config.enabled and bool(rows))
             self._cond.notify_all()
 
     def drain(self, timeout: float) -> bool:
-        """Wait until everything queued was spooled and a send was tried; True if so.
-
-        On timeout, batches not yet taken by the thread are spooled from this thread.
-        """
+        """Wait until every row submitted was synced and a send was tried; True if so."""
         deadline = time.monotonic() + timeout
         with self._cond:
             self._draining += 1
             self._cond.notify_all()
             try:
-                while self._queue or self._busy or self._unsent or self._warm:
+                while self._unsynced or self._unsent or self._busy or self._warm:
                     left = deadline - time.monotonic()
                     if left <= 0:
-                        break
+                        return False
                     self._cond.wait(left)
             finally:
                 self._draining -= 1
-            leftover, self._queue = self._queue, []
-        if leftover:
-            with Spool(self.config.spool) as spool:
-                self._spool(spool, leftover)
-            return False
         return True
 
     def close(self, timeout: float = 10.0) -> None:
@@ -153,44 +150,44 @@ class Shipper:
             self._closing = True
             self._cond.notify_all()
         self._thread.join(timeout)
+        spool = getattr(self._local, "spool", None)
+        if spool is not None:
+            self._local.spool = None
+            spool.close()
 
-    def _wait_for_work(self) -> tuple[list[_Batch], bool] | None:
-        """Wait for rows to spool or a send that is due; None when closing with nothing left."""
+    def _wait_for_work(self) -> tuple[bool, bool, bool] | None:
+        """Wait for something to do: (sync, send, warm); None when closing with nothing left."""
         with self._cond:
             while True:
                 due = bool(self._draining) or self._closing or time.monotonic() >= self._next_ship
-                if self._queue or (self._unsent and due) or self._warm:
+                if self._unsynced or (self._unsent and due) or self._warm:
                     break
                 if self._closing:
                     return None
                 wait = max(self._next_ship - time.monotonic(), 0.001) if self._unsent else None
                 self._cond.wait(wait)
-            batches, self._queue = self._queue, []
+            sync, send, warm = self._unsynced, self._unsent and due, self._warm
+            self._unsynced = self._warm = False
+            if send:
+                self._unsent = False
             self._busy = True
-            return batches, due
+            return sync, send, warm
 
     def _loop(self) -> None:
         spool: Spool | None = None
         while (work := self._wait_for_work()) is not None:
-            batches, due = work
-            unsent = False
+            sync, send, warm = work
             try:
-                warming_only = self._warm and not batches and not self._unsent
-                if self._warm:
-                    self._warm = False
-                    self._try_connect()
                 spool = spool or Spool(self.config.spool)
-                if batches:
-                    self._spool(spool, batches)
-                elif warming_only and not spool.pending(1):
-                    continue  # ready, and nothing to send yet
-                if self.config.enabled and time.monotonic() >= self._down_until:
-                    unsent = True
-                    if due:
-                        writer = self._connect()
-                        self._next_ship = time.monotonic() + SHIP_EVERY
-                        unsent = False
-                        self._report(spool.ship(writer, lock_timeout=5.0))
+                if sync:
+                    spool.sync()
+                if warm:
+                    self._try_connect()
+                    send = send or bool(spool.pending(1))  # what earlier runs left
+                if send and self.config.enabled and time.monotonic() >= self._down_until:
+                    writer = self._connect()
+                    self._next_ship = time.monotonic() + SHIP_EVERY
+                    self._report(spool.ship(writer, lock_timeout=5.0))
             except UnavailableError as exc:
                 self._unavailable(str(exc))
             except Exception as exc:  # never let the thread die
@@ -199,7 +196,6 @@ class Shipper:
             finally:
                 with self._cond:
                     self._busy = False
-                    self._unsent = unsent
                     self._cond.notify_all()
         if self._writer is not None:
             self._writer.close()
@@ -227,9 +223,7 @@ class Shipper:
         self._writer.connect()
         return self._writer
 
-    def _spool(self, spool: Spool, batches: list[_Batch]) -> None:
-        rows = [row for batch in batches for row in batch.rows]
-        refused = [item for batch in batches for item in batch.refused]
+    def _spool(self, spool: Spool, rows: list[Row], refused: list[Refused]) -> None:
         if refused:
             spool.reject(refused, "client")
             self.stats.rejected += len(refused)
@@ -239,7 +233,7 @@ class Shipper:
                 spool.path,
                 refused[0][2],
             )
-        self.stats.spooled += spool.append(rows)
+        self.stats.spooled += spool.append(rows, durable=False)
         if not self.config.enabled:
             log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
 

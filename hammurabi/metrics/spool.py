@@ -1,7 +1,9 @@
 """The local spool: a durable, append-only queue of rows on their way to QuestDB.
 
 Design: one SQLite database in WAL mode; appends use ``synchronous=FULL`` (each append is
-fsynced before it returns, so a committed row survives a crash of the process or the machine):
+fsynced before it returns, so a committed row survives a crash of the process or the machine),
+or skip the fsync and leave it to a later :meth:`Spool.sync` (the metrics plugin appends from
+the run's thread and syncs from its own, so a run never waits for the disk):
 
 - ``queue(id INTEGER PRIMARY KEY AUTOINCREMENT, tbl, added, <one column per column name of
   the Hammurabi tables>)``: rows not yet acknowledged by QuestDB, in order, one typed SQLite
@@ -278,14 +280,31 @@ class Spool:
 
     # ------------------------------------------------------------------ writing
 
-    def append(self, rows: Sequence[Row]) -> int:
-        """Append ``rows`` (already validated) in one durable transaction; return the count."""
+    def append(self, rows: Sequence[Row], *, durable: bool = True) -> int:
+        """Append ``rows`` (already validated) in one transaction; return the count.
+
+        ``durable=False`` skips the fsync: the rows survive a crash of the process at once,
+        and of the machine after :meth:`sync`.
+        """
         if not rows:
             return 0
         now = time.time()
-        with self._transaction() as db:
+        with self._transaction(durable) as db:
             db.executemany(_INSERT, [(row.table, now, *_values(row)) for row in rows])
         return len(rows)
+
+    def sync(self) -> None:
+        """Make every committed append durable: fsync the write-ahead log (or the file)."""
+        for path in (Path(f"{self.path}-wal"), self.path):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            return
 
     def reject(self, items: Iterable[tuple[str, str, str]], source: str) -> int:
         """Keep ``(table, row_json, reason)`` items aside as refused by ``source``."""
