@@ -225,8 +225,8 @@ def synthetic_rows(count: int, seed: int = 5) -> list[Row]:
 def pin(server: QuestDBServer) -> str:
     """Pin every QuestDB thread to the last CPU and this process to the others; say so."""
     cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2:
-        return "QuestDB and the benchmark share 1 CPU"
+    if len(cpus) < 2 or server._proc is None:
+        return "QuestDB and the benchmark share the CPUs"
     pid = server._proc.pid
     for task in Path(f"/proc/{pid}/task").iterdir():
         with contextlib.suppress(OSError):  # a thread that ended meanwhile
