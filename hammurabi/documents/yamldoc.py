@@ -22,6 +22,7 @@ offset detected from the file), and placed at the column of its siblings.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import io
 import re
@@ -64,6 +65,7 @@ _WIDTH = 1 << 30
 _YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 _PROPS = re.compile(r"(?:[&!][^\s,\[\]{}]*[ \t]*)+")
 _COMMENT_TAIL = re.compile(r"[ \t]*(#.*)?\r?$")
+_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.M)
 
 
 class _AliasScalar(ScalarNode):
@@ -166,23 +168,35 @@ class YamlDocument(Document):
         self.text = text
         self._nl = newline_of(text)
         self._selector = document
-        self._roots = _compose(text)
+        self._stream: list[Node | None] | None = _compose(text)
         self._select()
         self._detect_style()
+
+    @property
+    def _roots(self) -> list[Node | None]:
+        """The stream's documents; composed again on first use after an edit."""
+        if self._stream is None:
+            self._stream = _compose(self.text)
+            self._select()
+        return self._stream
+
+    @property
+    def root(self) -> Node | None:
+        """The selected document's root node (``None`` for an empty stream)."""
+        roots = self._roots
+        return roots[self._index] if roots else None
 
     def _select(self) -> None:
         count = len(self._roots)
         index = self._selector + count if self._selector < 0 else self._selector
         if count == 0 and self._selector in (0, -1):
             self._index = 0
-            self.root: Node | None = None
             return
         if not 0 <= index < count:
             raise DocumentError(
                 f"the file has {count} YAML document(s); no document {self._selector}"
             )
         self._index = index
-        self.root = self._roots[index]
 
     # -- style -----------------------------------------------------------------------------
 
@@ -475,25 +489,116 @@ class YamlDocument(Document):
     # -- editing ---------------------------------------------------------------------------
 
     def _apply(self, edits: list[tuple[int, int, str]], check: Any) -> None:
-        """Splice, parse again, and keep the result only when ``check(self)`` holds."""
+        """Splice, parse again, and keep the result only when ``check(self)`` holds.
+
+        When the edits lie inside one entry of a block mapping, parsing that entry's text
+        alone proves the result (see :meth:`_entry_proves`) and the whole stream is
+        composed again only when next needed; otherwise the whole stream is parsed now.
+        """
         new = splice(self.text, edits)
         if new == self.text:
             return
-        old_text, old_roots, old_root = self.text, self._roots, self.root
+        if self._entry_proves(edits, new, check):
+            self.text, self._stream = new, None
+            self.changed = True
+            return
+        old_text, old_stream, old_index = self.text, self._roots, self._index
         try:
             self.text = new
-            self._roots = _compose(new)
-            if len(self._roots) != len(old_roots) and old_roots:
+            self._stream = _compose(new)
+            if len(self._stream) != len(old_stream) and old_stream:
                 raise DocumentError("the number of documents changed")
             self._select()
             if not check(self):
                 raise DocumentError("the result does not read back as intended")
         except DocumentError as exc:
-            self.text, self._roots, self.root = old_text, old_roots, old_root
+            self.text, self._stream, self._index = old_text, old_stream, old_index
             raise DocumentError(
                 f"cannot edit this YAML without reformatting it ({exc.message})"
             ) from None
         self.changed = True
+
+    def _entry_proves(self, edits: list[tuple[int, int, str]], new: str, check: Any) -> bool:
+        """Return whether parsing only the edited entry's text proves the edit sound.
+
+        The entry is the innermost block-mapping entry holding every edit strictly inside
+        its lines: from its key's line to the line of the next key of the same mapping
+        (or to the end of the text for the root's last entry).  A key that starts its
+        line at column ``c`` leaves the parser in the same state wherever it stands, and
+        the next key at column ``c`` ends everything the entry opened, so when the
+        entry's new text parses alone as one document holding one mapping with the same
+        single key, the whole stream parses the same way around it.  Anything unusual
+        (several documents, directives, anchors, document markers, an entry that does not
+        parse alone, a check this part cannot answer) returns False: the caller parses
+        the whole stream instead.
+        """
+        stream, old = self._stream, self.text
+        if stream is None or len(stream) != 1 or not isinstance(stream[0], MappingNode):
+            return False
+        root = stream[0]
+        if "%" in old[: root.start_mark.index] or old.startswith("\ufeff"):
+            return False  # directives change how the rest reads
+        lo, hi = min(e[0] for e in edits), max(e[1] for e in edits)
+        found: tuple[int, int, ScalarNode, tuple[Part, ...]] | None = None
+        node: Node = root
+        prefix: tuple[Part, ...] = ()
+        while True:
+            if isinstance(node, MappingNode) and not node.flow_style:
+                entries = node.value
+                index = _last_before(lo, [k.start_mark.index for k, _ in entries])
+                if index < 0 or not isinstance(entries[index][0], ScalarNode):
+                    break
+                key, value = entries[index]
+                if key.tag == _MERGE:
+                    break
+                start = self._line_before(key.start_mark.index)
+                if index + 1 < len(entries):
+                    end = self._line_before(entries[index + 1][0].start_mark.index)
+                else:
+                    end = len(old) if node is root else -1
+                if start >= 0 and end >= 0 and start < lo and hi < end:
+                    found = (start, end, key, prefix)
+                part: Part = key.value
+            elif isinstance(node, SequenceNode) and not node.flow_style:
+                index = _last_before(lo, [item.start_mark.index for item in node.value])
+                if index < 0:
+                    break
+                value, part = node.value[index], index
+            else:
+                break
+            if isinstance(value, _ALIASES) or not (
+                value.start_mark.index <= lo and hi <= value.end_mark.index
+            ):
+                break
+            node, prefix = value, (*prefix, part)
+        if found is None:
+            return False
+        start, end, key, prefix = found
+        before, after = old[start:end], new[start : end + len(new) - len(old)]
+        if "&" in before or "&" in after or _MARKER.search(after):
+            return False
+        try:
+            part_doc = _EntryText(after, prefix)
+            entry = part_doc.root
+            if not (
+                len(part_doc._roots) == 1
+                and isinstance(entry, MappingNode)
+                and not entry.flow_style
+                and len(entry.value) == 1
+                and isinstance(entry.value[0][0], ScalarNode)
+                and entry.value[0][0].value == key.value
+                and entry.value[0][0].tag == key.tag
+                and entry.value[0][0].start_mark.column == key.start_mark.column
+            ):
+                return False
+            return bool(check(part_doc))
+        except (DocumentError, _Elsewhere):
+            return False
+
+    def _line_before(self, pos: int) -> int:
+        """Return where the line holding ``pos`` starts, -1 unless only spaces precede it."""
+        start = line_start(self.text, pos)
+        return start if self.text[start:pos].strip(" ") == "" else -1
 
     def set(self, path: KeyPath, value: Any) -> None:
         check_value(value, path)
@@ -918,6 +1023,39 @@ def _literal(value: str, column: int, nl: str) -> str | None:
         return None
     pad = " " * max(column, 1)
     return "|" + chomp + nl + nl.join(pad + line if line else "" for line in lines)
+
+
+class _Elsewhere(Exception):
+    """A check asked :class:`_EntryText` about a path outside its entry."""
+
+
+class _EntryText(YamlDocument):
+    """One mapping entry's text parsed alone, answering reads by their full path.
+
+    ``prefix`` is the path of the mapping holding the entry; reads must go through the
+    entry's key, the one key of this text's mapping.
+    """
+
+    def __init__(self, text: str, prefix: tuple[Part, ...]) -> None:
+        super().__init__(text)
+        self._prefix = prefix
+
+    def get(self, path: KeyPath) -> Any:
+        size = len(self._prefix)
+        root = self.root
+        if (
+            tuple(path[:size]) != self._prefix
+            or len(path) <= size
+            or not isinstance(root, MappingNode)
+            or path[size] != root.value[0][0].value
+        ):
+            raise _Elsewhere
+        return super().get(path[size:])
+
+
+def _last_before(pos: int, starts: list[int]) -> int:
+    """Return the index of the last of the ascending ``starts`` at or before ``pos``, or -1."""
+    return bisect.bisect_right(starts, pos) - 1
 
 
 class YamlCodec:

@@ -297,6 +297,45 @@ def test_yaml_merged_keys_read_the_same_every_time() -> None:
     assert doc.get(parse_path("svc")) == {"z": 4, "x": 1}
 
 
+def test_yaml_edit_checked_on_its_entry_then_more_edits() -> None:
+    before = "top:\n  a:\n    x: 1  # one\n    y: [1, 2]\n  b:\n    z: 2\nlast: 3\n"
+    doc = load("yaml", before)
+    doc.set(parse_path("top.a.x"), 5)
+    assert doc._stream is None  # type: ignore[attr-defined]  # checked on its entry alone
+    doc.append_items(parse_path("top.a.y"), [3])
+    doc.set(parse_path("top.b.w"), "new")
+    doc.delete(parse_path("last"))
+    assert doc.get(()) == {"top": {"a": {"x": 5, "y": [1, 2, 3]}, "b": {"z": 2, "w": "new"}}}
+    assert doc.dump() == (
+        "top:\n  a:\n    x: 5  # one\n    y: [1, 2, 3]\n  b:\n    z: 2\n    w: new\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "1\nescaped: 1",  # a new key at column 0 inside a nested entry
+        "1\n...",  # a document end marker
+        "[1,",  # an unclosed flow sequence
+        "*nowhere",  # an alias without anchor
+    ],
+)
+def test_yaml_refuses_an_edit_that_breaks_the_file_around_it(
+    monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    from hammurabi.documents.yamldoc import YamlDocument
+
+    before = "top:\n  a:\n    x: 1\n    y: 2\n  b: 3\nlast: 4\n"
+    doc = load("yaml", before)
+    entry = doc._walk(parse_path("top.a.x")).chain[-1]  # type: ignore[attr-defined]
+    start = entry.value.start_mark.index
+    monkeypatch.setattr(YamlDocument, "_replace", lambda *args: [(start, start + 1, broken)])
+    with pytest.raises(DocumentError):
+        doc.set(parse_path("top.a.x"), 2)
+    assert doc.dump() is before
+    assert doc.get(()) == {"top": {"a": {"x": 1, "y": 2}, "b": 3}, "last": 4}
+
+
 def test_yaml_keeps_crlf_free_text_and_missing_final_newline() -> None:
     before = "a: 1\nb: 2"
     after = edited("yaml", before, "set", "c", 3)

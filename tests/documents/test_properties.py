@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import tomlkit
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +16,7 @@ from ruamel.yaml import YAML
 
 from hammurabi import Outcome, ValueExists
 from hammurabi.documents.base import MISSING, same_value
+from hammurabi.errors import DocumentError
 from tests.documents.helpers import load
 from tests.helpers import run_rules, snapshot
 
@@ -116,6 +119,37 @@ def test_delete_is_local_and_idempotent(
     assert same_value(again.get(()), {k: v for k, v in data.items() if k != top})
     again.delete((top,))
     assert again.dump() is once
+
+
+@SETTINGS
+@given(documents, st.integers(0, 5), st.data(), values)
+def test_yaml_edits_proven_on_one_entry_read_back_from_the_whole_file(
+    data: dict[str, Any], style: int, pick: st.DataObject, value: Any
+) -> None:
+    """What an edit checked on its entry's text alone holds for the whole text too."""
+    from hammurabi.documents.yamldoc import YamlDocument, _compose
+
+    proven = YamlDocument._entry_proves
+
+    def audited(doc: YamlDocument, edits: Any, new: str, check: Any) -> bool:
+        ok = proven(doc, edits, new, check)
+        if ok and type(doc) is YamlDocument:
+            assert len(_compose(new)) == 1
+            assert check(YamlDocument(new))
+        return ok
+
+    source = render("yaml", data, style)
+    paths = [(k,) for k in data] + [
+        (k, inner) for k, v in data.items() if isinstance(v, dict) for inner in v
+    ]
+    path = pick.draw(st.sampled_from(paths))
+    with mock.patch.object(YamlDocument, "_entry_proves", audited):
+        doc = load("yaml", source)
+        with contextlib.suppress(DocumentError):  # a refused edit is fine here
+            doc.set((*path, "new") if pick.draw(st.booleans()) else path, value)
+        doc.delete(pick.draw(st.sampled_from(paths)))
+        fresh = load("yaml", doc.dump())
+        assert same_value(doc.get(()), fresh.get(()))
 
 
 ini_values = st.text(alphabet=st.sampled_from("abc 09._-/*é"), max_size=8).map(str.strip)
