@@ -130,8 +130,30 @@ def overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
     _ratio("per run, waiting until QuestDB has the rows", waited)
 
 
-def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
-    """The same, as whole ``hammurabi enforce`` processes (start-up and exit drain included)."""
+def _git(*args: str, cwd: Path) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def _git_template(template: Path, tmp: Path) -> tuple[Path, Path]:
+    """Return a bare remote holding ``template`` and a clone of it (copied for every run)."""
+    seed, remote, clone = tmp / "git-seed", tmp / "git-remote.git", tmp / "git-clone"
+    shutil.copytree(template, seed)
+    _git("init", "--quiet", "--initial-branch=main", cwd=seed)
+    _git("add", "--all", cwd=seed)
+    _git("commit", "--quiet", "--message=seed", cwd=seed)
+    _git("clone", "--quiet", "--bare", str(seed), str(remote), cwd=tmp)
+    _git("clone", "--quiet", str(remote), str(clone), cwd=tmp)
+    return remote, clone
+
+
+def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path, *, git: bool = False) -> None:
+    """The same, as whole ``hammurabi enforce`` processes (start-up and exit drain included).
+
+    With ``git``: the real job, on a clone of a local bare remote: the bot branch with one
+    commit, pushed (every round starts from fresh copies of the remote and the clone).
+    """
     template = tmp / "template"
     laws_file = tmp / "laws.yml"
     rules = []
@@ -147,14 +169,26 @@ def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAMMURABI_")}
     env["HAMMURABI_METRICS_SPOOL"] = str(tmp / "cli-spool.sqlite3")
     tree = tmp / "cli-tree"
-    base = [sys.executable, "-m", "hammurabi.cli", "enforce", str(tree), "--no-git"]
-    base += ["--laws", str(laws_file)]
+    remote: Path | None = None
+    if git:
+        remote, clone = _git_template(template, tmp)
+        kept = {remote: tmp / "git-remote-copy.git", clone: tmp / "git-clone-copy"}
+        for source, copy in kept.items():
+            shutil.copytree(source, copy, symlinks=True)
+        tree = clone
+    base = [sys.executable, "-m", "hammurabi.cli", "enforce", str(tree)]
+    base += ["--laws", str(laws_file)] + ([] if git else ["--no-git"])
     commands = {"off": base, "on": [*base, "--metrics", server.conf]}
 
     def once(name: str) -> float:
-        if tree.exists():
-            shutil.rmtree(tree)
-        shutil.copytree(template, tree)
+        if remote is not None:
+            for source, copy in kept.items():
+                shutil.rmtree(source)
+                shutil.copytree(copy, source, symlinks=True)
+        else:
+            if tree.exists():
+                shutil.rmtree(tree)
+            shutil.copytree(template, tree)
         started = time.perf_counter()
         proc = subprocess.run(commands[name], cwd=ROOT, env=env, capture_output=True, text=True)
         elapsed = time.perf_counter() - started
@@ -166,7 +200,8 @@ def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
     for i in range(rounds):
         for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
             times[name].append(once(name))
-    print(f"overhead: `hammurabi enforce` processes, 20 rules, medians of {rounds} rounds")
+    what = "with git: branch, commit, push" if git else "--no-git"
+    print(f"overhead: `hammurabi enforce` processes, 20 rules, {what}; medians of {rounds} rounds")
     _ratio("whole process (start, run, wait for the rows)", times)
 
 
@@ -322,6 +357,7 @@ def main(argv: list[str] | None = None) -> None:
             overhead(server, args.rounds, Path(tmp))
             if args.cli_rounds:
                 cli_overhead(server, args.cli_rounds, Path(tmp))
+                cli_overhead(server, args.cli_rounds, Path(tmp), git=True)
         if args.only in (None, "backfill"):
             backfill(server, args.rows, Path(tmp), args.batch)
         metrics_plugin.close()
