@@ -365,20 +365,21 @@ class Workspace:
 
     def _change(self, rel: str, entry: _Entry) -> FileChange | None:
         real = self.root / rel
-        if real.is_symlink():
-            now_data: bytes | None = os.readlink(real).encode()
-            now_mode = None
-            now_dir = False
-        elif real.is_dir():
-            now_data, now_mode, now_dir = None, stat.S_IMODE(real.stat().st_mode), True
-        elif real.exists():
-            now_data, now_mode, now_dir = (
-                real.read_bytes(),
-                stat.S_IMODE(real.stat().st_mode),
-                False,
-            )
+        try:
+            now: os.stat_result | None = real.lstat()  # one system call tells the kind
+        except FileNotFoundError:
+            now = None
+        now_data: bytes | None = None
+        now_mode: int | None = None
+        now_dir = False
+        if now is None:
+            pass
+        elif stat.S_ISLNK(now.st_mode):
+            now_data = os.readlink(real).encode()
+        elif stat.S_ISDIR(now.st_mode):
+            now_mode, now_dir = stat.S_IMODE(now.st_mode), True
         else:
-            now_data, now_mode, now_dir = None, None, False
+            now_data, now_mode = real.read_bytes(), stat.S_IMODE(now.st_mode)
         if entry.is_dir or now_dir:
             if entry.is_dir and not now_dir:
                 return FileChange(rel, "directory-deleted")
