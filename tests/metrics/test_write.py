@@ -263,11 +263,7 @@ def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
 
 @pytest.mark.questdb
 def test_a_run_gets_ready_while_its_rules_run(
-    questdb: QuestDBServer,
-    config: MetricsConfig,
-    plugin: MetricsPlugin,
-    spool_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
 ) -> None:
     for table in TABLES:
         questdb.query(f"DROP TABLE IF EXISTS {table}")
