@@ -47,6 +47,7 @@ from hammurabi.metrics.spool import Spool  # noqa: E402
 from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
 from hammurabi.runner import Session, enforce, prepare  # noqa: E402
 from hammurabi.settings import MetricsSettings  # noqa: E402
+from tests.gitrepos import git  # noqa: E402
 from tests.questdb_server import QuestDBServer, install  # noqa: E402
 
 OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Outcome.SKIPPED]
@@ -130,21 +131,15 @@ def overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
     _ratio("per run, waiting until QuestDB has the rows", waited)
 
 
-def _git(*args: str, cwd: Path) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
 def _git_template(template: Path, tmp: Path) -> tuple[Path, Path]:
     """Return a bare remote holding ``template`` and a clone of it (copied for every run)."""
     seed, remote, clone = tmp / "git-seed", tmp / "git-remote.git", tmp / "git-clone"
     shutil.copytree(template, seed)
-    _git("init", "--quiet", "--initial-branch=main", cwd=seed)
-    _git("add", "--all", cwd=seed)
-    _git("commit", "--quiet", "--message=seed", cwd=seed)
-    _git("clone", "--quiet", "--bare", str(seed), str(remote), cwd=tmp)
-    _git("clone", "--quiet", str(remote), str(clone), cwd=tmp)
+    git("init", "--quiet", "--initial-branch=main", cwd=seed)
+    git("add", "--all", cwd=seed)
+    git("commit", "--quiet", "--message=seed", cwd=seed)
+    git("clone", "--quiet", "--bare", str(seed), str(remote), cwd=tmp)
+    git("clone", "--quiet", str(remote), str(clone), cwd=tmp)
     return remote, clone
 
 

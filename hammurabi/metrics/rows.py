@@ -115,22 +115,15 @@ def _clean(value: Any, type_: str, max_len: int, where: str) -> Any:
     if type_ in ("SYMBOL", "VARCHAR"):
         if not isinstance(value, str):
             raise RowError(f"{where} must be text, not {type(value).__name__}")
-        if value.isascii() and value.isprintable():  # the common case: nothing to fix
-            value = value.strip() if type_ == "SYMBOL" else value
-            if len(value) > max_len:
-                if type_ == "SYMBOL":
-                    raise RowError(f"{where} is longer than {max_len} characters")
-                value = value[: max_len - 1] + "…"
-            return value or None
-        value = value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+        if not (value.isascii() and value.isprintable()):  # else nothing to fix (most text)
+            value = value.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+            value = value.translate(_CONTROL) if type_ == "SYMBOL" else value.replace("\x00", "")
         if type_ == "SYMBOL":
-            value = value.translate(_CONTROL).strip()
+            value = value.strip()
             if len(value) > max_len:
                 raise RowError(f"{where} is longer than {max_len} characters")
-        else:
-            value = value.replace("\x00", "")
-            if len(value) > max_len:
-                value = value[: max_len - 1] + "…"
+        elif len(value) > max_len:
+            value = value[: max_len - 1] + "…"
         return value or None
     if type_ == "BOOLEAN":
         if not isinstance(value, bool):
