@@ -327,8 +327,12 @@ class QuestDBServer:
         ports: Ports | None = None,
         java: str | None = None,
         startup_timeout: float = 90.0,
+        full_jit: bool = False,
     ) -> None:
         self.version = version
+        #: Compile hot code fully, as a long-running server does (benchmarks); tests use C1
+        #: only, which starts faster.
+        self.full_jit = full_jit
         self.lib = lib_dir(version)
         self._owns_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="hammurabi-questdb-")) if root is None else root
@@ -389,7 +393,7 @@ class QuestDBServer:
             java.path,
             "-Xms64m",
             "-Xmx512m",
-            "-XX:TieredStopAtLevel=1",  # C1 only: starts faster; fine for tests
+            *([] if self.full_jit else ["-XX:TieredStopAtLevel=1"]),  # C1 only: starts faster
             "-Xlog:cds=off",
             *cds,
             f"-Djava.io.tmpdir={self.root / 'tmp'}",

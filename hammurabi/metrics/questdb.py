@@ -126,7 +126,8 @@ class QuestDBWriter:
                 return names, operator.itemgetter(*places)
             return names, lambda values: tuple(values[i] for i in places)
 
-        # None values are skipped by the client, so the dicts are built without filtering.
+        # None values are skipped by the client, so the dicts are built without filtering;
+        # zip() is not strict: the getters return exactly as many values as there are names.
         symbol_names, symbol_values = of("SYMBOL")
         plain_names, plain_values = of("VARCHAR", "LONG", "DOUBLE")
         flags = [(c.name, where[c.name]) for c in schema.columns[1:] if c.type == "BOOLEAN"]
@@ -134,16 +135,16 @@ class QuestDBWriter:
         nanos, micros = self._questdb.TimestampNanos, self._questdb.TimestampMicros
 
         def add(buffer: Any, values: Sequence[Any]) -> None:
-            cols = dict(zip(plain_names, plain_values(values), strict=True))
+            cols = dict(zip(plain_names, plain_values(values)))  # noqa: B905
             for name, i in flags:
                 if values[i] is not None:
-                    cols[name] = bool(values[i])  # SQLite gives 0/1
+                    cols[name] = values[i] == 1  # SQLite gives 0/1
             for name, i in stamps:
                 if values[i] is not None:
                     cols[name] = micros(values[i])
             buffer.row(
                 table,
-                symbols=dict(zip(symbol_names, symbol_values(values), strict=True)),
+                symbols=dict(zip(symbol_names, symbol_values(values))),  # noqa: B905
                 columns=cols,
                 at=nanos(values[ts_at]),
             )
