@@ -94,10 +94,16 @@ def _time_runs(session: Session, template: Path, trees: list[Path]) -> float:
 
 
 def _ratio(label: str, times: dict[str, list[float]]) -> None:
+    """Print the medians and their ratio, and the median ratio of the rounds' pairs.
+
+    Each round times both, one right after the other: the pairs' ratios are less sensitive
+    to the machine's speed drifting over the rounds.
+    """
     off, on = statistics.median(times["off"]), statistics.median(times["on"])
+    paired = statistics.median(b / a for a, b in zip(times["off"], times["on"], strict=True))
     print(
         f"  {label:<44} without {off * 1000:8.2f} ms   with {on * 1000:8.2f} ms"
-        f"   ratio {on / off:.3f}   (+{(on - off) * 1000:.2f} ms)"
+        f"   ratio {on / off:.3f}   (+{(on - off) * 1000:.2f} ms)   paired ratio {paired:.3f}"
     )
 
 
@@ -146,14 +152,25 @@ def _git_template(template: Path, tmp: Path) -> tuple[Path, Path]:
     return remote, clone
 
 
-def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path, *, git: bool = False) -> None:
+def cli_overhead(
+    server: QuestDBServer,
+    rounds: int,
+    tmp: Path,
+    *,
+    git: bool = False,
+    cpus: set[int] | None = None,
+) -> None:
     """The same, as whole ``hammurabi enforce`` processes (start-up and exit drain included).
 
     With ``git``: the real job, on a clone of a local bare remote: the bot branch with one
     commit, pushed (every round starts from fresh copies of the remote and the clone).
+    ``cpus``: run the processes on these CPUs (default: this benchmark's).
     """
     template = tmp / "template"
-    laws_file = tmp / "laws.yml"
+    if not template.exists():
+        generate(template)
+    work = Path(tempfile.mkdtemp(prefix="cli-", dir=tmp))
+    laws_file = work / "laws.yml"
     rules = []
     for i in range(20):
         target = f"pkg{i:02d}/module{i:02d}.py"
@@ -165,12 +182,12 @@ def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path, *, git: bool = F
         "laws:\n  - name: bench\n    description: 20 rules\n    rules:\n" + "\n".join(rules) + "\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAMMURABI_")}
-    env["HAMMURABI_METRICS_SPOOL"] = str(tmp / "cli-spool.sqlite3")
-    tree = tmp / "cli-tree"
+    env["HAMMURABI_METRICS_SPOOL"] = str(work / "spool.sqlite3")
+    tree = work / "tree"
     remote: Path | None = None
     if git:
-        remote, clone = _git_template(template, tmp)
-        kept = {remote: tmp / "git-remote-copy.git", clone: tmp / "git-clone-copy"}
+        remote, clone = _git_template(template, work)
+        kept = {remote: work / "git-remote-copy.git", clone: work / "git-clone-copy"}
         for source, copy in kept.items():
             shutil.copytree(source, copy, symlinks=True)
         tree = clone
@@ -187,8 +204,16 @@ def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path, *, git: bool = F
             if tree.exists():
                 shutil.rmtree(tree)
             shutil.copytree(template, tree)
+        os.sync()  # the copies' writes are not the run's
         started = time.perf_counter()
-        proc = subprocess.run(commands[name], cwd=ROOT, env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            commands[name],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+        )
         elapsed = time.perf_counter() - started
         assert proc.returncode == 0, proc.stderr
         return elapsed
@@ -199,7 +224,11 @@ def cli_overhead(server: QuestDBServer, rounds: int, tmp: Path, *, git: bool = F
         for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
             times[name].append(once(name))
     what = "with git: branch, commit, push" if git else "--no-git"
-    print(f"overhead: `hammurabi enforce` processes, 20 rules, {what}; medians of {rounds} rounds")
+    where = f", on CPUs {','.join(map(str, sorted(cpus)))}" if cpus else ""
+    print(
+        f"overhead: `hammurabi enforce` processes, 20 rules, {what}{where};"
+        f" medians of {rounds} rounds"
+    )
     _ratio("whole process (start, run, wait for the rows)", times)
 
 
@@ -368,22 +397,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="rows to backfill")
     parser.add_argument("--batch", type=int, default=50_000, help="rows per replay request")
     parser.add_argument("--replays", type=int, default=3, help="timed backfill replays")
-    parser.add_argument("--only", choices=("overhead", "backfill"), help="run one part")
+    parser.add_argument("--only", choices=("overhead", "cli", "backfill"), help="run one part")
     parser.add_argument(
         "--shared-cpus", action="store_true", help="do not pin QuestDB to a CPU of its own"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     install()
+    every_cpu = os.sched_getaffinity(0)
     with tempfile.TemporaryDirectory() as tmp, QuestDBServer(full_jit=True) as server:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"QuestDB {server.version} at {server.http_url}; {os.cpu_count()} CPUs, load {load}")
         print("shared CPUs" if args.shared_cpus else pin(server))
         if args.only in (None, "overhead"):
             overhead(server, args.rounds, Path(tmp))
-            if args.cli_rounds:
-                cli_overhead(server, args.cli_rounds, Path(tmp))
-                cli_overhead(server, args.cli_rounds, Path(tmp), git=True)
+        if args.only in (None, "overhead", "cli") and args.cli_rounds:
+            cli_overhead(server, args.cli_rounds, Path(tmp))
+            cli_overhead(server, args.cli_rounds, Path(tmp), git=True)
+            if os.sched_getaffinity(0) != every_cpu:
+                # The CLI as CI runs it: QuestDB elsewhere, every CPU for the job.
+                cli_overhead(server, args.cli_rounds, Path(tmp), git=True, cpus=every_cpu)
         if args.only in (None, "backfill"):
             backfill(server, args.rows, Path(tmp), args.batch, args.replays)
         metrics_plugin.close()
