@@ -1,17 +1,20 @@
 """The built-in ``metrics`` plugin: record every repository run in QuestDB.
 
-``hammurabi_run_starting`` has a :class:`Shipper` get ready in its background thread (import
-the client, connect, create the tables) while the rules run. ``hammurabi_run_finished`` turns
+``hammurabi_run_starting`` has a :class:`Shipper` start a courier process
+(:mod:`hammurabi.metrics.courier`) that imports the client, creates the tables and connects
+while the rules run, without taking the run's interpreter lock. ``hammurabi_run_finished`` turns
 the run's record into rows (validated here; a row that fails validation is kept in the spool's
 ``rejected`` table with the reason) and appends them to the spool in the run's own thread, in
 one short SQLite transaction without an fsync: the rows survive a crash of the process at once.
 The shipper's thread then fsyncs the spool (so they survive a crash of the machine) and
-replays it into QuestDB, at once for the first run of a process and then at most every
-``SHIP_EVERY`` seconds while runs keep coming (a fleet run sends many repositories' rows per
-request). The run never waits for the disk or the network, and its thread and the shipper's
-rarely contend for the interpreter. At exit the process waits up to ``metrics.drain_timeout``
-seconds for the sync and the sending; rows not acknowledged by then stay in the spool for the
-next run or ``hammurabi metrics flush``. Nothing here ever fails the run: errors are logged.
+replays it into QuestDB (through the courier if there is one, else itself: in a fleet run,
+which forks workers, or after the courier died), at once for the first run of a process and
+then at most every ``SHIP_EVERY`` seconds while runs keep coming (a fleet run sends many
+repositories' rows per request). The run never waits for the disk or the network, and its
+thread and the shipper's rarely contend for the interpreter. At exit the process waits up to
+``metrics.drain_timeout`` seconds for the sync and the sending; rows not acknowledged by then
+stay in the spool for the next run or ``hammurabi metrics flush`` (a courier still sending
+finishes its replay). Nothing here ever fails the run: errors are logged.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from hammurabi.results import RunResult
 from hammurabi.settings import Settings
 
 if TYPE_CHECKING:
+    from hammurabi.metrics.courier import Courier
     from hammurabi.metrics.questdb import QuestDBWriter
 
 log = logging.getLogger(__name__)
@@ -59,6 +63,16 @@ def build_rows(
             text = json.dumps({"ts": row.ts, **row.values}, default=str)
             refused.append((row.table, text, f"refused by validation: {exc}"))
     return rows, refused
+
+
+def ensure_tables(config: MetricsConfig) -> None:
+    """Create the tables that are missing (one query when none is)."""
+    from hammurabi.metrics.read import QuestDBHttp
+
+    with QuestDBHttp.from_config(config, timeout=10.0, light=True) as http:
+        created = http.ensure_tables(config.ttl_days)
+    if created:
+        log.info("metrics: created tables %s", ", ".join(created))
 
 
 @dataclass
@@ -96,19 +110,20 @@ class Shipper:
         self._draining = 0
         self._next_ship = 0.0
         self._writer: QuestDBWriter | None = None
+        self._courier: Courier | None = None
         self._ensured = False
         self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
         self._thread.start()
 
     @property
-    def ready(self) -> bool:
-        """Whether the tables were checked and the writer is connected."""
-        return self._ensured and self._writer is not None
+    def courier_pid(self) -> int | None:
+        """The process id of the courier sending this shipper's rows, if one does."""
+        return None if self._courier is None else self._courier.pid
 
     def warm(self) -> None:
-        """Import the client, connect and check the tables in the thread; returns at once.
+        """Start a courier process that gets ready to send; returns at once.
 
-        Called as a run starts, so the run's end only spools and sends.
+        Called as a run starts, so the run's end only spools and has the courier send.
         """
         if self.config.enabled:
             with self._cond:
@@ -150,6 +165,8 @@ class Shipper:
             self._closing = True
             self._cond.notify_all()
         self._thread.join(timeout)
+        if self._courier is not None:
+            self._courier.close()
         spool = getattr(self._local, "spool", None)
         if spool is not None:
             self._local.spool = None
@@ -182,12 +199,11 @@ class Shipper:
                 if sync:
                     spool.sync()
                 if warm:
-                    self._try_connect()
+                    self._start_courier()
                     send = send or bool(spool.pending(1))  # what earlier runs left
                 if send and self.config.enabled and time.monotonic() >= self._down_until:
-                    writer = self._connect()
                     self._next_ship = time.monotonic() + SHIP_EVERY
-                    self._report(spool.ship(writer, lock_timeout=5.0))
+                    self._report(self._ship(spool))
             except UnavailableError as exc:
                 self._unavailable(str(exc))
             except Exception as exc:  # never let the thread die
@@ -202,14 +218,28 @@ class Shipper:
         if spool is not None:
             spool.close()
 
-    def _try_connect(self) -> None:
-        """Get ready ahead of the rows; a failure here only means the send tries again."""
-        if time.monotonic() < self._down_until:
+    def _start_courier(self) -> None:
+        """Start the courier unless one runs; without one, rows are sent from this thread."""
+        if self._courier is not None:
             return
+        from hammurabi.metrics.courier import Courier
+
         try:
-            self._connect()
-        except UnavailableError as exc:
-            log.debug("metrics: not ready yet: %s", exc)
+            self._courier = Courier(self.config)
+        except OSError as exc:
+            log.debug("metrics: no courier process (%s); sending from this process", exc)
+
+    def _ship(self, spool: Spool) -> ShipReport:
+        """Replay the spool through the courier if there is one, else from this thread."""
+        if self._courier is not None:
+            from hammurabi.metrics.courier import CourierGone
+
+            try:
+                return self._courier.ship()
+            except CourierGone as exc:
+                log.debug("metrics: %s; sending from this process", exc)
+                self._courier = None
+        return spool.ship(self._connect(), lock_timeout=5.0)
 
     def _connect(self) -> QuestDBWriter:
         """Return the writer, connected, after checking the tables once."""
@@ -238,12 +268,7 @@ class Shipper:
             log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
 
     def _ensure_tables(self) -> None:
-        from hammurabi.metrics.read import QuestDBHttp
-
-        with QuestDBHttp.from_config(self.config, timeout=10.0, light=True) as http:
-            created = http.ensure_tables(self.config.ttl_days)
-        if created:
-            log.info("metrics: created tables %s", ", ".join(created))
+        ensure_tables(self.config)
 
     def _report(self, report: ShipReport) -> None:
         self.stats.last_report = report

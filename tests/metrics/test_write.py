@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from pathlib import Path
 
 import pytest
 
 from hammurabi.metrics.config import MetricsConfig
+from hammurabi.metrics.courier import Courier
 from hammurabi.metrics.plugin import MetricsPlugin
 from hammurabi.metrics.questdb import QuestDBWriter
 from hammurabi.metrics.read import QuestDBHttp
@@ -26,6 +29,10 @@ def _columns(server: QuestDBServer, table: str) -> dict[str, str]:
         row["column"]: row["type"]
         for row in server.rows(f"SELECT \"column\", type FROM table_columns('{table}')")
     }
+
+
+def questdb_tables(server: QuestDBServer) -> set[str]:
+    return {row["table_name"] for row in server.rows("SELECT table_name FROM tables()")}
 
 
 def _ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[int, int, int]:
@@ -271,18 +278,54 @@ def test_a_run_gets_ready_while_its_rules_run(
     plugin.hammurabi_run_starting(settings=settings)
     shipper = plugin.shipper(config)
     deadline = time.monotonic() + 30
-    while not shipper.ready and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert shipper.ready  # connected, tables created: before any row
-    assert {row["table_name"] for row in questdb.rows("SELECT table_name FROM tables()")} >= set(
-        TABLES
-    )
+    while not set(TABLES) <= questdb_tables(questdb) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert set(TABLES) <= questdb_tables(questdb)  # created before any row, by the courier
+    pid = shipper.courier_pid
+    assert pid is not None and pid != os.getpid()
+    assert config.conf not in Path(f"/proc/{pid}/cmdline").read_text()  # never in argv
     assert shipper.stats.ships == 0  # nothing to send yet
     plugin.hammurabi_run_finished(result=run("o/ready", [law("A", [U, C])]), settings=settings)
     assert plugin.drain(30)
     assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo = 'o/ready'") == 2
+
+
+@pytest.mark.questdb
+def test_rows_still_arrive_when_the_courier_died(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
+) -> None:
+    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
+    plugin.hammurabi_run_starting(settings=settings)
+    shipper = plugin.shipper(config)
+    deadline = time.monotonic() + 30
+    while shipper.courier_pid is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = shipper.courier_pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    plugin.hammurabi_run_finished(result=run("o/orphan", [law("A", [U, C])]), settings=settings)
+    assert plugin.drain(30)
+    assert shipper.courier_pid is None  # this process sent them itself
+    assert (shipper.stats.sent, shipper.stats.last_error) == (4, None)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/orphan'") == 2
+
+
+def test_a_courier_reports_a_server_that_is_down(spool_path: Path) -> None:
+    down = MetricsConfig.from_settings(
+        MetricsSettings(conf="http::addr=127.0.0.1:9;", spool=str(spool_path)), env={}
+    )
+    with Spool(spool_path) as spool:
+        spool.append(rows_of([run("o/later", [law("A", [U])])]))
+    courier = Courier(down)
+    try:
+        report = courier.ship()
+    finally:
+        courier.close()
+    assert report.sent == 0 and report.remaining == 3
+    assert report.error is not None and "127.0.0.1:9" in report.error
 
 
 def test_getting_ready_without_a_server_is_quiet(
