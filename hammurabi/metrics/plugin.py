@@ -2,7 +2,8 @@
 
 ``hammurabi_run_starting`` has a :class:`Shipper` start a courier process
 (:mod:`hammurabi.metrics.courier`) that imports the client, creates the tables and connects
-while the rules run, without taking the run's interpreter lock. ``hammurabi_run_finished`` turns
+while the rules run, on another CPU and without taking the run's interpreter lock (on a
+single CPU the shipper's thread does that itself). ``hammurabi_run_finished`` turns
 the run's record into rows (validated here; a row that fails validation is kept in the spool's
 ``rejected`` table with the reason) and appends them to the spool in the run's own thread, in
 one short SQLite transaction without an fsync: the rows survive a crash of the process at once.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -121,7 +123,7 @@ class Shipper:
         return None if self._courier is None else self._courier.pid
 
     def warm(self) -> None:
-        """Start a courier process that gets ready to send; returns at once.
+        """Start a courier process that gets ready to send (see ``_get_ready``); returns at once.
 
         Called as a run starts, so the run's end only spools and has the courier send.
         """
@@ -199,7 +201,7 @@ class Shipper:
                 if sync:
                     spool.sync()
                 if warm:
-                    self._start_courier()
+                    self._get_ready()
                     send = send or bool(spool.pending(1))  # what earlier runs left
                 if send and self.config.enabled and time.monotonic() >= self._down_until:
                     self._next_ship = time.monotonic() + SHIP_EVERY
@@ -218,16 +220,25 @@ class Shipper:
         if spool is not None:
             spool.close()
 
-    def _start_courier(self) -> None:
-        """Start the courier unless one runs; without one, rows are sent from this thread."""
+    def _get_ready(self) -> None:
+        """Start the courier; on a single CPU, where it would only compete with the run, or
+        if it cannot start, import the client and connect in this thread instead."""
         if self._courier is not None:
             return
-        from hammurabi.metrics.courier import Courier
+        if len(os.sched_getaffinity(0)) > 1:
+            from hammurabi.metrics.courier import Courier
 
+            try:
+                self._courier = Courier(self.config)
+                return
+            except OSError as exc:
+                log.debug("metrics: no courier process (%s); sending from this process", exc)
+        if time.monotonic() < self._down_until:
+            return
         try:
-            self._courier = Courier(self.config)
-        except OSError as exc:
-            log.debug("metrics: no courier process (%s); sending from this process", exc)
+            self._connect()
+        except UnavailableError as exc:  # the send tries again
+            log.debug("metrics: not ready yet: %s", exc)
 
     def _ship(self, spool: Spool) -> ShipReport:
         """Replay the spool through the courier if there is one, else from this thread."""

@@ -313,6 +313,26 @@ def test_rows_still_arrive_when_the_courier_died(
     assert count(questdb, "hammurabi_rule_runs", "repo = 'o/orphan'") == 2
 
 
+@pytest.mark.questdb
+def test_on_one_cpu_a_run_gets_ready_in_a_thread(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
+) -> None:
+    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})  # the shipper's thread starts with this mask
+    try:
+        plugin.hammurabi_run_starting(settings=settings)
+    finally:
+        os.sched_setaffinity(0, cpus)
+    plugin.hammurabi_run_finished(result=run("o/single", [law("A", [U, C])]), settings=settings)
+    assert plugin.drain(30)
+    shipper = plugin.shipper(config)
+    assert shipper.courier_pid is None
+    assert (shipper.stats.sent, shipper.stats.last_error) == (4, None)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/single'") == 2
+
+
 def test_a_courier_reports_a_server_that_is_down(spool_path: Path) -> None:
     down = MetricsConfig.from_settings(
         MetricsSettings(conf="http::addr=127.0.0.1:9;", spool=str(spool_path)), env={}
