@@ -67,6 +67,14 @@ def build_rows(
     return rows, refused
 
 
+def _usable_cpus() -> int:
+    """How many CPUs this thread may run on (all of them where that cannot be asked)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
 def ensure_tables(config: MetricsConfig) -> None:
     """Create the tables that are missing (one query when none is)."""
     from hammurabi.metrics.read import QuestDBHttp
@@ -225,7 +233,7 @@ class Shipper:
         if it cannot start, import the client and connect in this thread instead."""
         if self._courier is not None:
             return
-        if len(os.sched_getaffinity(0)) > 1:
+        if _usable_cpus() > 1:
             from hammurabi.metrics.courier import Courier
 
             try:
