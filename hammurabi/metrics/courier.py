@@ -73,9 +73,12 @@ class Courier:
         line = self._proc.stdout.readline()
         if not line:
             raise CourierGone(f"the metrics courier exited ({self._proc.poll()})")
-        data = json.loads(line)
-        rejected = [RejectedRow(**item) for item in data.pop("rejected")]
-        return ShipReport(**data, rejected=rejected)
+        try:
+            data = json.loads(line)
+            rejected = [RejectedRow(**item) for item in data.pop("rejected")]
+            return ShipReport(**data, rejected=rejected)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise CourierGone(f"the metrics courier answered {line[:200]!r}") from exc
 
     def close(self) -> None:
         """End the courier's input; it exits once its current replay is done."""

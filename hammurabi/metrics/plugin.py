@@ -234,12 +234,12 @@ class Shipper:
         if self._courier is not None:
             return
         if _usable_cpus() > 1:
-            from hammurabi.metrics.courier import Courier
+            from hammurabi.metrics.courier import Courier, CourierGone
 
             try:
                 self._courier = Courier(self.config)
                 return
-            except OSError as exc:
+            except (OSError, CourierGone) as exc:
                 log.debug("metrics: no courier process (%s); sending from this process", exc)
         if time.monotonic() < self._down_until:
             return
