@@ -94,21 +94,11 @@ def serve(stdin: IO[str], stdout: IO[str]) -> None:
         return
     first = json.loads(line)
     config = MetricsConfig(**{**first, "spool": Path(first["spool"])})
-    from hammurabi.metrics.plugin import ensure_tables
-    from hammurabi.metrics.questdb import QuestDBWriter
+    from hammurabi.metrics.plugin import Link
 
-    writer = QuestDBWriter(config.conf)
-    ready = False
-
-    def connect() -> None:
-        nonlocal ready
-        if not ready:
-            ensure_tables(config)
-            ready = True
-        writer.connect()
-
+    link = Link(config)
     try:
-        connect()
+        link.connect()
     except UnavailableError as exc:
         log.debug("metrics courier: not ready yet: %s", exc)
     with Spool(config.spool) as spool:
@@ -116,15 +106,14 @@ def serve(stdin: IO[str], stdout: IO[str]) -> None:
             if not json.loads(line).get("ship"):
                 continue
             try:
-                connect()
-                report = spool.ship(writer, lock_timeout=5.0)
+                report = spool.ship(link.connect(), lock_timeout=5.0)
             except UnavailableError as exc:
                 report = ShipReport(remaining=spool.state().pending, error=str(exc))
             except Exception as exc:  # the parent reports it; the courier answers on
                 report = ShipReport(error=f"{type(exc).__name__}: {exc}")
             stdout.write(json.dumps(dataclasses.asdict(report)) + "\n")
             stdout.flush()
-    writer.close()
+    link.close()
 
 
 if __name__ == "__main__":

@@ -75,14 +75,37 @@ def _usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def ensure_tables(config: MetricsConfig) -> None:
-    """Create the tables that are missing (one query when none is)."""
-    from hammurabi.metrics.read import QuestDBHttp
+class Link:
+    """The way to one QuestDB: a writer, connected after the tables were checked once.
 
-    with QuestDBHttp.from_config(config, timeout=10.0, light=True) as http:
-        created = http.ensure_tables(config.ttl_days)
-    if created:
-        log.info("metrics: created tables %s", ", ".join(created))
+    Used by a shipper's thread and by a courier process alike.
+    """
+
+    def __init__(self, config: MetricsConfig) -> None:
+        self.config = config
+        self._writer: QuestDBWriter | None = None
+        self._ensured = False
+
+    def connect(self) -> QuestDBWriter:
+        """Return the writer, connected (UnavailableError if QuestDB cannot be reached)."""
+        if not self._ensured:
+            from hammurabi.metrics.read import QuestDBHttp
+
+            with QuestDBHttp.from_config(self.config, timeout=10.0, light=True) as http:
+                created = http.ensure_tables(self.config.ttl_days)
+            if created:
+                log.info("metrics: created tables %s", ", ".join(created))
+            self._ensured = True
+        if self._writer is None:
+            from hammurabi.metrics.questdb import QuestDBWriter
+
+            self._writer = QuestDBWriter(self.config.conf)
+        self._writer.connect()
+        return self._writer
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
 
 
 @dataclass
@@ -113,15 +136,14 @@ class Shipper:
         self._busy = False
         self._unsynced = False  # appended without an fsync yet
         self._unsent = False  # spooled by this shipper and not sent yet
-        self._warm = False  # asked to connect and check the tables before rows come
+        self._warm = False  # asked to get ready (courier, or client and tables) before rows
         self._down_until = 0.0
         self._warned_down = False
         self._closing = False
         self._draining = 0
         self._next_ship = 0.0
-        self._writer: QuestDBWriter | None = None
+        self._link = Link(config)
         self._courier: Courier | None = None
-        self._ensured = False
         self._thread = threading.Thread(target=self._loop, name="hammurabi-metrics", daemon=True)
         self._thread.start()
 
@@ -223,8 +245,7 @@ class Shipper:
                 with self._cond:
                     self._busy = False
                     self._cond.notify_all()
-        if self._writer is not None:
-            self._writer.close()
+        self._link.close()
         if spool is not None:
             spool.close()
 
@@ -244,7 +265,7 @@ class Shipper:
         if time.monotonic() < self._down_until:
             return
         try:
-            self._connect()
+            self._link.connect()
         except UnavailableError as exc:  # the send tries again
             log.debug("metrics: not ready yet: %s", exc)
 
@@ -258,19 +279,7 @@ class Shipper:
             except CourierGone as exc:
                 log.debug("metrics: %s; sending from this process", exc)
                 self._courier = None
-        return spool.ship(self._connect(), lock_timeout=5.0)
-
-    def _connect(self) -> QuestDBWriter:
-        """Return the writer, connected, after checking the tables once."""
-        if not self._ensured:
-            self._ensure_tables()
-            self._ensured = True
-        if self._writer is None:
-            from hammurabi.metrics.questdb import QuestDBWriter
-
-            self._writer = QuestDBWriter(self.config.conf)
-        self._writer.connect()
-        return self._writer
+        return spool.ship(self._link.connect(), lock_timeout=5.0)
 
     def _spool(self, spool: Spool, rows: list[Row], refused: list[Refused]) -> None:
         if refused:
@@ -285,9 +294,6 @@ class Shipper:
         self.stats.spooled += spool.append(rows, durable=False)
         if not self.config.enabled:
             log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
-
-    def _ensure_tables(self) -> None:
-        ensure_tables(self.config)
 
     def _report(self, report: ShipReport) -> None:
         self.stats.last_report = report

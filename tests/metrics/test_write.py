@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,20 @@ def _columns(server: QuestDBServer, table: str) -> dict[str, str]:
 
 def questdb_tables(server: QuestDBServer) -> set[str]:
     return {row["table_name"] for row in server.rows("SELECT table_name FROM tables()")}
+
+
+def _until(done: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _record(questdb: QuestDBServer, plugin: MetricsPlugin, settings: Settings, repo: str) -> None:
+    """Finish a run of two rules in ``repo``, drain, and see both rule rows in QuestDB."""
+    plugin.hammurabi_run_finished(result=run(repo, [law("A", [U, C])]), settings=settings)
+    assert plugin.drain(30)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", f"repo = '{repo}'") == 2
 
 
 def _ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[int, int, int]:
@@ -277,19 +292,14 @@ def test_a_run_gets_ready_while_its_rules_run(
     settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
     plugin.hammurabi_run_starting(settings=settings)
     shipper = plugin.shipper(config)
-    deadline = time.monotonic() + 30
-    while not set(TABLES) <= questdb_tables(questdb) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    _until(lambda: set(TABLES) <= questdb_tables(questdb))
     assert set(TABLES) <= questdb_tables(questdb)  # created before any row, by the courier
     pid = shipper.courier_pid
     assert pid is not None and pid != os.getpid()
     assert config.conf not in Path(f"/proc/{pid}/cmdline").read_text()  # never in argv
     assert shipper.stats.ships == 0  # nothing to send yet
-    plugin.hammurabi_run_finished(result=run("o/ready", [law("A", [U, C])]), settings=settings)
-    assert plugin.drain(30)
+    _record(questdb, plugin, settings, "o/ready")
     assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)
-    wait_tables(questdb)
-    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/ready'") == 2
 
 
 @pytest.mark.questdb
@@ -299,18 +309,13 @@ def test_rows_still_arrive_when_the_courier_died(
     settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
     plugin.hammurabi_run_starting(settings=settings)
     shipper = plugin.shipper(config)
-    deadline = time.monotonic() + 30
-    while shipper.courier_pid is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    _until(lambda: shipper.courier_pid is not None)
     pid = shipper.courier_pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    plugin.hammurabi_run_finished(result=run("o/orphan", [law("A", [U, C])]), settings=settings)
-    assert plugin.drain(30)
+    _record(questdb, plugin, settings, "o/orphan")
     assert shipper.courier_pid is None  # this process sent them itself
     assert (shipper.stats.sent, shipper.stats.last_error) == (4, None)
-    wait_tables(questdb)
-    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/orphan'") == 2
 
 
 @pytest.mark.questdb
@@ -324,13 +329,10 @@ def test_on_one_cpu_a_run_gets_ready_in_a_thread(
         plugin.hammurabi_run_starting(settings=settings)
     finally:
         os.sched_setaffinity(0, cpus)
-    plugin.hammurabi_run_finished(result=run("o/single", [law("A", [U, C])]), settings=settings)
-    assert plugin.drain(30)
+    _record(questdb, plugin, settings, "o/single")
     shipper = plugin.shipper(config)
     assert shipper.courier_pid is None
     assert (shipper.stats.sent, shipper.stats.last_error) == (4, None)
-    wait_tables(questdb)
-    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/single'") == 2
 
 
 def test_a_courier_reports_a_server_that_is_down(spool_path: Path) -> None:
