@@ -300,6 +300,8 @@ def test_a_run_gets_ready_while_its_rules_run(
     assert shipper.stats.ships == 0  # nothing to send yet
     _record(questdb, plugin, settings, "o/ready")
     assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)
+    assert shipper.courier_pid == pid  # it sent them, with numpy loaded and one thread
+    assert len(list(Path(f"/proc/{pid}/task").iterdir())) == 1  # no OpenBLAS threads spinning
 
 
 @pytest.mark.questdb
