@@ -13,6 +13,14 @@
    start faster), and the figure is the median of replays after a first one: that one also
    times the JVM compiling its ingestion code, which a running server has done long ago.
 
+The repositories the runs change (and the CLI's temporary worktrees) live in memory
+(``/dev/shm``) where there is such a folder (``--disk`` to keep them on disk): on a virtual
+machine with a slow, erratic disk, file creation made identical runs take 1 to 3 seconds,
+which hid the effect being measured; in memory the runs are faster, so the same overhead is
+a larger share of them. The spool, whose writes are part of the overhead, stays on disk.
+The CLI's processes cache their bytecode (in a temporary folder) as an installed tool does,
+even where ``PYTHONDONTWRITEBYTECODE`` is set.
+
 With two CPUs or more, QuestDB runs pinned to the last CPU and the benchmark to the others
 (``--shared-cpus`` to turn this off): a QuestDB server normally has a machine of its own, and
 on a small machine its ingestion work would otherwise be timed as the client's overhead.
@@ -107,24 +115,25 @@ def _ratio(label: str, times: dict[str, list[float]]) -> None:
     )
 
 
-def overhead(server: QuestDBServer, rounds: int, tmp: Path) -> None:
+def overhead(server: QuestDBServer, rounds: int, tmp: Path, scratch: Path) -> None:
     """Time enforce with and without metrics, alternating; print medians and ratios.
 
     Per run: the run returns (metrics are sent by a background thread), as a fleet of runs
     in one process sees it, with the wait for the last rows at the end spread over the runs;
     and, the worst case, waiting after every run until QuestDB acknowledged its rows.
     """
-    template = tmp / "template"
-    generate(template)
+    template = scratch / "template"
+    if not template.exists():
+        generate(template)
     spool = tmp / "overhead-spool.sqlite3"
     on = {"metrics": {"conf": server.conf, "spool": str(spool)}}
-    tree = tmp / "tree"
+    tree = scratch / "tree"
     sessions = {"off": _session(template, None), "on": _session(template, on)}
     for _ in range(3):  # imports, table creation, first connection
         for name in ("off", "on"):
             sessions[name].root = tree
             _time_run(sessions[name], template, tree, drain=True)
-    fleet = [tmp / f"fleet-{i}" for i in range(10)]
+    fleet = [scratch / f"fleet-{i}" for i in range(10)]
     steady: dict[str, list[float]] = {"off": [], "on": []}
     waited: dict[str, list[float]] = {"off": [], "on": []}
     for i in range(rounds):
@@ -156,6 +165,7 @@ def cli_overhead(
     server: QuestDBServer,
     rounds: int,
     tmp: Path,
+    scratch: Path,
     *,
     git: bool = False,
     cpus: set[int] | None = None,
@@ -166,10 +176,10 @@ def cli_overhead(
     commit, pushed (every round starts from fresh copies of the remote and the clone).
     ``cpus``: run the processes on these CPUs (default: this benchmark's).
     """
-    template = tmp / "template"
+    template = scratch / "template"
     if not template.exists():
         generate(template)
-    work = Path(tempfile.mkdtemp(prefix="cli-", dir=tmp))
+    work = Path(tempfile.mkdtemp(prefix="cli-", dir=scratch))
     laws_file = work / "laws.yml"
     rules = []
     for i in range(20):
@@ -182,7 +192,10 @@ def cli_overhead(
         "laws:\n  - name: bench\n    description: 20 rules\n    rules:\n" + "\n".join(rules) + "\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAMMURABI_")}
-    env["HAMMURABI_METRICS_SPOOL"] = str(work / "spool.sqlite3")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    env["TMPDIR"] = str(scratch)  # the CLI's worktrees
+    env["HAMMURABI_METRICS_SPOOL"] = str(Path(tempfile.mkdtemp(dir=tmp)) / "spool.sqlite3")
     tree = work / "tree"
     remote: Path | None = None
     if git:
@@ -401,22 +414,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--shared-cpus", action="store_true", help="do not pin QuestDB to a CPU of its own"
     )
+    parser.add_argument(
+        "--disk", action="store_true", help="keep the runs' repositories on disk, not in memory"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     install()
     every_cpu = os.sched_getaffinity(0)
-    with tempfile.TemporaryDirectory() as tmp, QuestDBServer(full_jit=True) as server:
+    memory = None if args.disk or not os.access("/dev/shm", os.W_OK) else "/dev/shm"
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryDirectory(dir=memory) as scratch,
+        QuestDBServer(full_jit=True) as server,
+    ):
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"QuestDB {server.version} at {server.http_url}; {os.cpu_count()} CPUs, load {load}")
         print("shared CPUs" if args.shared_cpus else pin(server))
+        print(f"repositories in {'memory' if memory else 'the temporary folder'}, spools on disk")
+        work = (Path(tmp), Path(scratch))
         if args.only in (None, "overhead"):
-            overhead(server, args.rounds, Path(tmp))
+            overhead(server, args.rounds, *work)
         if args.only in (None, "overhead", "cli") and args.cli_rounds:
-            cli_overhead(server, args.cli_rounds, Path(tmp))
-            cli_overhead(server, args.cli_rounds, Path(tmp), git=True)
+            cli_overhead(server, args.cli_rounds, *work)
+            cli_overhead(server, args.cli_rounds, *work, git=True)
             if os.sched_getaffinity(0) != every_cpu:
                 # The CLI as CI runs it: QuestDB elsewhere, every CPU for the job.
-                cli_overhead(server, args.cli_rounds, Path(tmp), git=True, cpus=every_cpu)
+                cli_overhead(server, args.cli_rounds, *work, git=True, cpus=every_cpu)
         if args.only in (None, "backfill"):
             backfill(server, args.rows, Path(tmp), args.batch, args.replays)
         metrics_plugin.close()
