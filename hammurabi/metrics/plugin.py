@@ -3,8 +3,7 @@
 ``hammurabi_run_starting`` has a :class:`Shipper` start a courier process
 (:mod:`hammurabi.metrics.courier`) that imports the client, creates the tables and connects
 while the rules run, on another CPU and without taking the run's interpreter lock (on a
-single CPU nothing gets ready early: the shipper's thread does it when the rows come).
-``hammurabi_run_finished`` turns
+single CPU the shipper's thread does that itself). ``hammurabi_run_finished`` turns
 the run's record into rows (validated here; a row that fails validation is kept in the spool's
 ``rejected`` table with the reason) and appends them to the spool in the run's own thread, in
 one short SQLite transaction without an fsync: the rows survive a crash of the process at once.
@@ -156,12 +155,9 @@ class Shipper:
     def warm(self) -> None:
         """Start a courier process that gets ready to send (see ``_get_ready``); returns at once.
 
-        Called as a run starts, so the run's end only spools and has the courier send. On a
-        single CPU it does nothing: there, getting ready early only competes with the run, and
-        a thread importing the client also holds the interpreter lock whenever the run waits
-        for git (on a run with git, +110 ms in the run against +45 ms at its end).
+        Called as a run starts, so the run's end only spools and has the courier send.
         """
-        if self.config.enabled and _usable_cpus() > 1:
+        if self.config.enabled:
             with self._cond:
                 self._warm = True
                 self._cond.notify_all()
@@ -254,17 +250,18 @@ class Shipper:
             spool.close()
 
     def _get_ready(self) -> None:
-        """Start the courier; if it cannot start, import the client and connect in this
-        thread instead."""
+        """Start the courier; on a single CPU, where it would only compete with the run, or
+        if it cannot start, import the client and connect in this thread instead."""
         if self._courier is not None:
             return
-        from hammurabi.metrics.courier import Courier, CourierGone
+        if _usable_cpus() > 1:
+            from hammurabi.metrics.courier import Courier, CourierGone
 
-        try:
-            self._courier = Courier(self.config)
-            return
-        except (OSError, CourierGone) as exc:
-            log.debug("metrics: no courier process (%s); sending from this process", exc)
+            try:
+                self._courier = Courier(self.config)
+                return
+            except (OSError, CourierGone) as exc:
+                log.debug("metrics: no courier process (%s); sending from this process", exc)
         if time.monotonic() < self._down_until:
             return
         try:
