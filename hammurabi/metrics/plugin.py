@@ -137,6 +137,7 @@ class Shipper:
         self._unsynced = False  # appended without an fsync yet
         self._unsent = False  # spooled by this shipper and not sent yet
         self._warm = False  # asked to get ready (courier, or client and tables) before rows
+        self._warmed = False  # warm() was called
         self._down_until = 0.0
         self._warned_down = False
         self._closing = False
@@ -155,11 +156,14 @@ class Shipper:
     def warm(self) -> None:
         """Start a courier process that gets ready to send (see ``_get_ready``); returns at once.
 
-        Called as a run starts, so the run's end only spools and has the courier send.
+        Called as a run starts, so the run's end only spools and has the courier send. Only
+        the first call does anything: the rows that earlier processes left are sent then, and
+        the rows of later runs in this process every ``SHIP_EVERY`` seconds, not as each run
+        starts.
         """
-        if self.config.enabled:
+        if self.config.enabled and not self._warmed:
             with self._cond:
-                self._warm = True
+                self._warm = self._warmed = True
                 self._cond.notify_all()
 
     def submit(self, rows: list[Row], refused: list[Refused]) -> None:

@@ -363,3 +363,22 @@ def test_getting_ready_without_a_server_is_quiet(
         assert plugin.drain(30)
     assert not caplog.records  # the run's end says it, once, if the server is still down
     assert not spool_path.exists() or Spool(spool_path).state().pending == 0
+
+
+@pytest.mark.questdb
+def test_runs_in_one_process_share_requests(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
+) -> None:
+    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
+    for i in range(8):  # a fleet's runs, one after the other
+        plugin.hammurabi_run_starting(settings=settings)
+        time.sleep(0.1)  # the rules run
+        plugin.hammurabi_run_finished(
+            result=run(f"o/fleet-{i}", [law("A", [U, C])], run_id=f"fleet-{i}"), settings=settings
+        )
+    assert plugin.drain(30)
+    shipper = plugin.shipper(config)
+    assert shipper.stats.sent == 8 * 4
+    assert shipper.stats.ships <= 3  # the first run's rows, then one request a second
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/fleet-%'") == 16
