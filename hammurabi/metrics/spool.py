@@ -72,6 +72,14 @@ def _quoted(names: Iterable[str]) -> str:
 
 _COLS = _quoted(COLUMNS)
 _INSERT = f"INSERT INTO queue (tbl, added, {_COLS}) VALUES (?, ?{', ?' * len(COLUMNS)})"
+#: Per table: the insert of its rows, naming its columns only (a third of the values to bind),
+#: and the names of its columns after ``ts``.
+_INSERT_TABLE = {
+    name: f"INSERT INTO queue (tbl, added, {_quoted(table.names)})"
+    f" VALUES (?, ?{', ?' * len(table.names)})"
+    for name, table in TABLES.items()
+}
+_AFTER_TS = {name: table.names[1:] for name, table in TABLES.items()}
 _SELECT = f"SELECT id, tbl, {_COLS} FROM queue WHERE id > ? ORDER BY id LIMIT ?"
 _BATCH_END = "SELECT max(id), count(*) FROM (SELECT id FROM queue WHERE id > ? ORDER BY id LIMIT ?)"
 #: What a queued row reads back as: id, table, then the values its layout names.
@@ -283,14 +291,23 @@ class Spool:
     def append(self, rows: Sequence[Row], *, durable: bool = True) -> int:
         """Append ``rows`` (already validated) in one transaction; return the count.
 
+        The rows are stored table by table, each table's in the order given, each naming its
+        table's columns only (binding every column's value, NULLs included, took twice as long).
+
         ``durable=False`` skips the fsync: the rows survive a crash of the process at once,
         and of the machine after :meth:`sync`.
         """
         if not rows:
             return 0
         now = time.time()
+        values: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            get = row.values.get
+            item = (row.table, now, row.ts, *map(get, _AFTER_TS[row.table]))
+            values.setdefault(row.table, []).append(item)
         with self._transaction(durable) as db:
-            db.executemany(_INSERT, [(row.table, now, *_values(row)) for row in rows])
+            for table, items in values.items():
+                db.executemany(_INSERT_TABLE[table], items)
         return len(rows)
 
     def sync(self) -> None:
