@@ -61,6 +61,8 @@ from hammurabi.settings import MetricsSettings  # noqa: E402
 from tests.gitrepos import git  # noqa: E402
 from tests.questdb_server import QuestDBServer, install  # noqa: E402
 
+#: Runs with git (branch, commit, push to a local bare remote) per timed batch, in process.
+GIT_RUNS = 5
 OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Outcome.SKIPPED]
 
 
@@ -101,6 +103,39 @@ def _time_runs(session: Session, template: Path, trees: list[Path]) -> float:
     return (time.perf_counter() - started) / len(trees)
 
 
+Pair = tuple[Path, Path]  # a bare remote and a clone of it
+
+
+def _git_pairs(template: Path, scratch: Path, count: int) -> tuple[list[Pair], list[Pair]]:
+    """Return ``count`` pairs for runs with git, and the pristine copies they start from."""
+    remote, clone = _git_template(template, scratch)
+    used = [(scratch / f"git-remote-{i}.git", scratch / f"git-clone-{i}") for i in range(count)]
+    kept = [(scratch / f"git-kept-{i}.git", scratch / f"git-kept-{i}") for i in range(count)]
+    for (used_remote, _), (kept_remote, kept_clone) in zip(used, kept, strict=True):
+        shutil.copytree(remote, kept_remote, symlinks=True)
+        shutil.copytree(clone, kept_clone, symlinks=True)
+        git("remote", "set-url", "origin", str(used_remote), cwd=kept_clone)
+    return used, kept
+
+
+def _time_git_runs(session: Session, used: list[Pair], kept: list[Pair]) -> float:
+    """Enforce with git (bot branch, commit, push) on fresh copies of each pair, then wait for
+    the metrics: mean seconds per run."""
+    for pair, pristine in zip(used, kept, strict=True):
+        for copy, source in zip(pair, pristine, strict=True):
+            if copy.exists():
+                shutil.rmtree(copy)
+            shutil.copytree(source, copy, symlinks=True)
+    started = time.perf_counter()
+    for _, clone in used:
+        session.root = clone
+        result = enforce(session)
+        assert len(result.laws[0].rules) == 20 and not result.error, result.error
+        assert result.extra["git"]["action"] == "created", result.extra["git"]
+    metrics_plugin.drain()
+    return (time.perf_counter() - started) / len(used)
+
+
 def _ratio(label: str, times: dict[str, list[float]]) -> None:
     """Print the medians and their ratio, and the median ratio of the rounds' pairs.
 
@@ -110,7 +145,7 @@ def _ratio(label: str, times: dict[str, list[float]]) -> None:
     off, on = statistics.median(times["off"]), statistics.median(times["on"])
     paired = statistics.median(b / a for a, b in zip(times["off"], times["on"], strict=True))
     print(
-        f"  {label:<44} without {off * 1000:8.2f} ms   with {on * 1000:8.2f} ms"
+        f"  {label:<52} without {off * 1000:8.2f} ms   with {on * 1000:8.2f} ms"
         f"   ratio {on / off:.3f}   (+{(on - off) * 1000:.2f} ms)   paired ratio {paired:.3f}"
     )
 
@@ -141,12 +176,24 @@ def overhead(server: QuestDBServer, rounds: int, tmp: Path, scratch: Path) -> No
             steady[name].append(_time_runs(sessions[name], template, fleet))
             sessions[name].root = tree
             waited[name].append(_time_run(sessions[name], template, tree, drain=True))
+    used, kept = _git_pairs(template, scratch / "in-process", GIT_RUNS)
+    with_git: dict[str, list[float]] = {"off": [], "on": []}
+    tempdir, tempfile.tempdir = tempfile.tempdir, str(scratch)  # the runs' worktrees
+    try:
+        for name in ("off", "on"):
+            _time_git_runs(sessions[name], used, kept)
+        for i in range(rounds):
+            for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
+                with_git[name].append(_time_git_runs(sessions[name], used, kept))
+    finally:
+        tempfile.tempdir = tempdir
     with Spool(spool) as check:
         state = check.state()
     assert state.pending == 0 and state.rejected == 0, state
-    print(f"overhead: enforce of 20 rules (runner.enforce, no git), medians of {rounds} rounds")
-    _ratio(f"per run, {len(fleet)} runs then the metrics drained", steady)
-    _ratio("per run, waiting until QuestDB has the rows", waited)
+    print(f"overhead: enforce of 20 rules (runner.enforce, in process), medians of {rounds} rounds")
+    _ratio(f"no git, per run, {len(fleet)} runs then the metrics drained", steady)
+    _ratio("no git, per run, waiting until QuestDB has the rows", waited)
+    _ratio(f"with git, per run, {GIT_RUNS} runs then the metrics drained", with_git)
 
 
 def _git_template(template: Path, tmp: Path) -> tuple[Path, Path]:
