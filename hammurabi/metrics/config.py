@@ -14,9 +14,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hammurabi.errors import ConfigError, HammurabiError
-from hammurabi.settings import MetricsSettings
+
+if TYPE_CHECKING:  # not imported at run time: a courier process needs no settings
+    from hammurabi.settings import MetricsSettings
 
 CONF_ENV = "HAMMURABI_QUESTDB_CONF"
 _SECRETS = ("password", "token", "token_x", "token_y", "tls_roots_password")

@@ -105,7 +105,7 @@ def serve(stdin: IO[str], stdout: IO[str]) -> None:
         return
     first = json.loads(line)
     config = MetricsConfig(**{**first, "spool": Path(first["spool"])})
-    from hammurabi.metrics.plugin import Link
+    from hammurabi.metrics.link import Link
 
     link = Link(config)
     try:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from hammurabi.errors import ConfigError
 from hammurabi.metrics.config import MetricsConfig, UnavailableError, redact
+from hammurabi.metrics.link import Link
 from hammurabi.metrics.rows import FleetRuns, Row, RowError, run_rows, validate
 from hammurabi.metrics.spool import ShipReport, Spool
 from hammurabi.plugin import hookimpl
@@ -39,7 +40,6 @@ from hammurabi.settings import Settings
 
 if TYPE_CHECKING:
     from hammurabi.metrics.courier import Courier
-    from hammurabi.metrics.questdb import QuestDBWriter
 
 log = logging.getLogger(__name__)
 
@@ -73,39 +73,6 @@ def _usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # macOS
         return os.cpu_count() or 1
-
-
-class Link:
-    """The way to one QuestDB: a writer, connected after the tables were checked once.
-
-    Used by a shipper's thread and by a courier process alike.
-    """
-
-    def __init__(self, config: MetricsConfig) -> None:
-        self.config = config
-        self._writer: QuestDBWriter | None = None
-        self._ensured = False
-
-    def connect(self) -> QuestDBWriter:
-        """Return the writer, connected (UnavailableError if QuestDB cannot be reached)."""
-        if not self._ensured:
-            from hammurabi.metrics.read import QuestDBHttp
-
-            with QuestDBHttp.from_config(self.config, timeout=10.0, light=True) as http:
-                created = http.ensure_tables(self.config.ttl_days)
-            if created:
-                log.info("metrics: created tables %s", ", ".join(created))
-            self._ensured = True
-        if self._writer is None:
-            from hammurabi.metrics.questdb import QuestDBWriter
-
-            self._writer = QuestDBWriter(self.config.conf)
-        self._writer.connect()
-        return self._writer
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
 
 
 @dataclass
