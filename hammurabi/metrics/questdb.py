@@ -6,6 +6,7 @@ write (``--help``, ``health``) do not pay for it.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import operator
@@ -18,6 +19,9 @@ from hammurabi.metrics.schema import TABLES
 
 log = logging.getLogger(__name__)
 
+#: How often a request interrupted by a signal is sent (see :meth:`QuestDBWriter.flush`).
+INTERRUPTED_TRIES = 10
+_INTERRUPTED = f"(os error {errno.EINTR})"  # how the client reports EINTR
 #: Adds one row (values in a given column order) to a buffer.
 Adder = Callable[[Any, Sequence[Any]], None]
 #: What adding a bad value (or a row of an unknown table) raises, besides ``QuestDBError``.
@@ -93,16 +97,25 @@ class QuestDBWriter:
         self.flush(buffer)
 
     def flush(self, buffer: Any) -> None:
-        """Send ``buffer`` in one request (it is cleared, whatever happens)."""
-        sender = self._connect()
-        try:
-            sender.flush(buffer, transactional=False)
-        except self._questdb.QuestDBError as exc:
-            rejected = _rejection(exc)
-            if rejected is not None:
-                raise rejected from exc
-            self.close()
-            raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
+        """Send ``buffer`` in one request; it is cleared if the request succeeded.
+
+        A request that a signal interrupted (EINTR, which the client does not retry: a signal
+        handled while this thread waits, or a process frozen and thawed) is sent again, up to
+        :data:`INTERRUPTED_TRIES` times; rows that had arrived are stored once.
+        """
+        for attempt in range(1, INTERRUPTED_TRIES + 1):
+            sender = self._connect()
+            try:
+                sender.flush(buffer, transactional=False)
+                return
+            except self._questdb.QuestDBError as exc:
+                rejected = _rejection(exc)
+                if rejected is not None:
+                    raise rejected from exc
+                if _INTERRUPTED not in str(exc) or attempt == INTERRUPTED_TRIES:
+                    self.close()
+                    raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
+                log.debug("a signal interrupted a request to QuestDB; sending it again")
 
     def adder(self, table: str, columns: Sequence[str]) -> Adder:
         """Return ``add(buffer, values)`` writing one row of ``table``, typed by the schema.

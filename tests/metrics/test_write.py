@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -382,3 +383,38 @@ def test_runs_in_one_process_share_requests(
     assert shipper.stats.ships <= 3  # the first run's rows, then one request a second
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/fleet-%'") == 16
+
+
+@pytest.mark.questdb
+def test_a_request_a_signal_interrupted_is_sent_again(
+    questdb: QuestDBServer, config: MetricsConfig
+) -> None:
+    rows = rows_of([run(f"o/sig-{i}", [law("A", [U, C])], run_id=f"sig-{i}") for i in range(3000)])
+    writer = QuestDBWriter(config.conf)
+    buffer = writer.new_buffer()
+    for row in rows:
+        names = TABLES[row.table].names
+        writer.adder(row.table, names)(buffer, (row.ts, *map(row.values.get, names[1:])))
+    errors: list[Exception] = []
+
+    def flush() -> None:
+        try:
+            writer.flush(buffer)
+        except Exception as exc:
+            errors.append(exc)
+
+    previous = signal.signal(signal.SIGUSR1, lambda *_: None)  # handled: interrupts a wait
+    try:
+        sender = threading.Thread(target=flush)
+        sender.start()
+        for _ in range(10):  # a burst while the request is on the wire
+            if sender.ident is not None and sender.is_alive():
+                signal.pthread_kill(sender.ident, signal.SIGUSR1)
+            time.sleep(0.002)
+        sender.join(30)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        writer.close()
+    assert errors == []
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/sig-%'") == 6000
