@@ -1,11 +1,13 @@
 """Metrics benchmarks against a real QuestDB (started here via tests/questdb_server.py).
 
-1. Overhead of metrics on an enforce of 20 rules: ``runner.enforce`` (the CLI's path, without
-   git) on a fresh copy of a generated repository, with metrics on and off, alternating in the
-   same process; medians and their ratio (goal: <= 1.05). "with metrics" includes waiting for
-   the rows to be spooled and acknowledged by QuestDB after every run (what one CLI run
-   waits for at exit), so it is the worst case; a fleet run overlaps the sending with the next
-   repository. Also the same comparison for the whole CLI process (``hammurabi enforce``).
+1. Overhead of metrics on an enforce of 20 rules (goal: <= 1.05), with metrics on and off,
+   alternating; medians, their ratio, and the median of each round's ratio:
+   - ``runner.enforce`` in this process on fresh copies of a generated repository, as a fleet
+     runs its repositories: without git (10 runs, then the rows drained; or waiting after
+     every run until QuestDB acknowledged its rows, the worst case), and with git (5 runs,
+     each a bot branch committed and pushed to its own bare remote, then the drain);
+   - whole ``hammurabi enforce`` processes (start-up and the exit drain included): without
+     git, with git on one CPU, and with git on every CPU (how CI runs the job).
 2. Backfill throughput: spool N rows (default 200,000) of realistic runs, then replay the spool
    into QuestDB (``Spool.ship``, what ``hammurabi metrics flush`` does); rows/s until QuestDB
    acknowledged them (goal: >= 100,000 rows/s), and until every row is visible to queries.
