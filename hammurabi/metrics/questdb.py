@@ -19,7 +19,7 @@ from hammurabi.metrics.schema import TABLES
 
 log = logging.getLogger(__name__)
 
-#: How often a request interrupted by a signal is sent (see :meth:`QuestDBWriter.flush`).
+#: How often a request interrupted by a signal is made (see :func:`_again_if_interrupted`).
 INTERRUPTED_TRIES = 10
 _INTERRUPTED = f"(os error {errno.EINTR})"  # how the client reports EINTR
 #: Adds one row (values in a given column order) to a buffer.
@@ -66,7 +66,7 @@ class QuestDBWriter:
         if self._sender is None:
             sender = self._questdb.Sender.from_conf(self.conf)
             try:
-                sender.establish()
+                _again_if_interrupted(sender.establish, self._questdb.QuestDBError)
             except self._questdb.QuestDBError as exc:
                 sender.close()
                 where = redact(self.conf)
@@ -99,23 +99,20 @@ class QuestDBWriter:
     def flush(self, buffer: Any) -> None:
         """Send ``buffer`` in one request; it is cleared if the request succeeded.
 
-        A request that a signal interrupted (EINTR, which the client does not retry: a signal
-        handled while this thread waits, or a process frozen and thawed) is sent again, up to
-        :data:`INTERRUPTED_TRIES` times; rows that had arrived are stored once.
+        A request that a signal interrupted is sent again (see :func:`_again_if_interrupted`);
+        rows that had arrived are stored once.
         """
-        for attempt in range(1, INTERRUPTED_TRIES + 1):
-            sender = self._connect()
-            try:
-                sender.flush(buffer, transactional=False)
-                return
-            except self._questdb.QuestDBError as exc:
-                rejected = _rejection(exc)
-                if rejected is not None:
-                    raise rejected from exc
-                if _INTERRUPTED not in str(exc) or attempt == INTERRUPTED_TRIES:
-                    self.close()
-                    raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
-                log.debug("a signal interrupted a request to QuestDB; sending it again")
+        sender = self._connect()
+        try:
+            _again_if_interrupted(
+                lambda: sender.flush(buffer, transactional=False), self._questdb.QuestDBError
+            )
+        except self._questdb.QuestDBError as exc:
+            rejected = _rejection(exc)
+            if rejected is not None:
+                raise rejected from exc
+            self.close()
+            raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
 
     def adder(self, table: str, columns: Sequence[str]) -> Adder:
         """Return ``add(buffer, values)`` writing one row of ``table``, typed by the schema.
@@ -173,6 +170,20 @@ class QuestDBWriter:
                 sender.close()
             except Exception:  # closing flushes nothing we still need
                 log.debug("closing the QuestDB sender failed", exc_info=True)
+
+
+def _again_if_interrupted(request: Callable[[], object], error: type[Exception]) -> None:
+    """Make ``request``; again, up to :data:`INTERRUPTED_TRIES` times, while it fails with
+    EINTR, which the client does not retry (a signal handled while the thread waits, or the
+    process frozen and thawed). Other errors, and the last one, are raised."""
+    for attempt in range(1, INTERRUPTED_TRIES + 1):
+        try:
+            request()
+            return
+        except error as exc:
+            if _INTERRUPTED not in str(exc) or attempt == INTERRUPTED_TRIES:
+                raise
+            log.debug("a signal interrupted a request to QuestDB; making it again")
 
 
 def _rejection(exc: Exception) -> RowRejected | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -385,6 +386,33 @@ def test_runs_in_one_process_share_requests(
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/fleet-%'") == 16
 
 
+def _pester(target: Callable[[], None], signals: int, every: float) -> list[Exception]:
+    """Run ``target`` in a thread while aiming up to ``signals`` handled SIGUSR1 signals at it,
+    ``every`` seconds apart (each interrupts a wait on the network); return what it raised."""
+    errors: list[Exception] = []
+
+    def run() -> None:
+        try:
+            target()
+        except Exception as exc:
+            errors.append(exc)
+
+    previous = signal.signal(signal.SIGUSR1, lambda *_: None)
+    try:
+        thread = threading.Thread(target=run)
+        thread.start()
+        for _ in range(signals):
+            if thread.ident is None or not thread.is_alive():
+                break
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                signal.pthread_kill(thread.ident, signal.SIGUSR1)
+            time.sleep(every)
+        thread.join(60)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    return errors
+
+
 @pytest.mark.questdb
 def test_a_request_a_signal_interrupted_is_sent_again(
     questdb: QuestDBServer, config: MetricsConfig
@@ -395,26 +423,24 @@ def test_a_request_a_signal_interrupted_is_sent_again(
     for row in rows:
         names = TABLES[row.table].names
         writer.adder(row.table, names)(buffer, (row.ts, *map(row.values.get, names[1:])))
-    errors: list[Exception] = []
-
-    def flush() -> None:
-        try:
-            writer.flush(buffer)
-        except Exception as exc:
-            errors.append(exc)
-
-    previous = signal.signal(signal.SIGUSR1, lambda *_: None)  # handled: interrupts a wait
     try:
-        sender = threading.Thread(target=flush)
-        sender.start()
-        for _ in range(10):  # a burst while the request is on the wire
-            if sender.ident is not None and sender.is_alive():
-                signal.pthread_kill(sender.ident, signal.SIGUSR1)
-            time.sleep(0.002)
-        sender.join(30)
+        # a burst while the request is on the wire
+        assert _pester(lambda: writer.flush(buffer), signals=10, every=0.002) == []
     finally:
-        signal.signal(signal.SIGUSR1, previous)
         writer.close()
-    assert errors == []
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/sig-%'") == 6000
+
+
+def test_a_connection_a_signal_interrupted_is_made_again(config: MetricsConfig) -> None:
+    writer = QuestDBWriter(config.conf)
+
+    def connections() -> None:
+        for _ in range(20):
+            writer.close()
+            writer.connect()  # asks the server for its settings: a request that can be cut
+
+    try:
+        assert _pester(connections, signals=100_000, every=0.003) == []
+    finally:
+        writer.close()
