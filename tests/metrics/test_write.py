@@ -432,6 +432,7 @@ def test_a_request_a_signal_interrupted_is_sent_again(
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/sig-%'") == 6000
 
 
+@pytest.mark.filterwarnings("ignore:.*burst of reconnections")  # on purpose, here
 def test_a_connection_a_signal_interrupted_is_made_again(config: MetricsConfig) -> None:
     writer = QuestDBWriter(config.conf)
 
