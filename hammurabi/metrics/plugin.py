@@ -222,9 +222,8 @@ class Shipper:
 
     def _get_ready(self) -> None:
         """Start the courier; on a single CPU, where it would only compete with the run, or
-        if it cannot start, import the client and connect in this thread instead."""
-        if self._courier is not None:
-            return
+        if it cannot start, import the client and connect in this thread instead. Called once
+        per shipper (see :meth:`warm`)."""
         if _usable_cpus() > 1:
             from hammurabi.metrics.courier import Courier, CourierGone
 
