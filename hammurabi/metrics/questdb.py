@@ -84,8 +84,11 @@ class QuestDBWriter:
 
     def send(self, rows: Sequence[Row]) -> None:
         """Write ``rows`` in one request."""
-        if not rows:
-            return
+        if rows:
+            self.flush(self.buffer_of(rows))
+
+    def buffer_of(self, rows: Sequence[Row]) -> Any:
+        """Return a buffer holding ``rows`` (RowRejected for a value the client refuses)."""
         buffer = self.new_buffer()
         for index, row in enumerate(rows):
             names = TABLES[row.table].names
@@ -94,7 +97,7 @@ class QuestDBWriter:
                 self.adder(row.table, names)(buffer, values)
             except self.add_errors as exc:
                 raise RowRejected(f"refused by the client: {exc}", index) from exc
-        self.flush(buffer)
+        return buffer
 
     def flush(self, buffer: Any) -> None:
         """Send ``buffer`` in one request; it is cleared if the request succeeded.

@@ -419,10 +419,7 @@ def test_a_request_a_signal_interrupted_is_sent_again(
 ) -> None:
     rows = rows_of([run(f"o/sig-{i}", [law("A", [U, C])], run_id=f"sig-{i}") for i in range(3000)])
     writer = QuestDBWriter(config.conf)
-    buffer = writer.new_buffer()
-    for row in rows:
-        names = TABLES[row.table].names
-        writer.adder(row.table, names)(buffer, (row.ts, *map(row.values.get, names[1:])))
+    buffer = writer.buffer_of(rows)
     try:
         # a burst while the request is on the wire
         assert _pester(lambda: writer.flush(buffer), signals=10, every=0.002) == []
