@@ -120,14 +120,19 @@ def _git_pairs(template: Path, scratch: Path, count: int) -> tuple[list[Pair], l
     return used, kept
 
 
-def _time_git_runs(session: Session, used: list[Pair], kept: list[Pair]) -> float:
-    """Enforce with git (bot branch, commit, push) on fresh copies of each pair, then wait for
-    the metrics: mean seconds per run."""
+def _restore(used: list[Pair], kept: list[Pair]) -> None:
+    """Make each used pair a fresh copy of its pristine one."""
     for pair, pristine in zip(used, kept, strict=True):
         for copy, source in zip(pair, pristine, strict=True):
             if copy.exists():
                 shutil.rmtree(copy)
             shutil.copytree(source, copy, symlinks=True)
+
+
+def _time_git_runs(session: Session, used: list[Pair], kept: list[Pair]) -> float:
+    """Enforce with git (bot branch, commit, push) on fresh copies of each pair, then wait for
+    the metrics: mean seconds per run."""
+    _restore(used, kept)
     started = time.perf_counter()
     for _, clone in used:
         session.root = clone
@@ -246,22 +251,17 @@ def cli_overhead(
     env["TMPDIR"] = str(scratch)  # the CLI's worktrees
     env["HAMMURABI_METRICS_SPOOL"] = str(Path(tempfile.mkdtemp(dir=tmp)) / "spool.sqlite3")
     tree = work / "tree"
-    remote: Path | None = None
+    pairs: tuple[list[Pair], list[Pair]] | None = None
     if git:
-        remote, clone = _git_template(template, work)
-        kept = {remote: work / "git-remote-copy.git", clone: work / "git-clone-copy"}
-        for source, copy in kept.items():
-            shutil.copytree(source, copy, symlinks=True)
-        tree = clone
+        pairs = _git_pairs(template, work, 1)
+        tree = pairs[0][0][1]
     base = [sys.executable, "-m", "hammurabi.cli", "enforce", str(tree)]
     base += ["--laws", str(laws_file)] + ([] if git else ["--no-git"])
     commands = {"off": base, "on": [*base, "--metrics", server.conf]}
 
     def once(name: str) -> float:
-        if remote is not None:
-            for source, copy in kept.items():
-                shutil.rmtree(source)
-                shutil.copytree(copy, source, symlinks=True)
+        if pairs is not None:
+            _restore(*pairs)
         else:
             if tree.exists():
                 shutil.rmtree(tree)
