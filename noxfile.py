@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import nox
+
+HERE = Path(__file__).resolve().parent
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "typecheck", "tests"]
@@ -27,6 +32,21 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def wheels(session: nox.Session) -> None:
+    """Build the wheels of Hammurabi and its plugin, install them into a clean venv, run the CLI."""
+    out = Path(session.create_tmp()).resolve() / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    for project in (".", "plugins/hammurabi-python"):
+        session.run("uv", "build", "--quiet", "--wheel", "--out-dir", str(out), project)
+    session.install(*sorted(str(wheel) for wheel in out.glob("*.whl")))
+    session.run("hammurabi", "--version")
+    session.run("hammurabi", "plugins")
+    # The main job, run by the installed wheels (from outside the source tree).
+    session.chdir(out)
+    session.run("python", str(HERE / "examples" / "run_demo.py"), str(out / "demo-output"))
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Check style with ruff (lint rules and formatting)."""
     session.install("ruff==0.17.6")
@@ -46,8 +66,6 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks under bench/ and print their figures."""
     session.run("bash", ".ci/system-deps", external=True)
     session.install("-e", ".[test]", "-e", "plugins/hammurabi-python")
-    scripts = session.posargs or sorted(
-        str(p) for p in __import__("pathlib").Path("bench").glob("bench_*.py")
-    )
+    scripts = session.posargs or sorted(str(p) for p in Path("bench").glob("bench_*.py"))
     for script in scripts:
         session.run("python", script)

@@ -10,7 +10,10 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING
 
-__version__ = "1.0.0.dev0"
+try:  # written by the build from the git tag (hatch-vcs)
+    from hammurabi._version import __version__
+except ImportError:  # a source tree that was never built or installed
+    __version__ = "0.0.0+unknown"
 
 _CORE = {
     "HammurabiError": "hammurabi.errors",
