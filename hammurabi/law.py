@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hammurabi import workspace
 from hammurabi.errors import ConfigError, HammurabiError
 from hammurabi.preconditions.base import Precondition
-from hammurabi.results import LawResult
+from hammurabi.results import LawResult, Outcome
 from hammurabi.rules.base import Rule
 
 if TYPE_CHECKING:
@@ -59,24 +59,37 @@ class Law:
         result = LawResult(self.name, self.description, weight=self.weight)
         result.started_at = datetime.now(UTC)
         started = time.perf_counter()
-        try:
-            with workspace.current().scope() as changes:
+        space = workspace.current()
+        with space.scope() as changes:
+            try:
                 for precondition in self.preconditions:
                     if not precondition.evaluate():
                         result.reason = f"precondition {precondition.name!r} not met"
                         break
                 else:
                     result.rules = [rule.run(self.name) for rule in self.rules]
-            result.changes = changes
-        except HammurabiError as exc:
-            result.error = str(exc.located(law=self.name))
-        except Exception as exc:
-            result.error = f"law {self.name!r}: {type(exc).__name__}: {exc}"
+            except HammurabiError as exc:
+                result.error = str(exc.located(law=self.name))
+            except Exception as exc:
+                result.error = f"law {self.name!r}: {type(exc).__name__}: {exc}"
+            if result.outcome is Outcome.FAILED:
+                space.undo_scope()  # a law is one change: all of it or none of it
+                _rolled_back(result)
+        result.changes = changes
         result.duration = time.perf_counter() - started
         return result
 
     def __repr__(self) -> str:
         return f"<Law {self.name!r} ({len(self.rules)} rules)>"
+
+
+def _rolled_back(result: LawResult) -> None:
+    """Mark the rules whose changes were undone because another rule of the law failed."""
+    failed = next((rule.rule for rule in result.walk() if rule.outcome is Outcome.FAILED), None)
+    reason = f"rolled back: rule {failed!r} of this law failed" if failed else "rolled back"
+    for rule in result.walk():
+        if rule.outcome is Outcome.CHANGED:
+            rule.outcome, rule.reason, rule.changes = Outcome.SKIPPED, reason, []
 
 
 class Pillar:

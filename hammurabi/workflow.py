@@ -530,7 +530,7 @@ def _tracked_only(law: LawResult) -> bool:
 def _changed(law: LawResult) -> bool:
     from hammurabi.results import Outcome
 
-    return bool(law.by_outcome(Outcome.CHANGED))
+    return law.outcome is Outcome.CHANGED
 
 
 def summary_lines(result: RunResult) -> list[str]:

@@ -330,13 +330,24 @@ class Workspace:
 
     def rollback(self) -> None:
         """Put every path touched by the current rule back as it was."""
-        for rel, entry in sorted(self._touched.items(), key=lambda item: -len(item[0])):
+        self._restore(self._touched)
+        self._touched = {}
+        self._snapshot = None
+
+    def undo_scope(self) -> None:
+        """Put every path changed in the innermost :meth:`scope` so far back as it was
+        (a law whose rule failed leaves nothing behind)."""
+        self._restore(self._outer[-1])
+        self._snapshot = None
+
+    def _restore(self, touched: dict[str, _Entry]) -> None:
+        for rel, entry in sorted(touched.items(), key=lambda item: -len(item[0])):
             real = self.root / rel
             if real.is_symlink() or real.is_file():
                 real.unlink()
             elif real.is_dir() and not entry.is_dir:
                 shutil.rmtree(real)
-        for rel, entry in sorted(self._touched.items(), key=lambda item: len(item[0])):
+        for rel, entry in sorted(touched.items(), key=lambda item: len(item[0])):
             real = self.root / rel
             if entry.is_dir:
                 real.mkdir(parents=True, exist_ok=True)
@@ -352,8 +363,6 @@ class Workspace:
                     if entry.owner is not None:
                         with suppress(OSError):  # best effort when not running as root
                             os.chown(real, *entry.owner)
-        self._touched = {}
-        self._snapshot = None
 
     def _collect(self, entries: dict[str, _Entry]) -> list[FileChange]:
         changes = []

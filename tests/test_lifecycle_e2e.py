@@ -1,0 +1,93 @@
+"""The pull-request lifecycle a platform team can trust (issue 12), end to end through the CLI.
+
+Real repositories, bare remotes and the GitHub stand-in over HTTP with the real PyGithub.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hammurabi.cli import main
+from hammurabi.exitcodes import ExitCode
+from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
+
+BRANCH = "hammurabi/laws"
+FILES = {"app.py": "DEBUG = True\n", "README.md": "# widgets\n"}
+#: "Debug off" changes app.py, then fails on a file that does not exist.
+HALF_LAW = LAWS.replace(
+    "text: DEBUG = False}\n",
+    "text: DEBUG = False}\n"
+    "      - line-exists: {name: settings exist, path: settings.py, text: X = 1}\n",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def first_json(text: str) -> dict:
+    """The JSON document printed first (stderr lines may follow it)."""
+    return json.JSONDecoder().raw_decode(text[text.index("{") :])[0]
+
+
+@pytest.fixture
+def half_law(tmp_path: Path) -> Path:
+    path = tmp_path / "laws.yml"
+    path.write_text(HALF_LAW)
+    return path
+
+
+def test_a_failed_law_commits_nothing(tmp_path: Path, half_law: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    remote = bare_remote(tmp_path / "remote.git", work)
+    code, out = cli(capsys, "enforce", str(work), "--laws", str(half_law), "-p", "python")
+    assert code == ExitCode.RULES_FAILED, out
+    assert "Debug off" in out and "settings exist" in out and "does not exist" in out
+    # Only the law that succeeded is on the branch; app.py is as it was.
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=remote) == "Ignore caches"
+    assert git("show", f"{BRANCH}:app.py", cwd=remote) == "DEBUG = True"
+
+
+def test_a_failed_law_leaves_no_diff_in_a_dry_run(tmp_path: Path, half_law: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    bare_remote(tmp_path / "remote.git", work)
+    code, out = cli(
+        capsys,
+        "enforce",
+        str(work),
+        "--laws",
+        str(half_law),
+        "-p",
+        "python",
+        "--dry-run",
+        "--format",
+        "json",
+    )
+    assert code == ExitCode.RULES_FAILED
+    report = first_json(out)
+    assert report["files"] == [".gitignore"]
+    assert "DEBUG" not in json.dumps(report["laws"][1]["changes"])
+    (law,) = [law for law in report["laws"] if law["name"] == "Debug off"]
+    assert law["outcome"] == "failed" and law["files"] == []
+    assert [commit["law"] for commit in report["git"]["commits"]] == ["Ignore caches"]
+
+
+def test_a_failed_law_leaves_its_files_in_place_mode(tmp_path: Path, half_law: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    code, out = cli(
+        capsys, "enforce", str(work), "--laws", str(half_law), "-p", "python", "--no-git"
+    )
+    assert code == ExitCode.RULES_FAILED, out
+    assert (work / "app.py").read_text() == "DEBUG = True\n"
+    assert (work / ".gitignore").read_text() == "__pycache__/\n"
+    assert not (work / "settings.py").exists()
