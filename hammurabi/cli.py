@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import traceback
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +28,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: importing rich would double the start-up time
-    add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -37,41 +38,53 @@ class Format(StrEnum):
 
 
 PathArg = Annotated[
-    Path, typer.Argument(help="Repository to work on (default: the current directory).")
+    Path,
+    typer.Argument(metavar="PATH", help="Repository to work on (default: the current directory)."),
 ]
 LawsOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--laws",
         "-l",
+        metavar="SOURCE",
         help="Law source: a YAML law file, a .py file or module with a Pillar, a folder, or "
         "'plugins'. Repeatable. [env: HAMMURABI_LAWS]",
         show_default=False,
     ),
 ]
 SelectOpt = Annotated[
-    list[str] | None, typer.Option("--select", help="Only laws matching this glob.")
+    list[str] | None, typer.Option("--select", metavar="GLOB", help="Only laws matching this glob.")
 ]
 IgnoreOpt = Annotated[
-    list[str] | None, typer.Option("--ignore", help="Skip laws matching this glob.")
+    list[str] | None, typer.Option("--ignore", metavar="GLOB", help="Skip laws matching this glob.")
 ]
 DisableOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--disable-plugin", "-p", help="Do not load this plugin. [env: HAMMURABI_DISABLE_PLUGINS]"
+        "--disable-plugin",
+        "-p",
+        metavar="NAME",
+        help="Do not load this plugin. [env: HAMMURABI_DISABLE_PLUGINS]",
     ),
 ]
 ReportOpt = Annotated[
     list[str] | None,
-    typer.Option("--report", help="Write a report: NAME=PATH (json, markdown; '-' for stdout)."),
+    typer.Option(
+        "--report",
+        metavar="NAME=PATH",
+        help="Write a report: NAME=PATH (json, markdown; '-' for stdout).",
+    ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")]
 MetricsOpt = Annotated[
     str | None,
     typer.Option(
         "--metrics",
         envvar="HAMMURABI_QUESTDB_CONF",
+        metavar="CONF",
         help="Record the run in QuestDB: a client conf like 'http::addr=localhost:9000;'. "
         "[default: the metrics.conf setting]",
         show_default=False,
@@ -85,6 +98,7 @@ ReposOpt = Annotated[
     Path | None,
     typer.Option(
         "--repos",
+        metavar="FILE",
         help="Run over the repositories in this file: one owner/name, clone URL or path a "
         "line. PATH then only says where settings are read from.",
         show_default=False,
@@ -94,19 +108,26 @@ OrgOpt = Annotated[
     str | None,
     typer.Option(
         "--org",
+        metavar="ORG",
         help="Run over the repositories of this organization (or user); archived ones are skipped.",
         show_default=False,
     ),
 ]
 TopicOpt = Annotated[
-    list[str] | None, typer.Option("--topic", help="With --org: only repositories with this topic.")
+    list[str] | None,
+    typer.Option("--topic", metavar="TOPIC", help="With --org: only repositories with this topic."),
 ]
 IncludeOpt = Annotated[
     list[str] | None,
-    typer.Option("--include", help="Only repositories matching this glob (name or owner/name)."),
+    typer.Option(
+        "--include",
+        metavar="GLOB",
+        help="Only repositories matching this glob (name or owner/name).",
+    ),
 ]
 ExcludeOpt = Annotated[
-    list[str] | None, typer.Option("--exclude", help="Skip repositories matching this glob.")
+    list[str] | None,
+    typer.Option("--exclude", metavar="GLOB", help="Skip repositories matching this glob."),
 ]
 JobsOpt = Annotated[
     int | None,
@@ -114,6 +135,7 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         min=1,
+        metavar="N",
         help="Repositories worked on at once. [default: 4] [env: HAMMURABI_FLEET_JOBS]",
         show_default=False,
     ),
@@ -123,6 +145,7 @@ ApiJobsOpt = Annotated[
     typer.Option(
         "--api-jobs",
         min=1,
+        metavar="N",
         help="Pull-request writes in flight at once. [default: 1]",
         show_default=False,
     ),
@@ -132,6 +155,7 @@ MaxPrsOpt = Annotated[
     typer.Option(
         "--max-prs",
         min=0,
+        metavar="N",
         help="Open at most this many pull requests in this run "
         "(0: no cap); the others open on a later run.",
         show_default=False,
@@ -142,6 +166,7 @@ PrIntervalOpt = Annotated[
     typer.Option(
         "--pr-interval",
         min=0.0,
+        metavar="SECONDS",
         help="Seconds between two pull requests opened. [default: 0]",
         show_default=False,
     ),
@@ -150,6 +175,7 @@ ShardOpt = Annotated[
     str | None,
     typer.Option(
         "--shard",
+        metavar="K/N",
         help="Only shard K of N (K/N): a stable split of the repositories for a CI matrix.",
         show_default=False,
     ),
@@ -158,6 +184,7 @@ StateOpt = Annotated[
     Path | None,
     typer.Option(
         "--state",
+        metavar="FILE",
         help="State file: re-running after an interruption skips the repositories that finished.",
         show_default=False,
     ),
@@ -167,6 +194,7 @@ RunIdOpt = Annotated[
     typer.Option(
         "--run-id",
         envvar="HAMMURABI_RUN_ID",
+        metavar="ID",
         help="The fleet run's id, shared by CI shards. [default: from GITHUB_RUN_ID, else new]",
         show_default=False,
     ),
@@ -175,6 +203,7 @@ CacheOpt = Annotated[
     Path | None,
     typer.Option(
         "--cache",
+        metavar="DIR",
         help="Where clones are kept between runs. [default: "
         "$XDG_CACHE_HOME/hammurabi/repos] [env: HAMMURABI_FLEET_CACHE]",
         show_default=False,
@@ -235,6 +264,7 @@ def enforce(
         str | None,
         typer.Option(
             "--branch",
+            metavar="BRANCH",
             help="Bot branch name. [default: hammurabi/<law source name>] "
             "[env: HAMMURABI_GIT_BRANCH]",
             show_default=False,
@@ -601,8 +631,21 @@ def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:
         show(rows)
 
 
+#: Options of the whole program, accepted anywhere on the command line (``hammurabi check -v``).
+COMMON_OPTIONS = re.compile(r"-v+|--verbose|--version")
+
+
+def _common_options_first(argv: list[str]) -> list[str]:
+    """Move the program's own options before the subcommand, where click expects them."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    common = [arg for arg in argv[:end] if COMMON_OPTIONS.fullmatch(arg)]
+    rest = [arg for arg in argv[:end] if not COMMON_OPTIONS.fullmatch(arg)]
+    return [*common, *rest, *argv[end:]]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn errors into one line and a documented exit code."""
+    argv = _common_options_first(sys.argv[1:] if argv is None else list(argv))
     try:
         code = app(args=argv, standalone_mode=False, prog_name="hammurabi")
         if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
@@ -625,11 +668,9 @@ def main(argv: list[str] | None = None) -> int:
         code = ExitCode.RULES_FAILED
     except Exception as exc:
         if _state["verbose"]:
-            raise
-        typer.echo(
-            f"hammurabi: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
-            err=True,
-        )
+            traceback.print_exc()
+        hint = "" if _state["verbose"] else " (run with -v for details)"
+        typer.echo(f"hammurabi: internal error: {type(exc).__name__}: {exc}{hint}", err=True)
         code = ExitCode.INTERNAL_ERROR
     return int(code or 0)
 
