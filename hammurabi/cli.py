@@ -90,6 +90,17 @@ MetricsOpt = Annotated[
         show_default=False,
     ),
 ]
+TrustOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--trust-repository/--no-trust-repository",
+        help="Let the repository's own settings run its code (Python law files or modules, "
+        "allow_commands) and set any key. Risky: only for repositories whose every change you "
+        "trust. [default: only the current directory, never under pull_request_target; see "
+        "SECURITY.md] [env: HAMMURABI_TRUST_REPOSITORY]",
+        show_default=False,
+    ),
+]
 
 
 # -- fleet runs (see hammurabi.fleet) ------------------------------------------------------
@@ -300,6 +311,7 @@ def enforce(
     state: StateOpt = None,
     run_id: RunIdOpt = None,
     cache: CacheOpt = None,
+    trust: TrustOpt = None,
 ) -> None:
     """Apply the laws: in a git repository as a bot branch with one commit per law, pushed
     and opened as a pull request when configured; elsewhere by editing the files. With
@@ -334,6 +346,7 @@ def enforce(
         git={k: v for k, v in git.items() if v is not None},
         metrics=metrics,
         fleet=fleet,
+        trust=trust,
     )
 
 
@@ -357,6 +370,7 @@ def check(
     shard: ShardOpt = None,
     run_id: RunIdOpt = None,
     cache: CacheOpt = None,
+    trust: TrustOpt = None,
 ) -> None:
     """Exit 3 if enforce would change anything (a CI gate); print the diff. Changes nothing.
     With --repos or --org: over every repository of a fleet."""
@@ -376,6 +390,7 @@ def check(
         check=True,
         metrics=metrics,
         fleet=fleet,
+        trust=trust,
     )
 
 
@@ -442,6 +457,7 @@ def _enforce(
     git: dict[str, Any] | None = None,
     metrics: str | None = None,
     fleet: dict[str, Any] | None = None,
+    trust: bool | None = None,
 ) -> None:
     from hammurabi import display, runner
     from hammurabi.results import Outcome
@@ -462,6 +478,7 @@ def _enforce(
             metrics={"conf": metrics} if metrics else None,
             fleet=fleet["settings"] if fleet else None,
         ),
+        trust=trust,
     )
     if not session.laws:
         raise ConfigError(
@@ -574,6 +591,7 @@ def list_laws(
     ignore: IgnoreOpt = None,
     disable_plugin: DisableOpt = None,
     output_format: FormatOpt = Format.text,
+    trust: TrustOpt = None,
 ) -> None:
     """List the laws that enforce would apply, with their rules."""
     from hammurabi import display, runner
@@ -583,6 +601,7 @@ def list_laws(
         overrides=_overrides(
             laws=laws, select=select, ignore=ignore, disable_plugins=disable_plugin
         ),
+        trust=trust,
     )
     rows = [display.law_row(law) for law in session.laws]
     _emit(rows, output_format, display.show_laws)

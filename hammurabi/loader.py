@@ -31,7 +31,8 @@ def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: P
     """
     laws: list[Law] = []
     for source in settings.laws or [PLUGINS]:
-        laws.extend(load_source(source, settings, pm, registry, base))
+        yaml_only = source in settings.untrusted_laws
+        laws.extend(load_source(source, settings, pm, registry, base, yaml_only=yaml_only))
     seen: dict[str, Law] = {}
     for law in laws:
         if law.name in seen and seen[law.name] is not law:
@@ -47,9 +48,18 @@ def selected(name: str, settings: Settings) -> bool:
 
 
 def load_source(
-    source: str, settings: Settings, pm: PluginManager, registry: Registry, base: Path
+    source: str,
+    settings: Settings,
+    pm: PluginManager,
+    registry: Registry,
+    base: Path,
+    *,
+    yaml_only: bool = False,
 ) -> list[Law]:
-    """Laws from one source: ``plugins``, a law file, a .py file, a folder or a module."""
+    """Laws from one source: ``plugins``, a law file, a .py file, a folder or a module.
+
+    ``yaml_only`` (a source an untrusted repository named) refuses Python files and modules.
+    """
     if source == PLUGINS:
         laws: list[Law] = []
         for impl in pm.hook.hammurabi_laws.get_hookimpls():
@@ -66,13 +76,30 @@ def load_source(
             raise ConfigError(f"law source {source!r} does not exist ({path})")
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix in (*LAW_FILE_SUFFIXES, ".py"))
-            return [law for p in found for law in load_source(str(p), settings, pm, registry, base)]
+            return [
+                law
+                for p in found
+                for law in load_source(str(p), settings, pm, registry, base, yaml_only=yaml_only)
+            ]
         if path.suffix == ".py":
+            if yaml_only:
+                raise ConfigError(_refused(path))
             return laws_from_module(_exec_file(path), str(path))
         from hammurabi.lawfile import load_law_file
 
         return load_law_file(path, registry)
+    if yaml_only:
+        raise ConfigError(_refused(source))
     return laws_from_module(*_import(source))
+
+
+def _refused(source: str | Path) -> str:
+    from hammurabi.settings import TRUST_HINT
+
+    return (
+        f"law source {str(source)!r} is refused: it is Python code named by the settings of a "
+        f"repository that is not trusted; {TRUST_HINT}"
+    )
 
 
 def laws_from_module(module: ModuleType, where: str, attr: str | None = None) -> list[Law]:

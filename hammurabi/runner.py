@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,14 +40,20 @@ def prepare(
     env: dict[str, str] | None = None,
     extra_plugins: tuple[object, ...] = (),
     load: bool = True,
+    trust: bool | None = None,
 ) -> Session:
-    """Load settings, plugins and (unless ``load`` is False) laws for ``root``."""
+    """Load settings, plugins and (unless ``load`` is False) laws for ``root``.
+
+    ``trust`` says whether the repository's own settings may run code (Python laws,
+    commands); None decides as :func:`repository_trusted` does.
+    """
     from hammurabi.loader import load_laws
 
     root_path = Path(root)
     if not root_path.is_dir():
         raise ConfigError(f"repository path {os.fspath(root)!r} is not a directory")
-    settings = load_settings(root_path, env=env, overrides=overrides)
+    trusted = repository_trusted(root_path, trust, os.environ if env is None else env)
+    settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
     pm = get_plugin_manager(settings.disable_plugins, extra=extra_plugins)
     registry = Registry.from_plugins(pm)
     for spec in settings.reports:
@@ -58,6 +65,23 @@ def prepare(
     return Session(root_path, settings, pm, registry, laws)
 
 
+def repository_trusted(root: Path, trust: bool | None, env: Mapping[str, str]) -> bool:
+    """Whether a repository's own settings may make Hammurabi run its code (SECURITY.md).
+
+    Only when asked (``trust``, ``HAMMURABI_TRUST_REPOSITORY``), or when Hammurabi works
+    inside the repository as the current directory, as ``make`` or ``tox`` would, and not
+    for a ``pull_request_target`` event (a pull request's files with the base's secrets).
+    """
+    if trust is not None:
+        return trust
+    flag = env.get("HAMMURABI_TRUST_REPOSITORY", "").strip().lower()
+    if flag:
+        return flag in ("1", "true", "yes", "on")
+    if env.get("GITHUB_EVENT_NAME") == "pull_request_target":
+        return False
+    return root.resolve() == Path.cwd().resolve()
+
+
 def enforce(
     session: Session, *, dry_run: bool = False, run_id: str | None = None, git: bool = True
 ) -> RunResult:
@@ -67,10 +91,12 @@ def enforce(
     and turned into a pull request when configured (see :mod:`hammurabi.workflow`);
     ``git=False`` only edits files.
     """
+    from hammurabi.rules.commands import commands_allowed
     from hammurabi.workflow import run as run_workflow
 
     run_starting(session)
-    result = run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git)
+    with commands_allowed(session.settings.allow_commands):
+        result = run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git)
     write_reports(session, result)
     run_finished(session, result)
     return result

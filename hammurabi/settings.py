@@ -145,6 +145,7 @@ class Settings:
     #: Reports to write, as ``NAME=PATH`` (``json=report.json``, ``markdown=summary.md``).
     reports: list[str] = field(default_factory=list)
     #: Let ``command-run`` rules and ``command-succeeds`` preconditions run commands.
+    #: A repository's own settings may turn this on only when it is trusted (SECURITY.md).
     allow_commands: bool = False
     git: GitSettings = field(default_factory=GitSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
@@ -152,6 +153,37 @@ class Settings:
     fleet: FleetSettings = field(default_factory=FleetSettings)
     #: Where the settings were read from (not a setting).
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
+    #: Law sources named by an untrusted repository's own settings: YAML only (not a setting).
+    untrusted_laws: list[str] = field(default_factory=list, metadata={"internal": True})
+
+
+#: What a repository's own settings files may set when the repository is not trusted
+#: (see SECURITY.md): choices among law files and laws, and how the bot branch and pull
+#: request look. Everything else there (commands, reports, forge and metrics endpoints,
+#: credentials, paths outside the repository) is the runner's to set, and refused.
+REPOSITORY_KEYS = frozenset(
+    {
+        "laws",
+        "select",
+        "ignore",
+        "disable_plugins",
+        "git.enabled",
+        "git.branch",
+        "git.base",
+        "git.allow_dirty",
+        "git.author_name",
+        "git.author_email",
+        "git.committer_name",
+        "git.committer_email",
+        "github.title",
+        "github.labels",
+        "github.reviewers",
+        "github.assignees",
+        "github.draft",
+    }
+)
+#: How to trust a repository's own settings, for messages.
+TRUST_HINT = "pass --trust-repository (or HAMMURABI_TRUST_REPOSITORY=1) to trust it"
 
 
 def load_settings(
@@ -159,13 +191,21 @@ def load_settings(
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    trusted: bool = True,
 ) -> Settings:
-    """Read the settings for the repository at ``root`` (the current directory if None)."""
+    """Read the settings for the repository at ``root`` (the current directory if None).
+
+    ``trusted`` False: the repository's own files may only set :data:`REPOSITORY_KEYS`,
+    and only name YAML law files (or folders of them); anything else is a ConfigError.
+    """
     base = Path(root) if root is not None else Path.cwd()
     settings = Settings()
     for path, table in _files(base):
         if isinstance(table.get("laws"), list):
             table = {**table, "laws": [_anchor(item, path.parent) for item in table["laws"]]}
+        if not trusted:
+            _check_untrusted(table, path)
+            settings.untrusted_laws += [str(item) for item in table.get("laws") or ()]
         _apply(settings, table, str(path))
         settings.sources.append(str(path))
     env_values = _from_env(Settings, os.environ if env is None else env)
@@ -176,6 +216,39 @@ def load_settings(
     if clean:
         _apply(settings, clean, "command line")
     return settings
+
+
+def _check_untrusted(table: Mapping[str, Any], path: Path, prefix: str = "") -> None:
+    """Refuse what an untrusted repository's settings may not choose (one line each)."""
+    for key, value in table.items():
+        name = f"{prefix}{key.replace('-', '_')}"
+        if isinstance(value, Mapping):
+            _check_untrusted(value, path, f"{name}.")
+        elif (
+            name in _known_keys()
+            and name not in REPOSITORY_KEYS
+            and not (name == "allow_commands" and value is False)
+        ):  # unknown keys are left to _apply, which says so
+            raise ConfigError(
+                f"{path}: setting {name!r} is refused: the repository is not trusted, so its "
+                f"own settings cannot set it; {TRUST_HINT}"
+            )
+    for source in table.get("laws") or () if not prefix else ():
+        if isinstance(source, str) and source != "plugins" and not _yaml_source(source, path):
+            raise ConfigError(
+                f"{path}: law source {source!r} is refused: an untrusted repository may only "
+                f"name YAML law files, never Python code; {TRUST_HINT}"
+            )
+
+
+def _known_keys() -> set[str]:
+    return {row["key"] for row in describe()}
+
+
+def _yaml_source(source: str, settings_file: Path) -> bool:
+    """Whether a law source is a YAML law file or a folder (whose Python files are refused)."""
+    candidate = settings_file.parent / source  # an absolute source stays itself
+    return candidate.suffix in (".yml", ".yaml") or (candidate.is_dir() and "/" in source)
 
 
 def _anchor(source: Any, directory: Path) -> Any:

@@ -237,6 +237,7 @@ class _Fleet:
     def _enforce(self, target: Target) -> RepoRun:
         from hammurabi import workflow
         from hammurabi.fleet import cache
+        from hammurabi.rules.commands import commands_allowed
 
         credentials = target.credentials or self._credentials(target)
         # The clone is fetched here (or fresh): the workflow need not ask the remote again.
@@ -245,9 +246,10 @@ class _Fleet:
         root = repo.root
         repo.close()
         session = dataclasses.replace(self.session, root=root)
-        result = workflow.run(
-            session, dry_run=self.options.dry_run, run_id=self.state.run_id, fetched=True
-        )
+        with commands_allowed(session.settings.allow_commands):  # the runner's settings only
+            result = workflow.run(
+                session, dry_run=self.options.dry_run, run_id=self.state.run_id, fetched=True
+            )
         result.repo = result.repo or target.name
         for rule in result.walk():
             rule.output = None  # values handed between rules: not needed, maybe not picklable

@@ -1,10 +1,10 @@
 """Run commands inside the repository: the ``command-run`` rule and ``command-succeeds``.
 
-Running commands is opt-in. They are refused (a ConfigError naming the rule) unless
-``allow_commands = true`` is set in ``[tool.hammurabi]``/``.hammurabi.toml`` of the
-repository, or ``HAMMURABI_ALLOW_COMMANDS=1`` is in the environment; the rule reads these
-settings when it runs. Code that embeds Hammurabi (or a runner that has its own settings)
-can decide instead with ``with commands_allowed(True): ...``, which takes precedence.
+Running commands is opt-in. They are refused (a ConfigError naming the rule) unless the
+run's settings say ``allow_commands = true`` (the runner's settings, or a trusted
+repository's own: see SECURITY.md), which runs reach through ``commands_allowed``; outside
+such a block only ``HAMMURABI_ALLOW_COMMANDS=1`` in the environment allows them. The
+settings of the repository being changed are never read here.
 
 The child gets the environment without variables whose names contain ``TOKEN``,
 ``SECRET``, ``PASSWORD``, ``PASSWD``, ``CREDENTIAL``, ``API_KEY`` or ``PRIVATE_KEY``
@@ -54,17 +54,16 @@ def commands_allowed(allowed: bool = True) -> Iterator[None]:
         _allowed.reset(token)
 
 
-def check_allowed(root: Path, owner: str) -> None:
-    """Raise ConfigError unless running commands is allowed for the repository at ``root``."""
+def check_allowed(owner: str) -> None:
+    """Raise ConfigError unless the runner allowed commands (never the repository itself)."""
     allowed = _allowed.get()
     if allowed is None:
-        from hammurabi.settings import load_settings
-
-        allowed = load_settings(root).allow_commands
+        flag = os.environ.get("HAMMURABI_ALLOW_COMMANDS", "").strip().lower()
+        allowed = flag in ("1", "true", "yes", "on")
     if not allowed:
         raise ConfigError(
-            f"{owner}: running commands is not allowed; set allow_commands = true in "
-            "[tool.hammurabi] or HAMMURABI_ALLOW_COMMANDS=1"
+            f"{owner}: running commands is not allowed; the runner allows them with "
+            "allow_commands = true in its settings or HAMMURABI_ALLOW_COMMANDS=1"
         )
 
 
@@ -218,7 +217,7 @@ class _CommandSpec:
         self.shell = bool(shell)
 
     def run(self, space: Workspace, owner: str) -> CommandOutput:
-        check_allowed(space.root, owner)
+        check_allowed(owner)
         cwd = space.resolve(self.cwd) if self.cwd is not None else space.root
         if not cwd.is_dir():
             raise RuleError("working directory does not exist", path=space.relative(cwd))

@@ -110,6 +110,9 @@ def test_composite_action() -> None:
                 assert ref in action["inputs"], ref
         assert "${{ inputs." not in str(step.get("run", "")), "inputs go through env only"
     assert "--laws" in script
+    # Safe default: the repository's own settings never run its code (SECURITY.md).
+    assert action["inputs"]["trust-repository"]["default"] == "false"
+    assert "--no-trust-repository" in script
 
 
 def test_pre_commit_hooks() -> None:
@@ -117,3 +120,4 @@ def test_pre_commit_hooks() -> None:
     assert hook["id"] == "hammurabi-check" and hook["pass_filenames"] is False
     words = shlex.split(hook["entry"])
     assert words[0] == "hammurabi" and check_invocation(words[1:], commands()) == "check"
+    assert "--no-trust-repository" in words  # the safe default (SECURITY.md)

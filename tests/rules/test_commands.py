@@ -44,8 +44,8 @@ def test_refused_unless_allowed(tmp_path: Path) -> None:
     result = only(run_rules(tmp_path, rule))
     assert result.outcome is Outcome.FAILED
     assert result.error == (
-        "rule 'touch': running commands is not allowed; set allow_commands = true in "
-        "[tool.hammurabi] or HAMMURABI_ALLOW_COMMANDS=1"
+        "rule 'touch': running commands is not allowed; the runner allows them with "
+        "allow_commands = true in its settings or HAMMURABI_ALLOW_COMMANDS=1"
     )
     assert not (tmp_path / "made").exists()
     with commands_allowed(False):
@@ -59,8 +59,15 @@ def test_allowed_by_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert result.outcome is Outcome.CHANGED and (tmp_path / "made").exists()
 
 
-def test_allowed_by_settings_file_also_in_dry_run(tmp_path: Path) -> None:
+def test_the_repository_own_settings_never_allow_commands(tmp_path: Path) -> None:
     make_tree(tmp_path, {".hammurabi.toml": "allow_commands = true\n"})
+    rule = CommandRun(name="t", command=py("open('made.txt', 'w').write('hi\\n')"))
+    result = only(run_rules(tmp_path, rule))
+    assert result.outcome is Outcome.FAILED and "not allowed" in (result.error or "")
+    assert not (tmp_path / "made.txt").exists()
+
+
+def test_allowed_also_in_dry_run(tmp_path: Path, allowed: None) -> None:
     rule = CommandRun(name="t", command=py("open('made.txt', 'w').write('hi\\n')"))
     dry = run_rules(tmp_path, rule, dry_run=True)
     assert only(dry).outcome is Outcome.CHANGED and "+hi" in dry.diff
