@@ -129,6 +129,8 @@ class Workspace:
         else:
             if stat.S_ISDIR(st.st_mode):
                 entry = _Entry(None, stat.S_IMODE(st.st_mode), is_dir=True)
+            elif stat.S_ISLNK(st.st_mode):  # the link itself, never what it points to
+                entry = _Entry(os.readlink(real).encode(), None)
             else:
                 entry = _Entry(
                     data if data is not None else real.read_bytes(), stat.S_IMODE(st.st_mode)
@@ -181,6 +183,31 @@ class Workspace:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        return True
+
+    def write_link(self, path: str | os.PathLike[str], target: str) -> bool:
+        """Make ``path`` a symlink to ``target``, which must stay inside the repository."""
+        relative = Path(os.fspath(path))
+        if relative.is_absolute():
+            relative = self.resolve(relative.parent).relative_to(self.root) / relative.name
+        parent = self.resolve(relative.parent)
+        link = parent / relative.name
+        where = link.relative_to(self.root).as_posix()
+        try:
+            self.resolve(target if os.path.isabs(target) else os.path.join(relative.parent, target))
+        except PathError:
+            message = f"symlink to {target!r} would point outside the repository"
+            raise PathError(message, path=where) from None
+        if link.is_symlink() and os.readlink(link) == target:
+            return False
+        if link.is_dir() and not link.is_symlink():
+            raise RuleError("is a directory, not a symlink", path=where)
+        if not parent.is_dir():
+            self.make_dirs(parent)
+        self._remember(link)
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(target, link)
         return True
 
     def chmod(self, path: str | os.PathLike[str], mode: int) -> bool:

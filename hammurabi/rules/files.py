@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError, RuleError
+from hammurabi.errors import ConfigError, PathError, RuleError
 from hammurabi.node import as_path
 from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import PathRule
@@ -171,13 +171,6 @@ class DirectoryEmptied(PathRule):
         return self.path
 
 
-def _files_under(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            yield Path(dirpath, name)
-
-
 class _Transfer(PathRule):
     def __init__(
         self, name: str, path: str | Path | None = None, *, destination: str | Path, **kwargs: Any
@@ -189,20 +182,42 @@ class _Transfer(PathRule):
         self.destination = destination_path
 
     def _copy(self, source: Path, destination: Path) -> None:
-        """Copy a file or a tree into place through the workspace (tracked, atomic)."""
+        """Copy a file or a tree into place through the workspace (tracked, atomic).
+
+        Symlinks inside a tree are copied as links when they stay inside the repository;
+        one that leaves it fails the rule (nothing is read through it).
+        """
         space = self.workspace
-        if source.is_dir():
-            space.make_dirs(destination)
-            for file in _files_under(source):
-                target = destination / file.relative_to(source)
-                space.write_bytes(target, file.read_bytes(), mode=stat.S_IMODE(file.stat().st_mode))
-            for dirpath, dirnames, _ in os.walk(source):
-                for name in dirnames:
-                    space.make_dirs(destination / Path(dirpath, name).relative_to(source))
-        else:
+        if not source.is_dir():
             space.write_bytes(
                 destination, source.read_bytes(), mode=stat.S_IMODE(source.stat().st_mode)
             )
+            return
+        space.make_dirs(destination)
+        for dirpath, dirnames, filenames in os.walk(source):  # never enters linked folders
+            dirnames.sort()
+            for name in sorted(dirnames + filenames):
+                entry = Path(dirpath, name)
+                target = destination / entry.relative_to(source)
+                if entry.is_symlink():
+                    self._copy_link(entry, target)
+                elif name in dirnames:
+                    space.make_dirs(target)
+                else:
+                    mode = stat.S_IMODE(entry.stat().st_mode)
+                    space.write_bytes(target, entry.read_bytes(), mode=mode)
+
+    def _copy_link(self, link: Path, target: Path) -> None:
+        space = self.workspace
+        where = link.relative_to(space.root).as_posix()
+        text = os.readlink(link)
+        try:
+            space.resolve(link)
+        except PathError:
+            raise RuleError(
+                f"symlink to {text!r} points outside the repository; not copied", path=where
+            ) from None
+        space.write_link(target, text)
 
 
 class Copied(_Transfer):
