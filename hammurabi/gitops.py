@@ -12,7 +12,9 @@ How a run uses a repository (see :mod:`hammurabi.workflow`):
 * Each law that changed files becomes one commit whose message ends with a
   ``Hammurabi-Run: <run id>`` trailer; commits carrying it are Hammurabi's own, anything
   else on the bot branch was pushed by someone else and stops automatic rebuilds.
-* Git hooks run (``commit``/``push`` are never given ``--no-verify``); signing follows
+* The repository is untrusted: no git process Hammurabi starts runs its hooks
+  (``core.hooksPath`` points nowhere), its fsmonitor, or the programs its ``core.*``
+  settings name (``sshCommand``, ``askPass``): see :data:`SAFE_CONFIG`. Signing follows
   git config unless the settings ask otherwise.
 * Credentials reach git only through environment variables of the git process (a
   credential helper given by ``GIT_CONFIG_*``), never through ``.git/config``, a remote URL
@@ -52,6 +54,16 @@ _SIGN_FORMATS = ("gpg", "ssh", "x509")
 _HELPER = (
     '!f() { test "$1" = get || exit 0; printf "username=%s\\npassword=%s\\n" '
     '"$HAMMURABI_GIT_USERNAME" "$HAMMURABI_GIT_PASSWORD"; }; f'
+)
+
+
+#: Settings every git process gets (as ``GIT_CONFIG_*`` variables, above any config file),
+#: so that no program the repository's configuration names runs: hooks, the fsmonitor,
+#: its ssh command and askpass helper. ``GIT_SSH_COMMAND`` still chooses the ssh command.
+SAFE_CONFIG = (
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("core.askPass", ""),
 )
 
 
@@ -158,27 +170,30 @@ def scrub(text: str, secrets: Sequence[str] = ()) -> str:
 def credential_env(
     credentials: Credentials | None, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """Environment for a git process that must never prompt and may use ``credentials``.
+    """Environment for a git process that must never prompt, never run a program the
+    repository's configuration names (:data:`SAFE_CONFIG`), and may use ``credentials``.
 
     The token is handed to a one-off credential helper through the process environment
     only (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``); other credential helpers are switched
     off for that process so the token is not stored anywhere.
     """
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
-    if credentials is None:
-        return env
     source = os.environ if base is None else base
     try:
         count = int(source.get("GIT_CONFIG_COUNT", "0") or "0")
     except ValueError:
         count = 0
-    pairs = [("credential.helper", ""), ("credential.helper", _HELPER)]
+    pairs = list(SAFE_CONFIG)
+    if not source.get("GIT_SSH_COMMAND") and not source.get("GIT_SSH"):
+        pairs.append(("core.sshCommand", "ssh"))
+    if credentials is not None:
+        pairs += [("credential.helper", ""), ("credential.helper", _HELPER)]
+        env["HAMMURABI_GIT_USERNAME"] = credentials.username
+        env["HAMMURABI_GIT_PASSWORD"] = credentials.password
     for offset, (key, value) in enumerate(pairs):
         env[f"GIT_CONFIG_KEY_{count + offset}"] = key
         env[f"GIT_CONFIG_VALUE_{count + offset}"] = value
     env["GIT_CONFIG_COUNT"] = str(count + len(pairs))
-    env["HAMMURABI_GIT_USERNAME"] = credentials.username
-    env["HAMMURABI_GIT_PASSWORD"] = credentials.password
     return env
 
 
@@ -328,7 +343,7 @@ class Repository:
             ["git", *args],
             with_extended_output=True,
             with_exceptions=False,
-            env=dict(env) if env else None,
+            env={**credential_env(None), **(env or {})},
         )
         return int(status or 0), out, err
 
@@ -690,7 +705,7 @@ class Worktree:
 
         ``tracked_only`` says no new file is to be added: the commit then stages changed
         and deleted tracked files itself (``commit --all``), one git process less.
-        Hooks run as usual; a failing hook raises GitError with its output.
+        No hook runs (see :data:`SAFE_CONFIG`); a refused commit raises GitError.
         """
         repo = self.repository
         if not tracked_only:

@@ -336,15 +336,13 @@ def test_upstream_change_rebuilds_a_shallow_clone(
     assert hub.comments(REPO, 1) == []
 
 
-def test_hooks_run_and_can_refuse_a_law(tmp_path: Path, laws: Path, capsys):
+def test_the_repository_hooks_never_run(tmp_path: Path, laws: Path, capsys):
     work = init_repo(tmp_path / "work", FILES)
     hook = work / ".git" / "hooks" / "pre-commit"
-    hook.write_text(
-        "#!/bin/sh\nif git diff --cached --name-only | grep -q app.py; then\n"
-        "  echo 'policy: app.py is frozen' >&2; exit 1\nfi\n"
-    )
+    hook.write_text(f"#!/bin/sh\ntouch '{tmp_path}/hook-ran'\nexit 1\n")
     hook.chmod(0o755)
     code, out = Runner(work, laws, capsys)()
-    assert code == ExitCode.RULES_FAILED
-    assert "commit was refused" in out and "policy: app.py is frozen" in out
-    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=work) == "Ignore caches"
+    assert code == ExitCode.OK, out
+    assert not (tmp_path / "hook-ran").exists()
+    log = git("log", "--format=%s", f"main..{BRANCH}", cwd=work).splitlines()
+    assert log == ["Debug off", "Ignore caches"]
