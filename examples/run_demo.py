@@ -6,8 +6,8 @@
    branch ``hammurabi/demo`` gets one commit per law that changed something and is pushed
    to the remote (there is no forge for a file remote, so no pull request), with JSON and
    Markdown reports written next to it.
-3. Shows the branch's commits, then runs ``hammurabi enforce`` again: nothing left to do,
-   nothing pushed.
+3. Shows the branch's commits, then runs ``hammurabi enforce`` again, which says in one
+   line that the branch is up to date, and pushes nothing.
 
 No network, GitHub account or database is needed. Without git on the machine, the laws
 are applied to a plain copy of the folder instead. Usage: ``run_demo.py [OUTPUT_FOLDER]``.
@@ -93,7 +93,7 @@ def main() -> int:
         return code
     print(f"\n$ git log --format='%h %s' main..{BRANCH}   (in demo-output/remote.git)")
     print(git("log", "--format=%h %s", f"main..{BRANCH}", cwd=OUT / "remote.git"), end="")
-    code = hammurabi("enforce", str(target), *LAWS, "--branch", BRANCH, "--quiet")
+    code = hammurabi("enforce", str(target), *LAWS, "--branch", BRANCH)
     print(
         f"\nThe branch {BRANCH} is in {OUT / 'remote.git'}; "
         f"reports: {OUT / 'report.json'}, {OUT / 'summary.md'}"

@@ -488,11 +488,15 @@ def _enforce(
     if fleet is not None:
         _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
         return
+    from hammurabi.workflow import quiet_line
+
     result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
         typer.echo(f"hammurabi: failed: {line}", err=True)
     if output_format is Format.json:
         typer.echo(result.to_json(), nl=False)
+    elif (noop := quiet_line(result)) is not None:
+        typer.echo(noop)
     else:
         display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)

@@ -431,6 +431,23 @@ class Repository:
             commits.append(Commit(sha, author, subject, bool(trailer.strip())))
         return commits
 
+    def changed_paths(self, base: str, tip: str) -> set[str]:
+        """The paths whose content differs between ``base`` and ``tip``."""
+        out = self._git("diff", "--name-only", "--no-renames", "-z", base, tip, "--")
+        return {path for path in out.split("\0") if path}
+
+    def blob_ids(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
+        """The blob ids of ``paths`` in ``commit`` (paths it lacks are left out)."""
+        if not paths:
+            return {}
+        out = self._git("ls-tree", "-z", commit, "--", *paths)
+        found = {}
+        for record in out.split("\0"):
+            meta, _, path = record.partition("\t")
+            if path:
+                found[path] = meta.split()[2]
+        return found
+
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         status, _, _ = self._run(["merge-base", "--is-ancestor", ancestor, descendant])
         return status == 0

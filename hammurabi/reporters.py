@@ -6,13 +6,31 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from hammurabi.plugin import hookimpl
-from hammurabi.results import LawResult, Outcome, RunResult
+from hammurabi.results import LawResult, Outcome, RunResult, Status
 
 ICONS = {
     Outcome.CHANGED: "🔧",
     Outcome.UNCHANGED: "✅",
     Outcome.SKIPPED: "⏭️",
     Outcome.FAILED: "❌",
+}
+#: Repository statuses, in the order reports list them (worst first).
+STATUS_ICONS = {
+    Status.FAILED: "❌",
+    Status.BLOCKED: "⛔",
+    Status.INTERRUPTED: "⏹️",
+    Status.NOT_STARTED: "…",
+    Status.DEFERRED: "⏸️",
+    Status.IGNORED: "🙈",
+    Status.PR_OPENED: "🔧",
+    Status.PR_UPDATED: "🔧",
+    Status.PR_CLOSED: "🧹",
+    Status.BRANCH_CREATED: "🔧",
+    Status.BRANCH_UPDATED: "🔧",
+    Status.BRANCH_DELETED: "🧹",
+    Status.FILES_CHANGED: "🔧",
+    Status.UP_TO_DATE: "✅",
+    Status.NOTHING_TO_CHANGE: "✅",
 }
 #: Diffs longer than this many lines are collapsed in Markdown.
 COLLAPSE_LINES = 40
@@ -48,7 +66,7 @@ def markdown_summary(result: RunResult, *, title: str = "Hammurabi") -> str:
     counts = result.counts()
     mode = " (dry run)" if result.dry_run else ""
     lines = [
-        f"## {title}{mode}: {ICONS[result.outcome]} {result.outcome.value}",
+        f"## {title}{mode}: {STATUS_ICONS[result.status]} {result.status.text}",
         "",
         f"{len(result.laws)} laws, rules: {counts['changed']} changed, "
         f"{counts['unchanged']} unchanged, {counts['skipped']} skipped, "
@@ -61,9 +79,9 @@ def markdown_summary(result: RunResult, *, title: str = "Hammurabi") -> str:
         lines += ["| Law | Outcome | Files |", "| --- | --- | --- |"]
         for law in result.laws:
             files = ", ".join(f"`{path}`" for path in law.files) or "—"
-            lines.append(
-                f"| {escape(law.name)} | {ICONS[law.outcome]} {law.outcome.value} | {files} |"
-            )
+            icon = STATUS_ICONS[Status.UP_TO_DATE] if law.proposed else ICONS[law.outcome]
+            text = law.status.value.replace("-", " ")
+            lines.append(f"| {escape(law.name)} | {icon} {text} | {files} |")
         lines.append("")
     for law in result.laws:
         if law.outcome in (Outcome.CHANGED, Outcome.FAILED):

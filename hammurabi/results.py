@@ -24,6 +24,48 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
 
 
+class Status(enum.StrEnum):
+    """What a run did to a repository (in a dry run: what it would do); see the README."""
+
+    #: Every law already holds on the base branch.
+    NOTHING_TO_CHANGE = "nothing-to-change"
+    #: The laws' changes are already proposed: the bot branch (and pull request) hold them.
+    UP_TO_DATE = "up-to-date"
+    #: Files were edited in place (a plain folder, ``--no-git``).
+    FILES_CHANGED = "files-changed"
+    BRANCH_CREATED = "branch-created"
+    BRANCH_UPDATED = "branch-updated"
+    #: Nothing is left to change: the bot branch was deleted (no forge).
+    BRANCH_DELETED = "branch-deleted"
+    PR_OPENED = "pr-opened"
+    PR_UPDATED = "pr-updated"
+    #: Nothing is left to change: the pull request was closed and its branch deleted.
+    PR_CLOSED = "pr-closed"
+    #: A reviewer closed the pull request proposing this very change: not proposed again.
+    IGNORED = "ignored"
+    #: The bot branch holds commits Hammurabi did not make, and the laws want it changed.
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    #: Fleet runs: the branch was pushed, its pull request held back by ``--max-prs``.
+    DEFERRED = "deferred"
+    #: Fleet runs: the run was interrupted before this repository started.
+    NOT_STARTED = "not-started"
+
+    @property
+    def text(self) -> str:
+        """The status in words, for people."""
+        return _STATUS_TEXT.get(self, self.value.replace("-", " "))
+
+
+_STATUS_TEXT = {
+    Status.PR_OPENED: "pull request opened",
+    Status.PR_UPDATED: "pull request updated",
+    Status.PR_CLOSED: "pull request closed",
+    Status.IGNORED: "ignored (closed by a reviewer)",
+}
+
+
 def combine(outcomes: list[Outcome]) -> Outcome:
     """Aggregate outcomes: failed beats changed beats unchanged beats skipped."""
     for candidate in (Outcome.FAILED, Outcome.CHANGED, Outcome.UNCHANGED):
@@ -115,6 +157,14 @@ class LawResult:
     error: str | None = None
     #: The law's net changes (several rules editing one file give one entry).
     changes: list[FileChange] = field(default_factory=list)
+    #: Its change is already proposed: the bot branch holds it as it is.
+    proposed: bool = False
+
+    @property
+    def status(self) -> Outcome | Status:
+        """:attr:`Status.UP_TO_DATE` for a change already proposed, else the outcome."""
+        outcome = self.outcome
+        return Status.UP_TO_DATE if self.proposed and outcome is Outcome.CHANGED else outcome
 
     @property
     def outcome(self) -> Outcome:
@@ -144,6 +194,7 @@ class LawResult:
             "name": self.name,
             "description": self.description,
             "outcome": self.outcome.value,
+            "status": self.status.value,
             "weight": self.weight,
             "files": self.files,
             "changes": [change.to_dict() for change in self.changes],
@@ -170,7 +221,18 @@ class RunResult:
     error: str | None = None
     #: The run's net changes over all laws, one entry per path.
     changes: list[FileChange] = field(default_factory=list)
+    #: What happened to the repository; None: judged from the laws' outcomes alone.
+    action: Status | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        """What the run did to the repository (failed whenever a law failed)."""
+        if self.outcome is Outcome.FAILED:
+            return Status.FAILED
+        if self.action is not None:
+            return self.action
+        return Status.FILES_CHANGED if self.changed else Status.NOTHING_TO_CHANGE
 
     @property
     def outcome(self) -> Outcome:
@@ -227,6 +289,7 @@ class RunResult:
             "repo": self.repo,
             "dry_run": self.dry_run,
             "outcome": self.outcome.value,
+            "status": self.status.value,
             "started_at": self.started_at.isoformat(),
             "duration": round(self.duration, 6),
             "error": self.error,

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from hammurabi.engine import enforce as run_laws
 from hammurabi.engine import new_run_id
 from hammurabi.errors import HammurabiError
-from hammurabi.results import RunResult
+from hammurabi.results import RunResult, Status
 
 if TYPE_CHECKING:
     from hammurabi.forge import Forge, PullRequest, PullRequestSpec
@@ -286,6 +286,10 @@ class _BranchRun:
         changed = [law for law in result.laws if _changed(law)]
         if start.foreign:
             action = "blocked"
+        elif changed and target and self._holds(start.base_sha, target, result, changed):
+            action = "unchanged"
+            for law in changed:
+                law.proposed = True
         elif changed:
             action = "rebuild" if target else "create"
         else:
@@ -299,7 +303,28 @@ class _BranchRun:
         )
         if publish and self.forge is not None and self.forge_repo is not None:
             self._sync_pull(result, start, action)
+        result.action = _status(action, result)
         return result
+
+    def _holds(
+        self, base_sha: str, target: str, result: RunResult, changed: list[LawResult]
+    ) -> bool:
+        """Whether the branch at ``target`` already holds exactly the run's changes on
+        ``base_sha`` (read-only: what a dry run can tell without building commits)."""
+        repo = self.repo
+        subjects = [commit.subject for commit in reversed(repo.commits(base_sha, target))]
+        if subjects != [" ".join(law.name.split()) for law in changed]:
+            return False
+        if not repo.is_ancestor(base_sha, target):
+            return False
+        if repo.changed_paths(base_sha, target) != set(result.files):
+            return False
+        blobs = repo.blob_ids(target, result.files)
+        for change in result.changes:
+            wanted = None if change.after is None else _blob_id(change.after)
+            if blobs.get(change.path) != wanted:
+                return False
+        return True
 
     # -- building, pushing ---------------------------------------------------------------------
 
@@ -355,6 +380,9 @@ class _BranchRun:
                 action = self._publish(branch, start, tip, publish)
                 stack.close()
         self.git_info["action"] = action
+        if action == "unchanged":
+            for law in result.laws:
+                law.proposed = _changed(law)
         if action == "rejected":
             result.error = self.git_info["error"]
             return result
@@ -363,7 +391,6 @@ class _BranchRun:
                 self._sync_pull(result, start, action)
             except HammurabiError as exc:
                 result.error = str(exc)
-                log.error("%s", exc)
                 return result
         if action == "delete":
             with self.timings.measure("git"):
@@ -371,6 +398,7 @@ class _BranchRun:
             self.git_info["action"] = action
             if action == "rejected":
                 result.error = self.git_info["error"]
+        result.action = _status(action, result)
         return result
 
     def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> str:
@@ -391,6 +419,9 @@ class _BranchRun:
             self.git_info["head"] = None
             return "delete" if target else "none"
         if target and repo.equivalent(start.base_sha, tip, target):
+            # The branch holds these very commits: report its own, which exist there.
+            for commit, old in zip(self.git_info["commits"], reversed(start.history), strict=False):
+                commit["sha"] = old.sha
             self.git_info["head"] = target
             return "unchanged"
         if not publish:
@@ -403,7 +434,7 @@ class _BranchRun:
         if not pushed.ok:
             self.git_info["error"] = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
             self.git_info["head"] = start.remote_tip
-            log.error("%s", self.git_info["error"])
+            self.git_info["commits"] = []  # they exist nowhere but in a deleted work tree
             return "rejected"
         self.git_info.update(pushed=True, head=tip)
         return "updated" if start.remote_tip else "created"
@@ -504,6 +535,44 @@ class _BranchRun:
             info["warnings"] = warnings
 
 
+#: What happened to the repository, from the pull request's action, else the branch's.
+_PULL_STATUS = {
+    "opened": Status.PR_OPENED,
+    "open": Status.PR_OPENED,
+    "updated": Status.PR_UPDATED,
+    "update": Status.PR_UPDATED,
+    "closed": Status.PR_CLOSED,
+    "close": Status.PR_CLOSED,
+}
+_BRANCH_STATUS = {
+    "created": Status.BRANCH_CREATED,
+    "create": Status.BRANCH_CREATED,
+    "updated": Status.BRANCH_UPDATED,
+    "rebuild": Status.BRANCH_UPDATED,
+    "deleted": Status.BRANCH_DELETED,
+    "delete": Status.BRANCH_DELETED,
+    "unchanged": Status.UP_TO_DATE,
+    "none": Status.NOTHING_TO_CHANGE,
+    "blocked": Status.BLOCKED,
+    "ignored": Status.IGNORED,
+}
+
+
+def _status(action: str, result: RunResult) -> Status:
+    pull = result.extra.get("pull_request") or {}
+    found = _PULL_STATUS.get(pull.get("action") or "")
+    if found is not None and action not in ("blocked", "ignored"):
+        return found
+    return _BRANCH_STATUS.get(action, Status.FAILED)
+
+
+def _blob_id(data: bytes) -> str:
+    """Git's id of a blob holding ``data`` (SHA-1 repositories)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
 def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
     if pull is None:
         return {"number": None, "url": None, "state": None, "created_at": None}
@@ -531,6 +600,26 @@ def _changed(law: LawResult) -> bool:
     from hammurabi.results import Outcome
 
     return law.outcome is Outcome.CHANGED
+
+
+def quiet_line(result: RunResult) -> str | None:
+    """The one line a run that found nothing new prints instead of a diff and a table:
+    nothing to change, or everything already proposed and up to date. None otherwise."""
+    status = result.status
+    count = f"{len(result.laws)} law{'s' if len(result.laws) != 1 else ''}"
+    if status is Status.NOTHING_TO_CHANGE:
+        return f"Nothing to change: all {count} already hold."
+    if status is not Status.UP_TO_DATE:
+        return None
+    git = result.extra.get("git") or {}
+    where = f"{git.get('remote')}/{git.get('branch')}" if git.get("publish") else git.get("branch")
+    proposed = sum(1 for law in result.laws if law.proposed)
+    pull = result.extra.get("pull_request") or {}
+    number = f", pull request #{pull['number']}" if pull.get("number") else ""
+    url = f" {pull['url']}" if pull.get("url") else ""
+    return (
+        f"Up to date: {where} already proposes {proposed} of {count}{number}{url}; nothing to push."
+    )
 
 
 def summary_lines(result: RunResult) -> list[str]:
@@ -561,12 +650,13 @@ def summary_lines(result: RunResult) -> list[str]:
         number = f"#{pull['number']}" if pull.get("number") else ""
         url = f" {pull['url']}" if pull.get("url") else ""
         title = pull.get("title") or ""
+        changes = ", ".join(pull.get("changes") or ())
         pr_text = {
             "open": f"Would open a pull request: {title}",
-            "update": f"Would update pull request {number} ({', '.join(pull['changes'])}){url}",
+            "update": f"Would update pull request {number} ({changes}){url}",
             "close": f"Would close pull request {number}{url}",
             "opened": f"Opened pull request {number}{url}",
-            "updated": f"Updated pull request {number} ({', '.join(pull['changes'])}){url}",
+            "updated": f"Updated pull request {number} ({changes}){url}",
             "closed": f"Closed pull request {number}{url}",
             "unchanged": f"Pull request {number} is up to date{url}",
             "none": "No pull request",

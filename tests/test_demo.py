@@ -16,8 +16,9 @@ def test_demo_pushes_one_commit_per_law_then_has_nothing_to_do(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Created origin/hammurabi/demo with 5 commits" in done.stdout
-    second_run = done.stdout.split("--quiet", 1)[1]
-    assert "Branch origin/hammurabi/demo is up to date" in second_run
+    second_run = done.stdout.split("$ hammurabi enforce")[2].split("\n\nThe branch")[0]
+    (line,) = second_run.strip().splitlines()[1:]  # the command, then one line
+    assert line.startswith("Up to date: origin/hammurabi/demo already proposes 5 of "), line
     subjects = subprocess.run(
         ["git", "log", "--format=%s", "main..hammurabi/demo"],
         cwd=out / "remote.git",

@@ -91,3 +91,54 @@ def test_a_failed_law_leaves_its_files_in_place_mode(tmp_path: Path, half_law: P
     assert (work / "app.py").read_text() == "DEBUG = True\n"
     assert (work / ".gitignore").read_text() == "__pycache__/\n"
     assert not (work / "settings.py").exists()
+
+
+def test_a_rerun_that_finds_nothing_new_says_so(tmp_path: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    remote = bare_remote(tmp_path / "remote.git", work)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    args = ("enforce", str(work), "--laws", str(laws), "-p", "python")
+    code, out = cli(capsys, *args, "--format", "json")
+    first = first_json(out)
+    assert code == ExitCode.OK and first["status"] == "branch-created"
+    assert [law["status"] for law in first["laws"]] == ["changed", "changed"]
+
+    # The same run again: one line, and a report naming the commits the remote holds.
+    code, out = cli(capsys, *args)
+    assert code == ExitCode.OK
+    assert out == (
+        "Up to date: origin/hammurabi/laws already proposes 2 of 2 laws; nothing to push.\n"
+    )
+    code, out = cli(capsys, *args, "--format", "json")
+    report = first_json(out)
+    assert report["status"] == "up-to-date" and report["git"]["action"] == "unchanged"
+    assert [law["status"] for law in report["laws"]] == ["up-to-date", "up-to-date"]
+    on_remote = git("log", "--format=%H", f"main..{BRANCH}", cwd=remote).splitlines()
+    assert sorted(commit["sha"] for commit in report["git"]["commits"]) == sorted(on_remote)
+    # A dry run tells the same without building anything.
+    code, out = cli(capsys, *args, "--dry-run")
+    assert code == ExitCode.OK and out.startswith("Up to date: origin/hammurabi/laws")
+    # Once the base holds every law: nothing to change, in one line too.
+    code, out = cli(capsys, "check", str(work), "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.CHANGES_NEEDED
+    (work / ".gitignore").write_text("__pycache__/\n")
+    (work / "app.py").write_text("DEBUG = False\n")
+    code, out = cli(capsys, "check", str(work), "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.OK and out == "Nothing to change: all 2 laws already hold.\n"
+
+
+def test_a_rejected_push_lists_no_commits(tmp_path: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    remote = bare_remote(tmp_path / "remote.git", work)
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'no pushes today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    code, out = cli(
+        capsys, "enforce", str(work), "--laws", str(laws), "-p", "python", "--format", "json"
+    )
+    report = first_json(out)
+    assert code == ExitCode.RULES_FAILED and report["status"] == "failed"
+    assert report["git"]["commits"] == [] and report["git"]["pushed"] is False

@@ -12,6 +12,8 @@ import threading
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from hammurabi.results import Status
+
 if TYPE_CHECKING:
     from hammurabi.fleet.records import RepoRun
 
@@ -82,5 +84,5 @@ class ProgressBar:
                 self._progress.remove_task(task)
             if self._task is not None:
                 self._progress.update(self._task, advance=1)
-            if repo.status in ("failed", "interrupted"):
+            if repo.status in (Status.FAILED, Status.INTERRUPTED, Status.BLOCKED):
                 self._progress.console.print(f"[red]{repo.name}: {repo.status}[/] {repo.reason}")

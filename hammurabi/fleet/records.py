@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from hammurabi.results import RunResult
+from hammurabi.results import RunResult, Status
 
-#: Every status a repository can end a fleet run with.
-STATUSES = ("changed", "unchanged", "failed", "deferred", "interrupted", "not started")
+#: Statuses saying that the laws want the repository changed (``check`` exits 3).
+NEEDS_CHANGES = frozenset(
+    {
+        Status.FILES_CHANGED,
+        Status.BRANCH_CREATED,
+        Status.BRANCH_UPDATED,
+        Status.PR_OPENED,
+        Status.PR_UPDATED,
+        Status.DEFERRED,
+    }
+)
 
 
 @dataclass
@@ -18,9 +26,7 @@ class RepoRun:
     """How one repository's run ended."""
 
     name: str
-    #: changed (the laws change it), unchanged, failed, deferred (pull request held back
-    #: by the cap), interrupted, or not started (the run was interrupted before it).
-    status: str
+    status: Status
     reason: str | None = None
     #: What happened to the bot branch (created, updated, unchanged, deleted, ...).
     branch: str | None = None
@@ -39,7 +45,7 @@ class RepoRun:
     def summary(self) -> dict[str, Any]:
         """The short form kept in the state file."""
         return {
-            "status": self.status,
+            "status": self.status.value,
             "reason": self.reason,
             "branch": self.branch,
             "pull": self.pull,
@@ -77,9 +83,9 @@ class FleetResult:
 
     def counts(self) -> dict[str, int]:
         """Repositories per status, and pull requests opened, updated and closed."""
-        counts = {status: 0 for status in STATUSES}
+        counts = {status.value: 0 for status in Status}
         for repo in self.repos:
-            counts[repo.status] = counts.get(repo.status, 0) + 1
+            counts[repo.status.value] += 1
         for action in ("opened", "updated", "closed", "open", "update", "close"):
             counts[f"pr_{action}"] = sum(
                 1 for repo in self.repos if repo.pull.get("action") == action and not repo.earlier
@@ -88,11 +94,16 @@ class FleetResult:
 
     @property
     def failed(self) -> list[RepoRun]:
-        return [repo for repo in self.repos if repo.status == "failed"]
+        return [repo for repo in self.repos if repo.status is Status.FAILED]
 
     @property
     def changed(self) -> list[RepoRun]:
-        return [repo for repo in self.repos if repo.status in ("changed", "deferred")]
+        """Repositories the laws want changed (whether or not proposed already)."""
+        return [
+            repo
+            for repo in self.repos
+            if repo.status in NEEDS_CHANGES or (repo.result is not None and repo.result.changed)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {

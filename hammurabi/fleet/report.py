@@ -8,16 +8,10 @@ from pathlib import Path
 
 from hammurabi.errors import ConfigError
 from hammurabi.fleet.records import FleetResult, RepoRun
-from hammurabi.reporters import escape
+from hammurabi.reporters import STATUS_ICONS, escape
+from hammurabi.results import Status
 
-ICONS = {
-    "changed": "🔧",
-    "unchanged": "✅",
-    "failed": "❌",
-    "deferred": "⏸️",
-    "interrupted": "⛔",
-    "not started": "…",
-}
+ICONS = STATUS_ICONS
 #: Repositories listed one by one in Markdown at most (failures always are).
 MARKDOWN_ROWS = 500
 
@@ -32,16 +26,37 @@ def pull_text(repo: RepoRun) -> str:
     action = repo.pull.get("action")
     if not action or action == "none":
         return "—"
-    planned = {"open": "would open", "update": "would update", "close": "would close"}
+    planned = {
+        "open": "would open",
+        "update": "would update",
+        "close": "would close",
+        "unchanged": "up to date",
+    }
     number = f" #{repo.pull['number']}" if repo.pull.get("number") else ""
     return f"{planned.get(action, action)}{number}"
+
+
+def branch_text(repo: RepoRun) -> str:
+    """What happened to the bot branch, in words: ``created``, ``up to date``, ``—``."""
+    action = repo.branch
+    if not action or action == "none":
+        return "—"
+    return BRANCH_WORDS.get(action, action)
+
+
+BRANCH_WORDS = {
+    "create": "would create",
+    "rebuild": "would update",
+    "delete": "would delete",
+    "unchanged": "up to date",
+}
 
 
 def headline(result: FleetResult) -> str:
     """One line: how many repositories ended how, and the pull requests."""
     counts = result.counts()
     parts = [f"{len(result.repos)} repositories"]
-    parts += [f"{counts[s]} {s}" for s in ICONS if counts.get(s)]
+    parts += [f"{counts[s.value]} {s.text}" for s in ICONS if counts.get(s.value)]
     earlier = sum(1 for repo in result.repos if repo.earlier)
     if earlier:
         parts.append(f"{earlier} finished earlier")
@@ -64,9 +79,9 @@ def markdown(result: FleetResult) -> str:
     ]
     if result.interrupted:
         lines += ["**Interrupted:** re-run with the same state file to resume.", ""]
-    order = {"failed": 0, "interrupted": 1, "deferred": 2, "changed": 3}
-    repos = sorted(result.repos, key=lambda r: (order.get(r.status, 9), r.name.lower()))
-    shown = [r for i, r in enumerate(repos) if i < MARKDOWN_ROWS or r.status == "failed"]
+    order = list(ICONS)
+    repos = sorted(result.repos, key=lambda r: (order.index(r.status), r.name.lower()))
+    shown = [r for i, r in enumerate(repos) if i < MARKDOWN_ROWS or r.status is Status.FAILED]
     if shown:
         lines += [
             "| Repository | Result | Branch | Pull request | Reason |",
@@ -78,8 +93,8 @@ def markdown(result: FleetResult) -> str:
                 pull = f"[{pull}]({repo.pull['url']})"
             earlier = " (earlier)" if repo.earlier else ""
             lines.append(
-                f"| {escape(repo.name)} | {ICONS.get(repo.status, '')} {repo.status}{earlier} "
-                f"| {escape(repo.branch or '—')} | {pull} | {escape(repo.reason or '')} |"
+                f"| {escape(repo.name)} | {ICONS[repo.status]} {repo.status.text}{earlier} "
+                f"| {escape(branch_text(repo))} | {pull} | {escape(repo.reason or '')} |"
             )
         if len(shown) < len(repos):
             lines.append(f"\n… and {len(repos) - len(shown)} more (see the JSON report).")
@@ -138,13 +153,14 @@ def show(result: FleetResult, *, diff: bool = True) -> None:
     table = Table(title=title, title_justify="left")
     for column in ("Repository", "Result", "Branch", "Pull request", "Reason"):
         table.add_column(column)
-    styles = {"changed": "yellow", "unchanged": "green", "failed": "bold red"}
+    styles = {Status.FAILED: "bold red", Status.BLOCKED: "bold red", Status.IGNORED: "dim"}
     for repo in result.repos:
-        status = repo.status + (" (earlier)" if repo.earlier else "")
+        status = repo.status.text + (" (earlier)" if repo.earlier else "")
+        style = styles.get(repo.status) or ("green" if ICONS[repo.status] == "✅" else "yellow")
         table.add_row(
             repo.name,
-            f"[{styles.get(repo.status, 'dim')}]{status}[/]",
-            repo.branch or "—",
+            f"[{style}]{status}[/]",
+            branch_text(repo),
             pull_text(repo),
             repo.reason or "",
         )

@@ -40,7 +40,7 @@ from hammurabi.errors import HammurabiError
 from hammurabi.fleet.limits import Limits, fork_context
 from hammurabi.fleet.records import FleetResult, RepoRun
 from hammurabi.fleet.state import FleetState
-from hammurabi.results import Outcome, RunResult
+from hammurabi.results import RunResult, Status
 
 if TYPE_CHECKING:
     from hammurabi.fleet.targets import Target
@@ -146,7 +146,7 @@ class _Fleet:
                 entry = self.state.repos[target.name]
                 records[target.name] = RepoRun(
                     target.name,
-                    entry["status"],
+                    Status(entry["status"]),
                     entry.get("reason"),
                     branch=entry.get("branch"),
                     pull=entry.get("pull") or {},
@@ -209,7 +209,7 @@ class _Fleet:
         if repo.result is not None:
             self._finished(repo.result)
         records[repo.name] = repo
-        if not self.options.dry_run and repo.status != "not started":
+        if not self.options.dry_run and repo.status is not Status.NOT_STARTED:
             self.state.record(repo.name, repo.summary())
         self.observer.finished(repo)
 
@@ -217,7 +217,7 @@ class _Fleet:
 
     def _one(self, target: Target) -> RepoRun:
         if self.stop.is_set():
-            return RepoRun(target.name, "not started", "the run was interrupted")
+            return RepoRun(target.name, Status.NOT_STARTED, "the run was interrupted")
         if self.events is not None:
             self.events.put(target.name)
         started = time.perf_counter()
@@ -225,7 +225,9 @@ class _Fleet:
             record = self._enforce(target)
         except KeyboardInterrupt:
             self.stop.set()
-            record = RepoRun(target.name, "interrupted", "interrupted; the rule was rolled back")
+            record = RepoRun(
+                target.name, Status.INTERRUPTED, "interrupted; the rule was rolled back"
+            )
         except HammurabiError as exc:
             record = self._failed(target, str(exc))
         except Exception as exc:
@@ -261,16 +263,13 @@ class _Fleet:
         summary = {
             key: pull.get(key) for key in ("action", "number", "url", "title") if pull.get(key)
         }
-        record = RepoRun(target.name, "unchanged", branch=git.get("action"), pull=summary)
+        record = RepoRun(target.name, result.status, branch=git.get("action"), pull=summary)
         record.result = result
         if result.repo in self.limits.capped or target.name in self.limits.capped:
-            record.status = "deferred"
+            record.status = Status.DEFERRED
             record.reason = result.error
-        elif result.outcome is Outcome.FAILED:
-            record.status = "failed"
+        elif record.status is Status.FAILED:
             record.reason = "; ".join(result.failures()) or "failed"
-        elif result.changed:
-            record.status = "changed"
         return record
 
     def _failed(self, target: Target, reason: str) -> RepoRun:
@@ -283,7 +282,7 @@ class _Fleet:
             repo=target.name,
             error=reason,
         )
-        record = RepoRun(target.name, "failed", reason)
+        record = RepoRun(target.name, Status.FAILED, reason)
         record.result = result
         return record
 

@@ -20,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from hammurabi.errors import ConfigError
+from hammurabi.results import Status
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
 #: Statuses that count as finished: a resumed run skips these repositories.
-FINISHED = frozenset({"changed", "unchanged"})
+FINISHED = frozenset(
+    status.value
+    for status in Status
+    if status not in (Status.FAILED, Status.INTERRUPTED, Status.DEFERRED, Status.NOT_STARTED)
+)
 
 
 class FleetState:

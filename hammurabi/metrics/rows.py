@@ -214,6 +214,7 @@ def health_row(result: RunResult, repo: str) -> Row:
         "repo": repo,
         "score": score.score,
         "outcome": result.outcome.value,
+        "status": result.status.value,
         "laws_compliant": score.laws_compliant,
         "laws_total": score.laws_total,
         "rules_compliant": score.rules_compliant,

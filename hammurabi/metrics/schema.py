@@ -126,6 +126,7 @@ REPO_HEALTH = Table(
         _c("pr_url", "VARCHAR", False, 2000),
         _c("pr_created_at", "TIMESTAMP"),
         _c("pr_age_s", "DOUBLE"),  # seconds from the PR's creation to this run
+        _c("status", "SYMBOL"),  # what the run did: pr-opened, up-to-date, blocked, ...
     ),
     ("ts", "run_id", "repo"),
 )

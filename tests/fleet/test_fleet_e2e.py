@@ -28,8 +28,9 @@ def test_first_run_opens_pull_requests_and_second_run_writes_nothing(fleet: Flee
     for name in fleet.names:
         expected = 1 if name in fleet.needing else 0
         assert len(fleet.hub.pulls(name, "open")) == expected, name
-    assert data["counts"]["pr_opened"] == 25 and data["counts"]["unchanged"] == 5
-    assert "25 changed" in out and "5 unchanged" in out and "pull requests: 25 opened" in out
+    assert data["counts"]["pr_opened"] == 25 and data["counts"]["nothing-to-change"] == 5
+    assert data["counts"]["pr-opened"] == 25
+    assert "25 pull request opened" in out and "5 nothing to change" in out
     # The clones keep no credentials.
     configs = list(fleet.cache.rglob(".git/config"))
     assert len(configs) == 30
@@ -41,6 +42,11 @@ def test_first_run_opens_pull_requests_and_second_run_writes_nothing(fleet: Flee
     assert fleet.hub.writes() == [] and pushes(fleet.hub) == []
     assert set(pull_actions(data).values()) == {"unchanged", "none"}
     assert len(data["repos"]) == 30 and data["run_id"]
+    # A re-run that finds nothing new says so: nothing "changed".
+    assert statuses(data) == {
+        name: "up-to-date" if name in fleet.needing else "nothing-to-change" for name in fleet.names
+    }
+    assert "25 up to date" in out and "5 nothing to change" in out and "changed" not in out
 
 
 def test_dry_run_writes_nothing_and_a_broken_repository_fails_alone(fleet: Fleet) -> None:
@@ -106,13 +112,14 @@ def test_an_interrupted_run_resumes_and_skips_finished_repositories(
     code, out, first = fleet.run(*args)
     assert code == ExitCode.INTERRUPTED, out
     assert "re-run with the same --state to resume" in out
-    done = {n for n, s in statuses(first).items() if s in ("changed", "unchanged")}
+    finished = ("pr-opened", "nothing-to-change")
+    done = {n for n, s in statuses(first).items() if s in finished}
     assert statuses(first)["acme/svc-12"] == "interrupted"
-    assert "not started" in statuses(first).values()
+    assert "not-started" in statuses(first).values()
     assert 0 < len(done) < 29
     saved = json.loads(state.read_text())
     assert saved["run_id"] == first["run_id"] and not saved["complete"]
-    assert {n for n, e in saved["repos"].items() if e["status"] in ("changed", "unchanged")} == done
+    assert {n for n, e in saved["repos"].items() if e["status"] in finished} == done
     # The interrupted rule was rolled back: nothing of svc-12 was pushed.
     assert fleet.hub.branch_sha("acme/svc-12", "hammurabi/laws") is None
 
@@ -124,7 +131,7 @@ def test_an_interrupted_run_resumes_and_skips_finished_repositories(
     assert earlier == done
     touched = {m[0] for r in fleet.hub.requests if (m := re.search(r"acme/svc-\d+", r.path))}
     assert touched == set(fleet.names) - done
-    assert set(statuses(second).values()) <= {"changed", "unchanged"}
+    assert set(statuses(second).values()) <= set(finished)
     assert json.loads(state.read_text())["complete"] is True
     assert all(
         len(fleet.hub.pulls(name, "open")) == (name in fleet.needing or name == "acme/svc-12")
@@ -162,7 +169,7 @@ def test_pull_requests_are_capped_per_run(fleet: Fleet, monkeypatch: pytest.Monk
     assert set(pull_actions(data).values()) == {"unchanged", "none"}
     markdown = summary.read_text()
     assert markdown.startswith("## Hammurabi fleet run (dry run)") and markdown in out
-    assert "| acme/svc-00 | 🔧 changed | rebuild | [unchanged #1](http" in markdown
+    assert "| acme/svc-00 | ✅ up to date | up to date | [up to date #1](http" in markdown
 
 
 def test_shards_cover_every_repository_once(fleet: Fleet) -> None:

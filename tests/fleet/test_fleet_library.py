@@ -10,6 +10,7 @@ from hammurabi import runner
 from hammurabi.fleet.records import RepoRun
 from hammurabi.fleet.run import FleetOptions, run_fleet
 from hammurabi.fleet.targets import read_list
+from hammurabi.results import Status
 from tests.gitrepos import LAWS, git, init_repo, isolate_git
 
 
@@ -53,7 +54,7 @@ def test_local_remotes_in_worker_processes(
 
     names = [f"team/svc-{index}" for index in range(5)]
     assert [repo.name for repo in result.repos] == names
-    assert {repo.status for repo in result.repos} == {"changed"}
+    assert {repo.status for repo in result.repos} == {Status.BRANCH_CREATED}
     assert {repo.branch for repo in result.repos} == {"created"}
     assert recorder.total == 5 and sorted(recorder.starts) == sorted(recorder.ends) == names
     for bare in lines:  # pushed to the bare remotes, one commit per law

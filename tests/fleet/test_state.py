@@ -15,15 +15,15 @@ def test_resume_then_complete(tmp_path: Path) -> None:
     path = tmp_path / "state" / "fleet.json"
     state = FleetState.open(path, None, "run-1")
     assert state.run_id == "run-1" and not path.exists()
-    state.record("o/a", {"status": "changed"})
+    state.record("o/a", {"status": "pr-opened"})
     state.record("o/b", {"status": "failed", "reason": "boom"})
-    assert json.loads(path.read_text())["repos"]["o/a"]["status"] == "changed"
+    assert json.loads(path.read_text())["repos"]["o/a"]["status"] == "pr-opened"
     assert [p.name for p in path.parent.iterdir()] == ["fleet.json"]  # no temporary files left
 
     again = FleetState.open(path, None, "run-2")
     assert again.run_id == "run-1"
     assert again.finished("o/a") and not again.finished("o/b") and not again.finished("o/c")
-    again.record("o/b", {"status": "unchanged"})
+    again.record("o/b", {"status": "up-to-date"})
     again.finish(["o/a", "o/b"])
     assert json.loads(path.read_text())["complete"] is True
 
@@ -33,7 +33,7 @@ def test_resume_then_complete(tmp_path: Path) -> None:
 
 def test_another_run_id_starts_afresh(tmp_path: Path) -> None:
     path = tmp_path / "fleet.json"
-    FleetState.open(path, "ci-1", "x").record("o/a", {"status": "changed"})
+    FleetState.open(path, "ci-1", "x").record("o/a", {"status": "pr-opened"})
     assert FleetState.open(path, "ci-1", "x").finished("o/a")
     other = FleetState.open(path, "ci-2", "x")
     assert other.run_id == "ci-2" and not other.finished("o/a")
