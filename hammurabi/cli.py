@@ -19,6 +19,7 @@ import typer
 from hammurabi import __version__
 from hammurabi.errors import ConfigError, HammurabiError, PluginError
 from hammurabi.exitcodes import ExitCode
+from hammurabi.masking import clean, output_masked
 from hammurabi.metrics.cli import health as _health
 from hammurabi.metrics.cli import metrics_app
 
@@ -492,7 +493,7 @@ def _enforce(
 
     result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
-        typer.echo(f"hammurabi: failed: {line}", err=True)
+        typer.echo(f"hammurabi: failed: {clean(line)}", err=True)
     if output_format is Format.json:
         typer.echo(result.to_json(), nl=False)
     elif (noop := quiet_line(result)) is not None:
@@ -549,7 +550,7 @@ def _run_fleet(
     with ProgressBar(enabled=None if output_format is Format.text else False) as bar:
         result = enforce_fleet(session, selection, options, observer=bar)
     for repo in result.failed:
-        typer.echo(f"hammurabi: failed: {repo.name}: {repo.reason}", err=True)
+        typer.echo(f"hammurabi: failed: {repo.name}: {clean(repo.reason or '')}", err=True)
     if output_format is Format.json:
         typer.echo(fleet_report.to_json(result), nl=False)
     else:
@@ -579,7 +580,7 @@ def _show_workflow(result: Any, *, quiet: bool) -> None:
     from hammurabi import prbody, workflow
 
     for line in workflow.summary_lines(result):
-        typer.echo(line)
+        typer.echo(clean(line))
     pull = result.extra.get("pull_request") or {}
     git = result.extra.get("git") or {}
     if result.dry_run and not quiet and pull.get("action") in ("open", "update"):
@@ -667,7 +668,14 @@ def _common_options_first(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and turn errors into one line and a documented exit code."""
+    """Entry point: run the CLI and turn errors into one line and a documented exit code.
+
+    Every secret Hammurabi knows is masked in what it prints (see hammurabi.masking)."""
+    with output_masked():
+        return _main_unmasked(argv)
+
+
+def _main_unmasked(argv: list[str] | None) -> int:
     argv = _common_options_first(sys.argv[1:] if argv is None else list(argv))
     try:
         code = app(args=argv, standalone_mode=False, prog_name="hammurabi")
@@ -684,16 +692,17 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("hammurabi: interrupted", err=True)
         code = ExitCode.INTERRUPTED
     except (ConfigError, PluginError) as exc:
-        typer.echo(f"hammurabi: error: {exc}", err=True)
+        typer.echo(f"hammurabi: error: {clean(str(exc))}", err=True)
         code = ExitCode.USAGE_ERROR
     except HammurabiError as exc:
-        typer.echo(f"hammurabi: error: {exc}", err=True)
+        typer.echo(f"hammurabi: error: {clean(str(exc))}", err=True)
         code = ExitCode.RULES_FAILED
     except Exception as exc:
         if _state["verbose"]:
             traceback.print_exc()
         hint = "" if _state["verbose"] else " (run with -v for details)"
-        typer.echo(f"hammurabi: internal error: {type(exc).__name__}: {exc}{hint}", err=True)
+        message = clean(f"{type(exc).__name__}: {exc}")
+        typer.echo(f"hammurabi: internal error: {message}{hint}", err=True)
         code = ExitCode.INTERNAL_ERROR
     return int(code or 0)
 

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hammurabi.masking import clean
 from hammurabi.results import Outcome, RunResult
 
 if TYPE_CHECKING:
@@ -25,6 +26,11 @@ STYLES = {
 console = Console(highlight=False, soft_wrap=True)
 
 
+def _text(text: str, style: str = "") -> Text:
+    """Rich text of a name or message: secrets masked, control characters made visible."""
+    return Text(clean(text), style=style)
+
+
 def show_diff(diff: str) -> None:
     for line in diff.splitlines():
         style = ""
@@ -36,7 +42,7 @@ def show_diff(diff: str) -> None:
             style = "red"
         elif line.startswith("@@"):
             style = "cyan"
-        console.print(Text(line, style=style))
+        console.print(_text(line, style=style))
 
 
 def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> None:
@@ -62,11 +68,11 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
             or "; ".join(f"{r.rule}: {r.error}" for r in rules if r.outcome is Outcome.FAILED)
         )
         table.add_row(
-            Text(law.name),
-            Text(law.outcome.value, style=STYLES[law.outcome]),
+            _text(law.name),
+            _text(law.outcome.value, style=STYLES[law.outcome]),
             f"{changed}/{len(rules)}",
-            Text(", ".join(law.files)),
-            Text(details, style="red" if law.outcome is Outcome.FAILED else "dim"),
+            _text(", ".join(law.files)),
+            _text(details, style="red" if law.outcome is Outcome.FAILED else "dim"),
         )
     console.print(table)
     counts = result.counts()
@@ -103,9 +109,9 @@ def show_laws(rows: list[dict[str, Any]]) -> None:
     table.add_column("Rules")
     for row in rows:
         table.add_row(
-            Text(row["name"]),
-            Text(row["description"]),
-            Text("\n".join(f"{r['name']} ({r['id']})" for r in row["rules"])),
+            _text(row["name"]),
+            _text(row["description"]),
+            _text("\n".join(f"{r['name']} ({r['id']})" for r in row["rules"])),
         )
     console.print(table)
 
@@ -128,7 +134,7 @@ def show_types(rows: list[dict[str, Any]], title: str) -> None:
         args = ", ".join(
             a["name"] + ("" if a["required"] else f"={a['default']!r}") for a in row["arguments"]
         )
-        table.add_row(Text(row["id"]), Text(row["summary"]), Text(args))
+        table.add_row(_text(row["id"]), _text(row["summary"]), _text(args))
     console.print(table)
 
 
@@ -150,14 +156,14 @@ def show_plugins(rows: list[dict[str, Any]]) -> None:
     for column in ("Name", "Distribution", "Module", "Hooks"):
         table.add_column(column)
     for row in rows:
-        name = Text(
+        name = _text(
             row["name"] + (" (disabled)" if row["disabled"] else ""),
             style="dim" if row["disabled"] else "",
         )
         table.add_row(
             name,
-            Text(f"{row['distribution']} {row['version']}"),
-            Text(row["module"]),
-            Text(", ".join(row["hooks"])),
+            _text(f"{row['distribution']} {row['version']}"),
+            _text(row["module"]),
+            _text(", ".join(row["hooks"])),
         )
     console.print(table)

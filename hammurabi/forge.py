@@ -217,10 +217,12 @@ def find_marker(text: str | None, kind: str) -> dict[str, Any] | None:
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret in ``text`` with ``***``."""
+    """Replace every secret in ``text`` (and every one Hammurabi knows) with ``***``."""
+    from hammurabi import masking
+
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, "***")
-    return text
+    return masking.mask(text)
 
 
 @dataclass(frozen=True)

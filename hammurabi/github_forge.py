@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from hammurabi import masking
 from hammurabi.forge import (
     ForgeError,
     ListedRepository,
@@ -74,6 +75,7 @@ class GitHubForge:
                     f"cannot read github.private_key_path {settings.private_key_path!r}: "
                     f"{exc.strerror}"
                 ) from None
+        masking.register(self._token, self._private_key)
         self._app = bool(settings.app_id)
         if self._app and not self._private_key:
             raise ForgeError("github.app_id is set but neither private_key nor private_key_path")
@@ -141,6 +143,7 @@ class GitHubForge:
             token = auth.token
         if token not in self._issued:
             self._issued.append(token)
+            masking.register(token)
         return Credentials(GIT_USERNAME, token)
 
     def list_repositories(self, owner: str) -> list[ListedRepository]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from hammurabi import masking
 from hammurabi.plugin import hookimpl
 from hammurabi.results import LawResult, Outcome, RunResult, Status
 
@@ -50,7 +51,7 @@ class JsonReporter:
     description = "The whole run record as JSON (the original Hammurabi's keys included)."
 
     def render(self, result: RunResult) -> str:
-        return result.to_json()
+        return masking.mask(result.to_json())
 
 
 class MarkdownReporter:
@@ -111,7 +112,7 @@ def law_section(law: LawResult) -> list[str]:
         fence = "```"
         while fence in diff:
             fence += "`"
-        block = [f"{fence}diff", diff.rstrip("\n"), fence]
+        block = [f"{fence}diff", masking.mask(diff.rstrip("\n")), fence]
         if diff.count("\n") > COLLAPSE_LINES:
             block = ["<details><summary>Diff</summary>", "", *block, "", "</details>"]
         lines += ["", *block]
@@ -119,7 +120,9 @@ def law_section(law: LawResult) -> list[str]:
 
 
 def escape(text: str) -> str:
-    """Keep user text from breaking Markdown tables or injecting HTML."""
+    """Keep user text from breaking Markdown tables, injecting HTML, driving a terminal or
+    showing a secret."""
+    text = masking.clean(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 

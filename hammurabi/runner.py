@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hammurabi import masking
 from hammurabi.errors import ConfigError
 from hammurabi.law import Law
 from hammurabi.plugin import PluginManager, get_plugin_manager
@@ -54,6 +55,7 @@ def prepare(
         raise ConfigError(f"repository path {os.fspath(root)!r} is not a directory")
     trusted = repository_trusted(root_path, trust, os.environ if env is None else env)
     settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
+    masking.register_settings(settings, env)
     pm = get_plugin_manager(settings.disable_plugins, extra=extra_plugins)
     registry = Registry.from_plugins(pm)
     for spec in settings.reports:
@@ -96,7 +98,7 @@ def enforce(
 
     run_starting(session)
     with commands_allowed(session.settings.allow_commands):
-        result = run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git)
+        result = masking.scrub(run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git))
     write_reports(session, result)
     run_finished(session, result)
     return result
@@ -112,6 +114,7 @@ def run_starting(session: Session) -> None:
 
 def run_finished(session: Session, result: RunResult) -> None:
     """Tell the plugins (metrics, notifications) that a repository run ended; never raises."""
+    masking.scrub(result)  # what plugins (metrics) store is masked too
     try:
         session.pm.hook.hammurabi_run_finished(result=result, settings=session.settings)
     except Exception:
@@ -122,7 +125,7 @@ def write_reports(session: Session, result: RunResult) -> None:
     """Write each ``NAME=PATH`` report, and the Markdown summary for GitHub Actions."""
     for spec in session.settings.reports:
         name, _, target = spec.partition("=")
-        text = session.registry.reporters[name].render(result)
+        text = masking.mask(session.registry.reporters[name].render(result))
         if target == "-":
             print(text, end="")
         else:
@@ -130,4 +133,4 @@ def write_reports(session: Session, result: RunResult) -> None:
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and "markdown" in session.registry.reporters:
         with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(session.registry.reporters["markdown"].render(result))
+            handle.write(masking.mask(session.registry.reporters["markdown"].render(result)))

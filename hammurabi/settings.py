@@ -147,6 +147,9 @@ class Settings:
     #: Let ``command-run`` rules and ``command-succeeds`` preconditions run commands.
     #: A repository's own settings may turn this on only when it is trusted (SECURITY.md).
     allow_commands: bool = False
+    #: Names of environment variables whose values are secret: masked (``***``) in
+    #: everything Hammurabi prints or writes, like the GitHub token and QuestDB password.
+    secret_env: list[str] = field(default_factory=list)
     git: GitSettings = field(default_factory=GitSettings)
     github: GitHubSettings = field(default_factory=GitHubSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hammurabi import __version__
+from hammurabi import __version__, masking
 from hammurabi.errors import HammurabiError
 from hammurabi.fleet.limits import Limits, fork_context
 from hammurabi.fleet.records import FleetResult, RepoRun
@@ -253,6 +253,7 @@ class _Fleet:
                 session, dry_run=self.options.dry_run, run_id=self.state.run_id, fetched=True
             )
         result.repo = result.repo or target.name
+        masking.scrub(result)
         for rule in result.walk():
             rule.output = None  # values handed between rules: not needed, maybe not picklable
         return self._judge(target, result)

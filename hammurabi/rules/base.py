@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from hammurabi import masking
 from hammurabi.errors import ConfigError, HammurabiError
 from hammurabi.node import Node
 from hammurabi.preconditions.base import Precondition
@@ -107,6 +108,7 @@ class Rule(Node):
             log.debug("rule %r raised", self.name, exc_info=True)
             result.outcome = Outcome.FAILED
             result.error = f"{type(exc).__name__}: {exc}"
+        result.error = masking.mask(result.error) if result.error else result.error
         result.duration = time.perf_counter() - started
         for rule in self.chain:
             if result.outcome in (Outcome.CHANGED, Outcome.UNCHANGED):
