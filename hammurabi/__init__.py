@@ -23,7 +23,6 @@ _CORE = {
     "RuleError": "hammurabi.errors",
     "DocumentError": "hammurabi.errors",
     "Law": "hammurabi.law",
-    "Pillar": "hammurabi.law",
     "Outcome": "hammurabi.results",
     "FileChange": "hammurabi.results",
     "RuleResult": "hammurabi.results",
@@ -32,6 +31,9 @@ _CORE = {
 }
 #: Packages whose ``__all__`` is re-exported here: the built-in rules and preconditions.
 _PACKAGES = ("hammurabi.rules", "hammurabi.preconditions")
+#: Names that keep Hammurabi 0.11's arguments (they extend the current classes), from
+#: hammurabi.compat; they take precedence over the packages' names.
+_COMPAT_EXPORTS = "hammurabi.compat"
 
 if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
     from hammurabi.errors import (  # noqa: F401
@@ -42,7 +44,7 @@ if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
         PathError,
         RuleError,
     )
-    from hammurabi.law import Law, Pillar  # noqa: F401
+    from hammurabi.law import Law  # noqa: F401
     from hammurabi.preconditions import *  # noqa: F403
     from hammurabi.results import (  # noqa: F401
         FileChange,
@@ -53,9 +55,21 @@ if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
     )
     from hammurabi.rules import *  # noqa: F403
 
+if TYPE_CHECKING:  # hammurabi.compat's names replace the packages' (they extend them)
+    from hammurabi.compat.notifications import Notification, SlackNotification  # noqa: F401
+    from hammurabi.compat.pillar import Pillar  # noqa: F401
+    from hammurabi.compat.preconditions import *  # type: ignore[assignment]  # noqa: F403
+    from hammurabi.compat.reporting import JsonReporter, Reporter  # noqa: F401
+    from hammurabi.compat.rules import *  # noqa: F403
+
+
+def _compat() -> dict[str, str]:
+    exports: dict[str, str] = importlib.import_module(_COMPAT_EXPORTS).EXPORTS
+    return exports
+
 
 def _public() -> list[str]:
-    names = set(_CORE)
+    names = set(_CORE) | set(_compat())
     for package in _PACKAGES:
         names.update(importlib.import_module(package).__all__)
     return sorted(names)
@@ -66,6 +80,9 @@ def __getattr__(name: str) -> object:
         return _public()
     if name in _CORE:
         return getattr(importlib.import_module(_CORE[name]), name)
+    compat = _compat()
+    if name in compat:
+        return getattr(importlib.import_module(compat[name]), name)
     if importlib.util.find_spec(f"{__name__}.{name}") is not None:
         # ``from hammurabi import workspace`` asks for a submodule before it is imported;
         # answering it here keeps it from importing the rule packages (and a cycle).

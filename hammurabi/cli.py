@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from hammurabi import __version__
+from hammurabi.compat import cli as original_cli
 from hammurabi.errors import ConfigError, HammurabiError, PluginError
 from hammurabi.exitcodes import ExitCode
 from hammurabi.masking import clean, output_masked
@@ -235,15 +236,20 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")] = 0,
+    config: Annotated[Path | None, typer.Option("--config", "-c", hidden=True)] = None,
+    repository: Annotated[str | None, typer.Option("--repository", hidden=True)] = None,
+    token: Annotated[str | None, typer.Option("--token", hidden=True)] = None,
+    log_level: Annotated[str | None, typer.Option("--log-level", hidden=True)] = None,
 ) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     _state["verbose"] = verbose
+    _state["original"] = original_cli.global_options(config, repository, token, log_level)
 
 
-_state: dict[str, Any] = {"verbose": 0}
+_state: dict[str, Any] = {"verbose": 0, "original": original_cli.Options()}
 
 
 def _overrides(**values: Any) -> dict[str, Any]:
@@ -313,10 +319,18 @@ def enforce(
     run_id: RunIdOpt = None,
     cache: CacheOpt = None,
     trust: TrustOpt = None,
+    allow_push: Annotated[
+        bool | None, typer.Option("--allow-push/--no-allow-push", hidden=True)
+    ] = None,
+    no_dry_run: Annotated[bool, typer.Option("--no-dry-run", hidden=True)] = False,
+    no_report: Annotated[bool, typer.Option("--no-report", hidden=True)] = False,
 ) -> None:
     """Apply the laws: in a git repository as a bot branch with one commit per law, pushed
     and opened as a pull request when configured; elsewhere by editing the files. With
     --repos or --org: over every repository of a fleet."""
+    _state["original"].enforce_options(allow_push, no_dry_run, no_report)
+    if push is None:
+        push = _state["original"].push
     git = {"push": push, "branch": branch, "allow_dirty": allow_dirty or None, "enabled": use_git}
     fleet = _fleet_options(
         repos,
@@ -467,6 +481,7 @@ def _enforce(
         from hammurabi.fleet.report import check_specs
 
         check_specs(report or [])
+    original = _state["original"]
     session = runner.prepare(
         path,
         overrides=_overrides(
@@ -478,9 +493,12 @@ def _enforce(
             git=git,
             metrics={"conf": metrics} if metrics else None,
             fleet=fleet["settings"] if fleet else None,
+            github=original.github or None,
         ),
         trust=trust,
+        env=original.environment(),
     )
+    dry_run = original.apply(session.settings, dry_run=dry_run, check=check)
     if not session.laws:
         raise ConfigError(
             "no laws to enforce: pass --laws, set 'laws' in [tool.hammurabi], or install a "
@@ -642,6 +660,12 @@ def list_plugins(disable_plugin: DisableOpt = None, output_format: FormatOpt = F
     session = runner.prepare(".", overrides=_overrides(disable_plugins=disable_plugin), load=False)
     rows = [display.plugin_row(info, session.pm) for info in session.pm.infos]
     _emit(rows, output_format, display.show_plugins)
+
+
+@app.command("version", hidden=True)
+def version_command() -> None:
+    """Print the version (Hammurabi 0.11's spelling of --version)."""
+    typer.echo(f"hammurabi {__version__}")
 
 
 app.add_typer(metrics_app, name="metrics")

@@ -8,7 +8,7 @@ Implement a hook with ``@hammurabi.plugin.hookimpl`` on a module-level function.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -95,8 +95,9 @@ def hammurabi_run_starting(settings: Settings) -> None:
 
 
 @hookspec
-def hammurabi_run_finished(result: RunResult, settings: Settings) -> None:
+def hammurabi_run_finished(result: RunResult, settings: Settings, laws: Sequence[Law]) -> None:
     """Called after a repository's enforce run, with its complete record.
 
-    Use it for metrics or notifications. Exceptions are logged and never fail the run.
+    Use it for metrics or notifications; ``laws`` are the laws the run enforced. Exceptions
+    are logged and never fail the run.
     """

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
+from hammurabi.compat.settings import split_source
 from hammurabi.errors import ConfigError, HammurabiError, LawFileError
 from hammurabi.law import Law, Pillar
 
@@ -68,6 +69,11 @@ def load_source(
                     raise ConfigError(f"plugin {impl.plugin_name!r} returned {law!r}, not a Law")
                 laws.append(law)
         return laws
+    original = split_source(source)
+    if original is not None:
+        if yaml_only:
+            raise ConfigError(_refused(source))
+        return _original_pillar(source, *original, base)
     path = Path(source).expanduser()
     if not path.is_absolute():
         path = base / path
@@ -100,6 +106,19 @@ def _refused(source: str | Path) -> str:
         f"law source {str(source)!r} is refused: it is Python code named by the settings of a "
         f"repository that is not trusted; {TRUST_HINT}"
     )
+
+
+def _original_pillar(source: str, path: Path, attr: str | None, base: Path) -> list[Law]:
+    """Laws of a pillar written for Hammurabi 0.11 (``original:PATH[:NAME]``), built with
+    0.11's meanings (see :mod:`hammurabi.compat.mode`)."""
+    from hammurabi.compat.mode import original_api
+
+    path = path.expanduser() if path.is_absolute() else base / path.expanduser()
+    if not path.is_file():
+        raise ConfigError(f"law source {source!r}: no pillar file {path}")
+    with original_api():
+        module = _exec_file(path)
+    return laws_from_module(module, str(path), attr)
 
 
 def laws_from_module(module: ModuleType, where: str, attr: str | None = None) -> list[Law]:

@@ -116,7 +116,9 @@ def run_finished(session: Session, result: RunResult) -> None:
     """Tell the plugins (metrics, notifications) that a repository run ended; never raises."""
     masking.scrub(result)  # what plugins (metrics) store is masked too
     try:
-        session.pm.hook.hammurabi_run_finished(result=result, settings=session.settings)
+        session.pm.hook.hammurabi_run_finished(
+            result=result, settings=session.settings, laws=session.laws
+        )
     except Exception:
         log.exception("a plugin failed in hammurabi_run_finished")
 

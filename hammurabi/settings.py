@@ -158,6 +158,9 @@ class Settings:
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
     #: Law sources named by an untrusted repository's own settings: YAML only (not a setting).
     untrusted_laws: list[str] = field(default_factory=list, metadata={"internal": True})
+    #: Hammurabi 0.11's settings that have no current key (``report_name``, ``dry_run`` …;
+    #: see hammurabi.compat.settings); empty unless the repository uses 0.11's settings.
+    original: dict[str, Any] = field(default_factory=dict, metadata={"internal": True})
 
 
 #: What a repository's own settings files may set when the repository is not trusted
@@ -201,9 +204,13 @@ def load_settings(
     ``trusted`` False: the repository's own files may only set :data:`REPOSITORY_KEYS`,
     and only name YAML law files (or folders of them); anything else is a ConfigError.
     """
+    from hammurabi.compat import settings as original
+
     base = Path(root) if root is not None else Path.cwd()
     settings = Settings()
-    for path, table in _files(base):
+    environ = os.environ if env is None else env
+    for path, table in _files(base, original.settings_file(environ)):
+        table = original.translate(table, str(path), path.parent, settings.original)
         if isinstance(table.get("laws"), list):
             table = {**table, "laws": [_anchor(item, path.parent) for item in table["laws"]]}
         if not trusted:
@@ -211,7 +218,10 @@ def load_settings(
             settings.untrusted_laws += [str(item) for item in table.get("laws") or ()]
         _apply(settings, table, str(path))
         settings.sources.append(str(path))
-    env_values = _from_env(Settings, os.environ if env is None else env)
+    env_values = original.from_env(environ, base, settings.original)
+    if env_values:
+        _apply(settings, env_values, "environment")
+    env_values = _from_env(Settings, environ)
     if env_values:
         _apply(settings, env_values, "environment")
         settings.sources.append("environment")
@@ -256,6 +266,8 @@ def _yaml_source(source: str, settings_file: Path) -> bool:
 
 def _anchor(source: Any, directory: Path) -> Any:
     """Make a law-file path from a settings file relative to that file's folder."""
+    if isinstance(source, str) and source.startswith("original:"):  # a 0.11 pillar
+        return "original:" + str(_anchor(source[len("original:") :] or ".py", directory))
     if not isinstance(source, str) or Path(source).is_absolute():
         return source
     if source.endswith((".py", ".yml", ".yaml")) or "/" in source:
@@ -263,9 +275,10 @@ def _anchor(source: Any, directory: Path) -> Any:
     return source
 
 
-def _files(base: Path) -> list[tuple[Path, dict[str, Any]]]:
+def _files(base: Path, pyproject: Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """The settings tables: ``pyproject.toml`` (or the file given instead), ``.hammurabi.toml``."""
     found = []
-    pyproject = base / "pyproject.toml"
+    pyproject = pyproject or base / "pyproject.toml"
     if pyproject.is_file():
         table = _read_toml(pyproject).get("tool", {}).get("hammurabi")
         if table is not None:

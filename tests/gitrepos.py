@@ -52,9 +52,13 @@ def isolate_git(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def git(
-    *args: str, cwd: Path | None = None, check: bool = True, env: Mapping[str, str] | None = None
+    *args: str,
+    cwd: Path | None = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    strip: bool = True,
 ) -> str:
-    """Run git (isolated config, fixed identity) and return its stripped stdout."""
+    """Run git (isolated config, fixed identity) and return its stdout (stripped by default)."""
     proc = subprocess.run(
         ["git", *args],
         cwd=cwd,
@@ -65,7 +69,7 @@ def git(
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
-    return proc.stdout.strip()
+    return proc.stdout.strip() if strip else proc.stdout
 
 
 def write(root: Path, files: Mapping[str, str]) -> None:

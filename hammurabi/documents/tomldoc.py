@@ -341,7 +341,14 @@ class TomlDocument(Document):
         self._verify(path, expected)
 
     def dump(self) -> str:
-        return self.text if self.changed else self.original
+        if not self.changed:
+            return self.original
+        # Removing the last table leaves the blank line that separated it: an edit never
+        # leaves more newlines at the end of the file than it had.
+        ending = len(self.original) - len(self.original.rstrip("\n"))
+        if len(self.text) - len(self.text.rstrip("\n")) > max(ending, 1):
+            return self.text.rstrip("\n") + "\n" * max(ending, 1)
+        return self.text
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,90 @@
+"""The ``compat`` plugin: 0.11 reports and notifications after a repository's run.
+
+After each run, every 0.11-style pillar among the run's laws writes its report (when it
+asked for a ``reporter_class``, or the repository uses 0.11's settings; not in dry runs,
+not with ``--no-report``, only for the repository worked in as the current directory, as
+0.11 did) and sends its notifications when the run opened or updated a pull request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hammurabi.plugin import hookimpl
+
+if TYPE_CHECKING:
+    from hammurabi.compat.pillar import Pillar
+    from hammurabi.law import Law
+    from hammurabi.results import RunResult
+    from hammurabi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@hookimpl
+def hammurabi_run_finished(result: RunResult, settings: Settings, laws: Sequence[Law]) -> None:
+    from hammurabi.compat.pillar import pillars_of
+
+    for pillar in pillars_of(laws):
+        write_report(pillar, result, settings)
+        notify(pillar, result, settings)
+
+
+def write_report(pillar: Pillar, result: RunResult, settings: Settings) -> Path | None:
+    """Write the pillar's 0.11 report into the repository; the path written, or None."""
+    from hammurabi.compat.reporting import DEFAULT_REPORT_NAME
+
+    original = settings.original
+    if pillar.reporter_class is None and not original:
+        return None
+    if result.dry_run or not original.get("report", True):
+        return None
+    root = Path(result.root).resolve()
+    if root != Path.cwd().resolve():
+        log.info("0.11 report skipped: %s is not the current directory", root)
+        return None
+    target = (root / str(original.get("report_name") or DEFAULT_REPORT_NAME)).resolve()
+    if root not in target.parents:
+        log.error("0.11 report skipped: report_name points outside the repository")
+        return None
+    reporter = pillar.reporter
+    reporter.report_path = target
+    reporter.attach(result)
+    try:
+        reporter.report()
+    except Exception as exc:  # a custom reporter's failure never fails the run
+        log.error("the 0.11 reporter %s failed: %s", type(reporter).__name__, exc)
+        return None
+    return target
+
+
+def notify(pillar: Pillar, result: RunResult, settings: Settings) -> int:
+    """Send the pillar's notifications if the run opened or updated a pull request."""
+    pull = result.extra.get("pull_request") or {}
+    git = result.extra.get("git") or {}
+    if result.dry_run or not pillar.notifications or not pull.get("url"):
+        return 0
+    opened_or_updated = pull.get("action") in ("opened", "updated") or (
+        pull.get("action") == "unchanged" and git.get("action") in ("created", "updated")
+    )
+    if not opened_or_updated:
+        return 0
+    secrets = [
+        secret
+        for secret in (
+            settings.github.token,
+            settings.github.private_key,
+            os.environ.get("GITHUB_TOKEN", ""),
+            os.environ.get("HAMMURABI_GITHUB_TOKEN", ""),
+        )
+        if secret
+    ]
+    repository = pull.get("repository") or settings.github.repository
+    sent = 0
+    for notification in pillar.notifications:
+        sent += notification.send(pull["url"], repository=repository, secrets=secrets)
+    return sent
