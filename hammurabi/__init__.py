@@ -58,7 +58,7 @@ if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
 if TYPE_CHECKING:  # hammurabi.compat's names replace the packages' (they extend them)
     from hammurabi.compat.notifications import Notification, SlackNotification  # noqa: F401
     from hammurabi.compat.pillar import Pillar  # noqa: F401
-    from hammurabi.compat.preconditions import *  # type: ignore[assignment]  # noqa: F403
+    from hammurabi.compat.preconditions import *  # noqa: F403
     from hammurabi.compat.reporting import JsonReporter, Reporter  # noqa: F401
     from hammurabi.compat.rules import *  # noqa: F403
 
