@@ -383,7 +383,7 @@ class _SectionFlow:
             raise ConfigError(f"rule {name!r}: too many arguments")
         kw.update(zip(self.positional, args, strict=False))
         kw["section"] = _UPSTREAM if section is None else section
-        super().__init__(name, path, **kw)
+        super().__init__(name, path, **kw)  # type: ignore[call-arg]
 
     def check_standalone(self) -> None:
         if self.section == _UPSTREAM:
