@@ -18,9 +18,14 @@ from typing import Any
 class Outcome(enum.StrEnum):
     """What happened to a rule, a law or a run."""
 
+    #: Something changed (in a dry run or ``check``: would change).
     CHANGED = "changed"
+    #: Ran and found everything as wanted: nothing to change.
     UNCHANGED = "unchanged"
+    #: Did not run: a precondition was not met, an upstream rule failed, or its law was
+    #: rolled back.
     SKIPPED = "skipped"
+    #: Raised an error; its changes (and its law's) were rolled back.
     FAILED = "failed"
 
 

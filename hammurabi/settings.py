@@ -48,8 +48,11 @@ class GitSettings:
     allow_dirty: bool = False
     #: Commit author; the committer too unless ``committer_*`` are set.
     author_name: str = "Hammurabi"
+    #: Commit author's email.
     author_email: str = "hammurabi-bot@users.noreply.github.com"
+    #: Committer name; empty: the author's.
     committer_name: str = ""
+    #: Committer email; empty: the author's.
     committer_email: str = ""
     #: Commit signing: empty follows git config, ``off``, ``gpg``, ``ssh`` or ``x509``.
     sign: str = ""
@@ -66,31 +69,38 @@ class GitHubSettings:
     #: REST API base URL; empty: ``GITHUB_API_URL`` or ``https://api.github.com``. For
     #: GitHub Enterprise: ``https://HOST/api/v3``.
     api_url: str = ""
-    #: GitHub App authentication instead of a token: the App id and its private key
-    #: (PEM text, or a file path); the installation is looked up unless given.
+    #: GitHub App authentication instead of a token: the App id (with ``private_key`` or
+    #: ``private_key_path``).
     app_id: str = ""
+    #: The App's private key (PEM text). Never printed or written to disk.
     private_key: str = field(default="", repr=False)
+    #: A file holding the App's private key (PEM), instead of ``private_key``.
     private_key_path: str = ""
+    #: The App installation to act as; 0: looked up from the repository or organization.
     installation_id: int = 0
     #: ``owner/name``; empty: taken from the remote URL (same host as the API only).
     repository: str = ""
     #: Pull request title template: {summary}, {count}, {laws}, {branch}, {base}, {repository}.
     title: str = "Hammurabi: {summary}"
+    #: Labels put on the pull request.
     labels: list[str] = field(default_factory=lambda: ["hammurabi"])
     #: Reviewers to request: user logins, or ``org/team-slug`` for teams.
     reviewers: list[str] = field(default_factory=list)
+    #: User logins to assign the pull request to.
     assignees: list[str] = field(default_factory=list)
     #: Open pull requests as drafts.
     draft: bool = False
     #: Seconds to wait for one API answer.
     timeout: float = 15.0
-    #: Retries on 5xx answers and rate limits, with exponential backoff (seconds factor).
+    #: Retries on 5xx answers and rate limits.
     retries: int = 5
+    #: Exponential backoff factor between retries (seconds).
     backoff: float = 1.0
     #: Longest wait for a rate-limit reset before giving up (seconds; 0: no limit).
     max_rate_limit_wait: float = 300.0
-    #: Pacing between requests and between writes (seconds; 0: none), as GitHub asks.
+    #: Pause between two API requests (seconds; 0: none), as GitHub asks of integrators.
     seconds_between_requests: float = 0.25
+    #: Pause between two API writes (seconds; 0: none).
     seconds_between_writes: float = 1.0
 
 
