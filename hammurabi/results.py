@@ -38,11 +38,15 @@ class Status(enum.StrEnum):
     UP_TO_DATE = "up-to-date"
     #: Files were edited in place (a plain folder, ``--no-git``).
     FILES_CHANGED = "files-changed"
+    #: The bot branch was created: pushed, or set locally without a remote; no pull request.
     BRANCH_CREATED = "branch-created"
+    #: The bot branch was rebuilt with new changes; no pull request involved.
     BRANCH_UPDATED = "branch-updated"
     #: Nothing is left to change: the bot branch was deleted (no forge).
     BRANCH_DELETED = "branch-deleted"
+    #: The bot branch was pushed and its pull request opened.
     PR_OPENED = "pr-opened"
+    #: The bot branch was pushed and its pull request updated (title, body, labels...).
     PR_UPDATED = "pr-updated"
     #: Nothing is left to change: the pull request was closed and its branch deleted.
     PR_CLOSED = "pr-closed"
@@ -50,7 +54,9 @@ class Status(enum.StrEnum):
     IGNORED = "ignored"
     #: The bot branch holds commits Hammurabi did not make, and the laws want it changed.
     BLOCKED = "blocked"
+    #: A rule, a law, a push or the forge failed (the reason is printed).
     FAILED = "failed"
+    #: Interrupted (Ctrl-C); the rule in progress was rolled back.
     INTERRUPTED = "interrupted"
     #: Fleet runs: the branch was pushed, its pull request held back by ``--max-prs``.
     DEFERRED = "deferred"

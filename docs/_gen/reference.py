@@ -358,6 +358,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "precondition-index": lambda: type_index("precondition"),
     "exit-codes": lambda: _exit_codes(),
     "outcomes": _enum("hammurabi.results.Outcome", ("outcome", "meaning")),
+    "statuses": _enum("hammurabi.results.Status", ("status", "meaning")),
     "settings": settings_reference,
 }
 
@@ -369,7 +370,7 @@ def _exit_codes() -> str:
     rows = ["| code | name | meaning |", "| --- | --- | --- |"]
     for member in ExitCode:
         text = rst_to_markdown(comments.get(member.name, ""))
-        rows.append(f"| {member.value} | `{member.name}` | {text} |")
+        rows.append(f"| `{member.value}` | `{member.name}` | {text} |")
     return "\n".join(rows)
 
 

@@ -4,6 +4,7 @@ every example loads from a law file and does on a real repository what the docs 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,14 @@ def test_example_does_what_the_reference_shows(
     again = _run(example, repo, law_file)
     assert again.outcome is Outcome.UNCHANGED, "a second run must change nothing"
     assert snapshot(repo) == after
+
+
+@pytest.mark.parametrize("name", ["exit-codes", "outcomes", "statuses", "settings"])
+def test_generated_tables_explain_every_value(name: str) -> None:
+    """Every exit code, outcome, status and setting has a ``#:`` comment to show."""
+    table = reference.GENERATORS[name]()
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows
+    for row in rows:
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
+        assert cells[-1], f"{name}: no meaning in {row!r}"
