@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -28,6 +29,8 @@ def tests(session: nox.Session) -> None:
     session.run("bash", ".ci/system-deps", external=True)
     session.install("-e", ".[test]", "-e", "plugins/hammurabi-python")
     session.run("python", "tests/questdb_server.py", "install")
+    # The plugin tutorial's test installs its package with the uv that runs nox.
+    session.env["TESTS_UV"] = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     session.run("pytest", *session.posargs)
 
 

@@ -100,6 +100,7 @@ class Workspace:
     # -- reading -------------------------------------------------------------------------
 
     def read_text(self, path: str | os.PathLike[str], encoding: str | None = None) -> Text:
+        """Read a text file, remembering its encoding, BOM and newline style for writing back."""
         real = self.resolve(path)
         try:
             data = real.read_bytes()
@@ -211,6 +212,7 @@ class Workspace:
         return True
 
     def chmod(self, path: str | os.PathLike[str], mode: int) -> bool:
+        """Set a file's permission bits; False if they already are ``mode``."""
         real = self.resolve(path)
         current = stat.S_IMODE(real.stat().st_mode)
         if current == mode:
@@ -231,6 +233,7 @@ class Workspace:
         return True
 
     def make_dirs(self, path: str | os.PathLike[str]) -> bool:
+        """Create a directory with its parents; False if it already exists."""
         real = self.resolve(path)
         if real.is_dir():
             return False

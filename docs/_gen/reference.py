@@ -127,6 +127,7 @@ def rst_to_markdown(text: str) -> str:
 
 def _inline(text: str) -> str:
     text = re.sub(r":(?:class|func|mod|data|attr|meth):`~?([^`]+)`", r"`\1`", text)
+    text = re.sub(r":param (\w+):", r"`\1`:", text)
     return text.replace("``", "`")
 
 
@@ -343,6 +344,61 @@ def settings_reference() -> str:
     return "\n".join(out)
 
 
+# -- the plugin API ---------------------------------------------------------------------------
+
+#: The workspace methods a rule uses; the others are the engine's bookkeeping.
+WORKSPACE_METHODS = (
+    "resolve",
+    "relative",
+    "read_text",
+    "write_text",
+    "write_bytes",
+    "write_link",
+    "delete",
+    "make_dirs",
+    "chmod",
+    "chown",
+)
+
+
+def _signature(function: Callable[..., Any], skip_self: bool = True) -> str:
+    signature = inspect.signature(function)
+    params = list(signature.parameters.values())[1 if skip_self else 0 :]
+    text = str(signature.replace(parameters=params))
+    return text.replace("'", "")
+
+
+def workspace_api() -> str:
+    from hammurabi.workspace import Workspace
+
+    rows = ["| method | what it does |", "| --- | --- |"]
+    for name in WORKSPACE_METHODS:
+        method = getattr(Workspace, name)
+        summary = (inspect.getdoc(method) or "").split("\n\n")[0].replace("\n", " ")
+        if not summary:
+            raise ValueError(f"Workspace.{name} has no docstring to show")
+        signature = _signature(method).replace("|", "\\|")
+        rows.append(f"| `{name}{signature}` | {_inline(summary)} |")
+    return "\n".join(rows)
+
+
+def hooks_reference() -> str:
+    """Every hook of ``hammurabi.hookspecs``, with its signature and documentation."""
+    from hammurabi import hookspecs
+
+    out: list[str] = []
+    for name, function in vars(hookspecs).items():
+        if not name.startswith("hammurabi_") or not callable(function):
+            continue
+        options = getattr(function, "hammurabi_spec", {}) or {}
+        out += [f"### `{name}` {{ #{name} }}", ""]
+        out += ["```python", f"def {name}{_signature(function, skip_self=False)}", "```", ""]
+        out += [rst_to_markdown(inspect.getdoc(function) or ""), ""]
+        if options.get("firstresult"):
+            out += ["The first implementation that returns a value other than `None` wins.", ""]
+    return "\n".join(out)
+
+
 # -- what the pages ask for ------------------------------------------------------------------
 
 
@@ -360,6 +416,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "outcomes": _enum("hammurabi.results.Outcome", ("outcome", "meaning")),
     "statuses": _enum("hammurabi.results.Status", ("status", "meaning")),
     "settings": settings_reference,
+    "workspace": workspace_api,
+    "hooks": hooks_reference,
 }
 
 

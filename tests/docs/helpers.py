@@ -33,6 +33,7 @@ _FENCE = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 _TITLE = re.compile(r'title="([^"]+)"')
+_SNIPPET = re.compile(r'^--8<-- "([^"]+)"$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ def blocks(page: Path) -> list[Block]:
             line[len(indent) :] if line.startswith(indent) else line
             for line in match["body"].splitlines(keepends=True)
         )
+        # pymdownx.snippets includes files into the page: the block holds what they hold.
+        body = _SNIPPET.sub(lambda m: (ROOT / m.group(1)).read_text(encoding="utf-8"), body)
         title = _TITLE.search(match["attrs"])
         found.append(
             Block(
