@@ -295,6 +295,22 @@ def enforce(
             help="Run although the working tree has uncommitted changes (never touched).",
         ),
     ] = False,
+    re_propose: Annotated[
+        bool,
+        typer.Option(
+            "--re-propose",
+            help="Propose the change again although a reviewer closed its pull request "
+            "(a reviewer can also label that pull request hammurabi:re-propose).",
+        ),
+    ] = False,
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Rebuild the bot branch although it holds commits Hammurabi did not make, "
+            "dropping them (a reviewer can also label the pull request hammurabi:rebuild).",
+        ),
+    ] = False,
     use_git: Annotated[
         bool | None,
         typer.Option(
@@ -331,7 +347,14 @@ def enforce(
     _state["original"].enforce_options(allow_push, no_dry_run, no_report)
     if push is None:
         push = _state["original"].push
-    git = {"push": push, "branch": branch, "allow_dirty": allow_dirty or None, "enabled": use_git}
+    git = {
+        "push": push,
+        "branch": branch,
+        "allow_dirty": allow_dirty or None,
+        "enabled": use_git,
+        "re_propose": re_propose or None,
+        "rebuild": rebuild or None,
+    }
     fleet = _fleet_options(
         repos,
         org,
@@ -475,7 +498,7 @@ def _enforce(
     trust: bool | None = None,
 ) -> None:
     from hammurabi import display, runner
-    from hammurabi.results import Outcome
+    from hammurabi.results import Outcome, Status
 
     if fleet is not None:
         from hammurabi.fleet.report import check_specs
@@ -524,6 +547,8 @@ def _enforce(
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
         raise typer.Exit(ExitCode.CHANGES_NEEDED)
+    if result.status is Status.BLOCKED:
+        raise typer.Exit(ExitCode.BLOCKED)
 
 
 def _run_fleet(
@@ -543,6 +568,7 @@ def _run_fleet(
     from hammurabi.fleet.progress import ProgressBar
     from hammurabi.fleet.run import FleetOptions
     from hammurabi.fleet.targets import Selection, Shard
+    from hammurabi.results import Status
 
     settings = session.settings.fleet
     shard = Shard.parse(fleet["shard"]) if fleet["shard"] else None
@@ -582,6 +608,8 @@ def _run_fleet(
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
         raise typer.Exit(ExitCode.CHANGES_NEEDED)
+    if any(repo.status is Status.BLOCKED for repo in result.repos):
+        raise typer.Exit(ExitCode.BLOCKED)
 
 
 def _show_metrics(settings: Any, *, quiet: bool) -> None:

@@ -18,5 +18,7 @@ class ExitCode(enum.IntEnum):
     CHANGES_NEEDED = 3
     #: An unexpected internal error (a bug); run with ``-v`` for the traceback.
     INTERNAL_ERROR = 4
+    #: ``enforce``: a bot branch holds commits Hammurabi did not make and cannot be updated.
+    BLOCKED = 5
     #: Interrupted (Ctrl-C); the rule in progress was rolled back.
     INTERRUPTED = 130

@@ -22,6 +22,11 @@ from hammurabi.errors import ConfigError, HammurabiError
 if TYPE_CHECKING:
     from hammurabi.gitops import Credentials
 
+#: A reviewer sets it on a closed pull request to have the same change proposed again.
+RE_PROPOSE_LABEL = "hammurabi:re-propose"
+#: A reviewer sets it on the pull request to let Hammurabi rebuild a branch that holds
+#: commits it did not make (they are dropped); Hammurabi removes it once done.
+REBUILD_LABEL = "hammurabi:rebuild"
 #: The prefix of every hidden marker Hammurabi leaves in pull requests and comments.
 MARKER_PREFIX = "hammurabi:"
 _MARKER = re.compile(r"<!--\s*hammurabi:(?P<kind>[\w.-]+)(?P<data>\s+\{.*?\})?\s*-->", re.S)
@@ -56,6 +61,15 @@ class PullRequest:
     def hammurabi(self) -> bool:
         """Whether the body carries Hammurabi's pull-request marker."""
         return find_marker(self.body, "pull-request") is not None
+
+    @property
+    def fingerprint(self) -> str | None:
+        """The fingerprint of the change the body says it proposes, if recorded."""
+        value = (find_marker(self.body, "pull-request") or {}).get("fingerprint")
+        return value if isinstance(value, str) else None
+
+    def has_label(self, name: str) -> bool:
+        return name.lower() in {label.lower() for label in self.labels}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,8 +151,16 @@ class Forge(Protocol):
         """Return the open pull request from branch ``head`` (into ``base``), if any."""
         ...
 
+    def find_closed_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
+        """Return Hammurabi's most recent closed (or merged) pull request from ``head``."""
+        ...
+
     def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
         """Open a pull request; if one appeared meanwhile for the branch, update that one."""
+        ...
+
+    def remove_label(self, repository: str, pull: PullRequest, label: str) -> None:
+        """Take ``label`` off ``pull`` (a control label, once it has been acted on)."""
         ...
 
     def update_pull(

@@ -286,6 +286,28 @@ class GitHubForge:
         ours = [pull for pull in found if pull.hammurabi]
         return (ours or found)[0]
 
+    def find_closed_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
+        owner = repository.split("/", 1)[0]
+        options: dict[str, Any] = {
+            "state": "closed",
+            "head": f"{owner}:{head}",
+            "sort": "created",
+            "direction": "desc",
+        }
+        if base:
+            options["base"] = base
+        with self._api(f"looking for closed pull requests from {head}"):
+            for raw in self._repo(repository).get_pulls(**options):
+                pull = self._convert(repository, raw)
+                if pull.head == head and pull.hammurabi:
+                    return pull
+        return None
+
+    def remove_label(self, repository: str, pull: PullRequest, label: str) -> None:
+        raw = self._raw_pull(repository, pull)
+        with self._api(f"removing the label {label!r} from #{pull.number}"):
+            raw.remove_from_labels(label)
+
     def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
         from github import GithubException
 

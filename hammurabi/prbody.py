@@ -7,10 +7,11 @@ marker (an HTML comment) lets later runs recognise their own pull request and co
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hammurabi.forge import marker
+from hammurabi.forge import REBUILD_LABEL, marker
 from hammurabi.reporters import ICONS, escape
 from hammurabi.results import LawResult, Outcome, RunResult
 
@@ -34,6 +35,27 @@ def summary(result: RunResult) -> str:
 def changed_laws(result: RunResult) -> list[LawResult]:
     """Laws that changed at least one file."""
     return [law for law in result.laws if law.by_outcome(Outcome.CHANGED)]
+
+
+def fingerprint(result: RunResult) -> str:
+    """A short digest of the change the run proposes: each changed law's name and the
+    lines its diff adds and removes (not their positions or context, so an unrelated
+    change to the base branch keeps the fingerprint)."""
+    digest = hashlib.sha256()
+    for law in changed_laws(result):
+        digest.update(f"law\0{law.name}\0".encode())
+        for change in law.changes:
+            digest.update(f"file\0{change.path}\0{change.kind}\0".encode())
+            lines = [
+                line
+                for line in change.diff.splitlines()
+                if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+            ]
+            if lines:
+                digest.update("\n".join(lines).encode())
+            elif change.after is not None:
+                digest.update(hashlib.sha256(change.after).digest())
+    return digest.hexdigest()[:16]
 
 
 def render(result: RunResult, *, branch: str, base: str, diffs: bool = True) -> str:
@@ -64,7 +86,7 @@ def _render(result: RunResult, branch: str, base: str, dropped: set[str]) -> str
     changed = changed_laws(result)
     attention = [law for law in result.laws if law not in changed and law.outcome is Outcome.FAILED]
     lines = [
-        marker("pull-request", branch=branch, base=base),
+        marker("pull-request", branch=branch, base=base, fingerprint=fingerprint(result)),
         "",
         f"Hammurabi found {_count(len(changed), 'law')} to apply to `{base}`; each law is "
         "one commit on this branch.",
@@ -170,7 +192,9 @@ def foreign_commits_comment(commits: Sequence[Commit], branch: str) -> str:
         lines.append(f"- {commit.sha[:12]} {escape(commit.subject)} ({escape(commit.author)})")
     lines += [
         "",
-        "Merge or close this pull request, or delete the branch, to let Hammurabi rebuild it.",
+        "Merge or close this pull request, or delete the branch, to let Hammurabi rebuild it; "
+        f"or add the label `{REBUILD_LABEL}` to this pull request to have Hammurabi rebuild "
+        "the branch on its next run (the commits above are then dropped).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -46,6 +46,12 @@ class GitSettings:
     #: Run although the working tree has uncommitted changes (also ``--allow-dirty``).
     #: They are never touched: the bot branch is built in a separate work tree.
     allow_dirty: bool = False
+    #: Propose the change again although a reviewer closed the pull request proposing it
+    #: (also ``--re-propose``; a reviewer can set the ``hammurabi:re-propose`` label).
+    re_propose: bool = False
+    #: Rebuild the bot branch although it holds commits Hammurabi did not make, dropping
+    #: them (also ``--rebuild``; a reviewer can set the ``hammurabi:rebuild`` label).
+    rebuild: bool = False
     #: Commit author; the committer too unless ``committer_*`` are set.
     author_name: str = "Hammurabi"
     #: Commit author's email.

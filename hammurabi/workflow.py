@@ -174,6 +174,10 @@ class _BranchRun:
         self.forge: Forge | None = None
         self.forge_repo: str | None = None
         self.credentials: Credentials | None = None
+        #: Whether a branch holding others' commits may be rebuilt, and the pull request
+        #: whose label said so.
+        self._rebuild = session.settings.git.rebuild
+        self._rebuild_label: PullRequest | None = None
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -284,23 +288,32 @@ class _BranchRun:
                 result = run_laws(self.session.laws, tree, run_id=self.run_id)
         result.dry_run = True
         changed = [law for law in result.laws if _changed(law)]
-        if start.foreign:
-            action = "blocked"
-        elif changed and target and self._holds(start.base_sha, target, result, changed):
-            action = "unchanged"
-            for law in changed:
-                law.proposed = True
-        elif changed:
-            action = "rebuild" if target else "create"
-        else:
-            action = "delete" if target else "none"
         self.git_info.update(
-            action=action,
             pushed=False,
             commits=[{"sha": None, "law": law.name, "files": law.files} for law in changed],
             head=target,
             foreign_commits=[commit.to_dict() for commit in start.foreign],
         )
+        closed = self._review(result, start, publish) if changed else None
+        ours = _ours(start)
+        if closed is not None:
+            action = self._ignore(result, start, closed)
+        elif start.foreign and not self._rebuild:
+            holds = changed and ours and self._holds(start.base_sha, ours[-1].sha, result, changed)
+            action = "unchanged" if holds else "blocked"
+        elif changed and target and self._holds(start.base_sha, target, result, changed):
+            action = "unchanged"
+        elif changed:
+            action = "rebuild" if target else "create"
+        else:
+            action = "delete" if target else "none"
+        self.git_info["action"] = action
+        if action == "unchanged":
+            for law in changed:
+                law.proposed = True
+        if action == "ignored":
+            result.action = Status.IGNORED
+            return result
         if publish and self.forge is not None and self.forge_repo is not None:
             self._sync_pull(result, start, action)
         result.action = _status(action, result)
@@ -376,10 +389,18 @@ class _BranchRun:
                 pushed=False,
                 foreign_commits=[commit.to_dict() for commit in start.foreign],
             )
-            with self.timings.measure("git"):
-                action = self._publish(branch, start, tip, publish)
+            closed = self._review(result, start, publish) if tip else None
+            if closed is not None:
+                action = self._ignore(result, start, closed)
                 stack.close()
+            else:
+                with self.timings.measure("git"):
+                    action = self._publish(branch, start, tip, publish)
+                    stack.close()
         self.git_info["action"] = action
+        if action == "ignored":
+            result.action = Status.IGNORED
+            return result
         if action == "unchanged":
             for law in result.laws:
                 law.proposed = _changed(law)
@@ -398,22 +419,75 @@ class _BranchRun:
             self.git_info["action"] = action
             if action == "rejected":
                 result.error = self.git_info["error"]
+        if self._rebuild_label is not None and start.foreign and action == "updated":
+            self._done_rebuilding()
         result.action = _status(action, result)
         return result
+
+    # -- reviewers' decisions ----------------------------------------------------------------
+
+    def _review(self, result: RunResult, start: _Start, publish: bool) -> PullRequest | None:
+        """Read what reviewers decided: the closed pull request that proposed this very
+        change (returned: the run leaves it be), and whether a blocked branch may be
+        rebuilt (``hammurabi:rebuild`` on the open pull request, or ``git.rebuild``)."""
+        from hammurabi import prbody
+        from hammurabi.forge import RE_PROPOSE_LABEL, REBUILD_LABEL
+
+        self._rebuild = self.settings.git.rebuild
+        forge, repository = self.forge, self.forge_repo
+        if not publish or forge is None or repository is None:
+            return None
+        branch = self.git_info["branch"]
+        with self.timings.measure("api"):
+            pull = forge.find_pull(repository, branch, start.base)
+            if pull is not None:
+                if start.foreign and pull.has_label(REBUILD_LABEL):
+                    self._rebuild, self._rebuild_label = True, pull
+                return None
+            closed = forge.find_closed_pull(repository, branch, start.base)
+        if closed is None or closed.state == "merged" or self.settings.git.re_propose:
+            return None
+        if closed.has_label(RE_PROPOSE_LABEL) or closed.fingerprint != prbody.fingerprint(result):
+            return None
+        return closed
+
+    def _ignore(self, result: RunResult, start: _Start, closed: PullRequest) -> str:
+        """Record that a reviewer's closed pull request keeps the change from being proposed."""
+        assert self.forge is not None
+        log.info("pull request #%s was closed by a reviewer: not proposing it again", closed.number)
+        target = start.remote_tip if self.git_info["publish"] else start.local_tip
+        self.git_info.update(head=target, commits=[])
+        record = {"forge": self.forge.name, "repository": self.forge_repo, "action": "none"}
+        result.extra["pull_request"] = {**record, "changes": [], **_pull_record(closed)}
+        return "ignored"
+
+    def _done_rebuilding(self) -> None:
+        """Take the rebuild label off once the branch was rebuilt (one rebuild per label)."""
+        from hammurabi.forge import REBUILD_LABEL
+
+        assert self.forge is not None and self.forge_repo is not None
+        assert self._rebuild_label is not None
+        with self.timings.measure("api"):
+            self.forge.remove_label(self.forge_repo, self._rebuild_label, REBUILD_LABEL)
 
     def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> str:
         """Push (or set the local branch to) ``tip``; return what happened to the branch."""
         repo, remote = self.repo, self.settings.git.remote
         target = start.remote_tip if publish else start.local_tip
-        if start.foreign:
+        if start.foreign and not self._rebuild:
+            self.git_info.update(head=target, commits=[])
+            ours = _ours(start)
+            if tip and ours and repo.equivalent(start.base_sha, tip, ours[-1].sha):
+                # Someone added commits, but Hammurabi's own still hold what it proposes.
+                self.git_info["commits"] = [commit.to_dict() for commit in ours]
+                return "unchanged"
             names = ", ".join(sorted({commit.author for commit in start.foreign}))
-            log.warning(
+            log.info(
                 "branch %s holds %d commit(s) not made by Hammurabi (by %s); leaving it alone",
                 branch,
                 len(start.foreign),
                 names,
             )
-            self.git_info["head"] = target
             return "blocked"
         if tip is None:
             self.git_info["head"] = None
@@ -573,6 +647,20 @@ def _blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+def _ours(start: _Start) -> list[Commit]:
+    """Hammurabi's commits at the bottom of the branch, oldest first, up to anyone else's."""
+    ours = []
+    for commit in reversed(start.history):
+        if not commit.hammurabi:
+            break
+        ours.append(commit)
+    return ours
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
     if pull is None:
         return {"number": None, "url": None, "state": None, "created_at": None}
@@ -605,16 +693,24 @@ def _changed(law: LawResult) -> bool:
 def quiet_line(result: RunResult) -> str | None:
     """The one line a run that found nothing new prints instead of a diff and a table:
     nothing to change, or everything already proposed and up to date. None otherwise."""
+    from hammurabi.forge import RE_PROPOSE_LABEL
+
     status = result.status
-    count = f"{len(result.laws)} law{'s' if len(result.laws) != 1 else ''}"
+    count = _count(len(result.laws), "law")
+    pull = result.extra.get("pull_request") or {}
     if status is Status.NOTHING_TO_CHANGE:
         return f"Nothing to change: all {count} already hold."
+    if status is Status.IGNORED:
+        return (
+            f"Ignored (closed by a reviewer): pull request #{pull.get('number')} proposed this "
+            f"very change and was closed without merging; label it {RE_PROPOSE_LABEL} or pass "
+            "--re-propose to propose it again."
+        )
     if status is not Status.UP_TO_DATE:
         return None
     git = result.extra.get("git") or {}
     where = f"{git.get('remote')}/{git.get('branch')}" if git.get("publish") else git.get("branch")
     proposed = sum(1 for law in result.laws if law.proposed)
-    pull = result.extra.get("pull_request") or {}
     number = f", pull request #{pull['number']}" if pull.get("number") else ""
     url = f" {pull['url']}" if pull.get("url") else ""
     return (
@@ -629,7 +725,11 @@ def summary_lines(result: RunResult) -> list[str]:
     if git.get("mode") != "branch":
         return lines
     branch, action = git.get("branch"), git.get("action")
+    from hammurabi.forge import REBUILD_LABEL
+
     commits = git.get("commits") or []
+    foreign = git.get("foreign_commits") or []
+    authors = ", ".join(sorted({commit["author"] for commit in foreign}))
     where = f"{git['remote']}/{branch}" if git.get("publish") else f"local {branch}"
     laws = f"{len(commits)} commit{'s' if len(commits) != 1 else ''}"
     text = {
@@ -641,7 +741,9 @@ def summary_lines(result: RunResult) -> list[str]:
         "unchanged": f"Branch {where} is up to date",
         "deleted": f"Deleted {where}: nothing left to change",
         "none": "Nothing to commit",
-        "blocked": f"Left {where} alone: it holds commits Hammurabi did not make",
+        "blocked": f"Blocked: {where} holds {_count(len(foreign), 'commit')} Hammurabi did not "
+        f"make (by {authors}), so it cannot update it; label its pull request "
+        f"{REBUILD_LABEL} or pass --rebuild to rebuild it (dropping them)",
         "rejected": f"Push rejected: {git.get('error')}",
     }.get(action or "", f"Branch {branch}: {action}")
     lines.append(text)

@@ -111,7 +111,8 @@ def test_pull_request_lifecycle(hub: GitHubStandIn, run: Runner, checkout: Path,
     assert all(line.split("|")[2] for line in log)  # every commit carries the trailer
     (pull,) = hub.pulls(REPO, "open")
     assert pull["head"]["ref"] == BRANCH and pull["title"] == "Hammurabi: apply 2 laws"
-    assert find_marker(pull["body"], "pull-request") == {"base": "main", "branch": BRANCH}
+    recorded = find_marker(pull["body"], "pull-request") or {}
+    assert recorded["base"] == "main" and recorded["branch"] == BRANCH and recorded["fingerprint"]
     assert "### 🔧 Debug off" in pull["body"] and "+DEBUG = False" in pull["body"]
     assert [label["name"] for label in pull["labels"]] == ["hammurabi"]
     assert [user["login"] for user in pull["requested_reviewers"]] == ["alice"]
@@ -159,14 +160,14 @@ def test_human_commit_on_the_branch_is_preserved(hub: GitHubStandIn, run: Runner
     human = hub.commit(REPO, BRANCH, {"notes.txt": "careful\n"}, "Human touch")
     laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
     code, out = run()
-    assert code == ExitCode.OK and "alone" in out and "Commented on pull request #1" in out
+    assert code == ExitCode.BLOCKED and "Blocked" in out and "Commented on pull request #1" in out
     assert hub.branch_sha(REPO, BRANCH) == human
     (comment,) = hub.comments(REPO, 1)
     assert find_marker(comment["body"], "foreign-commits") == {"branch": BRANCH}
     assert "Human touch" in comment["body"]
     hub.clear_requests()
     code, out = run()
-    assert code == ExitCode.OK and hub.writes() == [] and pushes(hub) == []
+    assert code == ExitCode.BLOCKED and hub.writes() == [] and pushes(hub) == []
     assert len(hub.comments(REPO, 1)) == 1
 
 
@@ -347,3 +348,71 @@ def test_the_repository_hooks_never_run(tmp_path: Path, laws: Path, capsys):
     assert not (tmp_path / "hook-ran").exists()
     log = git("log", "--format=%s", f"main..{BRANCH}", cwd=work).splitlines()
     assert log == ["Debug off", "Ignore caches"]
+
+
+def test_a_pull_request_closed_by_a_reviewer_is_not_recreated(
+    hub: GitHubStandIn, run: Runner, laws: Path
+):
+    assert run()[0] == ExitCode.OK
+    hub.close_pull(REPO, 1)  # a reviewer says no
+    hub.delete_branch(REPO, BRANCH)
+    for _ in range(2):  # the same change, run after run: left alone
+        hub.clear_requests()
+        code, out = run()
+        assert code == ExitCode.OK, out
+        assert out.startswith("Ignored (closed by a reviewer): pull request #1")
+        assert out.count("\n") == 1
+        assert hub.writes() == [] and pushes(hub) == []
+    code, out = run("--format", "json")
+    report = json.loads(out[out.index("{") :])
+    assert report["status"] == "ignored" and report["pull_request"]["number"] == 1
+    assert report["git"]["commits"] == []
+    # A dry run says the same.
+    assert run("--dry-run")[1].startswith("Ignored (closed by a reviewer)")
+    assert [pull["number"] for pull in hub.pulls(REPO, "all")] == [1]
+
+    # --re-propose proposes it again, in a new pull request; closed again, it stays closed.
+    code, out = run("--re-propose")
+    assert code == ExitCode.OK and "Opened pull request #2" in out, out
+    hub.close_pull(REPO, 2)
+    assert run()[1].startswith("Ignored (closed by a reviewer): pull request #2")
+    # A reviewer's label does the same.
+    hub.label(REPO, 2, "hammurabi:re-propose")
+    code, out = run()
+    assert code == ExitCode.OK and "Opened pull request #3" in out, out
+    hub.close_pull(REPO, 3)
+
+    # A different proposal may open a new pull request.
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    code, out = run()
+    assert code == ExitCode.OK and "Opened pull request #4" in out, out
+    assert len(hub.pulls(REPO, "open")) == 1
+
+
+def test_a_blocked_branch_is_reported_and_a_reviewer_can_unblock_it(
+    hub: GitHubStandIn, run: Runner, laws: Path
+):
+    assert run()[0] == ExitCode.OK
+    hub.commit(REPO, BRANCH, {"notes.txt": "careful\n"}, "Human touch")
+    # The person's commit sits on Hammurabi's, which still hold what the laws propose.
+    code, out = run()
+    assert code == ExitCode.OK and out.startswith("Up to date"), out
+    # The laws change: Hammurabi can no longer update the branch.
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    code, out = run()
+    assert code == ExitCode.BLOCKED, out
+    assert "Blocked: origin/hammurabi/laws holds 1 commit Hammurabi did not make" in out
+    code, out = run("--format", "json", "--report", "markdown=-")
+    assert code == ExitCode.BLOCKED
+    report = json.loads(out[out.index("{") :])
+    assert report["status"] == "blocked" and report["git"]["commits"] == []
+    assert "## Hammurabi: ⛔ blocked" in out
+    assert "hammurabi:rebuild" in hub.comments(REPO, 1)[0]["body"]
+
+    # A reviewer labels the pull request: the branch is rebuilt, the label taken off.
+    hub.label(REPO, 1, "hammurabi:rebuild")
+    code, out = run()
+    assert code == ExitCode.OK and "Rebuilt origin/hammurabi/laws" in out, out
+    assert [line.split("|")[0] for line in branch_log(hub)] == ["Debug off", "Ignore caches"]
+    assert "hammurabi:rebuild" not in [label["name"] for label in hub.pull(REPO, 1)["labels"]]
+    assert "DEBUG = 0" in hub.pull(REPO, 1)["body"]

@@ -260,6 +260,18 @@ class GitHubStandIn:
             )
             return self.render.pull(repo, issue)
 
+    def close_pull(self, full_name: str, number: int) -> None:
+        """Close a pull request without merging it, as a reviewer would."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            tracker.edit_issue(repo, repo.pull(number), {"state": "closed"})
+
+    def label(self, full_name: str, number: int, *labels: str) -> None:
+        """Add labels to an issue or pull request (open or closed), as a reviewer would."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            tracker.add_labels(self.state, repo, repo.issue(number), list(labels))
+
     # state accessors
 
     def branches(self, full_name: str) -> dict[str, str]:
