@@ -248,11 +248,15 @@ def type_index(kind: str) -> str:
 def member_comments(cls: type) -> dict[str, str]:
     """The ``#:`` comments above each attribute of a class, by attribute name."""
     source = inspect.getsource(cls)
-    lines = source.splitlines()
     tree = ast.parse(inspect.cleandoc(source) if source[:1].isspace() else source)
     (node,) = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    return _comments(node.body, source.splitlines())
+
+
+def _comments(statements: list[ast.stmt], lines: list[str]) -> dict[str, str]:
+    """The ``#:`` comment lines right above each assignment, by the name assigned."""
     comments: dict[str, str] = {}
-    for statement in node.body:
+    for statement in statements:
         if isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name):
             name = statement.targets[0].id
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
@@ -330,10 +334,13 @@ def settings_sections() -> Iterator[tuple[str, str, list[tuple[str, str, str, st
     yield from walk(Settings, "tool.hammurabi", ENV_PREFIX)
 
 
-def settings_reference() -> str:
+def settings_reference(section: str | None = None) -> str:
+    """Every setting, by table; ``section`` (``metrics``...) keeps only that table."""
     out: list[str] = []
     for table, _, rows in settings_sections():
-        out += [f"### `[{table}]`", ""]
+        if section is not None and table != f"tool.hammurabi.{section}":
+            continue
+        out += [f"### `[{table}]`", ""] if section is None else []
         out += [
             "| key | environment | type | default | meaning |",
             "| --- | --- | --- | --- | --- |",
@@ -399,6 +406,55 @@ def hooks_reference() -> str:
     return "\n".join(out)
 
 
+# -- metrics --------------------------------------------------------------------------------------
+
+
+def metrics_tables() -> str:
+    """The QuestDB tables of ``hammurabi.metrics.schema``, with the comments of their columns."""
+    from hammurabi.metrics import schema
+
+    source = inspect.getsource(schema)
+    comments = _comments(ast.parse(source).body, source.splitlines())
+    column_notes: dict[tuple[str, str], str] = {}
+    current = ""
+    for line in source.splitlines():
+        start = re.match(r"(\w+) = Table\(", line)
+        current = start.group(1) if start else current
+        found = re.match(r'\s*_c\("(\w+)".*#\s*(.+)$', line)
+        if found:
+            column_notes[current, found.group(1)] = found.group(2)
+    out: list[str] = []
+    for name, table in vars(schema).items():
+        if not isinstance(table, schema.Table):
+            continue
+        out += [f"### `{table.name}`", "", _inline(comments.get(name, "")), ""]
+        out += [f"Deduplicated on `{', '.join(table.dedup_keys)}`.", ""]
+        out += ["| column | type | notes |", "| --- | --- | --- |"]
+        for column in table.columns:
+            notes = [column_notes.get((name, column.name), "")]
+            if column.required:
+                notes.append("always set")
+            text = "; ".join(note for note in notes if note)
+            out.append(f"| `{column.name}` | {column.type} | {text} |")
+        out.append("")
+    return "\n".join(out)
+
+
+# -- CI -------------------------------------------------------------------------------------------
+
+
+def action_inputs() -> str:
+    """The composite action's inputs (action.yml at the top of the repository)."""
+    action = yaml.safe_load((HERE.parents[1] / "action.yml").read_text(encoding="utf-8"))
+    rows = ["| input | default | what it is |", "| --- | --- | --- |"]
+    for name, spec in action["inputs"].items():
+        default = spec.get("default", "")
+        shown = f"`{default}`" if default != "" else "(empty)"
+        description = " ".join(str(spec.get("description", "")).split()).replace("|", "\\|")
+        rows.append(f"| `{name}` | {shown} | {description} |")
+    return "\n".join(rows)
+
+
 # -- what the pages ask for ------------------------------------------------------------------
 
 
@@ -418,6 +474,9 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "settings": settings_reference,
     "workspace": workspace_api,
     "hooks": hooks_reference,
+    "action-inputs": action_inputs,
+    "metrics-tables": metrics_tables,
+    "metrics-settings": lambda: settings_reference("metrics"),
 }
 
 
