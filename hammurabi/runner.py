@@ -5,9 +5,10 @@ The CLI is a thin layer over this module; tests and other tools can use it direc
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,15 +94,27 @@ def enforce(
     and turned into a pull request when configured (see :mod:`hammurabi.workflow`);
     ``git=False`` only edits files.
     """
-    from hammurabi.rules.commands import commands_allowed
     from hammurabi.workflow import run as run_workflow
 
     run_starting(session)
-    with commands_allowed(session.settings.allow_commands):
+    with run_context(session.settings):
         result = masking.scrub(run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git))
     write_reports(session, result)
     run_finished(session, result)
     return result
+
+
+@contextlib.contextmanager
+def run_context(settings: Settings) -> Iterator[None]:
+    """What the runner's settings decide for the rules of a run: commands, limits."""
+    from hammurabi import limits
+    from hammurabi.rules.commands import commands_allowed
+
+    with (
+        commands_allowed(settings.allow_commands),
+        limits.applied(limits.Limits.from_settings(settings.limits)),
+    ):
+        yield
 
 
 def run_starting(session: Session) -> None:

@@ -146,6 +146,20 @@ class FleetSettings:
 
 
 @dataclass
+class LimitsSettings:
+    """``[tool.hammurabi.limits]``: resource limits per rule (see hammurabi.limits); 0: none."""
+
+    #: Seconds one rule (preconditions and task) may run; then it fails and is rolled back.
+    rule_seconds: float = 300.0
+    #: Largest file (bytes) a rule reads to parse: lines, documents, templates.
+    file_bytes: int = 32 << 20
+    #: Largest text (bytes) a template may render.
+    template_bytes: int = 8 << 20
+    #: Most nodes YAML aliases may add to a document when expanded.
+    yaml_alias_nodes: int = 100_000
+
+
+@dataclass
 class Settings:
     """Everything a run can be told. Field names are the TOML keys."""
 
@@ -170,6 +184,7 @@ class Settings:
     github: GitHubSettings = field(default_factory=GitHubSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     fleet: FleetSettings = field(default_factory=FleetSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     #: Where the settings were read from (not a setting).
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
     #: Law sources named by an untrusted repository's own settings: YAML only (not a setting).

@@ -18,7 +18,9 @@ from contextlib import chdir, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hammurabi import limits
 from hammurabi.errors import PathError, RuleError
+from hammurabi.limits import check_size
 from hammurabi.results import FileChange
 from hammurabi.textfile import Text, decode
 
@@ -100,14 +102,22 @@ class Workspace:
     # -- reading -------------------------------------------------------------------------
 
     def read_text(self, path: str | os.PathLike[str], encoding: str | None = None) -> Text:
-        """Read a text file, remembering its encoding, BOM and newline style for writing back."""
+        """Read a text file, remembering its encoding, BOM and newline style for writing back.
+
+        Refused over ``limits.file_bytes``: rules read files to parse them."""
         real = self.resolve(path)
         try:
+            if real.is_file():
+                check_size(
+                    real.stat().st_size, limits.current().file_bytes, "the file", "file_bytes"
+                )
             data = real.read_bytes()
         except FileNotFoundError:
             raise RuleError("file does not exist", path=self.relative(path)) from None
         except IsADirectoryError:
             raise RuleError("is a directory, not a file", path=self.relative(path)) from None
+        except RuleError as exc:
+            raise exc.located(path=self.relative(path)) from None
         try:
             return decode(data, encoding)
         except RuleError as exc:

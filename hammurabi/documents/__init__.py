@@ -99,6 +99,6 @@ def open_document(
         raise DocumentError(exc.message, path=exc.path) from None
     try:
         return text, codec(fmt).load(text.content, document=document)
-    except DocumentError as exc:
+    except RuleError as exc:  # DocumentError, or a limit hit (LimitError)
         exc.path = exc.path or workspace.relative(path)
         raise

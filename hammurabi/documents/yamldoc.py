@@ -39,6 +39,7 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from hammurabi import limits
 from hammurabi.documents.base import (
     MISSING,
     Document,
@@ -55,6 +56,7 @@ from hammurabi.documents.base import (
 )
 from hammurabi.documents.paths import KeyPath, Part
 from hammurabi.errors import ConfigError, DocumentError
+from hammurabi.limits import LimitError
 
 __all__ = ["CODEC", "YamlCodec", "YamlDocument"]
 
@@ -108,11 +110,54 @@ def _compose(text: str) -> list[Node | None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return list(yaml.compose_all(text))
+            roots = list(yaml.compose_all(text))
+        _check_aliases(roots, limits.current().yaml_alias_nodes)
     except YAMLError as exc:
         raise DocumentError(f"invalid YAML: {_yaml_message(exc)}") from None
     except RecursionError:
         raise DocumentError("invalid YAML: nested too deeply") from None
+    return roots
+
+
+def _check_aliases(roots: list[Node | None], limit: int) -> None:
+    """Refuse a stream whose aliases, expanded, add more than ``limit`` nodes (a "billion
+    laughs" file), before anything reads its values. Counting is linear in the file."""
+    if not limit:
+        return
+    sizes: dict[int, int] = {}
+
+    def expanded(node: Node) -> int:  # nodes under ``node`` with every alias expanded
+        if isinstance(node, ScalarNode):
+            return 1
+        key = id(node.value)  # an alias shares its anchor's children
+        if key not in sizes:
+            sizes[key] = 0  # a recursive alias counts once
+            children = (
+                [n for pair in node.value for n in pair]
+                if isinstance(node, MappingNode)
+                else node.value
+            )
+            sizes[key] = 1 + sum(expanded(child) for child in children)
+        return sizes[key]
+
+    added = 0
+    seen: set[int] = set()
+    pending = [root for root in roots if root is not None]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, _ALIASES):
+            added += expanded(node)
+            if added > limit:
+                raise LimitError(
+                    f"YAML aliases expand to more than {limit:,} nodes "
+                    "(limits.yaml_alias_nodes); refusing to read the file"
+                )
+        elif not isinstance(node, ScalarNode) and id(node) not in seen:
+            seen.add(id(node))
+            if isinstance(node, MappingNode):
+                pending.extend(n for pair in node.value for n in pair)
+            else:
+                pending.extend(node.value)
 
 
 def _yaml_message(exc: Exception) -> str:

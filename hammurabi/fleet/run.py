@@ -239,7 +239,7 @@ class _Fleet:
     def _enforce(self, target: Target) -> RepoRun:
         from hammurabi import workflow
         from hammurabi.fleet import cache
-        from hammurabi.rules.commands import commands_allowed
+        from hammurabi.runner import run_context
 
         credentials = target.credentials or self._credentials(target)
         # The clone is fetched here (or fresh): the workflow need not ask the remote again.
@@ -248,7 +248,7 @@ class _Fleet:
         root = repo.root
         repo.close()
         session = dataclasses.replace(self.session, root=root)
-        with commands_allowed(session.settings.allow_commands):  # the runner's settings only
+        with run_context(session.settings):  # the runner's settings only
             result = workflow.run(
                 session, dry_run=self.options.dry_run, run_id=self.state.run_id, fetched=True
             )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from hammurabi import masking
+from hammurabi import limits, masking
 from hammurabi.errors import ConfigError, HammurabiError
 from hammurabi.node import Node
 from hammurabi.preconditions.base import Precondition
@@ -85,19 +85,10 @@ class Rule(Node):
         started = time.perf_counter()
         result.started_at = datetime.now(UTC)
         try:
-            blocker = self._blocking_precondition()
-            if blocker is not None:
-                result.outcome = Outcome.SKIPPED
-                result.reason = f"precondition {blocker.name!r} not met"
-            else:
-                if self.needs_param and self.param is None:
-                    raise ConfigError("no path given and no upstream rule to receive one from")
-                with self.workspace.tracking(snapshot=not self.tracked) as changes:
-                    self.pre_task_hook()
-                    result.output = self.task()
-                    self.post_task_hook()
-                result.changes = changes
-                result.outcome = Outcome.CHANGED if changes else Outcome.UNCHANGED
+            with limits.time_limit():  # preconditions too: they read files
+                self._lifecycle(result)
+        except limits.RuleTimeout as exc:
+            result.outcome, result.error = Outcome.FAILED, str(exc)
         except HammurabiError as exc:
             exc.located(law=law, rule=self.name)
             result.outcome, result.error = (
@@ -116,6 +107,21 @@ class Rule(Node):
             else:
                 result.chain.append(rule.skip(law, f"upstream rule {self.name!r} {result.outcome}"))
         return result
+
+    def _lifecycle(self, result: RuleResult) -> None:
+        blocker = self._blocking_precondition()
+        if blocker is not None:
+            result.outcome = Outcome.SKIPPED
+            result.reason = f"precondition {blocker.name!r} not met"
+            return
+        if self.needs_param and self.param is None:
+            raise ConfigError("no path given and no upstream rule to receive one from")
+        with self.workspace.tracking(snapshot=not self.tracked) as changes:
+            self.pre_task_hook()
+            result.output = self.task()
+            self.post_task_hook()
+        result.changes = changes
+        result.outcome = Outcome.CHANGED if changes else Outcome.UNCHANGED
 
     def skip(self, law: str, reason: str) -> RuleResult:
         """A skipped result for this rule and its whole chain."""

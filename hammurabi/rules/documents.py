@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from hammurabi.documents import check_format, format_for, open_document
 from hammurabi.documents.base import MISSING, Document, check_value, same_value
 from hammurabi.documents.paths import KeyPath, PathLike, format_path, parse_path
-from hammurabi.errors import ConfigError, DocumentError
+from hammurabi.errors import ConfigError, DocumentError, RuleError
 from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import PathRule
 
@@ -110,7 +110,7 @@ class _DocumentRule(PathRule):
         )
         try:
             self.edit(doc)
-        except DocumentError as exc:
+        except RuleError as exc:  # DocumentError, or a limit hit
             exc.path = exc.path or self.workspace.relative(self.path)
             raise
         new = doc.dump()

@@ -18,7 +18,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from hammurabi import limits
 from hammurabi.errors import ConfigError, HammurabiError, RuleError
+from hammurabi.limits import LimitError, check_size
 from hammurabi.node import as_path
 from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import PathRule
@@ -94,12 +96,12 @@ class TemplateRendered(PathRule):
         from jinja2.sandbox import SandboxedEnvironment
 
         loaded: set[str] = set()
-        env = SandboxedEnvironment(
+        env = _limited_environment(SandboxedEnvironment)(
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
         )
         try:
             env.loader = jinja2.FunctionLoader(self._source_function(jinja2, env, loaded))
-            return env.get_template(self.template).render(self.context)
+            return _rendered(env.get_template(self.template), self.context)
         except jinja2.TemplateSyntaxError as exc:
             name = exc.name or self.template
             raise ConfigError(f"template {name!r}, line {exc.lineno}: {exc.message}") from None
@@ -115,6 +117,11 @@ class TemplateRendered(PathRule):
             raise ConfigError(f"template {_at(exc, loaded, self.template)}: {exc}") from None
         except HammurabiError:
             raise
+        except MemoryError:
+            raise LimitError(
+                f"template {self.template!r} needs more memory than there is "
+                "(limits.template_bytes)"
+            ) from None
         except Exception as exc:
             raise RuleError(
                 f"template {_at(exc, loaded, self.template)}: {type(exc).__name__}: {exc}"
@@ -155,6 +162,8 @@ class TemplateRendered(PathRule):
                 if real.is_file():
                     if real != space.root and space.root not in real.parents:
                         raise ConfigError(f"template {name!r} points outside the repository")
+                    limit = limits.current().file_bytes
+                    check_size(real.stat().st_size, limit, f"template {name!r}", "file_bytes")
                     try:
                         source = real.read_text(encoding="utf-8")
                     except UnicodeDecodeError:
@@ -169,6 +178,54 @@ class TemplateRendered(PathRule):
             return None
 
         return load
+
+
+def _limited_environment(base: type) -> type:
+    """The sandbox, refusing arithmetic that would build a string or list over the limit."""
+
+    class Limited(base):
+        intercepted_binops = frozenset({"*", "**", "+"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            limit = limits.current().template_bytes
+            if limit and _too_long(operator, left, right, limit):
+                raise _too_big(limit)
+            return super().call_binop(context, operator, left, right)
+
+    return Limited
+
+
+def _too_long(operator: str, left: Any, right: Any, limit: int) -> bool:
+    """Whether ``left operator right`` would build a value over ``limit`` (bytes, roughly)."""
+    sequences = str | bytes | list | tuple
+    if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+        return abs(left) >= 2 and abs(left).bit_length() * right > limit * 8
+    if operator == "*":
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, sequences) and isinstance(count, int) and len(seq) * count > limit:
+                return True
+    if operator == "+" and isinstance(left, sequences) and isinstance(right, sequences):
+        return len(left) + len(right) > limit
+    return False
+
+
+def _too_big(limit: int) -> LimitError:
+    return LimitError(
+        f"the template would render more than the limit of {limit:,} bytes (limits.template_bytes)"
+    )
+
+
+def _rendered(template: Any, context: Mapping[str, Any]) -> str:
+    """Render piece by piece, stopping as soon as the text passes ``limits.template_bytes``."""
+    limit = limits.current().template_bytes
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(context):
+        size += len(part)
+        if limit and size > limit:
+            raise _too_big(limit)
+        parts.append(part)
+    return "".join(parts)
 
 
 def _frames(exc: BaseException, loaded: set[str]) -> list[traceback.FrameSummary]:
