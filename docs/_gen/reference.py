@@ -27,6 +27,18 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "examples.yml"
+#: Built-in plugins in the order their sections appear: the everyday ones first.
+GROUP_ORDER = (
+    "files",
+    "preconditions",
+    "lines",
+    "documents",
+    "document-preconditions",
+    "templates",
+    "attributes",
+    "attribute-preconditions",
+    "commands",
+)
 #: Arguments every rule takes, explained once on the page instead of in every table.
 CHAIN_ARGUMENTS = ("preconditions", "pipe", "children")
 
@@ -98,7 +110,8 @@ def type_groups(hook: str) -> list[TypeGroup]:
                 types=types,
             )
         )
-    groups.sort(key=lambda g: (g.distribution != "hammurabi", g.plugin))
+    order = {name: index for index, name in enumerate(GROUP_ORDER)}
+    groups.sort(key=lambda g: (g.distribution != "hammurabi", order.get(g.plugin, 99), g.plugin))
     return [group for group in groups if group.types]
 
 
@@ -304,7 +317,11 @@ def _default(f: dataclasses.Field[Any]) -> str:
 
 def settings_sections() -> Iterator[tuple[str, str, list[tuple[str, str, str, str, str]]]]:
     """(table, environment prefix, rows of key, variable, type, default, meaning)."""
+    from hammurabi import settings as module
     from hammurabi.settings import ENV_PREFIX, Settings
+
+    #: What an untrusted repository's own settings may set (SECURITY.md).
+    repository_keys = getattr(module, "REPOSITORY_KEYS", None)
 
     def walk(cls: type, table: str, prefix: str) -> Iterator[Any]:
         hints = typing.get_type_hints(cls)
@@ -318,6 +335,9 @@ def settings_sections() -> Iterator[tuple[str, str, list[tuple[str, str, str, st
                 nested.append((f.name, hints[f.name]))
                 continue
             meaning = comments.get(f.name, "")
+            dotted = f"{table.removeprefix('tool.hammurabi').lstrip('.')}.{f.name}".lstrip(".")
+            if repository_keys is not None and dotted in repository_keys:
+                meaning += " *A repository's own settings may set it.*"
             rows.append(
                 (
                     f.name,
@@ -440,6 +460,34 @@ def metrics_tables() -> str:
     return "\n".join(out)
 
 
+# -- the command line ---------------------------------------------------------------------------
+
+
+def cli_reference() -> str:
+    """``--help`` of every command and subcommand, as the command line prints it."""
+    import typer.main
+
+    from hammurabi.cli import app
+
+    out: list[str] = []
+
+    def walk(command: Any, parent: Any, name: str) -> None:
+        ctx = command.context_class(command, parent=parent, info_name=name, max_content_width=90)
+        ctx.terminal_width = 90
+        path = ctx.command_path
+        if parent is not None:
+            out.extend([f"## `{path}` {{ #{path.replace(' ', '-')} }}", ""])
+        out.extend(_fence("text", command.get_help(ctx)))
+        out.append("")
+        for sub_name in command.list_commands(ctx) if hasattr(command, "list_commands") else ():
+            sub = command.get_command(ctx, sub_name)
+            if sub is not None and not sub.hidden:
+                walk(sub, ctx, sub_name)
+
+    walk(typer.main.get_command(app), None, "hammurabi")
+    return "\n".join(out)
+
+
 # -- CI -------------------------------------------------------------------------------------------
 
 
@@ -475,6 +523,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "workspace": workspace_api,
     "hooks": hooks_reference,
     "action-inputs": action_inputs,
+    "cli": cli_reference,
     "metrics-tables": metrics_tables,
     "metrics-settings": lambda: settings_reference("metrics"),
 }

@@ -262,3 +262,15 @@ def test_command_lines_use_real_commands_and_options() -> None:
                     raise AssertionError(f"{block}: hammurabi {' '.join(words)}: {exc}") from None
                 seen += 1
     assert seen >= 5
+
+
+def test_environment_variables_named_in_the_pages_exist() -> None:
+    """Every ``HAMMURABI_*`` variable the pages name is a setting's or one the code reads."""
+    from hammurabi.settings import describe
+
+    known = {row["env"] for row in describe()}
+    source = "\n".join(p.read_text() for p in (DOCS.parent / "hammurabi").rglob("*.py"))
+    known |= set(re.findall(r"HAMMURABI_[A-Z_]+[A-Z]", source))
+    for page in pages():
+        for name in set(re.findall(r"HAMMURABI_[A-Z_]+[A-Z]", page.read_text())):
+            assert name in known or name.endswith("_"), f"{page.name}: no variable {name}"

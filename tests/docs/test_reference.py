@@ -16,7 +16,7 @@ from hammurabi.plugin import get_plugin_manager
 from hammurabi.registry import Registry
 from hammurabi.results import Outcome
 from hammurabi.rules.commands import commands_allowed
-from tests.docs.helpers import reference
+from tests.docs.helpers import pages, reference
 from tests.helpers import make_tree, snapshot
 
 REGISTRY = Registry.from_plugins(get_plugin_manager())
@@ -102,3 +102,21 @@ def test_generated_tables_explain_every_value(name: str) -> None:
     for row in rows:
         cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
         assert cells[-1], f"{name}: no meaning in {row!r}"
+
+
+def test_every_marker_in_the_pages_generates() -> None:
+    """What the MkDocs hook does to each page, without MkDocs: no marker is left or unknown."""
+    used = set()
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        used |= set(reference.MARKER.findall(text))
+        assert "<!-- hammurabi:" not in reference.expand(text)
+    assert used == set(reference.GENERATORS), "generators no page uses, or markers unknown"
+
+
+def test_the_command_line_reference_has_every_command() -> None:
+    text = reference.cli_reference()
+    for command in ("enforce", "check", "laws", "rules", "preconditions", "plugins", "health"):
+        assert f"## `hammurabi {command}`" in text
+    for command in ("init", "flush", "status"):
+        assert f"## `hammurabi metrics {command}`" in text
