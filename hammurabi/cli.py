@@ -522,11 +522,6 @@ def _enforce(
         env=original.environment(),
     )
     dry_run = original.apply(session.settings, dry_run=dry_run, check=check)
-    if not session.laws:
-        raise ConfigError(
-            "no laws to enforce: pass --laws, set 'laws' in [tool.hammurabi], or install a "
-            "plugin that contributes laws"
-        )
     if fleet is not None:
         _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
         return
@@ -685,7 +680,12 @@ def list_plugins(disable_plugin: DisableOpt = None, output_format: FormatOpt = F
     """List the plugins found through the 'hammurabi' entry points."""
     from hammurabi import display, runner
 
-    session = runner.prepare(".", overrides=_overrides(disable_plugins=disable_plugin), load=False)
+    session = runner.prepare(
+        ".",
+        overrides=_overrides(disable_plugins=disable_plugin),
+        load=False,
+        tolerate_broken_plugins=True,
+    )
     rows = [display.plugin_row(info, session.pm) for info in session.pm.infos]
     _emit(rows, output_format, display.show_plugins)
 
@@ -752,6 +752,17 @@ def _main_unmasked(argv: list[str] | None) -> int:
     except Exception as exc:
         if _state["verbose"]:
             traceback.print_exc()
+        from hammurabi.plugin import culprit
+
+        blamed = culprit(exc)
+        if blamed is not None:
+            name, where = blamed
+            typer.echo(
+                f"hammurabi: error: plugin {name!r} failed in {where}: {type(exc).__name__}: "
+                f"{exc}; run without it with --disable-plugin {name}",
+                err=True,
+            )
+            return int(ExitCode.USAGE_ERROR)
         hint = "" if _state["verbose"] else " (run with -v for details)"
         message = clean(f"{type(exc).__name__}: {exc}")
         typer.echo(f"hammurabi: internal error: {message}{hint}", err=True)

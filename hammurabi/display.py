@@ -147,6 +147,7 @@ def plugin_row(info: PluginInfo, pm: PluginManager) -> dict[str, Any]:
         "distribution": info.distribution,
         "version": info.version,
         "disabled": info.disabled,
+        "error": info.error,
         "hooks": hooks,
     }
 
@@ -156,14 +157,10 @@ def show_plugins(rows: list[dict[str, Any]]) -> None:
     for column in ("Name", "Distribution", "Module", "Hooks"):
         table.add_column(column)
     for row in rows:
-        name = _text(
-            row["name"] + (" (disabled)" if row["disabled"] else ""),
-            style="dim" if row["disabled"] else "",
-        )
+        state = " (disabled)" if row["disabled"] else " (failed to load)" if row["error"] else ""
+        name = _text(row["name"] + state, style="dim" if row["disabled"] else "")
+        hooks = _text(row["error"], style="red") if row["error"] else _text(", ".join(row["hooks"]))
         table.add_row(
-            name,
-            _text(f"{row['distribution']} {row['version']}"),
-            _text(row["module"]),
-            _text(", ".join(row["hooks"])),
+            name, _text(f"{row['distribution']} {row['version']}"), _text(row["module"]), hooks
         )
     console.print(table)

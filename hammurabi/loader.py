@@ -28,18 +28,54 @@ LAW_FILE_SUFFIXES = (".yml", ".yaml")
 def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: Path) -> list[Law]:
     """Every law from the configured sources, filtered by ``select``/``ignore``, in order.
 
-    Relative source paths resolve against ``base``.
+    Relative source paths resolve against ``base``. Nothing left raises a ConfigError that
+    says why: the selection matched none, a source defines no laws, or there is no source.
     """
-    laws: list[Law] = []
-    for source in settings.laws or [PLUGINS]:
-        yaml_only = source in settings.untrusted_laws
-        laws.extend(load_source(source, settings, pm, registry, base, yaml_only=yaml_only))
+    by_source = {
+        source: load_source(
+            source, settings, pm, registry, base, yaml_only=source in settings.untrusted_laws
+        )
+        for source in settings.laws or [PLUGINS]
+    }
     seen: dict[str, Law] = {}
-    for law in laws:
+    for law in (law for laws in by_source.values() for law in laws):
         if law.name in seen and seen[law.name] is not law:
             raise ConfigError(f"two laws are named {law.name!r}; law names must be unique")
         seen[law.name] = law
-    return [law for law in seen.values() if selected(law.name, settings)]
+    chosen = [law for law in seen.values() if selected(law.name, settings)]
+    if not chosen:
+        raise ConfigError(f"no laws to enforce: {_why_none(by_source, seen, settings, base)}")
+    return chosen
+
+
+def _why_none(
+    by_source: dict[str, list[Law]], found: dict[str, Law], settings: Settings, base: Path
+) -> str:
+    if found:
+        given = [f"--select {p!r}" for p in settings.select]
+        given += [f"--ignore {p!r}" for p in settings.ignore]
+        names = ", ".join(repr(name) for name in list(found)[:5])
+        more = ", ..." if len(found) > 5 else ""
+        return f"{' '.join(given)} left none of the {len(found)} laws ({names}{more})"
+    if not settings.laws:
+        return (
+            "no law source given and no installed plugin contributes laws: pass --laws, set "
+            "'laws' in [tool.hammurabi], or install a plugin that contributes laws"
+        )
+    return "; ".join(_empty_source(source, base) for source in by_source)
+
+
+def _empty_source(source: str, base: Path) -> str:
+    if source == PLUGINS:
+        return "no installed plugin contributes laws"
+    path = Path(source).expanduser()
+    path = path if path.is_absolute() else base / path
+    if path.is_dir():
+        if not any(p.suffix in (*LAW_FILE_SUFFIXES, ".py") for p in path.iterdir()):
+            return f"folder {source} has no law files (*.yml, *.yaml, *.py)"
+        return f"the law files in folder {source} define no laws"
+    kind = "law file" if path.suffix in (*LAW_FILE_SUFFIXES, ".py") else "module"
+    return f"{kind} {source} defines no laws"
 
 
 def selected(name: str, settings: Settings) -> bool:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 
 import pluggy
 
@@ -27,6 +31,8 @@ class PluginInfo:
     distribution: str
     version: str
     disabled: bool = False
+    #: Why the plugin could not be loaded (only when broken plugins are tolerated).
+    error: str = ""
 
 
 class PluginManager(pluggy.PluginManager):
@@ -39,11 +45,13 @@ class PluginManager(pluggy.PluginManager):
 
 
 def get_plugin_manager(
-    disabled: Iterable[str] = (), *, extra: Iterable[object] = ()
+    disabled: Iterable[str] = (), *, extra: Iterable[object] = (), tolerate_broken: bool = False
 ) -> PluginManager:
     """Build a plugin manager loading every ``hammurabi`` entry point not disabled.
 
-    ``extra`` plugins (objects or modules) are registered too, which tests use.
+    ``extra`` plugins (objects or modules) are registered too, which tests use. A plugin that
+    fails to load is an error naming it, or with ``tolerate_broken`` (for listing the plugins)
+    a record of the error.
     """
     pm = PluginManager()
     blocked = {name.strip() for name in disabled if name.strip()}
@@ -62,15 +70,22 @@ def get_plugin_manager(
         try:
             plugin = ep.load()
         except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if tolerate_broken:
+                pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, error=error))
+                continue
             raise PluginError(
-                f"plugin {ep.name!r} ({ep.value}, from {dist}) failed to load: "
-                f"{type(exc).__name__}: {exc}"
+                f"plugin {ep.name!r} ({ep.value}, from {dist}) failed to load: {error}; "
+                f"run without it with --disable-plugin {ep.name}"
             ) from None
         pm.register(plugin, name=ep.name)
         pm.infos.append(PluginInfo(ep.name, ep.value, dist, version))
     unknown = blocked - seen
     if unknown:
-        log.warning("no plugin named %s to disable", ", ".join(sorted(unknown)))
+        known = ", ".join(sorted(seen)) or "none"
+        raise PluginError(
+            f"no plugin named {', '.join(sorted(unknown))} to disable (installed: {known})"
+        )
     for plugin in extra:
         pm.register(plugin)
         name = pm.get_name(plugin) or repr(plugin)
@@ -80,6 +95,22 @@ def get_plugin_manager(
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"a plugin implements an unknown hook: {exc}") from None
     return pm
+
+
+def culprit(exc: BaseException) -> tuple[str, str] | None:
+    """The third-party plugin (entry-point name) and function where ``exc`` was raised."""
+    folders: dict[str, str] = {}
+    for ep in metadata.entry_points(group=PROJECT):
+        module = sys.modules.get(ep.module)
+        if module is None or ep.value.startswith("hammurabi.") or not module.__file__:
+            continue
+        path = Path(module.__file__)
+        folders[str(path.parent if path.name == "__init__.py" else path)] = ep.name
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        for folder, name in folders.items():
+            if frame.filename == folder or frame.filename.startswith(folder + os.sep):
+                return name, frame.name
+    return None
 
 
 def _builtin_first(ep: metadata.EntryPoint) -> tuple[int, str]:

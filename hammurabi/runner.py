@@ -43,6 +43,7 @@ def prepare(
     extra_plugins: tuple[object, ...] = (),
     load: bool = True,
     trust: bool | None = None,
+    tolerate_broken_plugins: bool = False,
 ) -> Session:
     """Load settings, plugins and (unless ``load`` is False) laws for ``root``.
 
@@ -57,7 +58,9 @@ def prepare(
     trusted = repository_trusted(root_path, trust, os.environ if env is None else env)
     settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
     masking.register_settings(settings, env)
-    pm = get_plugin_manager(settings.disable_plugins, extra=extra_plugins)
+    pm = get_plugin_manager(
+        settings.disable_plugins, extra=extra_plugins, tolerate_broken=tolerate_broken_plugins
+    )
     registry = Registry.from_plugins(pm)
     for spec in settings.reports:
         name, sep, _ = spec.partition("=")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,81 @@ def test_verbose_never_changes_the_exit_code(
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1].startswith("hammurabi: internal error: RuntimeError: boom")
     assert ("Traceback" in err) == bool(verbose)
+
+
+def test_no_laws_says_why(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "repo", {"app.py": "x = 1\n"})
+    laws = tmp_path / "laws.yml"
+    laws.write_text(
+        "laws:\n  - name: Ignore caches\n    description: d\n    rules:\n"
+        "      - line-exists: {name: r, path: .gitignore, text: x, create: true}\n"
+    )
+    (tmp_path / "empty.yml").write_text("laws: []\n")
+    (tmp_path / "nolaws").mkdir()
+    cases = {
+        ("--laws", str(laws), "--select", "nothing*"): "--select 'nothing*' left none of the 1 "
+        "laws ('Ignore caches')",
+        (
+            "--laws",
+            str(tmp_path / "empty.yml"),
+        ): f"law file {tmp_path / 'empty.yml'} defines no laws",
+        ("--laws", str(tmp_path / "nolaws")): f"folder {tmp_path / 'nolaws'} has no law files",
+        (): "no law source given and no installed plugin contributes laws",
+    }
+    for args, reason in cases.items():
+        result = hammurabi("check", str(root), "--disable-plugin", "python", *args)
+        assert result.returncode == ExitCode.USAGE_ERROR, result.stderr
+        assert result.stderr.startswith(f"hammurabi: error: no laws to enforce: {reason}"), (
+            result.stderr
+        )
+
+
+def _plugin_dist(where: Path, name: str, source: str) -> None:
+    """An installed plugin: its module and the dist-info importlib.metadata finds."""
+    (where / f"{name}.py").write_text(source)
+    info = where / f"{name}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[hammurabi]\n{name} = {name}\n")
+
+
+@pytest.fixture
+def plugins_env(tmp_path: Path) -> dict[str, str]:
+    site = tmp_path / "site"
+    site.mkdir()
+    _plugin_dist(site, "brokenimport", "raise ImportError('no module named yaml2')\n")
+    _plugin_dist(
+        site,
+        "raisinglaws",
+        "from hammurabi.plugin import hookimpl\n\n"
+        "@hookimpl\ndef hammurabi_laws(settings):\n    raise KeyError('oops')\n",
+    )
+    return {"PYTHONPATH": str(site)}
+
+
+def test_plugin_failures_name_the_plugin(tmp_path: Path, plugins_env: dict[str, str]) -> None:
+    root = make_tree(tmp_path / "repo", {"app.py": "x = 1\n"})
+    result = hammurabi("check", str(root), env=plugins_env)
+    assert result.returncode == ExitCode.USAGE_ERROR
+    assert result.stderr.startswith("hammurabi: error: plugin 'brokenimport'")
+    assert "--disable-plugin brokenimport" in result.stderr and "Traceback" not in result.stderr
+    result = hammurabi("check", str(root), "-p", "brokenimport", env=plugins_env)
+    assert result.returncode == ExitCode.USAGE_ERROR, result.stderr
+    assert result.stderr.startswith(
+        "hammurabi: error: plugin 'raisinglaws' failed in hammurabi_laws: KeyError: 'oops'; "
+        "run without it with --disable-plugin raisinglaws"
+    )
+
+
+def test_plugins_lists_the_others_when_one_is_broken(plugins_env: dict[str, str]) -> None:
+    result = hammurabi("plugins", "--format", "json", env=plugins_env)
+    assert result.returncode == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert "no module named yaml2" in rows["brokenimport"]["error"]
+    assert rows["files"]["error"] == "" and rows["raisinglaws"]["hooks"] == ["hammurabi_laws"]
+
+
+def test_unknown_plugin_to_disable_is_a_usage_error(tmp_path: Path) -> None:
+    result = hammurabi("rules", "--disable-plugin", "nosuchplugin")
+    assert result.returncode == ExitCode.USAGE_ERROR
+    assert result.stderr.startswith("hammurabi: error: no plugin named nosuchplugin to disable")
