@@ -641,15 +641,21 @@ def list_laws(
 ) -> None:
     """List the laws that enforce would apply, with their rules."""
     from hammurabi import display, runner
+    from hammurabi.errors import NoLawsError
 
-    session = runner.prepare(
-        path,
-        overrides=_overrides(
-            laws=laws, select=select, ignore=ignore, disable_plugins=disable_plugin
-        ),
-        trust=trust,
-    )
-    rows = [display.law_row(law) for law in session.laws]
+    try:
+        session = runner.prepare(
+            path,
+            overrides=_overrides(
+                laws=laws, select=select, ignore=ignore, disable_plugins=disable_plugin
+            ),
+            trust=trust,
+        )
+    except NoLawsError as exc:  # an empty list is an answer here, not an error
+        typer.echo(f"hammurabi: {exc}", err=True)
+        rows = []
+    else:
+        rows = [display.law_row(law) for law in session.laws]
     _emit(rows, output_format, display.show_laws)
 
 

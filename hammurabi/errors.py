@@ -47,6 +47,10 @@ class ConfigError(HammurabiError):
     """Settings, a law file or a rule's arguments are invalid."""
 
 
+class NoLawsError(ConfigError):
+    """The law sources and selection leave no law; the message says why."""
+
+
 class LawFileError(ConfigError):
     """A declarative law file cannot be loaded (syntax, unknown rule id, bad argument)."""
 

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 from hammurabi.compat.settings import split_source
-from hammurabi.errors import ConfigError, HammurabiError, LawFileError
+from hammurabi.errors import ConfigError, HammurabiError, LawFileError, NoLawsError
 from hammurabi.law import Law, Pillar
 
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ LAW_FILE_SUFFIXES = (".yml", ".yaml")
 def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: Path) -> list[Law]:
     """Every law from the configured sources, filtered by ``select``/``ignore``, in order.
 
-    Relative source paths resolve against ``base``. Nothing left raises a ConfigError that
-    says why: the selection matched none, a source defines no laws, or there is no source.
+    Relative source paths resolve against ``base``. When none is left, a NoLawsError says
+    why: the selection matched none, a source defines none, or there is no source.
     """
     by_source = {
         source: load_source(
@@ -44,7 +44,7 @@ def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: P
         seen[law.name] = law
     chosen = [law for law in seen.values() if selected(law.name, settings)]
     if not chosen:
-        raise ConfigError(f"no laws to enforce: {_why_none(by_source, seen, settings, base)}")
+        raise NoLawsError(f"no laws to enforce: {_why_none(by_source, seen, settings, base)}")
     return chosen
 
 
