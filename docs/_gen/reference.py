@@ -526,6 +526,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "cli": cli_reference,
     "metrics-tables": metrics_tables,
     "metrics-settings": lambda: settings_reference("metrics"),
+    "fleet-settings": lambda: settings_reference("fleet"),
 }
 
 

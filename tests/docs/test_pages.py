@@ -31,7 +31,7 @@ from tests.docs.helpers import DOCS, Block, blocks, pages
 from tests.gitrepos import GIT_ENV, git
 
 #: Pages whose console blocks run, top to bottom, in one shell.
-RUN = ["getting-started.md"]
+RUN = ["getting-started.md", "fleets.md"]
 #: Pages whose law files use the tutorial plugin's ids: test_plugin_tutorial.py runs them.
 NEEDS_PLUGIN = {"docs/plugins.md"}
 _MARK = "@@hammurabi-docs@@"
