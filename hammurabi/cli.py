@@ -245,6 +245,9 @@ def _main(
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Retries of HTTP requests are told by PyGithub (INFO, with -v); urllib3's own warnings
+    # about the same retries would repeat them, and say nothing a user can act on.
+    logging.getLogger("urllib3").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)
     _state["verbose"] = verbose
     _state["original"] = original_cli.global_options(config, repository, token, log_level)
 

@@ -147,6 +147,11 @@ class Forge(Protocol):
         """Return every secret in use, so messages can be scrubbed of them."""
         ...
 
+    def check_access(self, repository: str) -> None:
+        """Raise :class:`ForgeError` (naming ``repository`` and what to do) unless the
+        credentials work and may push to it and open pull requests; before any push."""
+        ...
+
     def find_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
         """Return the open pull request from branch ``head`` (into ``base``), if any."""
         ...

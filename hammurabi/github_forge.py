@@ -146,6 +146,18 @@ class GitHubForge:
             masking.register(token)
         return Credentials(GIT_USERNAME, token)
 
+    def check_access(self, repository: str) -> None:
+        """Read the repository: the credentials work, and ``permissions.push`` says they
+        may push (and so open pull requests from a branch of it)."""
+        with self._api("checking access", repository):
+            raw = self._repo(repository)
+            permissions = raw.permissions  # completes the lazy object: GET /repos/o/r
+        if permissions is not None and not permissions.push:
+            raise ForgeError(
+                f"GitHub: the credentials may read {repository} but not push to it: give the "
+                "token (or the GitHub App) write access to its contents and pull requests"
+            )
+
     def list_repositories(self, owner: str) -> list[ListedRepository]:
         """Every repository of the organization (or user) ``owner`` the credentials can see."""
         from github import GithubException
@@ -174,8 +186,20 @@ class GitHubForge:
     def _common(self) -> dict[str, Any]:
         from github import GithubRetry
 
+        class Retry(GithubRetry):
+            """PyGithub's retries, telling each retry of a server error (``-v``) once; it
+            tells those of rate limits (403) itself."""
+
+            def increment(self, method: Any = None, url: Any = None, *args: Any, **kw: Any) -> Any:
+                retry = super().increment(method, url, *args, **kw)  # raises when exhausted
+                response = kw.get("response", args[0] if args else None)
+                status = getattr(response, "status", None)
+                if status is not None and status != 403:
+                    log.info("GitHub answered %s to %s %s; retrying", status, method, url)
+                return retry
+
         s = self.settings
-        retry = GithubRetry(
+        retry = Retry(
             total=max(0, s.retries),
             backoff_factor=max(0.0, s.backoff),
             max_rate_limit_wait=s.max_rate_limit_wait if s.max_rate_limit_wait > 0 else None,
@@ -221,22 +245,30 @@ class GitHubForge:
         return self._client(repository).get_repo(repository)
 
     @contextlib.contextmanager
-    def _api(self, what: str) -> Iterator[None]:
-        """Turn PyGithub and transport errors into ForgeError, scrubbed of secrets."""
+    def _api(self, what: str, repository: str | None = None) -> Iterator[None]:
+        """Turn PyGithub and transport errors into ForgeError: one line naming the
+        repository and what to do, scrubbed of secrets."""
         import requests
         from github import GithubException
 
+        where = f" for {repository}" if repository else ""
         try:
             yield
         except GithubException as exc:
-            message = _message(exc)
-            raise ForgeError(
-                redact(f"GitHub answered {exc.status} while {what}: {message}", self.secrets())
-            ) from None
+            hint = _HINTS.get(exc.status) or (
+                _HINTS[500] if isinstance(exc.status, int) and exc.status >= 500 else ""
+            )
+            text = f"GitHub answered {exc.status}{where} while {what}: {_message(exc)}"
+            raise ForgeError(redact(f"{text}{hint}", self.secrets())) from None
+        except requests.exceptions.RetryError as exc:
+            reason = exc.args[0].reason if exc.args and hasattr(exc.args[0], "reason") else exc
+            text = f"GitHub kept failing{where} while {what} ({reason}){_HINTS[500]}"
+            raise ForgeError(redact(text, self.secrets())) from None
         except requests.RequestException as exc:
             raise ForgeError(
                 redact(
-                    f"GitHub could not be reached while {what}: {type(exc).__name__}: {exc}",
+                    f"GitHub could not be reached{where} while {what}: {type(exc).__name__}: "
+                    f"{exc}; check github.api_url and the network",
                     self.secrets(),
                 )
             ) from None
@@ -275,7 +307,7 @@ class GitHubForge:
         options: dict[str, Any] = {"state": "open", "head": f"{owner}:{head}"}
         if base:
             options["base"] = base
-        with self._api(f"looking for the pull request from {head}"):
+        with self._api(f"looking for the pull request from {head}", repository):
             found = [
                 self._convert(repository, raw)
                 for raw in self._repo(repository).get_pulls(**options)
@@ -296,7 +328,7 @@ class GitHubForge:
         }
         if base:
             options["base"] = base
-        with self._api(f"looking for closed pull requests from {head}"):
+        with self._api(f"looking for closed pull requests from {head}", repository):
             for raw in self._repo(repository).get_pulls(**options):
                 pull = self._convert(repository, raw)
                 if pull.head == head and pull.hammurabi:
@@ -305,7 +337,7 @@ class GitHubForge:
 
     def remove_label(self, repository: str, pull: PullRequest, label: str) -> None:
         raw = self._raw_pull(repository, pull)
-        with self._api(f"removing the label {label!r} from #{pull.number}"):
+        with self._api(f"removing the label {label!r} from #{pull.number}", repository):
             raw.remove_from_labels(label)
 
     def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
@@ -313,7 +345,7 @@ class GitHubForge:
 
         repo = self._repo(repository)
         try:
-            with self._api(f"opening a pull request from {spec.head}"):
+            with self._api(f"opening a pull request from {spec.head}", repository):
                 try:
                     raw = repo.create_pull(
                         base=spec.base,
@@ -352,13 +384,13 @@ class GitHubForge:
         if "body" in wanted:
             edits["body"] = spec.body
         if edits:
-            with self._api(f"updating pull request #{pull.number}"):
+            with self._api(f"updating pull request #{pull.number}", repository):
                 raw.edit(**edits)
             applied += list(edits)
             pull = _replace(pull, **edits)
         if "draft" in wanted:
             try:
-                with self._api(f"changing the draft state of #{pull.number}"):
+                with self._api(f"changing the draft state of #{pull.number}", repository):
                     if spec.draft:
                         raw.convert_to_draft()
                     else:
@@ -378,14 +410,14 @@ class GitHubForge:
         applied: list[str] = []
         labels = missing(spec.labels, pull.labels)
         if labels:
-            with self._api(f"labelling #{pull.number}"):
+            with self._api(f"labelling #{pull.number}", repository):
                 raw.add_to_labels(*labels)
             pull = _replace(pull, labels=(*pull.labels, *labels))
             applied.append("labels")
         assignees = missing(spec.assignees, pull.assignees)
         if assignees:
             try:
-                with self._api(f"assigning #{pull.number}"):
+                with self._api(f"assigning #{pull.number}", repository):
                     raw.add_to_assignees(*assignees)  # GitHub ignores who cannot be assigned
                     now = tuple(user.login for user in raw.assignees or ())
                 ignored = missing(assignees, now)
@@ -398,7 +430,7 @@ class GitHubForge:
                 self._warn(str(exc))
         reviewers = missing(spec.reviewers, (*pull.reviewers, pull.author or ""))
         if reviewers:
-            with self._api(f"reading the reviews of #{pull.number}"):
+            with self._api(f"reading the reviews of #{pull.number}", repository):
                 reviewed = {
                     review.user.login.lower() for review in raw.get_reviews() if review.user
                 }
@@ -407,7 +439,7 @@ class GitHubForge:
             users = [name for name in reviewers if "/" not in name]
             teams = [name.split("/", 1)[1] for name in reviewers if "/" in name]
             try:
-                with self._api(f"requesting reviews on #{pull.number}"):
+                with self._api(f"requesting reviews on #{pull.number}", repository):
                     raw.create_review_request(
                         reviewers=users or _not_set(), team_reviewers=teams or _not_set()
                     )
@@ -419,7 +451,7 @@ class GitHubForge:
 
     def close_pull(self, repository: str, pull: PullRequest, comment: str) -> PullRequest:
         raw = self._raw_pull(repository, pull)
-        with self._api(f"closing pull request #{pull.number}"):
+        with self._api(f"closing pull request #{pull.number}", repository):
             if comment:
                 raw.create_issue_comment(comment)
             raw.edit(state="closed")
@@ -427,7 +459,7 @@ class GitHubForge:
 
     def upsert_comment(self, repository: str, pull: PullRequest, key: str, body: str) -> bool:
         raw = self._raw_pull(repository, pull)
-        with self._api(f"commenting on #{pull.number}"):
+        with self._api(f"commenting on #{pull.number}", repository):
             for comment in raw.get_issue_comments():
                 if find_marker(comment.body, key) is None:
                     continue
@@ -441,7 +473,7 @@ class GitHubForge:
     def _raw_pull(self, repository: str, pull: PullRequest) -> Any:
         raw = self._raw.get((repository, pull.number))
         if raw is None:
-            with self._api(f"reading pull request #{pull.number}"):
+            with self._api(f"reading pull request #{pull.number}", repository):
                 raw = self._repo(repository).get_pull(pull.number)
             self._raw[(repository, pull.number)] = raw
         return raw
@@ -454,6 +486,16 @@ class GitHubForge:
 
 class _AlreadyOpen(Exception):
     pass
+
+
+#: What to do about an error status, appended to its message.
+_HINTS = {
+    401: "; set a valid token in HAMMURABI_GITHUB_TOKEN or GITHUB_TOKEN (or check the App's key)",
+    403: "; give the token (or the GitHub App) write access to contents and pull requests",
+    404: "; check the remote URL (or github.repository) and that the token can see it",
+    422: "; GitHub refused the request as sent (see its message)",
+    500: "; GitHub is failing: try again later",
+}
 
 
 def _not_set() -> Any:

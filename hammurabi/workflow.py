@@ -227,6 +227,10 @@ class _BranchRun:
             log.info("the remote is not on the %s forge; no pull request", forge.name)
             return
         self.forge, self.forge_repo = forge, repository
+        if not self.dry_run and self.git_info["publish"]:
+            check = getattr(forge, "check_access", None)  # optional for plugins' forges
+            if check is not None:
+                check(repository)  # before any push: nothing is left half-done
         if not self.dry_run and url.startswith(("http://", "https://")):
             self.credentials = forge.git_credentials(repository)
 
@@ -412,6 +416,8 @@ class _BranchRun:
                 self._sync_pull(result, start, action)
             except HammurabiError as exc:
                 result.error = str(exc)
+                if action == "created" and not getattr(exc, "deferred", False):
+                    self._unpush(branch)  # a branch without its pull request: take it back
                 return result
         if action == "delete":
             with self.timings.measure("git"):
@@ -512,6 +518,19 @@ class _BranchRun:
             return "rejected"
         self.git_info.update(pushed=True, head=tip)
         return "updated" if start.remote_tip else "created"
+
+    def _unpush(self, branch: str) -> None:
+        """Delete the branch this run created, its pull request having failed to open."""
+        head = self.git_info.get("head")
+        if not head:
+            return
+        outcome = self.repo.delete_remote_branch(
+            self.settings.git.remote, branch, expected=head, credentials=self.credentials
+        )
+        if outcome.ok:
+            self.git_info.update(action="none", pushed=False, head=None, commits=[])
+        else:
+            log.warning("could not delete %s again: %s", branch, outcome.describe())
 
     def _delete(self, branch: str, start: _Start, publish: bool) -> str:
         """Delete the bot branch: nothing is left to change."""

@@ -416,3 +416,80 @@ def test_a_blocked_branch_is_reported_and_a_reviewer_can_unblock_it(
     assert [line.split("|")[0] for line in branch_log(hub)] == ["Debug off", "Ignore caches"]
     assert "hammurabi:rebuild" not in [label["name"] for label in hub.pull(REPO, 1)["labels"]]
     assert "DEBUG = 0" in hub.pull(REPO, 1)["body"]
+
+
+def one_error(out: str) -> str:
+    """The run's only output line, an error naming acme/widgets."""
+    (line,) = out.splitlines()
+    assert line.startswith("hammurabi: error: ") and REPO in line, out
+    return line
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "advice"),
+    [
+        (401, "Bad credentials", "HAMMURABI_GITHUB_TOKEN"),
+        (403, "Resource not accessible by personal access token", "write access"),
+        (404, "Not Found", "check the remote URL"),
+    ],
+)
+def test_forge_errors_stop_the_run_before_any_push(
+    hub: GitHubStandIn, run: Runner, status: int, message: str, advice: str
+):
+    hub.inject("GET", r"^/repos/acme/widgets$", status, body={"message": message})
+    code, out = run()
+    assert code == ExitCode.RULES_FAILED
+    line = one_error(out)
+    assert str(status) in line and message in line and advice in line
+    assert pushes(hub) == [] and hub.branch_sha(REPO, BRANCH) is None and hub.pulls(REPO) == []
+
+
+def test_a_token_that_may_only_read_is_found_out_before_pushing(
+    hub: GitHubStandIn, run: Runner, monkeypatch: pytest.MonkeyPatch
+):
+    hub.add_token("ghp_reader_token", "reader")
+    with hub.state.lock:
+        hub.repo(REPO).readers.append("reader")
+    monkeypatch.setenv("HAMMURABI_GITHUB_TOKEN", "ghp_reader_token")
+    code, out = run()
+    assert code == ExitCode.RULES_FAILED
+    assert "may read acme/widgets but not push to it" in one_error(out)
+    assert pushes(hub) == [] and hub.branch_sha(REPO, BRANCH) is None
+
+
+def test_a_failing_github_is_one_line_and_retries_show_only_with_v(
+    hub: GitHubStandIn, checkout: Path, laws: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("HAMMURABI_GITHUB_RETRIES", "2")
+    hub.inject("GET", r"^/repos/acme/widgets$", 502, times=None)
+    argv = [sys.executable, "-m", "hammurabi", "enforce", str(checkout), "--laws", str(laws)]
+    quiet = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert quiet.returncode == ExitCode.RULES_FAILED and quiet.stdout == ""
+    assert "try again later" in one_error(quiet.stderr)  # and no word of the retries
+    verbose = subprocess.run(
+        [sys.executable, "-m", "hammurabi", "-v", *argv[3:]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verbose.returncode == ExitCode.RULES_FAILED
+    retries = [line for line in verbose.stderr.splitlines() if "answered 502" in line]
+    assert len(retries) == 2 and len(set(retries)) == 1, verbose.stderr  # each told once
+    assert "urllib3" not in verbose.stderr and "Traceback" not in verbose.stderr
+    assert pushes(hub) == [] and hub.branch_sha(REPO, BRANCH) is None
+
+
+def test_a_refused_pull_request_takes_its_new_branch_back(hub: GitHubStandIn, run: Runner):
+    hub.inject("POST", r"/pulls$", 422, body={"message": "Validation Failed"})
+    code, out = run("--format", "json")
+    assert code == ExitCode.RULES_FAILED
+    report = json.JSONDecoder().raw_decode(out[out.index("{") :])[0]
+    assert report["status"] == "failed" and "422" in report["error"]
+    assert "acme/widgets" in report["error"]
+    assert report["git"]["commits"] == [] and report["git"]["pushed"] is False
+    assert hub.branch_sha(REPO, BRANCH) is None and hub.pulls(REPO) == []
+    code, out = run()  # and the next run does it all
+    assert code == ExitCode.OK and "Opened pull request #" in out

@@ -36,6 +36,9 @@ def fork_context() -> Any:
 class PullCapReached(ForgeError):
     """The run opened as many pull requests as ``--max-prs`` allows."""
 
+    #: The branch stays pushed: its pull request opens on a later run.
+    deferred = True
+
 
 class Limits:
     """Shared by every repository of a fleet run; register it on the plugin manager."""

@@ -137,7 +137,7 @@ def search_repos(req: Request) -> Response:
 
 def get_repo(req: Request, owner: str, name: str) -> Response:
     """``GET /repos/{owner}/{repo}``."""
-    return Response(200, req.render.repo(_repo(req, owner, name)))
+    return Response(200, req.render.repo(_repo(req, owner, name), req.who))
 
 
 def get_topics(req: Request, owner: str, name: str) -> Response:

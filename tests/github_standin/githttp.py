@@ -54,6 +54,8 @@ def _authorize(state: State, who: Identity, repo: Repo | None, write: bool) -> G
         return None
     if not who.authenticated:
         return _text(401, "Authentication required.", CHALLENGE)
+    if not repo.may_write(who):
+        return _text(403, f"Permission to {repo.full_name}.git denied to {who.login}.")
     if who.repos is not None and repo.full_name.lower() not in who.repos:
         return _text(403, f"Permission to {repo.full_name}.git denied to {who.login}.")
     if repo.archived:

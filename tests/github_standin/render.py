@@ -6,7 +6,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from .state import App, CheckRun, Comment, Installation, Issue, Label, Repo, State, Status
+from .state import (
+    App,
+    CheckRun,
+    Comment,
+    Identity,
+    Installation,
+    Issue,
+    Label,
+    Repo,
+    State,
+    Status,
+)
 
 
 def stamp(moment: datetime | None) -> str | None:
@@ -42,9 +53,10 @@ class Renderer:
             "avatar_url": f"{self.web}/avatars/{user.login}",
         }
 
-    def repo(self, repo: Repo) -> dict[str, Any]:
-        """Render a repository."""
+    def repo(self, repo: Repo, who: Identity | None = None) -> dict[str, Any]:
+        """Render a repository (``permissions`` are those of ``who`` when given)."""
         url = self.repo_api(repo)
+        write = who is None or repo.may_write(who)
         return {
             "id": repo.id,
             "node_id": f"R_{repo.id}",
@@ -72,10 +84,10 @@ class Renderer:
             "pushed_at": stamp(repo.pushed_at),
             "open_issues_count": sum(i.state == "open" for i in repo.issues.values()),
             "permissions": {
-                "admin": True,
-                "maintain": True,
-                "push": True,
-                "triage": True,
+                "admin": write,
+                "maintain": write,
+                "push": write,
+                "triage": write,
                 "pull": True,
             },
             "allow_merge_commit": True,

@@ -153,6 +153,7 @@ class GitHubStandIn:
         private: bool = False,
         collaborators: Iterable[str] = (),
         description: str | None = None,
+        readers: Iterable[str] = (),
     ) -> dict[str, Any]:
         """Create a bare repository whose first commit holds ``files``; return its REST JSON."""
         owner, name = full_name.split("/")
@@ -177,6 +178,7 @@ class GitHubStandIn:
                 description=description,
                 topics=list(topics),
                 collaborators=list(collaborators),
+                readers=list(readers),
             )
             self.state.repos[full_name.lower()] = repo
             return self.render.repo(repo)

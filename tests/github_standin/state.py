@@ -152,6 +152,8 @@ class Repo:
     description: str | None = None
     topics: list[str] = field(default_factory=list)
     collaborators: list[str] = field(default_factory=list)
+    #: Users whose tokens may only read the repository (``permissions.push`` is false).
+    readers: list[str] = field(default_factory=list)
     created_at: datetime = field(default_factory=now)
     pushed_at: datetime = field(default_factory=now)
     issues: dict[int, Issue] = field(default_factory=dict)
@@ -164,6 +166,10 @@ class Repo:
     def full_name(self) -> str:
         """Return ``owner/name``."""
         return f"{self.owner}/{self.name}"
+
+    def may_write(self, who: Identity) -> bool:
+        """Tell whether ``who`` has more than read access (users listed as readers do not)."""
+        return who.kind != "user" or who.login.lower() not in {r.lower() for r in self.readers}
 
     def is_collaborator(self, login: str) -> bool:
         """Tell whether ``login`` may be asked for reviews and assigned."""
@@ -265,6 +271,8 @@ class State:
                 raise ApiError(403, "Resource not accessible by integration")
             if repo.archived:
                 raise ApiError(403, "Repository was archived so is read-only.")
+            if not repo.may_write(who):
+                raise ApiError(403, "Resource not accessible by personal access token")
         return repo
 
     def visible_repos(self, who: Identity) -> list[Repo]:
