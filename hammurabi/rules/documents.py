@@ -157,7 +157,10 @@ class KeyExists(_DocumentRule):
 
 
 class KeyNotExists(_DocumentRule):
-    """Ensure ``key`` is absent: remove it (a key, or a list item by index) with its lines.
+    """Ensure ``key`` is absent: remove it with its lines.
+
+    ``key`` may go through list items (``updates[0].schedule``) but not end at one: deleting
+    by position is not idempotent (use ``value-not-exists`` to remove an item by value).
 
     A key that is already absent (or whose parent is) changes nothing.
 
@@ -175,6 +178,12 @@ class KeyNotExists(_DocumentRule):
         super().__init__(name, path, key=key, **kwargs)
         if not self.key:
             raise ConfigError(f"{self._owner}: key must name a key, not the document root")
+        if isinstance(self.key[-1], int):
+            raise ConfigError(
+                f"{self._owner}: key {format_path(self.key)!r} deletes a list item by its "
+                "position, so every run would delete another one; name the item by value "
+                "with value-not-exists instead"
+            )
 
     def edit(self, doc: Document) -> None:
         doc.delete(self.key)
