@@ -1,49 +1,96 @@
-"""Start-up: ``hammurabi --help`` wall time as a ratio to ``python -c "import typer, pluggy"``.
+"""Start-up: whole ``hammurabi`` processes as ratios to ``python -c "import typer, pluggy"``.
 
-Both commands run alternately, several times; the medians are compared (goal: <= 1.5).
+Measured side by side, interleaved, on a tiny git repository (two files, one law of one rule):
+``--help`` and ``--version`` (goal: <= 1.5x the baseline) and ``enforce --dry-run`` (goal:
+<= 2x). Prints medians with min and max, and the heavy libraries each command imports.
+
+    python bench/bench_startup.py [--runs N]
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
-RUNS = 15
-HEAVY = ("git", "github", "questdb", "httpx", "jinja2", "ruamel", "tomlkit", "rich")
+HEAVY = ("git", "github", "questdb", "httpx", "jinja2", "ruamel", "tomlkit", "rich", "pydantic")
+LAW = """laws:
+  - name: Ignore caches
+    description: Git ignores bytecode caches.
+    rules:
+      - line-exists: {name: pycache ignored, path: .gitignore, text: __pycache__/}
+"""
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
-def main() -> None:
-    baseline_cmd = [sys.executable, "-c", "import typer, pluggy"]
-    help_cmd = [sys.executable, "-m", "hammurabi", "--help"]
-    version_cmd = [sys.executable, "-m", "hammurabi", "--version"]
-    for cmd in (baseline_cmd, help_cmd):  # warm the file cache
-        wall(cmd)
-    times: dict[str, list[float]] = {"baseline": [], "help": [], "version": []}
-    for _ in range(RUNS):
-        times["baseline"].append(wall(baseline_cmd))
-        times["help"].append(wall(help_cmd))
-        times["version"].append(wall(version_cmd))
-    base = statistics.median(times["baseline"])
+def tiny_repository(where: Path) -> Path:
+    repo = where / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("DEBUG = False\n")
+    (repo / ".gitignore").write_text("*.pyc\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+    (where / "laws.yml").write_text(LAW)
+    return repo
+
+
+def imported(args: list[str], cwd: Path) -> list[str]:
     probe = (
-        "import sys\nfrom hammurabi.cli import main\nmain(['--help'])\n"
+        "import sys\nfrom hammurabi.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    loaded = out.stdout.strip().splitlines()[-1]
-    print(f"start-up ({RUNS} runs each, medians)")
-    print(f"  python -c 'import typer, pluggy' {base * 1000:7.1f} ms  (baseline)")
-    for name in ("help", "version"):
-        median = statistics.median(times[name])
-        print(f"  hammurabi --{name:<22} {median * 1000:7.1f} ms  ratio {median / base:.2f}")
-    print(f"  heavy libraries imported by --help: {loaded}")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True)
+    return eval(out.stdout.strip().splitlines()[-1])  # a list literal printed above
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = tiny_repository(Path(tmp))
+        laws = str(Path(tmp) / "laws.yml")
+        hammurabi = [sys.executable, "-m", "hammurabi"]
+        enforce = ["enforce", "--dry-run", "--laws", laws, "--disable-plugin", "python", "-q"]
+        commands = {
+            "baseline": [sys.executable, "-c", "import typer, pluggy"],
+            "--help": [*hammurabi, "--help"],
+            "--version": [*hammurabi, "--version"],
+            "enforce --dry-run": [*hammurabi, *enforce],
+        }
+        for cmd in commands.values():  # warm the file cache and the bytecode
+            wall(cmd, repo)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs):
+            for name, cmd in commands.items():
+                times[name].append(wall(cmd, repo))
+        base = statistics.median(times["baseline"])
+        print(f"start-up, whole processes ({runs} interleaved runs each; median [min-max])")
+        for name, samples in times.items():
+            median = statistics.median(samples)
+            spread = f"[{min(samples) * 1000:.0f}-{max(samples) * 1000:.0f}]"
+            label = f"hammurabi {name}"
+            if name == "baseline":
+                label = "python -c 'import typer, pluggy'"
+                f"hammurabi {name}" if name != "baseline" else "python -c 'import typer, pluggy'"
+            )
+            ratio = "baseline" if name == "baseline" else f"ratio {median / base:.2f}"
+            print(f"  {label:<34} {median * 1000:7.1f} ms {spread:>11}  {ratio}")
+        print(f"  heavy libraries imported by --help: {imported(['--help'], repo)}")
+        print(f"  heavy libraries imported by enforce --dry-run: {imported(enforce, repo)}")
 
 
 if __name__ == "__main__":
