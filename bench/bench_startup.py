@@ -85,8 +85,6 @@ def main() -> None:
             label = f"hammurabi {name}"
             if name == "baseline":
                 label = "python -c 'import typer, pluggy'"
-                f"hammurabi {name}" if name != "baseline" else "python -c 'import typer, pluggy'"
-            )
             ratio = "baseline" if name == "baseline" else f"ratio {median / base:.2f}"
             print(f"  {label:<34} {median * 1000:7.1f} ms {spread:>11}  {ratio}")
         print(f"  heavy libraries imported by --help: {imported(['--help'], repo)}")
