@@ -238,6 +238,24 @@ def check_branch_name(name: str) -> str:
 # -- repositories ----------------------------------------------------------------------------
 
 
+def toplevel(path: str | os.PathLike[str]) -> Path | None:
+    """The top of the git work tree holding ``path``, as git finds it (None: in none)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", os.fspath(path), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **credential_env(None)},
+        )
+    except OSError:  # no git on this machine
+        return None
+    top = done.stdout.strip()
+    return Path(top) if done.returncode == 0 and top else None
+
+
 def open_repository(path: str | os.PathLike[str]) -> Repository | None:
     """Open the git repository whose work tree top level is ``path``, or return None.
 

@@ -50,12 +50,15 @@ def prepare(
     ``trust`` says whether the repository's own settings may run code (Python laws,
     commands); None decides as :func:`repository_trusted` does.
     """
+    from hammurabi.gitops import toplevel
     from hammurabi.loader import load_laws
 
-    root_path = Path(root)
-    if not root_path.is_dir():
+    given = Path(root)
+    if not given.is_dir():
         raise ConfigError(f"repository path {os.fspath(root)!r} is not a directory")
-    trusted = repository_trusted(root_path, trust, os.environ if env is None else env)
+    trusted = repository_trusted(given, trust, os.environ if env is None else env)
+    # Like git: a folder inside a work tree means the repository around it.
+    root_path = toplevel(given) or given
     settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
     masking.register_settings(settings, env)
     pm = get_plugin_manager(
@@ -67,8 +70,45 @@ def prepare(
         if not sep or name not in registry.reporters:
             known = ", ".join(sorted(registry.reporters))
             raise ConfigError(f"report {spec!r} must be NAME=PATH with NAME one of: {known}")
+        check_report_path(spec)
+    check_metrics(settings)
     laws = load_laws(settings, pm, registry, Path.cwd()) if load else []
     return Session(root_path, settings, pm, registry, laws)
+
+
+def check_report_path(spec: str) -> None:
+    """Refuse a ``NAME=PATH`` report that could not be written, before any work is done."""
+    target = spec.partition("=")[2]
+    if target == "-":
+        return
+    path = Path(target).expanduser()
+    folder = path.parent
+    if path.is_dir():
+        raise ConfigError(f"report {spec!r}: {target} is a folder, not a file")
+    if not folder.is_dir():
+        raise ConfigError(f"report {spec!r}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"report {spec!r}: the folder {folder} is not writable")
+
+
+def check_metrics(settings: Settings) -> None:
+    """Refuse a metrics configuration that cannot work, before any work is done (a bad
+    conf string used to surface as a traceback while the run's rows were shipped)."""
+    from urllib.parse import urlsplit
+
+    from hammurabi.metrics.config import MetricsConfig, redact
+
+    config = MetricsConfig.from_settings(settings.metrics)
+    if not config.enabled:
+        return
+    base, _ = config.http()
+    try:
+        parts = urlsplit(base)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"metrics conf {redact(config.conf)!r}: {exc}") from None
+    if not parts.hostname:
+        raise ConfigError(f"metrics conf {redact(config.conf)!r} has no host in addr")
 
 
 def repository_trusted(root: Path, trust: bool | None, env: Mapping[str, str]) -> bool:

@@ -2,8 +2,10 @@
 
 What happens depends on what the repository is (all documented in the README):
 
-* **Not the top of a git work tree** (or ``git.enabled = false``, or no commits yet): the
-  laws edit the files in place, nothing else. This is the plain-folder case.
+* **Not in a git work tree** (or ``git.enabled = false``, ``--no-git``): the laws edit the
+  files in place, nothing else. This is the plain-folder case. (A folder inside a work
+  tree stands for the whole repository, found as git finds it; a repository without
+  commits is an error.)
 * **A git repository**: the user's checkout is never touched. The bot branch
   (``hammurabi/<name>``) is rebuilt from the base branch in a temporary work tree, one
   commit per law that changed files. Without a remote (or with ``--no-push``) the commits
@@ -121,10 +123,14 @@ def run(
     else:
         repo = gitops.open_repository(session.root)
         if repo is None:
-            reason = "not the top level of a git work tree"
+            reason = "not in a git work tree"
         elif repo.head is None:
             repo.close()
-            repo, reason = None, "the repository has no commits yet"
+            raise gitops.GitError(
+                f"the git repository {session.root} has no commits yet: commit something "
+                "first (the bot branch starts from a commit), or pass --no-git to edit the "
+                "files in place"
+            )
     if repo is None:
         timings = Timings()
         with ENGINE_LOCK, timings.measure("rules"):

@@ -142,3 +142,68 @@ def test_a_rejected_push_lists_no_commits(tmp_path: Path, capsys):
     report = first_json(out)
     assert code == ExitCode.RULES_FAILED and report["status"] == "failed"
     assert report["git"]["commits"] == [] and report["git"]["pushed"] is False
+
+
+def test_a_subfolder_stands_for_its_repository(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    work = init_repo(tmp_path / "work", {**FILES, "src/pkg/mod.py": "X = 1\n"})
+    remote = bare_remote(tmp_path / "remote.git", work)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    monkeypatch.chdir(work / "src" / "pkg")
+    code, out = cli(capsys, "laws", "--laws", str(laws), "-p", "python", "--format", "json")
+    assert code == ExitCode.OK and "Debug off" in out
+    code, out = cli(capsys, "check", "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.CHANGES_NEEDED and "+DEBUG = False" in out
+    code, out = cli(capsys, "enforce", "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.OK and "Created origin/hammurabi/laws with 2 commits" in out, out
+    # The checkout is never edited in place: the change is on the bot branch.
+    assert (work / "app.py").read_text() == "DEBUG = True\n"
+    assert not (work / "src" / "pkg" / ".gitignore").exists()
+    assert git("show", f"{BRANCH}:app.py", cwd=remote) == "DEBUG = False"
+    # The same from a path naming the subfolder.
+    code, out = cli(capsys, "enforce", str(work / "src"), "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.OK and out.startswith("Up to date"), out
+
+
+def test_a_repository_without_commits_is_an_error(tmp_path: Path, capsys):
+    work = tmp_path / "empty"
+    work.mkdir()
+    git("init", "--quiet", str(work))
+    (work / "app.py").write_text("DEBUG = True\n")
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    code, out = cli(capsys, "enforce", str(work), "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.RULES_FAILED
+    assert "has no commits yet" in out and "--no-git" in out and len(out.splitlines()) == 1
+    assert (work / "app.py").read_text() == "DEBUG = True\n"
+    code, out = cli(capsys, "enforce", str(work), "--laws", str(laws), "-p", "python", "--no-git")
+    assert code == ExitCode.OK and (work / "app.py").read_text() == "DEBUG = False\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--report", "json={missing}/x.json"), "does not exist"),
+        (("--metrics", "http::addr=localhost:abc;"), "metrics conf"),
+        (("--metrics", "garbage"), "metrics conf must look like"),
+        (("--laws", "{missing}/laws.yml"), "laws.yml"),
+    ],
+)
+def test_options_are_checked_before_any_work(
+    tmp_path: Path, capsys, option: tuple[str, str], message: str
+):
+    work = init_repo(tmp_path / "work", FILES)
+    remote = bare_remote(tmp_path / "remote.git", work)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    missing = str(tmp_path / "missing")
+    extra = [arg.replace("{missing}", missing) for arg in option]
+    for command in ("enforce", "check"):
+        code, out = cli(capsys, command, str(work), "--laws", str(laws), "-p", "python", *extra)
+        assert code == ExitCode.USAGE_ERROR, out
+        (line,) = out.splitlines()
+        assert line.startswith("hammurabi: error: ") and message in line, out
+    assert git("branch", "--list", BRANCH, cwd=remote) == ""
+    assert git("branch", "--list", BRANCH, cwd=work) == ""

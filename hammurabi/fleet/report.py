@@ -10,6 +10,7 @@ from hammurabi.errors import ConfigError
 from hammurabi.fleet.records import FleetResult, RepoRun
 from hammurabi.reporters import STATUS_ICONS, escape
 from hammurabi.results import Status
+from hammurabi.runner import check_report_path
 
 ICONS = STATUS_ICONS
 #: Repositories listed one by one in Markdown at most (failures always are).
@@ -115,6 +116,7 @@ def check_specs(specs: list[str]) -> None:
             raise ConfigError(
                 f"report {spec!r} must be NAME=PATH with NAME one of: {', '.join(RENDERERS)}"
             )
+        check_report_path(spec)
 
 
 def write(result: FleetResult, specs: list[str], *, step_summary: bool = True) -> None:

@@ -196,7 +196,7 @@ def test_without_questdb_the_run_works_and_says_metrics_are_off(
     with Spool(spool_path) as spool:
         assert spool.state().pending == 2 + 1 + 1  # two rules, the health row, the run row
 
-    # A conf the client cannot use never fails the run either: it warns.
+    # A conf the client cannot use is a usage error, found before any work (issue 12).
     bad = subprocess.run(
         [*args, "--metrics", "tcp::addr=127.0.0.1:9009;"],
         cwd=ROOT,
@@ -204,8 +204,9 @@ def test_without_questdb_the_run_works_and_says_metrics_are_off(
         capture_output=True,
         text=True,
     )
-    assert bad.returncode == 0, bad.stderr
-    assert "metrics off: metrics conf" in bad.stderr and "ILP over HTTP" in bad.stderr
+    assert bad.returncode == 2, bad.stderr
+    (line,) = bad.stderr.splitlines()
+    assert line.startswith("hammurabi: error: metrics conf") and "ILP over HTTP" in line
 
 
 @pytest.mark.questdb
