@@ -92,8 +92,10 @@ class TypeGroup:
 def type_groups(hook: str) -> list[TypeGroup]:
     """The types of ``hook`` (``hammurabi_rule_types``...) grouped by plugin, built-ins first."""
     from hammurabi.plugin import get_plugin_manager
+    from hammurabi.registry import Registry
 
     pm = get_plugin_manager()
+    registry = Registry.from_plugins(pm)  # what `hammurabi rules` lists (and its checks)
     infos = {info.name: info for info in pm.infos}
     groups: list[TypeGroup] = []
     for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):  # registration order
@@ -110,6 +112,10 @@ def type_groups(hook: str) -> list[TypeGroup]:
                 types=types,
             )
         )
+    listed = registry.rules if hook == "hammurabi_rule_types" else registry.preconditions
+    grouped = {cls.id: cls for group in groups for cls in group.types}
+    if grouped != listed:
+        raise ValueError(f"{hook}: the plugins' types differ from the registry's")
     order = {name: index for index, name in enumerate(GROUP_ORDER)}
     groups.sort(key=lambda g: (g.distribution != "hammurabi", order.get(g.plugin, 99), g.plugin))
     return [group for group in groups if group.types]
@@ -124,6 +130,8 @@ def rst_to_markdown(text: str) -> str:
         line = lines[i]
         if line.rstrip().endswith("::"):
             intro = line.rstrip()[:-1].rstrip()
+            if intro.strip() == "Example":  # the docstring's example is the Python API
+                intro = "In Python"
             if intro.strip():
                 out.append(_inline(intro if intro.endswith(":") else intro + ":"))
             i += 1
