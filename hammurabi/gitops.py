@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,20 @@ SAFE_CONFIG = (
     ("core.fsmonitor", "false"),
     ("core.askPass", ""),
 )
+
+
+#: The lock reason of a run's temporary work tree, followed by its process id and host.
+_LOCK_REASON = "hammurabi run, process "
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 class GitError(HammurabiError):
@@ -655,9 +670,10 @@ class Repository:
         """A temporary work tree detached at ``start``, removed afterwards.
 
         Commits made in it stay in the repository's object database; keep them reachable
-        (push, set_branch) before leaving the block.
+        (push, set_branch) before leaving the block. The work tree is locked with this
+        process's id, so that a later run can tell it was left by a killed run and remove it.
         """
-        self._git("worktree", "prune", check=False)
+        self._clean_stale_worktrees()
         scratch = Path(tempfile.mkdtemp(prefix="hammurabi-"))
         path = scratch / self.root.name
         try:
@@ -666,6 +682,8 @@ class Repository:
                 "add",
                 "--detach",
                 "--quiet",
+                "--lock",
+                f"--reason={_LOCK_REASON}{os.getpid()} on {socket.gethostname()}",
                 os.fspath(path),
                 start,
                 what="worktree add",
@@ -673,12 +691,33 @@ class Repository:
             try:
                 yield Worktree(self, path, scratch)
             finally:
-                removed, _, _ = self._run(["worktree", "remove", "--force", os.fspath(path)])
+                removed, _, _ = self._run(
+                    ["worktree", "remove", "--force", "--force", os.fspath(path)]
+                )
                 if removed != 0:
                     shutil.rmtree(scratch, ignore_errors=True)
                     self._git("worktree", "prune", check=False)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _clean_stale_worktrees(self) -> None:
+        """Remove the work trees (and their temporary folders) of Hammurabi runs on this
+        machine whose process is gone: a killed run cannot clean up after itself."""
+        out = self._git("worktree", "list", "--porcelain", check=False)
+        for block in out.split("\n\n"):
+            fields = dict(line.partition(" ")[::2] for line in block.splitlines())
+            path, reason = fields.get("worktree", ""), fields.get("locked", "")
+            owner = re.fullmatch(rf"{re.escape(_LOCK_REASON)}(\d+) on (.*)", reason)
+            if not path or owner is None or owner[2] != socket.gethostname():
+                continue
+            if _alive(int(owner[1])):
+                continue
+            log.info("removing the work tree %s left by a killed run", path)
+            self._run(["worktree", "remove", "--force", "--force", path])
+            scratch = Path(path).parent
+            if scratch.name.startswith("hammurabi-"):
+                shutil.rmtree(scratch, ignore_errors=True)
+        self._git("worktree", "prune", check=False)
 
     def export(self, commit: str, dest: Path) -> None:
         """Write the tree of ``commit`` to ``dest`` without touching the repository.
