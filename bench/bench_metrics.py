@@ -1,31 +1,23 @@
-"""Metrics benchmarks against a real QuestDB (started here via tests/questdb_server.py).
+"""Metrics benchmarks against a real QuestDB and the GitHub stand-in (both started here).
 
-1. Overhead of metrics on an enforce of 20 rules (goal: <= 1.05), with metrics on and off,
-   alternating; medians, their ratio, and the median of each round's ratio:
-   - ``runner.enforce`` in this process on fresh copies of a generated repository, as a fleet
-     runs its repositories: without git (10 runs, then the rows drained; or waiting after
-     every run until QuestDB acknowledged its rows, the worst case), and with git (5 runs,
-     each a bot branch committed and pushed to its own bare remote, then the drain);
-   - whole ``hammurabi enforce`` processes (start-up and the exit drain included): without
-     git, with git on one CPU, and with git on every CPU (how CI runs the job).
-2. Backfill throughput: spool N rows (default 200,000) of realistic runs, then replay the spool
-   into QuestDB (``Spool.ship``, what ``hammurabi metrics flush`` does); rows/s until QuestDB
-   acknowledged them (goal: >= 100,000 rows/s), and until every row is visible to queries.
-   QuestDB runs with its JIT compiler in full (as a server does; the test suite stops at C1 to
-   start faster), and the figure is the median of replays after a first one: that one also
-   times the JVM compiling its ingestion code, which a running server has done long ago.
+1. The real job (goal: ratio <= 1.05): ``hammurabi enforce`` of one repository as a process:
+   a clone of a stand-in repository, two laws, the bot branch pushed over smart HTTP and a
+   pull request opened with PyGithub. Variants: metrics off (the baseline), metrics on (rows
+   spooled and sent to QuestDB as the run ends), and metrics on with the client imported at
+   the run's end rather than in a thread as the run starts (``on, lazy import``).
+2. A fleet (goal: <= 1.02 per repository): ``hammurabi enforce --repos`` over 100 stand-in
+   repositories (``--jobs 4``), metrics off and on.
+3. Backfill: spool N rows of realistic runs, replay them (``hammurabi metrics flush``);
+   rows/s until QuestDB acknowledged them.
 
-The repositories the runs change (and the CLI's temporary worktrees) live in memory
-(``/dev/shm``) where there is such a folder (``--disk`` to keep them on disk): on a virtual
-machine with a slow, erratic disk, file creation made identical runs take 1 to 3 seconds,
-which hid the effect being measured; in memory the runs are faster, so the same overhead is
-a larger share of them. The spool, whose writes are part of the overhead, stays on disk.
-The CLI's processes cache their bytecode (in a temporary folder) as an installed tool does,
-even where ``PYTHONDONTWRITEBYTECODE`` is set.
+Every round runs each variant once, in an order that alternates between rounds, on fresh
+work: a new bot branch (so a new push and a new pull request) of a fresh clone. Printed: the
+medians, their ratio to the baseline, and the median of the rounds' own ratios (less
+sensitive to the machine's speed drifting). Each variant's first run is not timed.
 
-With two CPUs or more, QuestDB runs pinned to the last CPU and the benchmark to the others
-(``--shared-cpus`` to turn this off): a QuestDB server normally has a machine of its own, and
-on a small machine its ingestion work would otherwise be timed as the client's overhead.
+With two CPUs or more, the servers (QuestDB, and the stand-in in this process) run on the
+last CPU and the job on the others, as GitHub and QuestDB run on machines of their own; the
+real job is also timed on every CPU, shared with the servers. The spools stay on disk.
 
 Run: ``python bench/bench_metrics.py`` (``--help`` for options). Prints figures; not a test.
 """
@@ -34,264 +26,146 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path.insert(0, str(ROOT))
 
-from bench_engine import generate, laws  # noqa: E402
-
+from hammurabi import gitops  # noqa: E402
 from hammurabi.metrics.config import MetricsConfig  # noqa: E402
-from hammurabi.metrics.plugin import plugin as metrics_plugin  # noqa: E402
-from hammurabi.metrics.questdb import QuestDBWriter  # noqa: E402
-from hammurabi.metrics.read import QuestDBHttp  # noqa: E402
+from hammurabi.metrics.questdb import QuestDB  # noqa: E402
 from hammurabi.metrics.rows import Row, run_rows, validate  # noqa: E402
 from hammurabi.metrics.spool import Spool  # noqa: E402
 from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
-from hammurabi.runner import Session, enforce, prepare  # noqa: E402
 from hammurabi.settings import MetricsSettings  # noqa: E402
-from tests.gitrepos import git  # noqa: E402
+from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn  # noqa: E402
+from tests.gitrepos import GIT_ENV, LAWS  # noqa: E402
 from tests.questdb_server import QuestDBServer, install  # noqa: E402
 
-#: Runs with git (branch, commit, push to a local bare remote) per timed batch, in process.
-GIT_RUNS = 5
+FILES = {"app.py": "DEBUG = True\n", "README.md": "# service\n"}
 OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Outcome.SKIPPED]
+#: Runs the CLI with the metrics plugin's run-start import turned off (``on, lazy import``).
+LAZY = (
+    "import sys; from hammurabi.metrics.plugin import MetricsPlugin;"
+    " MetricsPlugin.hammurabi_run_starting = lambda self, settings: None;"
+    " from hammurabi.cli import run; sys.argv[0] = 'hammurabi'; run()"
+)
 
 
-# ----------------------------------------------------------------------------- overhead
+class Bench:
+    """The servers, an environment for the CLI, and fresh work for each run."""
 
-
-def _session(root: Path, overrides: dict[str, object] | None) -> Session:
-    session = prepare(root, overrides=overrides, env={}, load=False)
-    session.laws = laws()
-    return session
-
-
-def _time_run(session: Session, template: Path, tree: Path, drain: bool) -> float:
-    if tree.exists():
-        shutil.rmtree(tree)
-    shutil.copytree(template, tree)
-    started = time.perf_counter()
-    result = enforce(session, git=False)
-    if drain:
-        metrics_plugin.drain()
-    elapsed = time.perf_counter() - started
-    assert len(result.laws[0].rules) == 20 and not result.error, result.error
-    return elapsed
-
-
-def _time_runs(session: Session, template: Path, trees: list[Path]) -> float:
-    """Enforce on each tree in turn, then wait for the metrics: mean seconds per run."""
-    for tree in trees:
-        if tree.exists():
-            shutil.rmtree(tree)
-        shutil.copytree(template, tree)
-    started = time.perf_counter()
-    for tree in trees:
-        session.root = tree
-        result = enforce(session, git=False)
-        assert len(result.laws[0].rules) == 20 and not result.error, result.error
-    metrics_plugin.drain()
-    return (time.perf_counter() - started) / len(trees)
-
-
-Pair = tuple[Path, Path]  # a bare remote and a clone of it
-
-
-def _git_pairs(template: Path, scratch: Path, count: int) -> tuple[list[Pair], list[Pair]]:
-    """Return ``count`` pairs for runs with git, and the pristine copies they start from."""
-    remote, clone = _git_template(template, scratch)
-    used = [(scratch / f"git-remote-{i}.git", scratch / f"git-clone-{i}") for i in range(count)]
-    kept = [(scratch / f"git-kept-{i}.git", scratch / f"git-kept-{i}") for i in range(count)]
-    for (used_remote, _), (kept_remote, kept_clone) in zip(used, kept, strict=True):
-        shutil.copytree(remote, kept_remote, symlinks=True)
-        shutil.copytree(clone, kept_clone, symlinks=True)
-        git("remote", "set-url", "origin", str(used_remote), cwd=kept_clone)
-    return used, kept
-
-
-def _restore(used: list[Pair], kept: list[Pair]) -> None:
-    """Make each used pair a fresh copy of its pristine one."""
-    for pair, pristine in zip(used, kept, strict=True):
-        for copy, source in zip(pair, pristine, strict=True):
-            if copy.exists():
-                shutil.rmtree(copy)
-            shutil.copytree(source, copy, symlinks=True)
-
-
-def _time_git_runs(session: Session, used: list[Pair], kept: list[Pair]) -> float:
-    """Enforce with git (bot branch, commit, push) on fresh copies of each pair, then wait for
-    the metrics: mean seconds per run."""
-    _restore(used, kept)
-    started = time.perf_counter()
-    for _, clone in used:
-        session.root = clone
-        result = enforce(session)
-        assert len(result.laws[0].rules) == 20 and not result.error, result.error
-        assert result.extra["git"]["action"] == "created", result.extra["git"]
-    metrics_plugin.drain()
-    return (time.perf_counter() - started) / len(used)
-
-
-def _ratio(label: str, times: dict[str, list[float]]) -> None:
-    """Print the medians and their ratio, and the median ratio of the rounds' pairs.
-
-    Each round times both, one right after the other: the pairs' ratios are less sensitive
-    to the machine's speed drifting over the rounds.
-    """
-    off, on = statistics.median(times["off"]), statistics.median(times["on"])
-    paired = statistics.median(b / a for a, b in zip(times["off"], times["on"], strict=True))
-    print(
-        f"  {label:<52} without {off * 1000:8.2f} ms   with {on * 1000:8.2f} ms"
-        f"   ratio {on / off:.3f}   (+{(on - off) * 1000:.2f} ms)   paired ratio {paired:.3f}"
-    )
-
-
-def overhead(server: QuestDBServer, rounds: int, tmp: Path, scratch: Path) -> None:
-    """Time enforce with and without metrics, alternating; print medians and ratios.
-
-    Per run: the run returns (metrics are sent by a background thread), as a fleet of runs
-    in one process sees it, with the wait for the last rows at the end spread over the runs;
-    and, the worst case, waiting after every run until QuestDB acknowledged its rows.
-    """
-    template = scratch / "template"
-    if not template.exists():
-        generate(template)
-    spool = tmp / "overhead-spool.sqlite3"
-    on = {"metrics": {"conf": server.conf, "spool": str(spool)}}
-    tree = scratch / "tree"
-    sessions = {"off": _session(template, None), "on": _session(template, on)}
-    for _ in range(3):  # imports, table creation, first connection
-        for name in ("off", "on"):
-            sessions[name].root = tree
-            _time_run(sessions[name], template, tree, drain=True)
-    fleet = [scratch / f"fleet-{i}" for i in range(10)]
-    steady: dict[str, list[float]] = {"off": [], "on": []}
-    waited: dict[str, list[float]] = {"off": [], "on": []}
-    for i in range(rounds):
-        for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
-            steady[name].append(_time_runs(sessions[name], template, fleet))
-            sessions[name].root = tree
-            waited[name].append(_time_run(sessions[name], template, tree, drain=True))
-    used, kept = _git_pairs(template, scratch / "in-process", GIT_RUNS)
-    with_git: dict[str, list[float]] = {"off": [], "on": []}
-    tempdir, tempfile.tempdir = tempfile.tempdir, str(scratch)  # the runs' worktrees
-    try:
-        for name in ("off", "on"):
-            _time_git_runs(sessions[name], used, kept)
-        for i in range(rounds):
-            for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
-                with_git[name].append(_time_git_runs(sessions[name], used, kept))
-    finally:
-        tempfile.tempdir = tempdir
-    with Spool(spool) as check:
-        state = check.state()
-    assert state.pending == 0 and state.rejected == 0, state
-    print(f"overhead: enforce of 20 rules (runner.enforce, in process), medians of {rounds} rounds")
-    _ratio(f"no git, per run, {len(fleet)} runs then the metrics drained", steady)
-    _ratio("no git, per run, waiting until QuestDB has the rows", waited)
-    _ratio(f"with git, per run, {GIT_RUNS} runs then the metrics drained", with_git)
-
-
-def _git_template(template: Path, tmp: Path) -> tuple[Path, Path]:
-    """Return a bare remote holding ``template`` and a clone of it (copied for every run)."""
-    seed, remote, clone = tmp / "git-seed", tmp / "git-remote.git", tmp / "git-clone"
-    shutil.copytree(template, seed)
-    git("init", "--quiet", "--initial-branch=main", cwd=seed)
-    git("add", "--all", cwd=seed)
-    git("commit", "--quiet", "--message=seed", cwd=seed)
-    git("clone", "--quiet", "--bare", str(seed), str(remote), cwd=tmp)
-    git("clone", "--quiet", str(remote), str(clone), cwd=tmp)
-    return remote, clone
-
-
-def cli_overhead(
-    server: QuestDBServer,
-    rounds: int,
-    tmp: Path,
-    scratch: Path,
-    *,
-    git: bool = False,
-    cpus: set[int] | None = None,
-) -> None:
-    """The same, as whole ``hammurabi enforce`` processes (start-up and exit drain included).
-
-    With ``git``: the real job, on a clone of a local bare remote: the bot branch with one
-    commit, pushed (every round starts from fresh copies of the remote and the clone).
-    ``cpus``: run the processes on these CPUs (default: this benchmark's).
-    """
-    template = scratch / "template"
-    if not template.exists():
-        generate(template)
-    work = Path(tempfile.mkdtemp(prefix="cli-", dir=scratch))
-    laws_file = work / "laws.yml"
-    rules = []
-    for i in range(20):
-        target = f"pkg{i:02d}/module{i:02d}.py"
-        rules.append(
-            f"      - line-replaced: {{name: r{i}, path: {target}, target: '^DEBUG = ',"
-            f" text: DEBUG = False}}"
+    def __init__(self, hub: GitHubStandIn, server: QuestDBServer, tmp: Path, cpus: set[int]):
+        self.hub, self.server, self.tmp = hub, server, tmp
+        self.cpus = cpus  #: where the job runs
+        self.laws = tmp / "laws.yml"
+        self.laws.write_text(LAWS)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "HAMMURABI_"))}
+        self.env.update(GIT_ENV)
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as an installed tool's
+        self.env.update(
+            PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
+            XDG_STATE_HOME=str(tmp / "state"),  # the spool, on disk
+            HAMMURABI_GITHUB_TOKEN=DEFAULT_TOKEN,
+            HAMMURABI_GITHUB_API_URL=hub.base_url,
+            HAMMURABI_GITHUB_SECONDS_BETWEEN_REQUESTS="0",
+            HAMMURABI_GITHUB_SECONDS_BETWEEN_WRITES="0",
         )
-    laws_file.write_text(
-        "laws:\n  - name: bench\n    description: 20 rules\n    rules:\n" + "\n".join(rules) + "\n"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMMURABI_")}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
-    env["TMPDIR"] = str(scratch)  # the CLI's worktrees
-    env["HAMMURABI_METRICS_SPOOL"] = str(Path(tempfile.mkdtemp(dir=tmp)) / "spool.sqlite3")
-    tree = work / "tree"
-    pairs: tuple[list[Pair], list[Pair]] | None = None
-    if git:
-        pairs = _git_pairs(template, work, 1)
-        tree = pairs[0][0][1]
-    base = [sys.executable, "-m", "hammurabi.cli", "enforce", str(tree)]
-    base += ["--laws", str(laws_file)] + ([] if git else ["--no-git"])
-    commands = {"off": base, "on": [*base, "--metrics", server.conf]}
+        self.count = 0
 
-    def once(name: str) -> float:
-        if pairs is not None:
-            _restore(*pairs)
-        else:
-            if tree.exists():
-                shutil.rmtree(tree)
-            shutil.copytree(template, tree)
-        os.sync()  # the copies' writes are not the run's
+    def command(self, variant: str, *args: str) -> list[str]:
+        start = (
+            [sys.executable, "-c", LAZY]
+            if variant == "lazy"
+            else [sys.executable, "-m", "hammurabi"]
+        )
+        metrics = [] if variant == "off" else ["--metrics", self.server.conf]
+        return [*start, "enforce", *args, "--laws", str(self.laws), "-p", "python", *metrics]
+
+    def time(self, argv: list[str]) -> float:
+        os.sync()  # the preparation's writes are not the run's
         started = time.perf_counter()
         proc = subprocess.run(
-            commands[name],
-            cwd=ROOT,
-            env=env,
+            argv,
+            cwd=self.tmp,
+            env=self.env,
             capture_output=True,
             text=True,
-            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
+            preexec_fn=lambda: os.sched_setaffinity(0, self.cpus),
         )
         elapsed = time.perf_counter() - started
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert "metrics:" not in proc.stderr, proc.stderr  # nothing refused or kept
         return elapsed
 
-    once("off"), once("on")
-    times: dict[str, list[float]] = {"off": [], "on": []}
-    for i in range(rounds):
-        for name in ("off", "on") if i % 2 == 0 else ("on", "off"):
-            times[name].append(once(name))
-    what = "with git: branch, commit, push" if git else "--no-git"
-    where = f", on CPUs {','.join(map(str, sorted(cpus)))}" if cpus else ""
-    print(
-        f"overhead: `hammurabi enforce` processes, 20 rules, {what}{where};"
-        f" medians of {rounds} rounds"
-    )
-    _ratio("whole process (start, run, wait for the rows)", times)
+    def job(self, variant: str) -> float:
+        """Enforce on a fresh clone of one stand-in repository: push, pull request."""
+        self.count += 1
+        clone = self.tmp / "job" / f"clone-{self.count}"
+        credentials = gitops.Credentials("x-access-token", DEFAULT_TOKEN)
+        gitops.clone(self.hub.clone_url("acme/job", token=None), clone, credentials=credentials)
+        branch = f"bench/job-{self.count}"
+        return self.time(self.command(variant, str(clone), "--branch", branch))
+
+    def fleet(self, variant: str, listing: Path, jobs: int) -> float:
+        """Enforce over the fleet with a fresh cache and bot branch; seconds per repository."""
+        self.count += 1
+        cache = self.tmp / "fleet" / f"cache-{self.count}"
+        args = ["--repos", str(listing), "--cache", str(cache), "--jobs", str(jobs)]
+        args += ["--branch", f"bench/fleet-{self.count}", "--quiet"]
+        repos = len(listing.read_text().split())
+        return self.time(self.command(variant, str(self.tmp), *args)) / repos
+
+
+def rounds(title: str, count: int, variants: list[str], once: Callable[[str], float]) -> None:
+    """Time ``once(variant)`` for every variant in ``count`` rounds, alternating the order."""
+    for variant in variants:
+        once(variant)
+    times: dict[str, list[float]] = {variant: [] for variant in variants}
+    for i in range(count):
+        for variant in variants if i % 2 == 0 else variants[::-1]:
+            times[variant].append(once(variant))
+    base = times[variants[0]]
+    low = statistics.median(base)
+    print(f"{title}; medians of {count} rounds")
+    for variant in variants:
+        median = statistics.median(times[variant])
+        paired = statistics.median(b / a for a, b in zip(base, times[variant], strict=True))
+        print(
+            f"  {variant:<16} {median * 1000:9.1f} ms   ratio {median / low:.3f}"
+            f"   paired ratio {paired:.3f}   (+{(median - low) * 1000:.1f} ms)"
+        )
+
+
+def import_cost(bench: Bench, count: int = 9) -> None:
+    """Print the time a process takes to import the client, against one that imports nothing."""
+    for label, code in [
+        ("python", "pass"),
+        ("import questdb", "import questdb"),
+        ("import httpx", "import httpx"),
+    ]:
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", code],
+                env=bench.env,
+                check=True,
+                preexec_fn=lambda: os.sched_setaffinity(0, bench.cpus),
+            )
+            times.append(time.perf_counter() - started)
+        print(
+            f"  {label:<16} {statistics.median(times) * 1000:9.1f} ms (process, median of {count})"
+        )
 
 
 # ----------------------------------------------------------------------------- backfill
@@ -346,152 +220,88 @@ def synthetic_rows(count: int, seed: int = 5) -> list[Row]:
     return rows[:count]
 
 
-def pin(server: QuestDBServer) -> str:
-    """Pin every QuestDB thread to the last CPU and this process to the others; say so."""
-    cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < 2 or server._proc is None:
-        return "QuestDB and the benchmark share the CPUs"
-    pid = server._proc.pid
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(OSError):  # a thread that ended meanwhile
-            os.sched_setaffinity(int(task.name), {cpus[-1]})
-    os.sched_setaffinity(0, set(cpus[:-1]))
-    return f"QuestDB pinned to CPU {cpus[-1]}, the benchmark to CPU {','.join(map(str, cpus[:-1]))}"
-
-
-def _server_cpu(server: QuestDBServer) -> float:
-    """CPU seconds the QuestDB process used so far (Linux /proc), 0.0 if unknown."""
-    proc = server._proc
-    try:
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (AttributeError, OSError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _wait_visible(http: QuestDBHttp, expected: dict[str, int], timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    for table, want in expected.items():
-        while True:
-            http.wait_applied(table, timeout=max(deadline - time.monotonic(), 0.1))
-            (got,) = http.exec(f"SELECT count() FROM {table}")["dataset"][0]
-            if got >= want:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{table}: {got} rows visible, {want} expected")
-            time.sleep(0.05)
-
-
-def _replay(
-    server: QuestDBServer, http: QuestDBHttp, config: MetricsConfig, rows: list[Row], batch: int
-) -> dict[str, float]:
-    """Into freshly made tables: spool ``rows``, replay them; return the figures."""
-    expected: dict[str, int] = {}
-    for row in rows:
-        expected[row.table] = expected.get(row.table, 0) + 1
-    for table in expected:
-        http.exec(f"DROP TABLE IF EXISTS {table}")
-    http.ensure_tables(0)
-    path = Path(config.spool)
-    with Spool(path) as spool:
-        started = time.perf_counter()
-        for i in range(0, len(rows), 1000):  # as runs would: many small appends
-            spool.append(rows[i : i + 1000])
-        spooled = time.perf_counter() - started
-        size = spool.state().size_bytes
-        writer = QuestDBWriter(config.conf)
-        server_cpu = _server_cpu(server)
-        started, cpu = time.perf_counter(), time.process_time()
-        report = spool.ship(writer, batch=batch)
-        shipped, cpu = time.perf_counter() - started, time.process_time() - cpu
-        writer.close()
-    assert report.ok and report.sent == len(rows), report
-    _wait_visible(http, expected)
-    return {
-        "spooled": spooled,
-        "size": size,
-        "shipped": shipped,
-        "visible": time.perf_counter() - started,
-        "cpu": cpu,
-        "server_cpu": _server_cpu(server) - server_cpu,
-    }
-
-
-def backfill(server: QuestDBServer, count: int, tmp: Path, batch: int, replays: int) -> None:
-    """Spool ``count`` rows, replay them into QuestDB; print rows/s.
-
-    The first replay meets a JVM that has not compiled its ingestion code yet (a server that
-    just started); the next ``replays``, each into tables made afresh, are the figures for a
-    server that has been running, as a real one has: their median is the result.
-    """
+def backfill(server: QuestDBServer, count: int, tmp: Path, replays: int) -> None:
+    """Spool ``count`` rows and replay them into fresh tables, ``replays`` times; print rows/s
+    (the first replay also times the server's JVM compiling its ingestion code)."""
     rows = synthetic_rows(count)
-    tables: dict[str, int] = {}
-    for row in rows:
-        tables[row.table] = tables.get(row.table, 0) + 1
     config = MetricsConfig.from_settings(
-        MetricsSettings(conf=server.conf, spool=str(tmp / "backfill-spool.sqlite3"))
+        MetricsSettings(conf=server.conf, spool=str(tmp / "backfill.sqlite3"))
     )
-    with QuestDBHttp.from_config(config) as http:
-        cold = _replay(server, http, config, rows, batch)
-        warm = [_replay(server, http, config, rows, batch) for _ in range(max(replays, 1))]
-    print(f"backfill: {count:,} rows ({', '.join(f'{t} {n:,}' for t, n in tables.items())})")
-    spooled, size = warm[0]["spooled"], warm[0]["size"]
-    print(f"  spool append {count / spooled:10,.0f} rows/s ({spooled:.2f} s, {size / 1e6:.1f} MB)")
-    print(
-        f"  replay, QuestDB just started {count / cold['shipped']:10,.0f} rows/s acknowledged"
-        f" ({cold['server_cpu'] / count * 1e6:.1f} µs CPU per row in QuestDB)"
-    )
-    for n, figures in enumerate(warm, 1):
-        print(
-            f"  replay {n}, QuestDB warm     {count / figures['shipped']:10,.0f} rows/s"
-            f" acknowledged, {count / figures['visible']:,.0f} rows/s until visible to queries;"
-            f" CPU per row {figures['cpu'] / count * 1e6:.1f} µs here,"
-            f" {figures['server_cpu'] / count * 1e6:.1f} µs in QuestDB"
-        )
-    median = statistics.median(count / figures["shipped"] for figures in warm)
-    print(f"  median of {len(warm)} warm replays, batches of {batch:,}: {median:,.0f} rows/s")
+    figures = []
+    with QuestDB(config) as questdb:
+        for _ in range(replays + 1):
+            for table in {row.table for row in rows}:
+                questdb.exec(f"DROP TABLE IF EXISTS {table}")
+            questdb.ensure_tables(0)
+            with Spool(config.spool) as spool:
+                for i in range(0, len(rows), 1000):  # as runs would: many small appends
+                    spool.append(rows[i : i + 1000])
+                started = time.perf_counter()
+                report = spool.ship(questdb)
+                figures.append(count / (time.perf_counter() - started))
+            assert report.ok and report.sent == count, report
+    print(f"backfill: {count:,} rows spooled, then replayed into QuestDB (`metrics flush`)")
+    print(f"  first replay {figures[0]:10,.0f} rows/s acknowledged")
+    print(f"  next {replays}       {statistics.median(figures[1:]):10,.0f} rows/s (median)")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=21, help="overhead rounds (odd)")
-    parser.add_argument("--cli-rounds", type=int, default=9, help="CLI overhead rounds (0: skip)")
-    parser.add_argument("--rows", type=int, default=200_000, help="rows to backfill")
-    parser.add_argument("--batch", type=int, default=50_000, help="rows per replay request")
+    parser.add_argument("--rounds", type=int, default=15, help="rounds of the real job")
+    parser.add_argument("--fleet-rounds", type=int, default=5, help="rounds of the fleet")
+    parser.add_argument("--fleet", type=int, default=100, help="repositories in the fleet")
+    parser.add_argument("--jobs", type=int, default=4, help="the fleet's --jobs")
+    parser.add_argument("--rows", type=int, default=200_000, help="rows to backfill (0: skip)")
     parser.add_argument("--replays", type=int, default=3, help="timed backfill replays")
-    parser.add_argument("--only", choices=("overhead", "cli", "backfill"), help="run one part")
-    parser.add_argument(
-        "--shared-cpus", action="store_true", help="do not pin QuestDB to a CPU of its own"
-    )
-    parser.add_argument(
-        "--disk", action="store_true", help="keep the runs' repositories on disk, not in memory"
-    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     install()
-    every_cpu = os.sched_getaffinity(0)
-    memory = None if args.disk or not os.access("/dev/shm", os.W_OK) else "/dev/shm"
+    every = sorted(os.sched_getaffinity(0))
+    servers, job = {every[-1]}, set(every[:-1] or every)
     with (
-        tempfile.TemporaryDirectory() as tmp,
-        tempfile.TemporaryDirectory(dir=memory) as scratch,
+        tempfile.TemporaryDirectory(prefix="bench-metrics-") as tmp,
         QuestDBServer(full_jit=True) as server,
+        GitHubStandIn(Path(tmp) / "github") as hub,
     ):
+        assert server._proc is not None
+        for task in Path(f"/proc/{server._proc.pid}/task").iterdir():
+            with contextlib.suppress(OSError):  # a thread that ended meanwhile
+                os.sched_setaffinity(int(task.name), servers)
+        os.sched_setaffinity(0, servers)  # this process runs the stand-in
+        hub.add_token(DEFAULT_TOKEN)
+        bench = Bench(hub, server, Path(tmp), job)
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"QuestDB {server.version} at {server.http_url}; {os.cpu_count()} CPUs, load {load}")
-        print("shared CPUs" if args.shared_cpus else pin(server))
-        print(f"repositories in {'memory' if memory else 'the temporary folder'}, spools on disk")
-        work = (Path(tmp), Path(scratch))
-        if args.only in (None, "overhead"):
-            overhead(server, args.rounds, *work)
-        if args.only in (None, "overhead", "cli") and args.cli_rounds:
-            cli_overhead(server, args.cli_rounds, *work)
-            cli_overhead(server, args.cli_rounds, *work, git=True)
-            if os.sched_getaffinity(0) != every_cpu:
-                # The CLI as CI runs it: QuestDB elsewhere, every CPU for the job.
-                cli_overhead(server, args.cli_rounds, *work, git=True, cpus=every_cpu)
-        if args.only in (None, "backfill"):
-            backfill(server, args.rows, Path(tmp), args.batch, args.replays)
-        metrics_plugin.close()
+        print(
+            f"QuestDB {server.version}; {len(every)} CPUs (load {load});"
+            f" servers on CPU {sorted(servers)}, the job on CPU {sorted(job)}"
+        )
+        import_cost(bench)
+        if args.rounds:
+            hub.create_repo("acme/job", FILES)
+            for cpus in (job, set(every)) if job != set(every) else (job,):
+                bench.cpus = cpus
+                rounds(
+                    "the real job: enforce one repository, push, open a pull request,"
+                    f" on CPU {sorted(cpus)}",
+                    args.rounds,
+                    ["off", "on", "lazy"],
+                    bench.job,
+                )
+            bench.cpus = job
+        if args.fleet_rounds:
+            names = [f"acme/svc-{i:03d}" for i in range(args.fleet)]
+            for name in names:
+                hub.create_repo(name, FILES)
+            listing = Path(tmp) / "repos.txt"
+            listing.write_text("".join(f"{name}\n" for name in names))
+            rounds(
+                f"a fleet of {args.fleet} repositories (--jobs {args.jobs}), per repository",
+                args.fleet_rounds,
+                ["off", "on"],
+                lambda variant: bench.fleet(variant, listing, args.jobs),
+            )
+        if args.rows:
+            os.sched_setaffinity(0, job)
+            backfill(server, args.rows, Path(tmp), args.replays)
 
 
 if __name__ == "__main__":

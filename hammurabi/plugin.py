@@ -49,6 +49,9 @@ def get_plugin_manager(
 ) -> PluginManager:
     """Build a plugin manager loading every ``hammurabi`` entry point not disabled.
 
+    An entry point names a module or an object of hook implementations, or a class, of which
+    each manager gets an instance of its own.
+
     ``extra`` plugins (objects or modules) are registered too, which tests use. A plugin that
     fails to load is an error naming it, or with ``tolerate_broken`` (for listing the plugins)
     a record of the error.
@@ -69,6 +72,8 @@ def get_plugin_manager(
             continue
         try:
             plugin = ep.load()
+            if isinstance(plugin, type):  # a plugin with state: one instance per manager
+                plugin = plugin()
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             if tolerate_broken:

@@ -125,7 +125,7 @@ class MetricsSettings:
     spool_only: bool = False
     #: Days QuestDB keeps rows (table TTL); 0 keeps them forever.
     ttl_days: int = 90
-    #: Seconds to wait at exit for rows still being sent; they stay spooled after that.
+    #: Seconds a run's end may wait for QuestDB per request; unsent rows stay spooled.
     drain_timeout: float = 10.0
 
 

@@ -8,9 +8,8 @@ Modules, one job each (nothing here is imported eagerly, so ``hammurabi --help``
 - ``rows``: run records into rows, and client-side validation.
 - ``config``: the effective configuration and the package's errors.
 - ``spool``: the durable local queue and its exactly-once replay.
-- ``questdb``: the only module that imports the ``questdb`` client (ILP over HTTP).
-- ``read``: httpx against ``/exec``: safe quoting, tables, the health report.
-- ``html``: the self-contained HTML report.
-- ``plugin``: the built-in ``metrics`` plugin (``hammurabi_run_finished``).
+- ``questdb``: the only module that talks to QuestDB (the ``questdb`` client, and httpx).
+- ``report``: the fleet's health read back; ``html`` renders it as a page.
+- ``plugin``: the built-in ``metrics`` plugin (spool and send as each run ends).
 - ``cli``: ``hammurabi metrics init|flush|status`` and ``hammurabi health``.
 """

@@ -17,7 +17,7 @@ from hammurabi.exitcodes import ExitCode
 
 if TYPE_CHECKING:
     from hammurabi.metrics.config import MetricsConfig
-    from hammurabi.metrics.read import HealthReport
+    from hammurabi.metrics.report import HealthReport
 
 
 class Format(StrEnum):
@@ -70,11 +70,11 @@ def init(
     ] = None,
 ) -> None:
     """Create the tables (WAL, daily partitions, DEDUP keys) and set their retention."""
-    from hammurabi.metrics.read import QuestDBHttp
+    from hammurabi.metrics.questdb import QuestDB
 
     config = _config(conf, ttl_days=ttl_days)
-    with QuestDBHttp.from_config(config) as http:
-        created = http.ensure_tables(config.ttl_days, set_ttl=True)
+    with QuestDB(config) as questdb:
+        created = questdb.ensure_tables(config.ttl_days, set_ttl=True)
     from hammurabi.metrics.schema import TABLES
 
     ttl = f"TTL {config.ttl_days} days" if config.ttl_days else "no TTL"
@@ -92,20 +92,14 @@ def flush(
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Send the spooled rows to QuestDB; exit 1 if rows remain or were refused."""
-    from hammurabi.metrics.questdb import QuestDBWriter
-    from hammurabi.metrics.read import QuestDBHttp
+    from hammurabi.metrics.questdb import QuestDB
     from hammurabi.metrics.spool import Spool
 
     config = _config(conf)
-    with Spool(config.spool) as spool:
+    with Spool(config.spool) as spool, QuestDB(config) as questdb:
         requeued = spool.retry_rejected() if retry_rejected else (0, 0)
-        with QuestDBHttp.from_config(config) as http:
-            http.ensure_tables(config.ttl_days)
-        writer = QuestDBWriter(config.conf)
-        try:
-            report = spool.ship(writer)
-        finally:
-            writer.close()
+        questdb.ensure_tables(config.ttl_days)
+        report = spool.ship(questdb)
     data = {
         "spool": str(config.spool),
         "sent": report.sent,
@@ -166,14 +160,14 @@ def status(
         "server": None,
     }
     if config.enabled:
-        from hammurabi.metrics.read import QuestDBHttp
+        from hammurabi.metrics.questdb import QuestDB
         from hammurabi.metrics.schema import TABLES
 
         try:
-            with QuestDBHttp.from_config(config, timeout=5.0) as http:
-                existing = http.tables()
+            with QuestDB(config, timeout=5.0) as questdb:
+                existing = questdb.tables()
                 counts = {
-                    name: http.exec(f"SELECT count() FROM {name}")["dataset"][0][0]
+                    name: questdb.exec(f"SELECT count() FROM {name}")["dataset"][0][0]
                     for name in TABLES
                     if name in existing
                 }
@@ -224,14 +218,15 @@ def health(
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Show the fleet's health: a score per repository with its trend, worst first."""
-    from hammurabi.metrics.read import QuestDBHttp, fetch_health, parse_since
+    from hammurabi.metrics.questdb import QuestDB
+    from hammurabi.metrics.report import fetch_health, parse_since
 
     config = _config(conf, url=url)
     window_start = parse_since(since)
     window_end = parse_since(until) if until else None
-    with QuestDBHttp.from_config(config) as http:
+    with QuestDB(config) as questdb:
         report = fetch_health(
-            http,
+            questdb,
             since=window_start,
             until=window_end,
             repos=repo or [],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-from hammurabi.metrics.read import HealthReport, RepoTrend
+from hammurabi.metrics.report import HealthReport, RepoTrend
 
 #: How many runs per repository get a bar (the latest ones).
 BARS = 40

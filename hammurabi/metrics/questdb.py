@@ -1,38 +1,42 @@
-"""Send rows to QuestDB with the ``questdb`` client over HTTP: the only module that imports it.
+"""QuestDB, the only module that talks to it: rows go in through the ``questdb`` client
+(ILP over HTTP), SQL goes to ``/exec`` with httpx.
 
-The client is imported when the first :class:`QuestDBWriter` is made, so commands that never
-write (``--help``, ``health``) do not pay for it.
+Both libraries are imported when first used, so commands that never reach QuestDB
+(``--help``) do not pay for them. ``/exec`` has no parameter binding, so every value put into
+SQL goes through :func:`quote_literal` (single quotes doubled; QuestDB has no backslash escapes)
+or :func:`ts_literal`; table and column names are constants of this package.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import operator
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from hammurabi.metrics.config import MetricsError, UnavailableError, redact
-from hammurabi.metrics.rows import Row
+from hammurabi.errors import ConfigError
+from hammurabi.metrics.config import (
+    MetricsConfig,
+    MetricsError,
+    QueryError,
+    UnavailableError,
+    parse_conf,
+    redact,
+)
 from hammurabi.metrics.schema import TABLES
 
 log = logging.getLogger(__name__)
 
-#: How often a request interrupted by a signal is made (see :func:`_again_if_interrupted`).
-INTERRUPTED_TRIES = 10
-_INTERRUPTED = f"(os error {errno.EINTR})"  # how the client reports EINTR
-#: Adds one row (values in a given column order) to a buffer.
+#: Adds one row, given as values in a known column order, to a client buffer.
 Adder = Callable[[Any, Sequence[Any]], None]
-#: What adding a bad value (or a row of an unknown table) raises, besides ``QuestDBError``.
-ADD_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, OverflowError, KeyError)
 
 
 class RowRejected(MetricsError):
-    """The server (HTTP 400) or the client refused a row; ``index`` is its place in the batch.
-
-    ``index`` is None when the server did not say which row it refused.
-    """
+    """The server (HTTP 400) or the client refused a row; ``index`` is its place in the batch,
+    None when the server did not say which row."""
 
     def __init__(self, reason: str, index: int | None) -> None:
         super().__init__(reason)
@@ -40,133 +44,59 @@ class RowRejected(MetricsError):
         self.index = index
 
 
-class QuestDBWriter:
-    """Write batches of rows through one reused ``questdb.Sender`` (ILP over HTTP).
+def quote_literal(value: str) -> str:
+    """Quote ``value`` as a QuestDB string literal: ``'`` doubled, NUL refused."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    if "\x00" in value:
+        raise ConfigError("a filter value must not contain a NUL character")
+    return "'" + value.replace("'", "''") + "'"
 
-    Rows go into a buffer (:meth:`new_buffer`, :meth:`adder`) as tuples of values in a
-    column order of the caller's choice, so a replay from the spool builds no dicts on the
-    way; :meth:`flush` sends a buffer in one request. :meth:`send` does both for
-    :class:`Row` objects. A request may hold several tables and is not transactional: a batch
-    sent again (after a refused row, or a retry) is stored once thanks to the tables'
-    ``DEDUP UPSERT KEYS``. Errors: :class:`RowRejected` for bad data, :class:`UnavailableError`
-    when the server cannot take the batch now; in both cases the caller still has its rows.
+
+def ts_literal(moment: datetime) -> str:
+    """Format ``moment`` as a UTC timestamp literal (microseconds)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return "'" + moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "'"
+
+
+def in_list(column: str, values: Sequence[str]) -> str:
+    """Return ``column IN ('a', 'b')`` with every value quoted."""
+    return f"{column} IN ({', '.join(quote_literal(v) for v in values)})"
+
+
+class QuestDB:
+    """One QuestDB server: SQL over ``/exec`` and rows through one reused ``questdb.Sender``.
+
+    ``timeout`` (seconds) bounds each request, and the client's retries of a request the
+    server could not take, unless the conf string sets ``request_timeout``/``retry_timeout``.
+    Writes are not transactional: a batch sent again (after a refused row, a retry, a replay)
+    is stored once thanks to the tables' ``DEDUP UPSERT KEYS``.
     """
 
-    def __init__(self, conf: str) -> None:
-        import questdb
-
-        self._questdb = questdb
-        self.conf = conf
+    def __init__(self, config: MetricsConfig, *, timeout: float = 30.0) -> None:
+        self.config = config
+        self.url, self._headers = config.http()
+        self._timeout = timeout
+        self._http: Any = None
         self._sender: Any = None
-        #: What adding a bad value to a buffer raises.
-        self.add_errors: tuple[type[Exception], ...] = (*ADD_ERRORS, questdb.QuestDBError)
         self._adders: dict[tuple[str, tuple[str, ...]], Adder] = {}
 
-    def _connect(self) -> Any:
-        if self._sender is None:
-            sender = self._questdb.Sender.from_conf(self.conf)
-            try:
-                _again_if_interrupted(sender.establish, self._questdb.QuestDBError)
-            except self._questdb.QuestDBError as exc:
-                sender.close()
-                where = redact(self.conf)
-                raise UnavailableError(f"cannot reach QuestDB at {where}: {exc}") from exc
-            self._sender = sender
-        return self._sender
+    @classmethod
+    def from_config(cls, config: MetricsConfig, *, timeout: float = 30.0) -> QuestDB:
+        return cls(config, timeout=timeout)
 
-    def connect(self) -> None:
-        """Connect now (a later request reuses the connection); UnavailableError if down."""
-        self._connect()
+    def __enter__(self) -> QuestDB:
+        return self
 
-    def new_buffer(self) -> Any:
-        """Return an empty buffer for :meth:`adder` functions and :meth:`flush`."""
-        return self._connect().new_buffer()
-
-    def send(self, rows: Sequence[Row]) -> None:
-        """Write ``rows`` in one request."""
-        if rows:
-            self.flush(self.buffer_of(rows))
-
-    def buffer_of(self, rows: Sequence[Row]) -> Any:
-        """Return a buffer holding ``rows`` (RowRejected for a value the client refuses)."""
-        buffer = self.new_buffer()
-        for index, row in enumerate(rows):
-            names = TABLES[row.table].names
-            values = (row.ts, *(row.values.get(name) for name in names[1:]))
-            try:
-                self.adder(row.table, names)(buffer, values)
-            except self.add_errors as exc:
-                raise RowRejected(f"refused by the client: {exc}", index) from exc
-        return buffer
-
-    def flush(self, buffer: Any) -> None:
-        """Send ``buffer`` in one request; it is cleared if the request succeeded.
-
-        A request that a signal interrupted is sent again (see :func:`_again_if_interrupted`);
-        rows that had arrived are stored once.
-        """
-        sender = self._connect()
-        try:
-            _again_if_interrupted(
-                lambda: sender.flush(buffer, transactional=False), self._questdb.QuestDBError
-            )
-        except self._questdb.QuestDBError as exc:
-            rejected = _rejection(exc)
-            if rejected is not None:
-                raise rejected from exc
-            self.close()
-            raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
-
-    def adder(self, table: str, columns: Sequence[str]) -> Adder:
-        """Return ``add(buffer, values)`` writing one row of ``table``, typed by the schema.
-
-        ``values`` holds the values of ``columns`` (``ts`` among them), None for no value.
-        Raises what :data:`ADD_ERRORS` lists, or ``questdb.QuestDBError``, for a bad value.
-        """
-        key = (table, tuple(columns))
-        known = self._adders.get(key)
-        if known is not None:
-            return known
-        schema = TABLES[table]
-        where = {name: index for index, name in enumerate(columns)}
-        ts_at = where["ts"]
-
-        def of(*types: str) -> tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]]]:
-            """Names of the columns of these types, and a getter of their values (C speed)."""
-            names = tuple(c.name for c in schema.columns[1:] if c.type in types)
-            places = [where[name] for name in names]
-            if len(places) > 1:
-                return names, operator.itemgetter(*places)
-            return names, lambda values: tuple(values[i] for i in places)
-
-        # None values are skipped by the client, so the dicts are built without filtering;
-        # zip() is not strict: the getters return exactly as many values as there are names.
-        symbol_names, symbol_values = of("SYMBOL")
-        plain_names, plain_values = of("VARCHAR", "LONG", "DOUBLE")
-        flags = [(c.name, where[c.name]) for c in schema.columns[1:] if c.type == "BOOLEAN"]
-        stamps = [(c.name, where[c.name]) for c in schema.columns[1:] if c.type == "TIMESTAMP"]
-        nanos, micros = self._questdb.TimestampNanos, self._questdb.TimestampMicros
-
-        def add(buffer: Any, values: Sequence[Any]) -> None:
-            cols = dict(zip(plain_names, plain_values(values)))  # noqa: B905
-            for name, i in flags:
-                if values[i] is not None:
-                    cols[name] = values[i] == 1  # SQLite gives 0/1
-            for name, i in stamps:
-                if values[i] is not None:
-                    cols[name] = micros(values[i])
-            buffer.row(
-                table,
-                symbols=dict(zip(symbol_names, symbol_values(values))),  # noqa: B905
-                columns=cols,
-                at=nanos(values[ts_at]),
-            )
-
-        self._adders[key] = add
-        return add
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
-        """Close the connection (a later :meth:`send` opens a new one)."""
+        """Close both connections (they are opened again when needed)."""
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()
         sender, self._sender = self._sender, None
         if sender is not None:
             try:
@@ -174,29 +104,173 @@ class QuestDBWriter:
             except Exception:  # closing flushes nothing we still need
                 log.debug("closing the QuestDB sender failed", exc_info=True)
 
+    # ------------------------------------------------------------------ SQL
 
-def _again_if_interrupted(request: Callable[[], object], error: type[Exception]) -> None:
-    """Make ``request``; again, up to :data:`INTERRUPTED_TRIES` times, while it fails with
-    EINTR, which the client does not retry (a signal handled while the thread waits, or the
-    process frozen and thawed). Other errors, and the last one, are raised."""
-    for attempt in range(1, INTERRUPTED_TRIES + 1):
+    def exec(self, sql: str) -> dict[str, Any]:
+        """Run ``sql``; raise :class:`QueryError` (HTTP 400) or :class:`UnavailableError`."""
+        import httpx
+
+        if self._http is None:
+            self._http = httpx.Client(
+                base_url=self.url, headers=self._headers, timeout=self._timeout
+            )
         try:
-            request()
-            return
-        except error as exc:
-            if _INTERRUPTED not in str(exc) or attempt == INTERRUPTED_TRIES:
-                raise
-            log.debug("a signal interrupted a request to QuestDB; making it again")
+            response = self._http.get("/exec", params={"query": sql})
+        except httpx.HTTPError as exc:
+            raise UnavailableError(f"cannot reach QuestDB at {self.url}: {exc}") from exc
+        if response.status_code == 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"error": response.text}
+            raise QueryError(sql, body.get("error", response.text), body.get("position"))
+        if response.status_code != 200:
+            raise UnavailableError(
+                f"QuestDB at {self.url} answered {response.status_code}: {response.text[:200]}"
+            )
+        result: dict[str, Any] = response.json()
+        return result
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """Run ``sql`` and return its rows as dicts keyed by column name."""
+        result = self.exec(sql)
+        names = [column["name"] for column in result.get("columns", [])]
+        return [dict(zip(names, row, strict=True)) for row in result.get("dataset", [])]
+
+    def tables(self) -> set[str]:
+        """Return the names of the existing tables."""
+        return {row["table_name"] for row in self.rows("SELECT table_name FROM tables()")}
+
+    def ensure_tables(self, ttl_days: int, *, set_ttl: bool = False) -> list[str]:
+        """Create the missing Hammurabi tables (with ``set_ttl``, set the others' retention);
+        return the names of the tables created."""
+        existing = self.tables()
+        created = []
+        for table in TABLES.values():
+            if table.name not in existing:
+                self.exec(table.create_sql(ttl_days))
+                created.append(table.name)
+            elif set_ttl:
+                self.exec(table.ttl_sql(ttl_days))
+        return created
+
+    def wait_applied(self, table: str, timeout: float = 30.0) -> bool:
+        """Wait until the table's WAL is applied (rows written are visible); False on timeout."""
+        sql = (
+            f"SELECT writerTxn, sequencerTxn FROM wal_tables() WHERE name = {quote_literal(table)}"
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dataset = self.exec(sql).get("dataset", [])
+            if dataset and dataset[0][0] == dataset[0][1]:
+                return True
+            time.sleep(0.02)
+        return False
+
+    # ------------------------------------------------------------------ rows
+
+    def _connect(self) -> Any:
+        import questdb
+
+        if self._sender is None:
+            _, params = parse_conf(self.config.conf)
+            conf = self.config.conf.rstrip().rstrip(";") + ";"
+            for key in ("request_timeout", "retry_timeout"):
+                if key not in params:
+                    conf += f"{key}={max(int(self._timeout * 1000), 1)};"
+            sender = questdb.Sender.from_conf(conf)
+            try:
+                sender.establish()
+            except questdb.QuestDBError as exc:
+                sender.close()
+                raise UnavailableError(
+                    f"cannot reach QuestDB at {redact(self.config.conf)}: {exc}"
+                ) from exc
+            self._sender = sender
+        return self._sender
+
+    def send(self, items: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+        """Write ``items`` in one request: each is ``(key, table, *values)``, the values those
+        of ``columns`` (``ts`` among them; None for no value); the key is the caller's.
+
+        Raises :class:`RowRejected` for a row the client or the server refuses, and
+        :class:`UnavailableError` when the server cannot take the rows now.
+        """
+        import questdb
+
+        layout = ("_key", "_table", *columns)
+        sender = self._connect()
+        buffer = sender.new_buffer()
+        for index, item in enumerate(items):
+            try:
+                self._adder(item[1], layout)(buffer, item)
+            except (TypeError, ValueError, OverflowError, KeyError, questdb.QuestDBError) as exc:
+                raise RowRejected(f"refused by the client: {exc}", index) from exc
+        try:
+            sender.flush(buffer, transactional=False)
+        except questdb.QuestDBError as exc:
+            rejected = _rejection(exc)
+            if rejected is not None:
+                raise rejected from exc
+            self.close()
+            raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
+
+    def _adder(self, table: str, columns: tuple[str, ...]) -> Adder:
+        """Return ``add(buffer, values)`` writing one row of ``table``, typed by the schema;
+        None values are left out (the client skips them in dicts)."""
+        known = self._adders.get((table, columns))
+        if known is not None:
+            return known
+        import questdb
+
+        schema = TABLES[table]
+        where = {name: index for index, name in enumerate(columns)}
+        ts_at = where["ts"]
+        by_type: dict[str, list[str]] = {}
+        for column in schema.columns[1:]:
+            by_type.setdefault(column.type, []).append(column.name)
+        symbol_names = tuple(by_type.get("SYMBOL", ()))
+        plain_names = tuple(
+            name for kind in ("VARCHAR", "LONG", "DOUBLE") for name in by_type.get(kind, ())
+        )
+        symbols, plain = (
+            _getter([where[name] for name in names]) for names in (symbol_names, plain_names)
+        )
+        flags = [(name, where[name]) for name in by_type.get("BOOLEAN", ())]
+        stamps = [(name, where[name]) for name in by_type.get("TIMESTAMP", ())]
+        nanos, micros = questdb.TimestampNanos, questdb.TimestampMicros
+
+        def add(buffer: Any, values: Sequence[Any]) -> None:
+            cols = dict(zip(plain_names, plain(values), strict=True))
+            for name, i in flags:
+                if values[i] is not None:
+                    cols[name] = values[i] == 1  # True, or SQLite's 1
+            for name, i in stamps:
+                if values[i] is not None:
+                    cols[name] = micros(values[i])
+            symbol_values = dict(zip(symbol_names, symbols(values), strict=True))
+            buffer.row(table, symbols=symbol_values, columns=cols, at=nanos(values[ts_at]))
+
+        self._adders[(table, columns)] = add
+        return add
+
+
+def _getter(places: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """Return a function picking the values at ``places`` as a tuple (at C speed)."""
+    if len(places) > 1:
+        return operator.itemgetter(*places)
+    return lambda values: tuple(values[i] for i in places)
 
 
 def _rejection(exc: Exception) -> RowRejected | None:
-    """Return a RowRejected if ``exc`` is the server refusing data (HTTP 400), else None."""
+    """Return a RowRejected if ``exc`` is the server refusing data (HTTP 400), else None.
+
+    The client gives the server's JSON answer only in its message; it names the refused line.
+    """
     text = str(exc)
     start = text.find("{")
-    if start < 0:
-        return None
     try:
-        body = json.loads(text[start:])
+        body = json.loads(text[start:]) if start >= 0 else None
     except ValueError:
         return None
     if not isinstance(body, dict) or not ("line" in body or body.get("code") == "invalid"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,8 +35,6 @@ def config(questdb: QuestDBServer, spool_path: Path) -> MetricsConfig:
 
 
 @pytest.fixture
-def plugin() -> Iterator[MetricsPlugin]:
-    """A plugin instance of the test's own (its shippers are drained at the end)."""
-    instance = MetricsPlugin()
-    yield instance
-    instance.close()
+def plugin() -> MetricsPlugin:
+    """A plugin instance of the test's own."""
+    return MetricsPlugin()

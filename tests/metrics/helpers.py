@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import os
+import signal
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from hammurabi.metrics.config import MetricsConfig
+from hammurabi.metrics.questdb import QuestDB
 from hammurabi.metrics.rows import FleetRuns, Row, run_rows, validate
+from hammurabi.metrics.spool import Spool
 from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult
 from tests.questdb_server import QuestDBServer
 
+ROOT = Path(__file__).parents[2]
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 TABLE_NAMES = ("hammurabi_rule_runs", "hammurabi_repo_health", "hammurabi_runs")
 U, C, S, F = Outcome.UNCHANGED, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED
@@ -142,3 +150,22 @@ def wait_tables(server: QuestDBServer, tables: Iterable[str] = TABLE_NAMES) -> N
 def count(server: QuestDBServer, table: str, where: str = "") -> int:
     sql = f"SELECT count() FROM {table}" + (f" WHERE {where}" if where else "")
     return int(server.query(sql)["dataset"][0][0])
+
+
+def ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[int, int, int]:
+    """Replay the spool into QuestDB as ``metrics flush`` does: (sent, refused, remaining)."""
+    with QuestDB(config) as questdb, Spool(spool_path) as spool:
+        questdb.ensure_tables(config.ttl_days)
+        report = spool.ship(questdb, batch=batch)
+    return report.sent, len(report.rejected), report.remaining
+
+
+@contextlib.contextmanager
+def frozen(server: QuestDBServer) -> Iterator[None]:
+    """Freeze the server (SIGSTOP): it accepts connections and answers nothing, until thawed."""
+    assert server._proc is not None
+    os.kill(server._proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(server._proc.pid, signal.SIGCONT)

@@ -24,7 +24,7 @@ import yaml
 from hammurabi.metrics.config import MetricsConfig
 from hammurabi.metrics.health import health
 from hammurabi.metrics.plugin import MetricsPlugin
-from hammurabi.metrics.read import quote_literal
+from hammurabi.metrics.questdb import quote_literal
 from hammurabi.results import RunResult
 from tests.metrics.helpers import F, U, fleet_history, law, run, wait_tables
 from tests.questdb_server import QuestDBQueryError, QuestDBServer
@@ -265,10 +265,8 @@ def seeded(questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin)
     """Record the history through the metrics plugin, as enforce does, and wait for it."""
     results = _history(datetime.now(UTC))
     for result in results:
-        plugin.record(result, config)
-    assert plugin.drain(60)
-    stats = plugin.shipper(config).stats
-    assert stats.rejected == 0 and stats.last_error is None, stats
+        report = plugin.record(result, config)
+        assert report is not None and report.ok, report
     wait_tables(questdb)
     return results
 

@@ -9,9 +9,10 @@ import pytest
 
 from hammurabi.errors import ConfigError
 from hammurabi.metrics.config import MetricsConfig, QueryError, UnavailableError
-from hammurabi.metrics.read import QuestDBHttp, fetch_health, parse_since, quote_literal
+from hammurabi.metrics.questdb import QuestDB, quote_literal
+from hammurabi.metrics.report import fetch_health, parse_since
 from hammurabi.metrics.spool import Spool
-from tests.metrics.helpers import T0, C, U, fleet_history, law, rows_of, run
+from tests.metrics.helpers import T0, C, U, fleet_history, law, rows_of, run, ship
 from tests.questdb_server import QuestDBServer
 
 NASTY = [
@@ -26,16 +27,9 @@ NASTY = [
 
 
 def _load(config: MetricsConfig, spool_path: Path, results: list, server: QuestDBServer) -> None:
-    from hammurabi.metrics.questdb import QuestDBWriter
-
-    with QuestDBHttp.from_config(config) as http:
-        http.ensure_tables(0)
     with Spool(spool_path) as spool:
         spool.append(rows_of(results))
-        writer = QuestDBWriter(config.conf)
-        report = spool.ship(writer)
-        writer.close()
-    assert report.ok, report
+    assert ship(config, spool_path) == (len(rows_of(results)), 0, 0)
     for table in ("hammurabi_rule_runs", "hammurabi_repo_health", "hammurabi_runs"):
         server.wait_for_wal(table)
 
@@ -66,7 +60,7 @@ def test_names_cannot_inject_sql(
         for i, name in enumerate(NASTY)
     ]
     _load(config, spool_path, results, questdb)
-    with QuestDBHttp.from_config(config) as http:
+    with QuestDB(config) as http:
         for name in NASTY:
             report = fetch_health(http, since=T0 - timedelta(days=1), repos=[name], laws=[name])
             assert [trend.repo for trend in report.repos] == [name]
@@ -90,7 +84,7 @@ def test_health_report_trends_worst_first_and_law_filter(
         start=T0,
     )
     _load(config, spool_path, history, questdb)
-    with QuestDBHttp.from_config(config) as http:
+    with QuestDB(config) as http:
         report = fetch_health(http, since=T0 - timedelta(hours=1))
         assert [t.repo for t in report.repos] == ["org/bad", "org/mid", "org/good"]
         bad = report.repos[0]
@@ -125,11 +119,8 @@ def test_health_report_trends_worst_first_and_law_filter(
 
 
 @pytest.mark.questdb
-@pytest.mark.parametrize("light", [False, True], ids=["httpx", "http.client"])
-def test_both_transports_answer_alike(
-    questdb: QuestDBServer, config: MetricsConfig, light: bool
-) -> None:
-    with QuestDBHttp.from_config(config, light=light) as http:
+def test_sql_over_exec(questdb: QuestDBServer, config: MetricsConfig) -> None:
+    with QuestDB(config) as http:
         assert http.ensure_tables(0) == [
             "hammurabi_rule_runs",
             "hammurabi_repo_health",
@@ -140,6 +131,6 @@ def test_both_transports_answer_alike(
         with pytest.raises(QueryError, match="Invalid column") as caught:
             http.exec("SELECT nope FROM hammurabi_runs")
         assert caught.value.position == 7
-    closed = QuestDBHttp("http://127.0.0.1:9", light=light, timeout=5)
+    closed = QuestDB(MetricsConfig(url="http://127.0.0.1:9"), timeout=5)
     with closed, pytest.raises(UnavailableError, match="cannot reach QuestDB"):
         closed.exec("SELECT 1")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from collections.abc import Callable
@@ -14,14 +16,26 @@ from pathlib import Path
 import pytest
 
 from hammurabi.metrics.config import MetricsConfig
-from hammurabi.metrics.courier import Courier
 from hammurabi.metrics.plugin import MetricsPlugin
-from hammurabi.metrics.questdb import QuestDBWriter
-from hammurabi.metrics.read import QuestDBHttp
+from hammurabi.metrics.questdb import QuestDB
 from hammurabi.metrics.schema import TABLES
 from hammurabi.metrics.spool import Spool
-from hammurabi.settings import MetricsSettings, Settings
-from tests.metrics.helpers import T0, C, F, S, U, count, law, rows_of, run, wait_tables
+from hammurabi.settings import MetricsSettings
+from tests.metrics.helpers import (
+    ROOT,
+    T0,
+    C,
+    F,
+    S,
+    U,
+    count,
+    frozen,
+    law,
+    rows_of,
+    run,
+    ship,
+    wait_tables,
+)
 from tests.questdb_server import QuestDBServer
 
 pytestmark = pytest.mark.questdb
@@ -34,40 +48,10 @@ def _columns(server: QuestDBServer, table: str) -> dict[str, str]:
     }
 
 
-def questdb_tables(server: QuestDBServer) -> set[str]:
-    return {row["table_name"] for row in server.rows("SELECT table_name FROM tables()")}
-
-
-def _until(done: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
-def _record(questdb: QuestDBServer, plugin: MetricsPlugin, settings: Settings, repo: str) -> None:
-    """Finish a run of two rules in ``repo``, drain, and see both rule rows in QuestDB."""
-    plugin.hammurabi_run_finished(result=run(repo, [law("A", [U, C])]), settings=settings)
-    assert plugin.drain(30)
-    wait_tables(questdb)
-    assert count(questdb, "hammurabi_rule_runs", f"repo = '{repo}'") == 2
-
-
-def _ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[int, int, int]:
-    with QuestDBHttp.from_config(config) as http:
-        http.ensure_tables(config.ttl_days)
-    writer = QuestDBWriter(config.conf)
-    try:
-        with Spool(spool_path) as spool:
-            report = spool.ship(writer, batch=batch)
-    finally:
-        writer.close()
-    return report.sent, len(report.rejected), report.remaining
-
-
 def test_tables_are_wal_deduplicated_and_typed(
     questdb: QuestDBServer, config: MetricsConfig
 ) -> None:
-    with QuestDBHttp.from_config(config) as http:
+    with QuestDB(config) as http:
         assert http.ensure_tables(30) == list(TABLES)
         assert http.ensure_tables(30) == []
         http.ensure_tables(7, set_ttl=True)
@@ -92,8 +76,8 @@ def test_a_run_arrives_with_the_right_types_and_values(
         "created_at": "2026-02-28T12:00:00.123456Z",
     }
     result = run("o/r", [law("A", [U, C, S], weight=2), law("B", [F])], pull_request=pr)
-    plugin.record(result, config)
-    assert plugin.drain(30)
+    report = plugin.record(result, config)  # sent as the run ends
+    assert report is not None and (report.sent, report.remaining) == (6, 0)
     wait_tables(questdb)
     rules = questdb.query("SELECT * FROM hammurabi_rule_runs ORDER BY seq")
     types = {c["name"]: c["type"] for c in rules["columns"]}
@@ -132,12 +116,12 @@ def test_replays_do_not_duplicate(
     rows = rows_of(results)
     with Spool(spool_path) as spool:
         spool.append(rows)
-    assert _ship(config, spool_path) == (len(rows), 0, 0)
+    assert ship(config, spool_path) == (len(rows), 0, 0)
     # The same rows again, as after a crash between the server's answer and the delete.
     with Spool(spool_path) as spool:
         spool.append(rows)
         spool.append(rows)
-    assert _ship(config, spool_path) == (2 * len(rows), 0, 0)
+    assert ship(config, spool_path) == (2 * len(rows), 0, 0)
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs") == 6
     assert count(questdb, "hammurabi_repo_health") == 3
@@ -163,19 +147,18 @@ def test_questdb_stopped_mid_run_then_flushed_exactly_once(
     ]
     for result in results[:3]:
         plugin.record(result, config)
-    assert plugin.drain(30)
     questdb.stop()
     try:
         with caplog.at_level(logging.WARNING, logger="hammurabi.metrics"):
             for result in results[3:]:
                 plugin.record(result, config)  # the run goes on
-            assert plugin.drain(30)
         assert "rows kept in" in caplog.text
+        assert len(caplog.records) == 1  # said once, not once per repository
         with Spool(spool_path) as spool:
             assert spool.state().pending == 3 * (3 + 2)
     finally:
         questdb.start()
-    assert _ship(config, spool_path) == (15, 0, 0)
+    assert ship(config, spool_path) == (15, 0, 0)
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs") == 18
     assert count(questdb, "hammurabi_repo_health") == 6
@@ -201,7 +184,7 @@ def test_a_row_the_server_refuses_is_kept_with_the_reason(
     result = run("o/r", [law("A", [U, F, C, F])])
     with Spool(spool_path) as spool:
         spool.append(rows_of([result]))
-    sent, refused, remaining = _ship(config, spool_path, batch)
+    sent, refused, remaining = ship(config, spool_path, batch)
     assert (sent, refused, remaining) == (4, 2, 0)
     with Spool(spool_path) as spool:
         kept = spool.rejected()
@@ -214,7 +197,7 @@ def test_a_row_the_server_refuses_is_kept_with_the_reason(
     questdb.query("DROP TABLE hammurabi_rule_runs")
     with Spool(spool_path) as spool:
         assert spool.retry_rejected() == (2, 0)
-    assert _ship(config, spool_path) == (2, 0, 0)
+    assert ship(config, spool_path) == (2, 0, 0)
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "outcome = 'failed'") == 2
 
@@ -232,39 +215,9 @@ def test_metrics_off_and_spool_only(
     only = MetricsConfig.from_settings(
         MetricsSettings(spool=str(spool_path), spool_only=True), env={}
     )
-    plugin.record(run("o/r", [law("A", [U])]), only)
-    assert plugin.drain(30)
+    assert plugin.record(run("o/r", [law("A", [U])]), only) is None
     with Spool(spool_path) as spool:
         assert spool.state().pending == 3
-
-
-@pytest.mark.questdb
-def test_runs_in_quick_succession_share_a_request(
-    questdb: QuestDBServer,
-    config: MetricsConfig,
-    plugin: MetricsPlugin,
-    spool_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("hammurabi.metrics.plugin.SHIP_EVERY", 3600.0)
-    results = [run(f"org/r{i}", [law("A", [U, C])], run_id=f"r{i}") for i in range(5)]
-    shipper = plugin.record(results[0], config)
-    assert shipper is not None
-    deadline = time.monotonic() + 30
-    while shipper.stats.ships == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)  # the first run goes at once
-    for result in results[1:]:
-        plugin.record(result, config)
-    while shipper.stats.spooled < 20 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    with Spool(spool_path) as spool:
-        assert spool.state().pending == 16  # kept durably until the next send is due
-    assert shipper.stats.ships == 1
-    assert plugin.drain(30)  # at exit: sent at once, in one request
-    assert (shipper.stats.ships, shipper.stats.sent) == (2, 20)
-    wait_tables(questdb)
-    assert count(questdb, "hammurabi_repo_health") == 5
 
 
 @pytest.mark.questdb
@@ -275,7 +228,6 @@ def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
     with Spool(spool_path) as spool:  # as a run left them while QuestDB was down
         spool.append(earlier)
     plugin.record(run("org/new", [law("A", [U])], run_id="now"), config)
-    assert plugin.drain(30)
     wait_tables(questdb)
     assert questdb.rows("SELECT run_id, repo FROM hammurabi_repo_health ORDER BY run_id") == [
         {"run_id": "earlier", "repo": "org/old"},
@@ -285,105 +237,111 @@ def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
         assert spool.state().pending == 0
 
 
-@pytest.mark.questdb
-def test_a_run_gets_ready_while_its_rules_run(
-    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
-) -> None:
-    for table in TABLES:
-        questdb.query(f"DROP TABLE IF EXISTS {table}")
-    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
-    plugin.hammurabi_run_starting(settings=settings)
-    shipper = plugin.shipper(config)
-    _until(lambda: set(TABLES) <= questdb_tables(questdb))
-    assert set(TABLES) <= questdb_tables(questdb)  # created before any row, by the courier
-    pid = shipper.courier_pid
-    assert pid is not None and pid != os.getpid()
-    assert config.conf not in Path(f"/proc/{pid}/cmdline").read_text()  # never in argv
-    assert shipper.stats.ships == 0  # nothing to send yet
-    _record(questdb, plugin, settings, "o/ready")
-    assert (shipper.stats.ships, shipper.stats.sent) == (1, 4)
-    assert shipper.courier_pid == pid  # it sent them, with numpy loaded and one thread
-    assert len(list(Path(f"/proc/{pid}/task").iterdir())) == 1  # no OpenBLAS threads spinning
-
-
-@pytest.mark.questdb
-def test_rows_still_arrive_when_the_courier_died(
-    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
-) -> None:
-    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
-    plugin.hammurabi_run_starting(settings=settings)
-    shipper = plugin.shipper(config)
-    _until(lambda: shipper.courier_pid is not None)
-    pid = shipper.courier_pid
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)
-    _record(questdb, plugin, settings, "o/orphan")
-    assert shipper.courier_pid is None  # this process sent them itself
-    assert (shipper.stats.sent, shipper.stats.last_error) == (4, None)
-
-
-@pytest.mark.questdb
-def test_on_one_cpu_a_run_gets_ready_in_a_thread(
-    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
-) -> None:
-    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
-    cpus = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(cpus)})  # the shipper's thread starts with this mask
-    try:
-        plugin.hammurabi_run_starting(settings=settings)
-    finally:
-        os.sched_setaffinity(0, cpus)
-    _record(questdb, plugin, settings, "o/single")
-    shipper = plugin.shipper(config)
-    assert shipper.courier_pid is None
-    assert (shipper.stats.sent, shipper.stats.last_error) == (4, None)
-
-
-def test_a_courier_reports_a_server_that_is_down(spool_path: Path) -> None:
-    down = MetricsConfig.from_settings(
-        MetricsSettings(conf="http::addr=127.0.0.1:9;", spool=str(spool_path)), env={}
+def test_a_run_start_imports_the_client_in_the_background(spool_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys, threading
+        from hammurabi.metrics.plugin import MetricsPlugin
+        from hammurabi.settings import MetricsSettings, Settings
+        metrics = MetricsSettings(conf="http::addr=127.0.0.1:9;", spool={str(spool_path)!r})
+        MetricsPlugin().hammurabi_run_starting(settings=Settings(metrics=metrics))
+        print("questdb" in sys.modules)
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread():
+                thread.join()
+        print("questdb" in sys.modules, "numpy" in sys.modules)
+        """
     )
-    with Spool(spool_path) as spool:
-        spool.append(rows_of([run("o/later", [law("A", [U])])]))
-    courier = Courier(down)
-    try:
-        report = courier.ship()
-    finally:
-        courier.close()
-    assert report.sent == 0 and report.remaining == 3
-    assert report.error is not None and "127.0.0.1:9" in report.error
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.split() == ["False", "True", "True"]  # returned at once, then loaded
+    assert proc.stderr == "" and not spool_path.exists()  # nothing sent, nothing said
 
 
-def test_getting_ready_without_a_server_is_quiet(
+def test_a_run_end_with_questdb_down_keeps_its_rows(
     plugin: MetricsPlugin, spool_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     down = MetricsConfig.from_settings(
         MetricsSettings(conf="http::addr=127.0.0.1:9;", spool=str(spool_path)), env={}
     )
     with caplog.at_level(logging.INFO, logger="hammurabi.metrics"):
-        plugin.shipper(down).warm()
-        assert plugin.drain(30)
-    assert not caplog.records  # the run's end says it, once, if the server is still down
-    assert not spool_path.exists() or Spool(spool_path).state().pending == 0
+        report = plugin.record(run("o/later", [law("A", [U])]), down)
+    assert report is not None and report.sent == 0 and report.remaining == 3
+    assert report.error is not None and "127.0.0.1:9" in report.error
+    assert "rows kept in" in caplog.text
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 3
 
 
 @pytest.mark.questdb
-def test_runs_in_one_process_share_requests(
-    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
+def test_a_slow_questdb_delays_one_run_end_by_the_timeout_at_most(
+    questdb: QuestDBServer, plugin: MetricsPlugin, spool_path: Path
 ) -> None:
-    settings = Settings(metrics=MetricsSettings(conf=config.conf, spool=str(spool_path)))
-    for i in range(8):  # a fleet's runs, one after the other
-        plugin.hammurabi_run_starting(settings=settings)
-        time.sleep(0.1)  # the rules run
-        plugin.hammurabi_run_finished(
-            result=run(f"o/fleet-{i}", [law("A", [U, C])], run_id=f"fleet-{i}"), settings=settings
-        )
-    assert plugin.drain(30)
-    shipper = plugin.shipper(config)
-    assert shipper.stats.sent == 8 * 4
-    assert shipper.stats.ships <= 3  # the first run's rows, then one request a second
+    config = MetricsConfig.from_settings(
+        MetricsSettings(conf=questdb.conf, spool=str(spool_path), drain_timeout=1.0)
+    )
+    results = [run(f"o/slow-{i}", [law("A", [U, C])], run_id=f"slow-{i}") for i in range(4)]
+    plugin.record(results[0], config)
+    with frozen(questdb):  # the server answers nothing
+        started = time.monotonic()
+        first = plugin.record(results[1], config)
+        assert first is not None and first.error and first.remaining == 4
+        assert time.monotonic() - started < 5.0
+        started = time.monotonic()
+        for result in results[2:]:  # the next repositories of a fleet only spool
+            assert plugin.record(result, config) is None
+        assert time.monotonic() - started < 0.5
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 3 * 4
+    assert ship(config, spool_path) == (12, 0, 0)
     wait_tables(questdb)
-    assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/fleet-%'") == 16
+    assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/slow-%'") == 8
+    assert count(questdb, "hammurabi_repo_health") == 4
+
+
+@pytest.mark.questdb
+def test_a_process_killed_while_sending_loses_nothing(
+    questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
+) -> None:
+    code = textwrap.dedent(
+        f"""
+        from hammurabi.metrics.config import MetricsConfig
+        from hammurabi.metrics.plugin import MetricsPlugin
+        from hammurabi.settings import MetricsSettings
+        from tests.metrics.helpers import C, U, law, run
+        config = MetricsConfig.from_settings(
+            MetricsSettings(conf={questdb.conf!r}, spool={str(spool_path)!r}, drain_timeout=60)
+        )
+        plugin = MetricsPlugin()
+        for i in range(2):
+            input()
+            plugin.record(run(f"o/killed-{{i}}", [law("A", [U, C])], run_id="k"), config)
+            print("sent", flush=True)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        child.stdin.write(b"\n")
+        child.stdin.flush()
+        assert child.stdout.readline() == b"sent\n"
+        with frozen(questdb):
+            child.stdin.write(b"\n")
+            child.stdin.flush()
+            time.sleep(1.0)  # the second run's rows are on their way to a server that waits
+            child.kill()
+    finally:
+        child.kill()
+        child.wait()
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 4  # as spooled, whether QuestDB stored them or not
+    assert ship(config, spool_path) == (4, 0, 0)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/killed-%'") == 4
+    assert count(questdb, "hammurabi_repo_health") == 2
 
 
 def _pester(target: Callable[[], None], signals: int, every: float) -> list[Exception]:
@@ -414,31 +372,23 @@ def _pester(target: Callable[[], None], signals: int, every: float) -> list[Exce
 
 
 @pytest.mark.questdb
-def test_a_request_a_signal_interrupted_is_sent_again(
-    questdb: QuestDBServer, config: MetricsConfig
+def test_sending_that_signals_interrupt_loses_and_duplicates_nothing(
+    questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
 ) -> None:
-    rows = rows_of([run(f"o/sig-{i}", [law("A", [U, C])], run_id=f"sig-{i}") for i in range(3000)])
-    writer = QuestDBWriter(config.conf)
-    buffer = writer.buffer_of(rows)
-    try:
-        # a burst while the request is on the wire
-        assert _pester(lambda: writer.flush(buffer), signals=10, every=0.002) == []
-    finally:
-        writer.close()
+    results = [run(f"o/sig-{i}", [law("A", [U, C])], run_id=f"sig-{i}") for i in range(3000)]
+    with Spool(spool_path) as spool:
+        spool.append(rows_of(results))
+
+    def sending() -> None:  # small batches: many requests, each a connection made anew
+        with Spool(spool_path) as spool:
+            while spool.state().pending:
+                with QuestDB(config) as connection:
+                    connection.ensure_tables(0)
+                    spool.ship(connection, batch=500)
+
+    assert _pester(sending, signals=2000, every=0.002) == []
+    with Spool(spool_path) as spool:
+        assert (spool.state().pending, spool.state().rejected) == (0, 0)
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/sig-%'") == 6000
-
-
-@pytest.mark.filterwarnings("ignore:.*burst of reconnections")  # on purpose, here
-def test_a_connection_a_signal_interrupted_is_made_again(config: MetricsConfig) -> None:
-    writer = QuestDBWriter(config.conf)
-
-    def connections() -> None:
-        for _ in range(20):
-            writer.close()
-            writer.connect()  # asks the server for its settings: a request that can be cut
-
-    try:
-        assert _pester(connections, signals=100_000, every=0.003) == []
-    finally:
-        writer.close()
+    assert count(questdb, "hammurabi_runs") == 3000

@@ -1,13 +1,7 @@
-"""Read metrics back from QuestDB's REST API (``/exec``) with httpx.
-
-``/exec`` has no parameter binding, so every value put into SQL goes through
-:func:`quote_literal` (single quotes doubled; QuestDB has no backslash escapes) or is
-formatted from a parsed ``datetime``; table and column names are constants of this package.
-"""
+"""The fleet's health read back from QuestDB: what ``hammurabi health`` shows."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -16,33 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hammurabi.errors import ConfigError
-from hammurabi.metrics.config import MetricsConfig, QueryError, UnavailableError
-from hammurabi.metrics.schema import REPO_HEALTH, RULE_RUNS, TABLES
+from hammurabi.metrics.questdb import QuestDB, in_list, ts_literal
+from hammurabi.metrics.schema import REPO_HEALTH, RULE_RUNS
 
 #: At most this many rows are read per query; more means the window is too wide.
 MAX_ROWS = 200_000
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def quote_literal(value: str) -> str:
-    """Quote ``value`` as a QuestDB string literal: ``'`` doubled, NUL refused."""
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, not {type(value).__name__}")
-    if "\x00" in value:
-        raise ConfigError("a filter value must not contain a NUL character")
-    return "'" + value.replace("'", "''") + "'"
-
-
-def ts_literal(moment: datetime) -> str:
-    """Format ``moment`` as a UTC timestamp literal (microseconds)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return "'" + moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "'"
-
-
-def in_list(column: str, values: Sequence[str]) -> str:
-    """Return ``column IN ('a', 'b')`` with every value quoted."""
-    return f"{column} IN ({', '.join(quote_literal(v) for v in values)})"
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -59,133 +32,6 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
             f"--since {text!r}: give an age like 30d, 12h, 2w or a date like 2026-01-31"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-class QuestDBHttp:
-    """A small client for ``/exec``: run SQL, get rows as dicts.
-
-    Over httpx; with ``light=True`` over the standard library's ``http.client`` instead, which
-    imports in a fraction of the time: the metrics plugin checks its tables that way at the
-    end of a run, where every import delays the exit.
-    """
-
-    def __init__(
-        self,
-        url: str,
-        headers: dict[str, str] | None = None,
-        *,
-        timeout: float = 30.0,
-        light: bool = False,
-    ) -> None:
-        self.url = url.rstrip("/")
-        self._headers = headers or {}
-        self._timeout = timeout
-        self._client: Any = None
-        if not light:
-            import httpx
-
-            self._httpx = httpx
-            self._client = httpx.Client(base_url=self.url, headers=self._headers, timeout=timeout)
-
-    @classmethod
-    def from_config(
-        cls, config: MetricsConfig, *, timeout: float = 30.0, light: bool = False
-    ) -> QuestDBHttp:
-        url, headers = config.http()
-        return cls(url, headers, timeout=timeout, light=light)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    def __enter__(self) -> QuestDBHttp:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _get(self, sql: str) -> tuple[int, str]:
-        """GET ``/exec?query=sql``; return the status and the body."""
-        if self._client is not None:
-            try:
-                response = self._client.get("/exec", params={"query": sql})
-            except self._httpx.HTTPError as exc:
-                raise UnavailableError(f"cannot reach QuestDB at {self.url}: {exc}") from exc
-            return response.status_code, response.text
-        import http.client
-        from urllib.parse import urlencode, urlsplit
-
-        parts = urlsplit(self.url)
-        connection_type = (
-            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        )
-        connection = connection_type(parts.hostname or "", parts.port, timeout=self._timeout)
-        try:
-            path = f"{parts.path}/exec?{urlencode({'query': sql})}"
-            connection.request("GET", path, headers=self._headers)
-            response = connection.getresponse()
-            return response.status, response.read().decode("utf-8", "replace")
-        except (OSError, http.client.HTTPException) as exc:
-            raise UnavailableError(f"cannot reach QuestDB at {self.url}: {exc}") from exc
-        finally:
-            connection.close()
-
-    def exec(self, sql: str) -> dict[str, Any]:
-        """Run ``sql``; raise :class:`QueryError` (HTTP 400) or :class:`UnavailableError`."""
-        status, text = self._get(sql)
-        if status == 400:
-            try:
-                body = json.loads(text)
-            except ValueError:
-                body = {"error": text}
-            raise QueryError(sql, body.get("error", text), body.get("position"))
-        if status != 200:
-            raise UnavailableError(f"QuestDB at {self.url} answered {status}: {text[:200]}")
-        result: dict[str, Any] = json.loads(text)
-        return result
-
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        """Run ``sql`` and return its rows as dicts keyed by column name."""
-        result = self.exec(sql)
-        names = [column["name"] for column in result.get("columns", [])]
-        return [dict(zip(names, row, strict=True)) for row in result.get("dataset", [])]
-
-    def tables(self) -> set[str]:
-        """Return the names of the existing tables."""
-        return {row["table_name"] for row in self.rows("SELECT table_name FROM tables()")}
-
-    def ensure_tables(self, ttl_days: int, *, set_ttl: bool = False) -> list[str]:
-        """Create missing Hammurabi tables; with ``set_ttl``, apply the TTL to existing ones.
-
-        Returns the names of the tables created.
-        """
-        existing = self.tables()
-        created = []
-        for table in TABLES.values():
-            if table.name not in existing:
-                self.exec(table.create_sql(ttl_days))
-                created.append(table.name)
-            elif set_ttl:
-                self.exec(table.ttl_sql(ttl_days))
-        return created
-
-    def wait_applied(self, table: str, timeout: float = 30.0) -> bool:
-        """Wait until the table's WAL is applied (rows written are visible); False on timeout."""
-        import time
-
-        sql = (
-            f"SELECT writerTxn, sequencerTxn FROM wal_tables() WHERE name = {quote_literal(table)}"
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            dataset = self.exec(sql).get("dataset", [])
-            if dataset and dataset[0][0] == dataset[0][1]:
-                return True
-            time.sleep(0.02)
-        return False
-
-
-# ----------------------------------------------------------------------------- health report
 
 
 @dataclass
@@ -311,7 +157,7 @@ def _window(since: datetime, until: datetime | None) -> str:
 
 
 def fetch_health(
-    client: QuestDBHttp,
+    client: QuestDB,
     *,
     since: datetime,
     until: datetime | None = None,
@@ -338,7 +184,7 @@ def fetch_health(
     return report
 
 
-def _health_points(client: QuestDBHttp, where: str) -> dict[str, list[RunPoint]]:
+def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
     sql = (
         "SELECT ts, repo, run_id, score, outcome, rules_compliant, rules_total, pr_number,"
         f" pr_state, pr_url, pr_age_s FROM {REPO_HEALTH.name} WHERE {where}"
@@ -363,7 +209,7 @@ def _health_points(client: QuestDBHttp, where: str) -> dict[str, list[RunPoint]]
     return points
 
 
-def _law_points(client: QuestDBHttp, where: str) -> dict[str, list[RunPoint]]:
+def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
     """Score each run from its rule rows of the selected laws (weights as in health.py)."""
     sql = (
         "SELECT * FROM (SELECT run_id, repo, min(ts) ts,"
@@ -397,7 +243,7 @@ def _law_points(client: QuestDBHttp, where: str) -> dict[str, list[RunPoint]]:
     return points
 
 
-def _failing_rules(client: QuestDBHttp, where: str, limit: int) -> list[FailingRule]:
+def _failing_rules(client: QuestDB, where: str, limit: int) -> list[FailingRule]:
     sql = (
         "SELECT * FROM (SELECT law, rule,"
         " sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) failed,"
