@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,27 +49,8 @@ def parse_conf(conf: str) -> tuple[str, dict[str, str]]:
     schema, sep, rest = conf.strip().partition("::")
     if not sep or not schema:
         raise ConfigError("the metrics conf must look like 'http::addr=HOST:PORT;'")
-    params: dict[str, str] = {}
-    key, value, in_value, i = "", "", False, 0
-    while i < len(rest):
-        char = rest[i]
-        if not in_value:
-            if char == "=":
-                in_value = True
-            else:
-                key += char
-        elif char == ";" and rest[i + 1 : i + 2] == ";":
-            value += ";"
-            i += 1
-        elif char == ";":
-            params[key.strip()] = value
-            key, value, in_value = "", "", False
-        else:
-            value += char
-        i += 1
-    if key.strip():
-        params[key.strip()] = value
-    return schema.lower(), params
+    pairs = re.findall(r"([^=;]*)=((?:[^;]|;;)*)(?:;|$)", rest)
+    return schema.lower(), {k.strip(): v.replace(";;", ";") for k, v in pairs if k.strip()}
 
 
 def redact(conf: str) -> str:

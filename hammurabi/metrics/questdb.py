@@ -26,11 +26,11 @@ from hammurabi.metrics.config import (
     parse_conf,
     redact,
 )
-from hammurabi.metrics.schema import TABLES
+from hammurabi.metrics.schema import COLUMNS, TABLES
 
 log = logging.getLogger(__name__)
 
-#: Adds one row, given as values in a known column order, to a client buffer.
+#: Adds one row, ``(key, table, *values in COLUMNS order)``, to a client buffer.
 Adder = Callable[[Any, Sequence[Any]], None]
 
 
@@ -80,7 +80,7 @@ class QuestDB:
         self._timeout = timeout
         self._http: Any = None
         self._sender: Any = None
-        self._adders: dict[tuple[str, tuple[str, ...]], Adder] = {}
+        self._adders: dict[str, Adder] = {}
 
     @classmethod
     def from_config(cls, config: MetricsConfig, *, timeout: float = 30.0) -> QuestDB:
@@ -189,21 +189,20 @@ class QuestDB:
             self._sender = sender
         return self._sender
 
-    def send(self, items: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
-        """Write ``items`` in one request: each is ``(key, table, *values)``, the values those
-        of ``columns`` (``ts`` among them; None for no value); the key is the caller's.
+    def send(self, items: Sequence[Sequence[Any]]) -> None:
+        """Write ``items`` in one request: each is ``(key, table, *values)``, with the values
+        of :data:`~hammurabi.metrics.schema.COLUMNS` (None: no value); the key is the caller's.
 
         Raises :class:`RowRejected` for a row the client or the server refuses, and
         :class:`UnavailableError` when the server cannot take the rows now.
         """
         import questdb
 
-        layout = ("_key", "_table", *columns)
         sender = self._connect()
         buffer = sender.new_buffer()
         for index, item in enumerate(items):
             try:
-                self._adder(item[1], layout)(buffer, item)
+                (self._adders.get(item[1]) or self._adder(item[1]))(buffer, item)
             except (TypeError, ValueError, OverflowError, KeyError, questdb.QuestDBError) as exc:
                 raise RowRejected(f"refused by the client: {exc}", index) from exc
         try:
@@ -215,16 +214,13 @@ class QuestDB:
             self.close()
             raise UnavailableError(f"QuestDB did not take the rows: {exc}") from exc
 
-    def _adder(self, table: str, columns: tuple[str, ...]) -> Adder:
-        """Return ``add(buffer, values)`` writing one row of ``table``, typed by the schema;
+    def _adder(self, table: str) -> Adder:
+        """Return ``add(buffer, item)`` writing one row of ``table``, typed by the schema;
         None values are left out (the client skips them in dicts)."""
-        known = self._adders.get((table, columns))
-        if known is not None:
-            return known
         import questdb
 
         schema = TABLES[table]
-        where = {name: index for index, name in enumerate(columns)}
+        where = {name: index for index, name in enumerate(("_key", "_table", *COLUMNS))}
         ts_at = where["ts"]
         by_type: dict[str, list[str]] = {}
         for column in schema.columns[1:]:
@@ -251,7 +247,7 @@ class QuestDB:
             symbol_values = dict(zip(symbol_names, symbols(values), strict=True))
             buffer.row(table, symbols=symbol_values, columns=cols, at=nanos(values[ts_at]))
 
-        self._adders[(table, columns)] = add
+        self._adders[table] = add
         return add
 
 

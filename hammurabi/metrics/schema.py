@@ -10,23 +10,17 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-#: The column types used here, as QuestDB spells them.
-TYPES = ("TIMESTAMP", "SYMBOL", "VARCHAR", "LONG", "DOUBLE", "BOOLEAN")
-
 
 @dataclass(frozen=True)
 class Column:
-    """One column: name, QuestDB type, and whether a row must have a value."""
+    """One column: name, QuestDB type (TIMESTAMP, SYMBOL, VARCHAR, LONG, DOUBLE, BOOLEAN),
+    whether a row must have a value, and the longest text accepted (VARCHAR values are cut
+    to it, SYMBOL values must fit)."""
 
     name: str
     type: str
     required: bool = False
-    #: Longest accepted text (VARCHAR values are cut to it, SYMBOL values must fit).
     max_len: int = 0
-
-    def __post_init__(self) -> None:
-        if self.type not in TYPES:
-            raise ValueError(f"column {self.name}: unknown type {self.type}")
 
 
 @dataclass(frozen=True)
@@ -36,16 +30,6 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     dedup_keys: tuple[str, ...]
-
-    def column(self, name: str) -> Column:
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise KeyError(f"{self.name} has no column {name!r}")
-
-    @functools.cached_property
-    def names(self) -> tuple[str, ...]:
-        return tuple(column.name for column in self.columns)
 
     @functools.cached_property
     def by_name(self) -> dict[str, Column]:
@@ -151,3 +135,7 @@ RUNS = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS)}
+#: Every column name of every table (``ts`` first), in a stable order: the spool's columns.
+COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(column.name for table in TABLES.values() for column in table.columns)
+)

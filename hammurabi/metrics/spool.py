@@ -32,15 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 from hammurabi.metrics.config import MetricsError, UnavailableError
 from hammurabi.metrics.rows import Row, RowError, validate
-from hammurabi.metrics.schema import TABLES
+from hammurabi.metrics.schema import COLUMNS, TABLES
 
 if TYPE_CHECKING:
     from hammurabi.metrics.questdb import QuestDB
 
-#: Every column name of every table, in a stable order: the queue's value columns.
-COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys(column.name for table in TABLES.values() for column in table.columns)
-)
 #: A replay that empties the queue compacts the file when at least this many pages are free.
 COMPACT_PAGES = 256
 
@@ -324,7 +320,7 @@ class Spool:
 
         while items:
             try:
-                questdb.send(items, COLUMNS)
+                questdb.send(items)
             except RowRejected as exc:
                 index = exc.index
                 if index is None or index >= len(items):
