@@ -55,11 +55,6 @@ def build_rows(
     return rows, refused
 
 
-def _import_clients() -> None:
-    for name in ("questdb", "httpx"):
-        importlib.import_module(name)
-
-
 class MetricsPlugin:
     """The plugin the entry point ``metrics`` names: one instance per plugin manager."""
 
@@ -77,7 +72,9 @@ class MetricsPlugin:
         """Import the client in a thread while the rules run (never raises)."""
         try:
             if MetricsConfig.from_settings(settings.metrics).enabled:
-                threading.Thread(target=_import_clients, name="metrics-import", daemon=True).start()
+                threading.Thread(
+                    target=importlib.import_module, args=("questdb",), daemon=True
+                ).start()
         except ConfigError:
             pass  # said when the run finishes
 

@@ -153,7 +153,8 @@ def test_questdb_stopped_mid_run_then_flushed_exactly_once(
             for result in results[3:]:
                 plugin.record(result, config)  # the run goes on
         assert "rows kept in" in caplog.text
-        assert len(caplog.records) == 1  # said once, not once per repository
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) == 1  # said once, not once per repository
         with Spool(spool_path) as spool:
             assert spool.state().pending == 3 * (3 + 2)
     finally:
@@ -245,17 +246,17 @@ def test_a_run_start_imports_the_client_in_the_background(spool_path: Path) -> N
         from hammurabi.settings import MetricsSettings, Settings
         metrics = MetricsSettings(conf="http::addr=127.0.0.1:9;", spool={str(spool_path)!r})
         MetricsPlugin().hammurabi_run_starting(settings=Settings(metrics=metrics))
-        print("questdb" in sys.modules)
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread():
-                thread.join()
-        print("questdb" in sys.modules, "numpy" in sys.modules)
+        others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+        print(len(others), all(thread.is_alive() for thread in others))
+        for thread in others:
+            thread.join()
+        print("questdb" in sys.modules, "httpx" in sys.modules)
         """
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert proc.stdout.split() == ["False", "True", "True"]  # returned at once, then loaded
+    assert proc.stdout.split() == ["1", "True", "True", "False"]  # returned while importing
     assert proc.stderr == "" and not spool_path.exists()  # nothing sent, nothing said
 
 
@@ -372,6 +373,7 @@ def _pester(target: Callable[[], None], signals: int, every: float) -> list[Exce
 
 
 @pytest.mark.questdb
+@pytest.mark.filterwarnings("ignore:.*burst of reconnections")  # on purpose, here
 def test_sending_that_signals_interrupt_loses_and_duplicates_nothing(
     questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
 ) -> None:
