@@ -699,6 +699,38 @@ def list_plugins(disable_plugin: DisableOpt = None, output_format: FormatOpt = F
     _emit(rows, output_format, display.show_plugins)
 
 
+@app.command("migrate")
+def migrate(
+    pillar: Annotated[
+        Path, typer.Argument(help="A pillar written for Hammurabi 0.11 (it is run to read it).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the law file here. [default: stdout]"),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The pillar's variable. [default: pillar]")
+    ] = None,
+) -> None:
+    """Rewrite a pillar written for Hammurabi 0.11 as a YAML law file. Exits 1 and lists
+    what it left out when some rules have no law-file form."""
+    from hammurabi.compat.migrate import migrate_file
+
+    if not pillar.is_file():
+        raise ConfigError(f"no pillar file {pillar}")
+    if output is not None and output.exists():
+        raise ConfigError(f"{output} exists; remove it or choose another --output")
+    done = migrate_file(pillar, name)
+    if output is None:
+        typer.echo(done.text, nl=False)
+    else:
+        output.write_text(done.text, encoding="utf-8")
+    for line in done.left_out:
+        typer.echo(f"hammurabi: not migrated: {line}", err=True)
+    if done.left_out:
+        raise typer.Exit(ExitCode.RULES_FAILED)
+
+
 @app.command("version", hidden=True)
 def version_command() -> None:
     """Print the version (Hammurabi 0.11's spelling of --version)."""

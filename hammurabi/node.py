@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from hammurabi import workspace
 from hammurabi.errors import ConfigError
@@ -26,11 +26,18 @@ class Node:
 
     name: str
     param: Any
+    given_arguments: tuple[tuple[Any, ...], dict[str, Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "id" not in cls.__dict__:
             cls.id = kebab(cls.__name__)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        node = super().__new__(cls)
+        #: The constructor's arguments as written (``hammurabi migrate`` reads them back).
+        node.given_arguments = (args, kwargs)
+        return node
 
     @property
     def workspace(self) -> workspace.Workspace:

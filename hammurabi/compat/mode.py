@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _ORIGINAL: ContextVar[bool] = ContextVar("hammurabi_original_api", default=False)
+_MUTED: ContextVar[bool] = ContextVar("hammurabi_deprecations_muted", default=False)
 _announced: set[str] = set()
 
 
@@ -34,9 +35,19 @@ def original() -> bool:
     return _ORIGINAL.get()
 
 
+@contextmanager
+def muted() -> Iterator[None]:
+    """Say no deprecations (``hammurabi migrate`` reads old spellings on purpose)."""
+    token = _MUTED.set(True)
+    try:
+        yield
+    finally:
+        _MUTED.reset(token)
+
+
 def deprecated(message: str) -> None:
     """Say ``message`` once per process: ``hammurabi: deprecated: <message>`` on stderr."""
-    if message in _announced:
+    if message in _announced or _MUTED.get():
         return
     _announced.add(message)
     print(f"hammurabi: deprecated: {message}", file=sys.stderr, flush=True)

@@ -53,6 +53,7 @@ def write_report(pillar: Pillar, result: RunResult, settings: Settings) -> Path 
         return None
     reporter = pillar.reporter
     reporter.report_path = target
+    target.parent.mkdir(parents=True, exist_ok=True)
     reporter.attach(result)
     try:
         reporter.report()

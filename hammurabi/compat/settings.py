@@ -93,7 +93,7 @@ def pillar_source(config: Any, name: Any, folder: Path) -> str | None:
     path = Path(raw).expanduser()
     if not path.is_absolute():
         path = folder / path
-    if not given and not path.is_file():
+    if not given and not name and not path.is_file():
         return None
     suffix = f":{name}" if name and name != DEFAULT_PILLAR_NAME else ""
     return f"{ORIGINAL_PREFIX}{path}{suffix}"
