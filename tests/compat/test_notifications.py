@@ -113,7 +113,9 @@ from pathlib import Path
 from hammurabi import Law, LineExists, Pillar, SlackNotification
 
 pillar = Pillar(notifications=[
-    SlackNotification(recipients=[{webhook.url!r}], message_template="{{repository}}: {{changes_link}}")
+    SlackNotification(
+        recipients=[{webhook.url!r}], message_template="{{repository}}: {{changes_link}}"
+    )
 ])
 pillar.register(Law(name="Keepalive", description="Workers keep connections.", rules=(
     LineExists(name="keepalive", path=Path("g.py"), text="keepalive = 65", match="^bind"),
