@@ -124,7 +124,9 @@ pillar.register(Law(name="Keepalive", description="Workers keep connections.", r
     files = {
         "g.py": "bind = 1\n",
         "pillar.conf.py": pillar,
-        "pyproject.toml": '[tool.hammurabi]\ngit_branch_name = "hammurabi"\ngit_base_name = "main"\n',
+        "pyproject.toml": (
+            '[tool.hammurabi]\ngit_branch_name = "hammurabi"\ngit_base_name = "main"\n'
+        ),
     }
     github_server.create_repo(REPO, files)
     for key, value in {
