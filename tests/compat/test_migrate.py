@@ -128,3 +128,17 @@ main_pillar.register(Law(name="Mixed", description="d", rules=(
         }
     ]
     assert main(["migrate", str(pillar), "-o", str(pillar)]) == ExitCode.USAGE_ERROR
+
+
+def test_the_migration_guide_shows_what_migrate_writes(tmp_path: Path) -> None:
+    from hammurabi.compat.migrate import migrate_file
+    from tests.docs.helpers import DOCS, blocks
+
+    shown = {
+        block.language + (block.title or ""): block.text for block in blocks(DOCS / "migration.md")
+    }
+    pillar = tmp_path / "pillar.conf.py"
+    pillar.write_text(shown["python"])
+    done = migrate_file(pillar)
+    assert done.left_out == [] and done.notes == []
+    assert done.text == shown["yamllaws/service.yml"]
