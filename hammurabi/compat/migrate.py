@@ -163,9 +163,9 @@ class _Writer:
         except _LeftOut as exc:
             self._skip(rule, str(exc))
             return None
-        conditions = [c for c in conditions if c is not None] + extra
-        if conditions:
-            out["preconditions"] = conditions
+        kept = [c for c in conditions if c is not None] + extra
+        if kept:
+            out["preconditions"] = kept
         if rule.pipe is not None:
             piped = self.rule(rule.pipe)
             if piped is not None:
