@@ -66,3 +66,12 @@ def single_line(value: Any, what: str, owner: str) -> str:
     if "\n" in value or "\r" in value:
         raise ConfigError(f"{owner}: {what} must be a single line")
     return value
+
+
+def __getattr__(name: str) -> object:
+    """0.11's ``SinglePathRule`` and ``MultiplePathRule`` (hammurabi.compat.bases)."""
+    if name in ("SinglePathRule", "MultiplePathRule"):
+        from hammurabi.compat import bases
+
+        return getattr(bases, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,1 @@
+"""0.11's notifications package (see hammurabi.compat.notifications)."""

@@ -1,0 +1,6 @@
+"""0.11's module path for the line rules, with their 0.11 arguments."""
+
+from hammurabi.compat.rules import LineExists, LineNotExists
+from hammurabi.rules.lines import LineReplaced
+
+__all__ = ["LineExists", "LineNotExists", "LineReplaced"]
