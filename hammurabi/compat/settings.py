@@ -19,6 +19,12 @@
 ``log_path``, ``log_format``  ignored: logs go to stderr
 ============================  =====================================================
 
+The variables are ``HAMMURABI_PILLAR_CONFIG``, ``HAMMURABI_PILLAR_NAME``,
+``HAMMURABI_GIT_BRANCH_NAME``, ``HAMMURABI_GIT_BASE_NAME``, ``HAMMURABI_ALLOW_PUSH``,
+``HAMMURABI_REPOSITORY``, ``HAMMURABI_DRY_RUN``, ``HAMMURABI_REPORT_NAME``,
+``HAMMURABI_RULE_CAN_ABORT``, ``HAMMURABI_LOG_LEVEL``, ``HAMMURABI_LOG_PATH`` and
+``HAMMURABI_LOG_FORMAT`` (``HAMMURABI_GITHUB_TOKEN`` means what it means now).
+
 A repository configured only with 0.11 keys and no ``pillar_config`` used 0.11's default,
 ``pillar.conf.py``. 0.11 ran on a dirty working tree, so such a repository gets
 ``git.allow_dirty`` (the changes are never touched). ``HAMMURABI_SETTINGS_PATH`` (0.11's
