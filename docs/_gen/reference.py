@@ -57,7 +57,8 @@ class Example:
     met: bool | None = None
     allow_commands: bool = False
     needs_root: bool = False
-    plugin: str | None = None
+    #: For a class without a docstring (the article's ``HasStack`` is kept verbatim).
+    summary: str = ""
 
     def law_file(self, kind: str) -> str:
         """A whole law file around the example, as the tests load it."""
@@ -218,6 +219,8 @@ def example_markdown(example: Example, kind: str) -> list[str]:
 
 def type_markdown(cls: type, example: Example | None, kind: str) -> list[str]:
     doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+    if not doc and example is not None:
+        doc = example.summary
     summary, _, rest = doc.partition("\n")
     out = [f"### `{cls.id}` {{ #{cls.id} }}", ""]  # type: ignore[attr-defined]
     out += [_inline(summary.strip()), ""]
@@ -255,10 +258,13 @@ def type_index(kind: str) -> str:
     """One table row per id: id (linked) and summary."""
     hook = "hammurabi_rule_types" if kind == "rule" else "hammurabi_precondition_types"
     page = "rules.md" if kind == "rule" else "preconditions.md"
+    examples = load_examples()
     rows = ["| id | what it does |", "| --- | --- |"]
     for group in type_groups(hook):
         for cls in group.types:
-            summary = rst_to_markdown(cls.summary()).replace("|", "\\|")  # type: ignore[attr-defined]
+            example = examples.get(cls.id)  # type: ignore[attr-defined]
+            summary = cls.summary() or (example.summary if example else "")  # type: ignore[attr-defined]
+            summary = rst_to_markdown(summary).replace("|", "\\|")
             rows.append(f"| [`{cls.id}`]({page}#{cls.id}) | {summary} |")  # type: ignore[attr-defined]
     return "\n".join(rows)
 

@@ -120,3 +120,11 @@ def test_the_command_line_reference_has_every_command() -> None:
         assert f"## `hammurabi {command}`" in text
     for command in ("init", "flush", "status"):
         assert f"## `hammurabi metrics {command}`" in text
+
+
+@pytest.mark.parametrize("kind", ["rule", "precondition"])
+def test_every_type_has_a_summary(kind: str) -> None:
+    index = reference.type_index(kind)
+    for row in index.splitlines()[2:]:
+        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", row.strip()[1:-1])]
+        assert cells[-1], f"no summary: {row}"
