@@ -524,7 +524,7 @@ def _enforce(
         trust=trust,
         env=original.environment(),
     )
-    dry_run = original.apply(session.settings, dry_run=dry_run, check=check)
+    dry_run = original.apply(session, dry_run=dry_run, check=check)
     if fleet is not None:
         _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
         return

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hammurabi.compat.mode import deprecated
 
 if TYPE_CHECKING:
-    from hammurabi.settings import Settings
+    from hammurabi.runner import Session
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -52,20 +52,28 @@ class Options:
             return None
         return {**os.environ, "HAMMURABI_SETTINGS_PATH": str(self.config)}
 
-    def apply(self, settings: Settings, *, dry_run: bool, check: bool) -> bool:
+    def apply(self, session: Session, *, dry_run: bool, check: bool) -> bool:
         """Apply what has no current option; return whether the run is a dry run."""
-        original: dict[str, Any] = settings.original
+        original: dict[str, Any] = session.settings.original
+        if _true(original.get("rule_can_abort")):
+            from hammurabi.compat.abort import stop_after_failure
+
+            session.laws = stop_after_failure(session.laws)
         if self.no_report:
             original["report"] = False
         level = self.log_level or original.get("log_level")
         if isinstance(level, str) and level.upper() in _LEVELS:
             logging.getLogger().setLevel(min(logging.getLogger().level, _level(level)))
-        wanted = original.get("dry_run")
-        if isinstance(wanted, str):
-            wanted = wanted.strip().lower() in ("1", "true", "yes", "on")
-        if not check and wanted and not self.no_dry_run:
+        if not check and _true(original.get("dry_run")) and not self.no_dry_run:
             return True
         return dry_run
+
+
+def _true(value: Any) -> bool:
+    """A 0.11 boolean setting (from TOML, or text from a variable)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def _level(name: str) -> int:

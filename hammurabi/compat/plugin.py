@@ -25,6 +25,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class OriginalJsonReport:
+    """``--report json-0.11=PATH``: the run in 0.11's report format."""
+
+    name = "json-0.11"
+    description = "The run as Hammurabi 0.11's JSON report (passed, failed, skipped rules)."
+
+    def render(self, result: RunResult) -> str:
+        from hammurabi.compat.reporting import JsonReporter, rule_items
+
+        reporter = JsonReporter([])
+        reporter.attach(result)
+        return rule_items(reporter, result).json() + "\n"
+
+
+@hookimpl
+def hammurabi_reporters() -> tuple[OriginalJsonReport, ...]:
+    return (OriginalJsonReport(),)
+
+
 @hookimpl
 def hammurabi_run_finished(result: RunResult, settings: Settings, laws: Sequence[Law]) -> None:
     from hammurabi.compat.pillar import pillars_of

@@ -95,13 +95,7 @@ class Reporter(ABC):
             item = LawItem(name=law.name, description=law.description)
             done = _by_rule(results.get(law.name))
             for rule in law.rules:
-                outcomes = [r.outcome for r in done.get(rule.name, ())]
-                target = report.skipped
-                if Outcome.FAILED in outcomes:
-                    target = report.failed
-                elif Outcome.CHANGED in outcomes:
-                    target = report.passed
-                target.append(RuleItem(name=rule.name, law=item))
+                _sort(report, RuleItem(name=rule.name, law=item), done.get(rule.name, []))
         return report
 
     def attach(self, result: RunResult) -> None:
@@ -124,6 +118,27 @@ class JsonReporter(Reporter):
 
     def report(self) -> None:
         self.report_path.write_text(self._get_report().json(), encoding="utf-8")
+
+
+def rule_items(reporter: Reporter, result: RunResult) -> Report:
+    """The report of a run whose laws are known by their records only (``--report``)."""
+    report = Report(additional_data=reporter.additional_data)
+    for law in result.laws:
+        item = LawItem(name=law.name, description=law.description)
+        for name, done in _by_rule(law).items():
+            _sort(report, RuleItem(name=name, law=item), done)
+    return report
+
+
+def _sort(report: Report, item: RuleItem, done: list[RuleResult]) -> None:
+    """File a rule as failed (it or its chain failed), passed (changed) or skipped."""
+    outcomes = {result.outcome for result in done}
+    if Outcome.FAILED in outcomes:
+        report.failed.append(item)
+    elif Outcome.CHANGED in outcomes:
+        report.passed.append(item)
+    else:
+        report.skipped.append(item)
 
 
 def _by_rule(law: LawResult | None) -> dict[str, list[RuleResult]]:

@@ -14,7 +14,7 @@
 ``github_token``              ``github.token`` (better: ``GITHUB_TOKEN``)
 ``dry_run``                   ``enforce --dry-run``
 ``report_name``               where the 0.11 JSON report goes (``hammurabi_report.json``)
-``rule_can_abort``            a failing rule stops the laws after it
+``rule_can_abort``            once a law fails, the laws after it are skipped
 ``log_level``                 the log level (``-v``)
 ``log_path``, ``log_format``  ignored: logs go to stderr
 ============================  =====================================================

@@ -115,3 +115,19 @@ def test_no_report_and_dry_run_settings(repo: Path, capsys: pytest.CaptureFixtur
     assert main(["enforce", "--no-allow-push"]) == 0
     assert "dry run" in capsys.readouterr().out.lower()
     assert git("branch", "--list", "hammurabi", cwd=repo) == ""
+
+
+def test_the_0_11_report_as_a_reporter_plugin(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "report.json"
+    assert main(["enforce", "--no-allow-push", "--report", f"json-0.11={target}"]) == 0
+    written = json.loads((repo / "hammurabi_report.json").read_text())
+    reported = json.loads(target.read_text())
+    assert list(reported) == ["passed", "failed", "skipped", "additional_data"]
+    for key in ("passed", "failed"):
+        assert reported[key] == written[key]
+    # laws skipped by a law precondition have no rule records: the plugin lists what ran
+    assert reported["skipped"] == [
+        item for item in written["skipped"] if item in reported["skipped"]
+    ]

@@ -9,6 +9,7 @@ Hammurabi works inside that repository as the current directory (or with
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,34 @@ def test_config_option_token_and_version(
     assert git("branch", "--list", "bot", cwd=repo) == ""
     assert main(["version"]) == 0
     assert capsys.readouterr().out.startswith("hammurabi ")
+
+
+def test_rule_can_abort_skips_the_laws_after_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pillar = """\
+from pathlib import Path
+from hammurabi import FileExists, Law, LineExists, Pillar
+
+pillar = Pillar()
+pillar.register(Law(name="First", description="d", rules=(
+    FileExists(name="made", path=Path("made.txt")),
+    LineExists(name="broken", path=Path("g.py"), text="x = 1", match="^nothing"),
+)))
+pillar.register(Law(name="Second", description="d", rules=(
+    FileExists(name="later", path=Path("later.txt")),
+)))
+"""
+    settings = '[tool.hammurabi]\nrule_can_abort = true\ngit_branch_name = "bot"\n'
+    repo = init_repo(
+        tmp_path / "r", {"g.py": "a = 1\n", "pillar.conf.py": pillar, "pyproject.toml": settings}
+    )
+    monkeypatch.chdir(repo)
+    assert main(["enforce", "--format", "json"]) == ExitCode.RULES_FAILED
+    run = json.loads(capsys.readouterr().out)
+    assert [(law["name"], law["outcome"]) for law in run["laws"]] == [
+        ("First", "failed"),
+        ("Second", "skipped"),
+    ]
+    assert "rule_can_abort" in run["laws"][1]["reason"]
+    assert git("branch", "--list", "bot", cwd=repo) == ""  # nothing to commit
