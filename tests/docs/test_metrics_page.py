@@ -8,15 +8,15 @@ instead), and must succeed.
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.docs.helpers import DOCS, blocks
-from tests.gitrepos import GIT_ENV, init_repo
+from tests.gitrepos import init_repo, isolate_git
+from tests.helpers import hammurabi
 from tests.questdb_server import QuestDBServer
 
 PAGE = DOCS / "metrics.md"
@@ -42,43 +42,30 @@ def _page_commands() -> list[list[str]]:
 
 
 def test_the_pages_metrics_commands_work_on_a_real_questdb(
-    questdb: QuestDBServer, tmp_path: Path
+    questdb: QuestDBServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commands = _page_commands()
     assert [words[:2] for words in commands][:2] == [["metrics", "init"], ["metrics", "status"]]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HAMMURABI_", "GIT"))}
-    env |= GIT_ENV | {
-        "HAMMURABI_QUESTDB_CONF": questdb.conf,  # as the page exports it
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-    }
+    isolate_git(monkeypatch)
+    monkeypatch.setenv("HAMMURABI_QUESTDB_CONF", questdb.conf)  # as the page exports it
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
-    def hammurabi(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "hammurabi", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-
-    init = hammurabi(*commands[0])
+    init = hammurabi(*commands[0], cwd=tmp_path)
     assert init.returncode == 0, init.stderr
     repo = init_repo(tmp_path / "api", {"app.py": "DEBUG = True\n"})
     (tmp_path / "laws.yml").write_text(LAWS)
-    run = hammurabi("check", str(repo), "--laws", str(tmp_path / "laws.yml"))
+    run = hammurabi("check", str(repo), "--laws", str(tmp_path / "laws.yml"), cwd=tmp_path)
     assert run.returncode == 3, run.stderr
     assert "metrics: off" not in run.stdout
     for words in commands[1:]:
-        result = hammurabi(*words)
+        result = hammurabi(*words, cwd=tmp_path)
         assert result.returncode == 0, f"hammurabi {shlex.join(words)}: {result.stderr}"
         if words[:1] == ["health"] and "--format" not in words and "--html" not in words:
             deadline = time.monotonic() + 60  # QuestDB applies WAL rows a moment later
             while "api" not in result.stdout and time.monotonic() < deadline:
                 time.sleep(1)
-                result = hammurabi(*words)
+                result = hammurabi(*words, cwd=tmp_path)
             assert "api" in result.stdout, result.stdout
         if "--format" in words:
             json.loads(result.stdout)

@@ -28,7 +28,8 @@ import yaml
 from hammurabi.cli import app
 from hammurabi.settings import load_settings
 from tests.docs.helpers import DOCS, Block, blocks, pages
-from tests.gitrepos import GIT_ENV, git
+from tests.gitrepos import GIT_ENV, git, isolate_git
+from tests.helpers import hammurabi
 
 #: Pages whose console blocks run, top to bottom, in one shell.
 RUN = ["getting-started.md", "fleets.md"]
@@ -151,20 +152,14 @@ def test_pages_show_law_files() -> None:
     assert len(_law_files()) >= 5
 
 
-def _hammurabi(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hammurabi", *args],
-        env=_env(tmp_path) | {"HAMMURABI_ALLOW_COMMANDS": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("block", _law_files(), ids=str)
-def test_law_file_loads_and_enforces_on_a_git_repository(block: Block, tmp_path: Path) -> None:
+def test_law_file_loads_and_enforces_on_a_git_repository(
+    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Enforced on a git repository (a bot branch), then in place: a second pass is clean."""
+    isolate_git(monkeypatch)
+    monkeypatch.setenv("HAMMURABI_ALLOW_COMMANDS", "1")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     repo = tmp_path / "repo"
     repo.mkdir()
     git("init", "-q", "-b", "main", cwd=repo)
@@ -184,12 +179,12 @@ def test_law_file_loads_and_enforces_on_a_git_repository(block: Block, tmp_path:
     law_file.parent.mkdir()
     law_file.write_text(block.text)
     laws_option = ("--laws", str(law_file))
-    enforced = _hammurabi(tmp_path, "enforce", str(repo), *laws_option, "--format", "json")
+    enforced = hammurabi("enforce", str(repo), *laws_option, "--format", "json")
     assert enforced.returncode == 0, f"{block}: {enforced.stderr}"
     assert json.loads(enforced.stdout)["outcome"] != "failed", f"{block}: {enforced.stderr}"
-    in_place = _hammurabi(tmp_path, "enforce", str(repo), *laws_option, "--no-git")
+    in_place = hammurabi("enforce", str(repo), *laws_option, "--no-git")
     assert in_place.returncode == 0, f"{block}: {in_place.stderr}"
-    again = _hammurabi(tmp_path, "check", str(repo), *laws_option)
+    again = hammurabi("check", str(repo), *laws_option)
     assert again.returncode == 0, f"{block}: a second pass would change more:\n{again.stdout}"
 
 
