@@ -18,14 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path, PosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 from hammurabi.compat import EXPORTS
 from hammurabi.compat.mode import deprecated, original
 from hammurabi.documents.base import MISSING, Document
 from hammurabi.errors import ConfigError, RuleError
 from hammurabi.node import compile_regex
-from hammurabi.rules import attributes, documents, lines, templates
+from hammurabi.rules import attributes, documents, files, lines, templates
 
 _INDENT = re.compile(r"^\s+")
 
@@ -158,9 +158,9 @@ class TemplateRendered(templates.TemplateRendered):
         name: str,
         path: str | Path | None = None,
         destination: str | Path | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         template: str | Path | None = None,
-        context: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         self.outside: Path | None = None
@@ -366,24 +366,51 @@ class SectionPath(PosixPath):
 _UPSTREAM = "\x00upstream"
 
 
-class _SectionFlow:
+class _Positional:
+    """0.11's arguments after ``path`` may be given by position, in 0.11's order."""
+
+    #: 0.11's arguments after ``path``, in its order.
+    positional: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, name: str, path: Any = None, *args: Any, **kw: Any) -> None:
+        if len(args) > len(self.positional):
+            raise ConfigError(f"rule {name!r}: too many arguments")
+        kw.update(zip(self.positional, args, strict=False))
+        super().__init__(name, path, **kw)  # type: ignore[call-arg]
+
+
+class LineReplaced(_Positional, lines.LineReplaced):
+    positional = ("text", "match", "respect_indentation")
+
+
+class Copied(_Positional, files.Copied):
+    positional = ("destination",)
+
+
+class Moved(_Positional, files.Moved):
+    positional = ("destination",)
+
+
+class Renamed(_Positional, files.Renamed):
+    positional = ("new_name",)
+
+
+for _cls in (LineReplaced, Copied, Moved, Renamed):
+    _cls.__doc__ = _cls.__mro__[2].__doc__
+
+
+class _SectionFlow(_Positional):
     """INI rules whose ``section`` may be left out under a ``SectionExists`` (pipe/children)."""
 
     section: str
     key: Any
     param: Any
     name: str
-    #: 0.11's arguments after ``path``, in its order (they may be given by position).
-    positional: tuple[str, ...] = ()
 
     def __init__(
         self, name: str, path: Any = None, *args: Any, section: str | None = None, **kw: Any
     ) -> None:
-        if len(args) > len(self.positional):
-            raise ConfigError(f"rule {name!r}: too many arguments")
-        kw.update(zip(self.positional, args, strict=False))
-        kw["section"] = _UPSTREAM if section is None else section
-        super().__init__(name, path, **kw)  # type: ignore[call-arg]
+        super().__init__(name, path, *args, section=_UPSTREAM if section is None else section, **kw)
 
     def check_standalone(self) -> None:
         if self.section == _UPSTREAM:
@@ -453,9 +480,9 @@ class OptionRenamed(_SectionFlow, documents.OptionRenamed):
     positional = ("option", "new_name")
 
 
-for _cls in (SectionNotExists, SectionRenamed, OptionsExist, OptionsNotExist, OptionRenamed):
-    _cls.__doc__ = (
-        f"{_cls.__mro__[2].__doc__}\n\n    Under a ``SectionExists``, ``section`` may be left out."
+for _ini in (SectionNotExists, SectionRenamed, OptionsExist, OptionsNotExist, OptionRenamed):
+    _ini.__doc__ = (
+        f"{_ini.__mro__[3].__doc__}\n\n    Under a ``SectionExists``, ``section`` may be left out."
     )
 
 __all__ = [name for name, module in EXPORTS.items() if module == __name__]

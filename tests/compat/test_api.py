@@ -470,3 +470,54 @@ def test_rule_and_precondition_bases_keep_0_11_signatures(tmp_path: Path) -> Non
     apply_twice(tmp_path, rule)
     assert only(run_rules(tmp_path, rule)).outcome is Outcome.UNCHANGED
     assert (tmp_path / "c.txt").read_text() == "custom\n"
+
+
+#: A sample value for each 0.11 parameter, to build every class by position as 0.11 allowed.
+SAMPLES: dict[str, object] = {
+    "name": "n",
+    "path": Path("f.txt"),
+    "paths": [Path("f.txt")],
+    "text": "t",
+    "match": "^m",
+    "position": 1,
+    "respect_indentation": True,
+    "ensure_trailing_newline": False,
+    "destination": Path("d.txt"),
+    "new_name": "new",
+    "key": "a.b",
+    "value": 1,
+    "force_value": False,
+    "add_after": True,
+    "option": "o",
+    "template": Path("t.j2"),
+    "context": {"x": 1},
+    "criteria": "^x",
+    "mode": 0o111,
+    "owner": USER,
+    "laws": [],
+    "recipients": ["https://hooks.invalid/x"],
+    "message_template": "m",
+    "reporter_class": None,
+    "notifications": (),
+    "description": "d",
+    "rules": [],
+    "preconditions": [],
+}
+_SPECIAL = {
+    "ModeChanged": {"new_value": 0o644},
+    "OwnerChanged": {"new_value": USER},
+    "SectionExists": {"options": [("a", "1")]},
+    "OptionsExist": {"options": [("a", "1")]},
+    "OptionsNotExist": {"options": ["a"]},
+}
+_ABSTRACT = {"Reporter", "Notification", "Rule", "Precondition"}
+
+
+@pytest.mark.parametrize("name", sorted(set(ORIGINAL_API) - _ABSTRACT))
+def test_every_0_11_class_builds_with_positional_arguments(name: str) -> None:
+    values = {**SAMPLES, **_SPECIAL.get(name, {})}
+    args = [values[parameter] for parameter in ORIGINAL_API[name]]
+    extra = {"section": "s"} if name.startswith(("Section", "Option")) else {}
+    built = getattr(hammurabi, name)(*args, **extra)
+    if "name" in ORIGINAL_API[name] and name != "Law":
+        assert built.name == "n"
