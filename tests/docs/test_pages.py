@@ -25,11 +25,10 @@ import pytest
 import typer.main
 import yaml
 
-from hammurabi.cli import app
+from hammurabi.cli import app, main
 from hammurabi.settings import load_settings
 from tests.docs.helpers import DOCS, Block, blocks, pages
 from tests.gitrepos import GIT_ENV, git, isolate_git
-from tests.helpers import hammurabi
 
 #: Pages whose console blocks run, top to bottom, in one shell.
 RUN = ["getting-started.md", "fleets.md"]
@@ -154,7 +153,10 @@ def test_pages_show_law_files() -> None:
 
 @pytest.mark.parametrize("block", _law_files(), ids=str)
 def test_law_file_loads_and_enforces_on_a_git_repository(
-    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    block: Block,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Enforced on a git repository (a bot branch), then in place: a second pass is clean."""
     isolate_git(monkeypatch)
@@ -179,13 +181,19 @@ def test_law_file_loads_and_enforces_on_a_git_repository(
     law_file.parent.mkdir()
     law_file.write_text(block.text)
     laws_option = ("--laws", str(law_file))
-    enforced = hammurabi("enforce", str(repo), *laws_option, "--format", "json")
-    assert enforced.returncode == 0, f"{block}: {enforced.stderr}"
-    assert json.loads(enforced.stdout)["outcome"] != "failed", f"{block}: {enforced.stderr}"
-    in_place = hammurabi("enforce", str(repo), *laws_option, "--no-git")
-    assert in_place.returncode == 0, f"{block}: {in_place.stderr}"
-    again = hammurabi("check", str(repo), *laws_option)
-    assert again.returncode == 0, f"{block}: a second pass would change more:\n{again.stdout}"
+
+    def hammurabi(*args: str) -> tuple[int, str, str]:  # in-process: no interpreter start-up
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    code, out, err = hammurabi("enforce", str(repo), *laws_option, "--format", "json")
+    assert code == 0, f"{block}: {err}"
+    assert json.loads(out)["outcome"] != "failed", f"{block}: {err}"
+    code, out, err = hammurabi("enforce", str(repo), *laws_option, "--no-git")
+    assert code == 0, f"{block}: {err}"
+    code, out, err = hammurabi("check", str(repo), *laws_option)
+    assert code == 0, f"{block}: a second pass would change more:\n{out}"
 
 
 # -- YAML, TOML and settings ------------------------------------------------------------------
