@@ -277,3 +277,40 @@ def test_environment_variables_named_in_the_pages_exist() -> None:
     for page in pages():
         for name in set(re.findall(r"HAMMURABI_[A-Z_]+[A-Z]", page.read_text())):
             assert name in known or name.endswith("_"), f"{page.name}: no variable {name}"
+
+
+def _steps(node: Any) -> list[dict[str, Any]]:
+    """Every mapping with a ``uses`` key in a workflow."""
+    if isinstance(node, dict):
+        found = [node] if "uses" in node else []
+        return found + [step for value in node.values() for step in _steps(value)]
+    if isinstance(node, list):
+        return [step for item in node for step in _steps(item)]
+    return []
+
+
+def test_the_action_and_the_hook_are_used_with_their_real_inputs() -> None:
+    """The pages' uses of the composite action and the pre-commit hook match their files."""
+    action = yaml.safe_load((DOCS.parent / "action.yml").read_text())
+    hooks = {
+        hook["id"] for hook in yaml.safe_load((DOCS.parent / ".pre-commit-hooks.yaml").read_text())
+    }
+    used = 0
+    for block in _all_blocks():
+        if block.language not in ("yaml", "yml"):
+            continue
+        data = yaml.safe_load(block.text)
+        for step in _steps(data):
+            if step["uses"].split("@")[0].endswith("/hammurabi"):
+                inputs = step.get("with") or {}
+                assert set(inputs) <= set(action["inputs"]), f"{block}: {set(inputs)}"
+                command = inputs.get("command", action["inputs"]["command"]["default"])
+                _check([command, *shlex.split(inputs.get("args", ""))])
+                used += 1
+        for repo in (data or {}).get("repos", []) if isinstance(data, dict) else []:
+            for hook in repo.get("hooks", []):
+                if repo["repo"].endswith("/hammurabi"):
+                    assert hook["id"] in hooks, f"{block}: no hook {hook['id']}"
+                    _check(["check", *hook.get("args", [])])
+                    used += 1
+    assert used >= 2
