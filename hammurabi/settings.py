@@ -259,6 +259,8 @@ def load_settings(
     clean = {k: v for k, v in (overrides or {}).items() if v not in (None, [], ())}
     if clean:
         _apply(settings, clean, "command line")
+    if trusted and not settings.laws:
+        original.default_pillar(settings, base)
     return settings
 
 

@@ -36,9 +36,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hammurabi.compat.mode import deprecated
+
+if TYPE_CHECKING:
+    from hammurabi.settings import Settings
 
 #: The prefix of a law source holding a pillar written for 0.11.
 ORIGINAL_PREFIX = "original:"
@@ -103,6 +106,20 @@ def pillar_source(config: Any, name: Any, folder: Path) -> str | None:
         return None
     suffix = f":{name}" if name and name != DEFAULT_PILLAR_NAME else ""
     return f"{ORIGINAL_PREFIX}{path}{suffix}"
+
+
+def default_pillar(settings: Settings, folder: Path) -> None:
+    """With no laws configured anywhere, 0.11 ran ``pillar.conf.py``: so does a trusted run."""
+    source = pillar_source(None, None, folder)
+    if source is None:
+        return
+    deprecated(
+        f"{DEFAULT_PILLAR_CONFIG} runs as Hammurabi 0.11 ran it, since no laws are configured; "
+        f'set laws = ["{source}"] or see docs/migration.md'
+    )
+    settings.laws = [source]
+    settings.original.setdefault("pillar_config", DEFAULT_PILLAR_CONFIG)
+    settings.git.allow_dirty = True
 
 
 def from_env(env: Mapping[str, str], folder: Path, original: dict[str, Any]) -> dict[str, Any]:

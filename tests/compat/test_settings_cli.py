@@ -182,3 +182,17 @@ pillar.register(Law(name="Second", description="d", rules=(
     ]
     assert "rule_can_abort" in run["laws"][1]["reason"]
     assert git("branch", "--list", "bot", cwd=repo) == ""  # nothing to commit
+
+
+def test_pillar_conf_py_runs_when_no_laws_are_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path / "r", {"g.py": "bind = 1\n", "pillar.conf.py": PILLAR})
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(repo, env={}, trusted=False).laws == []  # plugins, as before
+    assert not (repo / "ran.marker").exists()
+    monkeypatch.chdir(repo)
+    assert main(["enforce", "--branch", "bot"]) == 0
+    assert "pillar.conf.py runs as Hammurabi 0.11 ran it" in capsys.readouterr().err
+    assert git("show", "bot:g.py", cwd=repo) == "bind = 1\nkeepalive = 65"
+    assert (repo / "hammurabi_report.json").is_file()
