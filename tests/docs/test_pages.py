@@ -314,3 +314,17 @@ def test_the_action_and_the_hook_are_used_with_their_real_inputs() -> None:
                     _check(["check", *hook.get("args", [])])
                     used += 1
     assert used >= 2
+
+
+def test_included_files_are_included_whole() -> None:
+    """Every ``--8<--`` line names a file, and the tutorial page shows each file of its package."""
+    for page in pages():
+        for line in page.read_text().splitlines():
+            if line.startswith("--8"):
+                found = re.fullmatch(r'--8<-- "([^"]+)"', line)
+                assert found, f"{page.name}: malformed include {line!r}"
+                assert (DOCS.parent / found.group(1)).is_file(), line
+    shown = {block.text.rstrip("\n") for block in blocks(DOCS / "plugins.md")}
+    package = DOCS.parent / "examples" / "plugin-tutorial"
+    for path in [*package.rglob("*.py"), package / "pyproject.toml", package / "laws.yml"]:
+        assert path.read_text().rstrip("\n") in shown, f"plugins.md does not show {path.name}"
