@@ -275,6 +275,7 @@ class _Fleet:
 
     def _failed(self, target: Target, reason: str) -> RepoRun:
         """A repository that failed before its laws ran: recorded, and told to the plugins."""
+        reason = masking.clean(reason)  # an error may quote a URL, a token, a hostile name
         result = RunResult(
             root=str(target.url),
             run_id=self.state.run_id,
