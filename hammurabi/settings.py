@@ -240,11 +240,12 @@ def load_settings(
     base = Path(root) if root is not None else Path.cwd()
     settings = Settings()
     environ = os.environ if env is None else env
-    for path, table in _files(base, original.settings_file(environ)):
+    runner_file = original.settings_file(environ)  # the runner's own, named in its environment
+    for path, table in _files(base, runner_file):
         table = original.translate(table, str(path), path.parent, settings.original)
         if isinstance(table.get("laws"), list):
             table = {**table, "laws": [_anchor(item, path.parent) for item in table["laws"]]}
-        if not trusted:
+        if not trusted and path != runner_file:
             _check_untrusted(table, path)
             settings.untrusted_laws += [str(item) for item in table.get("laws") or ()]
         _apply(settings, table, str(path))

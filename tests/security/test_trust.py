@@ -156,3 +156,14 @@ def test_a_repository_cannot_allow_commands_for_itself(
     (repo / "ran").unlink()
     assert main(["enforce", str(repo), "--laws", str(laws), "-q"]) == ExitCode.USAGE_ERROR
     assert not (repo / "ran").exists()
+
+
+def test_a_settings_file_the_runner_names_is_the_runner_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_tree(tmp_path / "repo", {"app.py": "DEBUG = True\n"})
+    (tmp_path / "laws.yml").write_text(LAWS)
+    mine = make_tree(tmp_path, {"mine.toml": '[tool.hammurabi]\nreports = ["json=-"]\n'})
+    monkeypatch.setenv("HAMMURABI_SETTINGS_PATH", str(mine / "mine.toml"))
+    args = ["check", str(repo), "--laws", str(tmp_path / "laws.yml"), "-p", "python"]
+    assert main(args) == ExitCode.CHANGES_NEEDED
