@@ -124,3 +124,53 @@ def test_control_characters_in_names_are_neutralised(
 
 def test_neutralise_keeps_newlines_and_tabs() -> None:
     assert masking.neutralise("a\tb\nc\x1bd\x7f") == "a\tb\nc\\x1bd\\x7f"
+
+
+LEAKY_TOO = """
+import os
+from hammurabi import Law, Pillar
+from hammurabi.errors import RuleError
+from hammurabi.rules.base import Rule
+from hammurabi.rules.files import FileExists
+
+class Leak(Rule):
+    def task(self):
+        token, mine = os.environ["HAMMURABI_GITHUB_TOKEN"], os.environ["MY_SECRET"]
+        raise RuleError(f"the token is {token}, mine is {mine}")
+
+pillar = Pillar()
+pillar.register(Law(name="Leaky", description="leaks", rules=(Leak(name="leak"),)))
+pillar.register(
+    Law(name="Fine", description="changes", rules=(FileExists(name="f", path="NEW.md"),))
+)
+"""
+
+
+def test_pull_request_bodies_are_masked(
+    tmp_path: Path,
+    github_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hammurabi import gitops
+    from tests.github_standin import DEFAULT_TOKEN
+    from tests.gitrepos import isolate_git
+
+    isolate_git(monkeypatch)
+    github_server.create_repo("acme/widgets", {"app.py": "x\n"})
+    monkeypatch.setenv("HAMMURABI_GITHUB_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.setenv("HAMMURABI_GITHUB_API_URL", github_server.base_url)
+    monkeypatch.setenv("HAMMURABI_GITHUB_SECONDS_BETWEEN_REQUESTS", "0")
+    monkeypatch.setenv("HAMMURABI_GITHUB_SECONDS_BETWEEN_WRITES", "0")
+    monkeypatch.setenv("MY_SECRET", MINE)
+    monkeypatch.setenv("HAMMURABI_SECRET_ENV", "MY_SECRET")
+    url = github_server.clone_url("acme/widgets", token=None)
+    credentials = gitops.Credentials("x-access-token", DEFAULT_TOKEN)
+    gitops.clone(url, tmp_path / "widgets", credentials=credentials).close()
+    laws = make_tree(tmp_path, {"leaky.py": LEAKY_TOO}) / "leaky.py"
+    code = main(["enforce", str(tmp_path / "widgets"), "--laws", str(laws), "-p", "python"])
+    out = capsys.readouterr()
+    assert code == 1 and leaked(out.out + out.err) == [] and DEFAULT_TOKEN not in out.out
+    (pull,) = github_server.pulls("acme/widgets")
+    assert DEFAULT_TOKEN not in pull["body"] and leaked(pull["body"]) == []
+    assert "the token is ***, mine is ***" in pull["body"]
