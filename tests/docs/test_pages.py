@@ -328,3 +328,36 @@ def test_included_files_are_included_whole() -> None:
     package = DOCS.parent / "examples" / "plugin-tutorial"
     for path in [*package.rglob("*.py"), package / "pyproject.toml", package / "laws.yml"]:
         assert path.read_text().rstrip("\n") in shown, f"plugins.md does not show {path.name}"
+
+
+def test_the_json_report_has_the_keys_the_docs_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = (DOCS / "reference" / "exit-codes.md").read_text()
+    section = page[page.index("## The JSON report") :]
+    documented = {
+        key
+        for line in section.splitlines()
+        if line.startswith("| `")
+        for key in re.findall(r"`(\w+)`", line.split("|")[1])
+    }
+    sentence = section.split("Each rule's record has")[1].split(".")[0]
+    rule_keys = set(re.findall(r"`(\w+)`", sentence)) - {"pipe", "children"}  # in `chain`
+    isolate_git(monkeypatch)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "-q", "-b", "main", cwd=repo)
+    (repo / "app.py").write_text("DEBUG = True\n")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "start", cwd=repo)
+    (tmp_path / "laws.yml").write_text(
+        "laws:\n  - name: Debug off\n    description: d\n    rules:\n"
+        "      - line-replaced: {path: app.py, target: '^DEBUG', text: DEBUG = False}\n"
+    )
+    assert (
+        main(["enforce", str(repo), "--laws", str(tmp_path / "laws.yml"), "--format", "json"]) == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert documented - set(report) == set()
+    assert rule_keys - set(report["laws"][0]["rules"][0]) == set()
+    assert {"branch", "base", "commits", "pushed", "action"} <= set(report["git"])
