@@ -5,10 +5,12 @@ Heavy libraries are imported inside the commands that need them, so ``--help`` s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sys
+import tempfile
 import traceback
 from enum import StrEnum
 from pathlib import Path
@@ -578,8 +580,15 @@ def _run_fleet(
         exclude=fleet["exclude"],
         shard=shard,
     )
+    scratch = contextlib.ExitStack()
+    if settings.cache:
+        cache = Path(settings.cache).expanduser()
+    elif dry_run:  # a dry run writes nothing that outlives it: clones go to a scratch folder
+        cache = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="hammurabi-")))
+    else:
+        cache = fleet_cache.default_dir()
     options = FleetOptions(
-        cache=Path(settings.cache).expanduser() if settings.cache else fleet_cache.default_dir(),
+        cache=cache,
         jobs=settings.jobs,
         api_jobs=settings.api_jobs,
         max_prs=settings.max_prs,
@@ -589,7 +598,7 @@ def _run_fleet(
         run_id=check_run_id(fleet["run_id"]) if fleet["run_id"] else None,
         shard=str(shard) if shard else None,
     )
-    with ProgressBar(enabled=None if output_format is Format.text else False) as bar:
+    with scratch, ProgressBar(enabled=None if output_format is Format.text else False) as bar:
         result = enforce_fleet(session, selection, options, observer=bar)
     for repo in result.failed:
         typer.echo(f"hammurabi: failed: {repo.name}: {clean(repo.reason or '')}", err=True)

@@ -8,6 +8,7 @@ marker (an HTML comment) lets later runs recognise their own pull request and co
 from __future__ import annotations
 
 import hashlib
+import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -112,7 +113,21 @@ def _render(result: RunResult, branch: str, base: str, dropped: set[str]) -> str
         "to it by anyone else stop automatic updates. Merge the pull request to accept the "
         "changes; it closes by itself once nothing is left to change.</sub>",
     ]
+    if provenance := provenance_line(result):
+        lines += ["", f"<sub>{provenance}</sub>"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def provenance_line(result: RunResult) -> str | None:
+    """Where the change comes from: the law sources, Hammurabi's version, how to re-run."""
+    sources = (result.extra.get("provenance") or {}).get("laws")
+    if not sources:
+        return None
+    named = ", ".join(f"`{escape(source)}`" for source in sources)
+    rerun = " ".join(f"--laws {shlex.quote(source)}" for source in sources)
+    return (
+        f"Laws: {named} · Hammurabi {escape(result.version)} · re-run: `hammurabi enforce {rerun}`"
+    )
 
 
 def law_section(law: LawResult, *, diff: bool = True) -> list[str]:

@@ -137,9 +137,17 @@ def run(
             result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
         result.extra["git"] = {"mode": "files", "reason": reason}
         result.extra["timings"] = timings.to_dict()
-        return result
-    with repo:
-        return _BranchRun(session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched).run()
+    else:
+        with repo:
+            branch_run = _BranchRun(session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched)
+            result = branch_run.run()
+    result.extra.setdefault("provenance", _provenance(settings))
+    return result
+
+
+def _provenance(settings: Settings) -> dict[str, Any]:
+    """Where the run's laws come from (pull-request bodies say it, with how to re-run)."""
+    return {"laws": [source for source in settings.laws if source]}
 
 
 @dataclass
@@ -578,6 +586,7 @@ class _BranchRun:
                 repository=self.forge_repo,
             ),
         )
+        result.extra.setdefault("provenance", _provenance(self.settings))
         body = redact(prbody.render(result, branch=branch, base=base), self.forge.secrets())
         return PullRequestSpec(
             head=branch,

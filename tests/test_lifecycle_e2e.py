@@ -12,7 +12,7 @@ import pytest
 
 from hammurabi.cli import main
 from hammurabi.exitcodes import ExitCode
-from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
+from tests.gitrepos import LAWS, bare_remote, commit_on, git, init_repo, isolate_git
 
 BRANCH = "hammurabi/laws"
 FILES = {"app.py": "DEBUG = True\n", "README.md": "# widgets\n"}
@@ -207,3 +207,26 @@ def test_options_are_checked_before_any_work(
         assert line.startswith("hammurabi: error: ") and message in line, out
     assert git("branch", "--list", BRANCH, cwd=remote) == ""
     assert git("branch", "--list", BRANCH, cwd=work) == ""
+
+
+def test_blocked_is_reported_in_the_metrics_too(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    from hammurabi.metrics.spool import Spool
+
+    spool = tmp_path / "spool.sqlite3"
+    monkeypatch.setenv("HAMMURABI_METRICS_SPOOL_ONLY", "true")
+    monkeypatch.setenv("HAMMURABI_METRICS_SPOOL", str(spool))
+    work = init_repo(tmp_path / "work", FILES)
+    remote = bare_remote(tmp_path / "remote.git", work)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    args = ("enforce", str(work), "--laws", str(laws), "-p", "python")
+    assert cli(capsys, *args)[0] == ExitCode.OK
+    commit_on(remote, BRANCH, {"notes.txt": "mine\n"}, "Human touch")
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    code, out = cli(capsys, *args)
+    assert code == ExitCode.BLOCKED and "Blocked: origin/hammurabi/laws" in out, out
+    with Spool(spool) as rows:
+        health = [row.values for row in rows.pending() if row.table == "hammurabi_repo_health"]
+    assert [values["status"] for values in health] == ["branch-created", "blocked"]

@@ -114,6 +114,9 @@ def test_pull_request_lifecycle(hub: GitHubStandIn, run: Runner, checkout: Path,
     recorded = find_marker(pull["body"], "pull-request") or {}
     assert recorded["base"] == "main" and recorded["branch"] == BRANCH and recorded["fingerprint"]
     assert "### 🔧 Debug off" in pull["body"] and "+DEBUG = False" in pull["body"]
+    # Where the change comes from, and how to make it again.
+    assert f"Laws: `{laws}`" in pull["body"] and "Hammurabi " in pull["body"]
+    assert f"re-run: `hammurabi enforce --laws {laws}`" in pull["body"]
     assert [label["name"] for label in pull["labels"]] == ["hammurabi"]
     assert [user["login"] for user in pull["requested_reviewers"]] == ["alice"]
     # The checkout is untouched: same branch, clean, old content.
@@ -493,3 +496,11 @@ def test_a_refused_pull_request_takes_its_new_branch_back(hub: GitHubStandIn, ru
     assert hub.branch_sha(REPO, BRANCH) is None and hub.pulls(REPO) == []
     code, out = run()  # and the next run does it all
     assert code == ExitCode.OK and "Opened pull request #" in out
+
+
+def test_the_title_names_a_single_law(hub: GitHubStandIn, run: Runner, laws: Path):
+    laws.write_text(LAWS.split("  - name: Debug off")[0])  # only "Ignore caches"
+    code, out = run()
+    assert code == ExitCode.OK, out
+    (pull,) = hub.pulls(REPO, "open")
+    assert pull["title"] == "Hammurabi: apply Ignore caches"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -225,9 +226,7 @@ class _Fleet:
             record = self._enforce(target)
         except KeyboardInterrupt:
             self.stop.set()
-            record = RepoRun(
-                target.name, Status.INTERRUPTED, "interrupted; the rule was rolled back"
-            )
+            record = RepoRun(target.name, Status.INTERRUPTED, "interrupted (Ctrl-C)")
         except HammurabiError as exc:
             record = self._failed(target, str(exc))
         except Exception as exc:
@@ -318,6 +317,9 @@ def _worker(fleet: _Fleet) -> None:
     global _WORKER
     _WORKER = fleet
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A process group of its own: Ctrl-C at the terminal reaches the whole foreground
+    # group, and git (or its HTTP helper) would die of it mid-clone, failing the repository.
+    os.setpgrp()
 
 
 def _work(target: Target) -> RepoRun:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hammurabi.cli import main
 from hammurabi.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet, pull_actions, statuses
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
@@ -209,3 +210,53 @@ def test_org_listing_with_topic_filter_and_archived_repositories(
     assert code == ExitCode.RULES_FAILED and "404" in out
     code, out, _ = fleet.run("--repos", str(fleet.repos), "--topic", "python", command="check")
     assert code == ExitCode.USAGE_ERROR and "--topic needs --org" in out
+
+
+def test_a_dry_run_keeps_no_clones_unless_given_a_cache(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    xdg = tmp_path / "xdg-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    few = fleet.root / "few.txt"
+    few.write_text("".join(f"{name}\n" for name in fleet.names[:3]))
+    argv = ["enforce", str(fleet.root), "--laws", str(fleet.laws), "-p", "python"]
+    code = main([*argv, "--repos", str(few), "--dry-run"])
+    out = fleet.capsys.readouterr().out
+    assert code == ExitCode.OK and "would open" in out
+    assert not xdg.exists()  # the default cache was not touched
+    assert fleet.hub.writes() == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_while_cloning_is_interrupted_not_failed(fleet: Fleet, jobs: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    few = fleet.root / "few.txt"
+    few.write_text("".join(f"{name}\n" for name in fleet.names[:2]))
+    report = fleet.root / "ctrl-c.json"
+    stall = fleet.hub.stall("POST", r"git-upload-pack$")  # the clones hang on the network
+    argv = [sys.executable, "-m", "hammurabi", "enforce", str(fleet.root), "-p", "python"]
+    argv += ["--laws", str(fleet.laws), "--repos", str(few), "--cache", str(fleet.cache)]
+    argv += ["--jobs", jobs, "--report", f"json={report}"]
+    proc = subprocess.Popen(argv, start_new_session=True, stdout=subprocess.PIPE, text=True)
+    try:
+        assert stall.arrived.wait(60), "no clone started"
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the whole process group
+        time.sleep(1)
+        stall.release()  # the network answers again
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        stall.release()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == ExitCode.INTERRUPTED, out
+    found = statuses(json.loads(report.read_text()))
+    assert "failed" not in found.values(), found
+    if jobs == "1":  # the clone in progress was stopped
+        assert found[fleet.names[0]] == "interrupted", found
+    else:  # worker processes finish what they started
+        assert set(found.values()) <= {"pr-opened", "nothing-to-change", "not-started"}, found

@@ -39,6 +39,26 @@ class Fault:
         return {"message": "Server Error" if self.status >= 500 else "Injected failure"}
 
 
+@dataclass
+class Stall:
+    """Hold matching git requests (a slow network) until released or ``seconds`` pass."""
+
+    method: str
+    path: re.Pattern[str]
+    seconds: float
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def hold(self, method: str, path: str) -> None:
+        """Wait here if the request matches (called by the server before it answers)."""
+        if method == self.method and self.path.search(path) and not self.released.is_set():
+            self.arrived.set()
+            self.released.wait(self.seconds)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One answered request; ``path`` is relative to ``/api/v3`` for REST calls, ``json`` is

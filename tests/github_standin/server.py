@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import api_apps, api_issues, api_repos, githttp, tracker
 from .auth import RateLimiter, identify, public_key
 from .errors import ApiError
-from .faults import SECONDARY_MESSAGE, Fault, Faults, RequestRecord
+from .faults import SECONDARY_MESSAGE, Fault, Faults, RequestRecord, Stall
 from .gitstore import BareRepo
 from .render import Renderer
 from .routing import Request, Response, Router
@@ -44,6 +44,7 @@ class GitHubStandIn:
         self.state = State(root)
         self.limiter = RateLimiter(limit=rate_limit, window=rate_window)
         self.faults = Faults()
+        self.stalls: list[Stall] = []
         self.router = Router()
         for method, pattern, handler in [*api_apps.ROUTES, *api_repos.ROUTES, *api_issues.ROUTES]:
             self.router.route(method, pattern)(handler)
@@ -352,6 +353,13 @@ class GitHubStandIn:
         fault = Fault(method, re.compile(path), status, times, dict(headers or {}), body)
         return self.faults.add(fault)
 
+    def stall(self, method: str, path: str, seconds: float = 30.0) -> Stall:
+        """Hold git requests matching ``method`` and ``path`` (a slow network) until released
+        or ``seconds`` pass; the returned stall tells when the first one arrived."""
+        stall = Stall(method, re.compile(path), seconds)
+        self.stalls.append(stall)
+        return stall
+
     def inject_rate_limit(
         self,
         method: str | None = None,
@@ -412,6 +420,8 @@ class GitHubStandIn:
             status = response.status
             reply_headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
         elif githttp.is_git_path(path):
+            for stall in list(self.stalls):
+                stall.hold(method, path)
             fault = self.faults.take(method, path)
             if fault is not None:
                 reply = githttp.GitReply(fault.status, b"", dict(fault.headers))
