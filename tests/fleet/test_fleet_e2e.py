@@ -12,6 +12,7 @@ from hammurabi.cli import main
 from hammurabi.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet, pull_actions, statuses
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
+from tests.gitrepos import LAWS
 
 
 def pushes(hub: GitHubStandIn) -> list[object]:
@@ -260,3 +261,19 @@ def test_ctrl_c_while_cloning_is_interrupted_not_failed(fleet: Fleet, jobs: str)
         assert found[fleet.names[0]] == "interrupted", found
     else:  # worker processes finish what they started
         assert set(found.values()) <= {"pr-opened", "nothing-to-change", "not-started"}, found
+
+
+def test_a_blocked_branch_shows_in_the_fleet_table(fleet: Fleet) -> None:
+    few = fleet.root / "few.txt"
+    first, second = fleet.names[:2]
+    few.write_text(f"{first}\n{second}\n")
+    code, out, data = fleet.run("--repos", str(few))
+    assert code == ExitCode.OK and statuses(data)[first] == "pr-opened", out
+    fleet.hub.commit(first, "hammurabi/laws", {"notes.txt": "mine\n"}, "Human touch")
+    fleet.laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    code, out, data = fleet.run("--repos", str(few))
+    assert code == ExitCode.BLOCKED, out
+    assert statuses(data) == {first: "blocked", second: "pr-opened"}
+    assert data["counts"]["blocked"] == 1 and "1 blocked" in out
+    (row,) = [line for line in out.splitlines() if first in line and "│" in line]
+    assert "blocked" in row
