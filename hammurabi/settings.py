@@ -9,6 +9,9 @@ nested tables (``[tool.hammurabi.github]``); their environment variables join th
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
+import logging
 import os
 import tomllib
 import types
@@ -19,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from hammurabi.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "HAMMURABI_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -253,6 +258,7 @@ def load_settings(
     env_values = original.from_env(environ, base, settings.original)
     if env_values:
         _apply(settings, env_values, "environment")
+    _warn_unknown_variables(frozenset(v for v in environ if v.startswith(ENV_PREFIX)))
     env_values = _from_env(Settings, environ)
     if env_values:
         _apply(settings, env_values, "environment")
@@ -414,6 +420,33 @@ def _from_env(cls: type, env: Mapping[str, str], prefix: str = ENV_PREFIX) -> di
         elif var in env:
             values[name] = env[var]
     return values
+
+
+#: ``HAMMURABI_*`` variables read outside the settings: by command-line options, the trust
+#: gate, and the test suite's QuestDB server.
+OTHER_VARIABLES = frozenset(
+    {
+        "HAMMURABI_QUESTDB_CONF",
+        "HAMMURABI_RUN_ID",
+        "HAMMURABI_TRUST_REPOSITORY",
+        "HAMMURABI_SETTINGS_PATH",
+        "HAMMURABI_JAVA",
+        "HAMMURABI_QUESTDB_HOME",
+    }
+)
+
+
+@functools.cache
+def _warn_unknown_variables(names: frozenset[str]) -> None:
+    """Warn once per process of ``HAMMURABI_*`` variables no setting reads (likely typos)."""
+    from hammurabi.compat import settings as original
+
+    known = {row["env"] for row in describe()} | OTHER_VARIABLES
+    known |= {f"{ENV_PREFIX}{key.upper()}" for key in original.KEYS}
+    for name in sorted(names - known):
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        log.warning("unknown environment variable %s is ignored%s", name, hint)
 
 
 def describe() -> list[dict[str, str]]:

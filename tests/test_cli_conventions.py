@@ -135,3 +135,12 @@ def test_unknown_plugin_to_disable_is_a_usage_error(tmp_path: Path) -> None:
     result = hammurabi("rules", "--disable-plugin", "nosuchplugin")
     assert result.returncode == ExitCode.USAGE_ERROR
     assert result.stderr.startswith("hammurabi: error: no plugin named nosuchplugin to disable")
+
+
+def test_unknown_hammurabi_variables_are_warned_about(tmp_path: Path) -> None:
+    env = {"HAMMURABI_GIT_BRANH": "x", "HAMMURABI_GIT_BRANCH": "bot"}
+    result = hammurabi("rules", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("HAMMURABI_GIT_BRANH") == 1
+    assert "did you mean HAMMURABI_GIT_BRANCH?" in result.stderr
+    assert "HAMMURABI_GIT_BRANCH " not in result.stderr.replace("?", " ").split("mean")[0]
