@@ -10,6 +10,7 @@ from rich.text import Text
 
 from hammurabi.masking import clean
 from hammurabi.results import Outcome, RunResult
+from hammurabi.wording import count
 
 if TYPE_CHECKING:
     from hammurabi.law import Law
@@ -54,11 +55,11 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
         title=f"Hammurabi{' (dry run)' if result.dry_run and not check else ''}",
         title_justify="left",
     )
-    table.add_column("Law")
-    table.add_column("Outcome")
-    table.add_column("Rules", justify="right")
-    table.add_column("Files")
-    table.add_column("Details")
+    table.add_column("Law", overflow="fold")
+    table.add_column("Outcome", overflow="fold")
+    table.add_column("Rules", justify="right", overflow="fold")
+    table.add_column("Files", overflow="fold")
+    table.add_column("Details", overflow="fold")
     for law in result.laws:
         rules = list(law.walk())
         changed = sum(r.outcome is Outcome.CHANGED for r in rules)
@@ -78,7 +79,7 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
     counts = result.counts()
     verb = "would change" if result.dry_run else "changed"
     console.print(
-        f"{len(result.laws)} laws in {result.duration:.2f}s — rules: "
+        f"{count(len(result.laws), 'law')} in {result.duration:.2f}s — rules: "
         f"{counts['changed']} {verb}, {counts['unchanged']} unchanged, "
         f"{counts['skipped']} skipped, {counts['failed']} failed"
     )
@@ -104,9 +105,9 @@ def law_row(law: Law) -> dict[str, Any]:
 
 def show_laws(rows: list[dict[str, Any]]) -> None:
     table = Table(title="Laws", title_justify="left")
-    table.add_column("Law")
-    table.add_column("Description")
-    table.add_column("Rules")
+    table.add_column("Law", overflow="fold")
+    table.add_column("Description", overflow="fold")
+    table.add_column("Rules", overflow="fold")
     for row in rows:
         table.add_row(
             _text(row["name"]),
@@ -127,9 +128,9 @@ def type_row(cls: type[Node]) -> dict[str, Any]:
 
 def show_types(rows: list[dict[str, Any]], title: str) -> None:
     table = Table(title=title, title_justify="left")
-    table.add_column("Id", style="bold")
-    table.add_column("Summary")
-    table.add_column("Arguments")
+    table.add_column("Id", style="bold", overflow="fold")
+    table.add_column("Summary", overflow="fold")
+    table.add_column("Arguments", overflow="fold")
     for row in rows:
         args = ", ".join(
             a["name"] + ("" if a["required"] else f"={a['default']!r}") for a in row["arguments"]
@@ -155,7 +156,7 @@ def plugin_row(info: PluginInfo, pm: PluginManager) -> dict[str, Any]:
 def show_plugins(rows: list[dict[str, Any]]) -> None:
     table = Table(title="Plugins", title_justify="left")
     for column in ("Name", "Distribution", "Module", "Hooks"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         state = " (disabled)" if row["disabled"] else " (failed to load)" if row["error"] else ""
         name = _text(row["name"] + state, style="dim" if row["disabled"] else "")

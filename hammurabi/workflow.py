@@ -40,6 +40,7 @@ from hammurabi.engine import enforce as run_laws
 from hammurabi.engine import new_run_id
 from hammurabi.errors import HammurabiError
 from hammurabi.results import RunResult, Status
+from hammurabi.wording import count
 
 if TYPE_CHECKING:
     from hammurabi.forge import Forge, PullRequest, PullRequestSpec
@@ -691,10 +692,6 @@ def _ours(start: _Start) -> list[Commit]:
     return ours
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
     if pull is None:
         return {"number": None, "url": None, "state": None, "created_at": None}
@@ -730,10 +727,10 @@ def quiet_line(result: RunResult) -> str | None:
     from hammurabi.forge import RE_PROPOSE_LABEL
 
     status = result.status
-    count = _count(len(result.laws), "law")
+    laws = count(len(result.laws), "law")
     pull = result.extra.get("pull_request") or {}
     if status is Status.NOTHING_TO_CHANGE:
-        return f"Nothing to change: all {count} already hold."
+        return f"Nothing to change: all {laws} already hold."
     if status is Status.IGNORED:
         return (
             f"Ignored (closed by a reviewer): pull request #{pull.get('number')} proposed this "
@@ -748,7 +745,7 @@ def quiet_line(result: RunResult) -> str | None:
     number = f", pull request #{pull['number']}" if pull.get("number") else ""
     url = f" {pull['url']}" if pull.get("url") else ""
     return (
-        f"Up to date: {where} already proposes {proposed} of {count}{number}{url}; nothing to push."
+        f"Up to date: {where} already proposes {proposed} of {laws}{number}{url}; nothing to push."
     )
 
 
@@ -775,7 +772,7 @@ def summary_lines(result: RunResult) -> list[str]:
         "unchanged": f"Branch {where} is up to date",
         "deleted": f"Deleted {where}: nothing left to change",
         "none": "Nothing to commit",
-        "blocked": f"Blocked: {where} holds {_count(len(foreign), 'commit')} Hammurabi did not "
+        "blocked": f"Blocked: {where} holds {count(len(foreign), 'commit')} Hammurabi did not "
         f"make (by {authors}), so it cannot update it; label its pull request "
         f"{REBUILD_LABEL} or pass --rebuild to rebuild it (dropping them)",
         "rejected": f"Push rejected: {git.get('error')}",

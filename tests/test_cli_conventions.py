@@ -144,3 +144,22 @@ def test_unknown_hammurabi_variables_are_warned_about(tmp_path: Path) -> None:
     assert result.stderr.count("HAMMURABI_GIT_BRANH") == 1
     assert "did you mean HAMMURABI_GIT_BRANCH?" in result.stderr
     assert "HAMMURABI_GIT_BRANCH " not in result.stderr.replace("?", " ").split("mean")[0]
+
+
+def test_tables_at_80_columns_cut_nothing() -> None:
+    for command in ("plugins", "rules", "preconditions"):
+        result = hammurabi(command, env={"COLUMNS": "80"})
+        assert result.returncode == 0, result.stderr
+        assert "…" not in result.stdout
+        assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_counts_are_singular_for_one(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "repo", {"app.py": "x = 1\n"})
+    laws = tmp_path / "laws.yml"
+    laws.write_text(
+        "laws:\n  - name: Ignore caches\n    description: d\n    rules:\n"
+        "      - line-exists: {name: r, path: .gitignore, text: x, create: true}\n"
+    )
+    result = hammurabi("check", str(root), "--laws", str(laws), "-p", "python")
+    assert "1 law in" in result.stdout and "1 laws" not in result.stdout

@@ -11,6 +11,7 @@ from hammurabi.fleet.records import FleetResult, RepoRun
 from hammurabi.reporters import STATUS_ICONS, escape
 from hammurabi.results import Status
 from hammurabi.runner import check_report_path
+from hammurabi.wording import count
 
 ICONS = STATUS_ICONS
 #: Repositories listed one by one in Markdown at most (failures always are).
@@ -56,7 +57,7 @@ BRANCH_WORDS = {
 def headline(result: FleetResult) -> str:
     """One line: how many repositories ended how, and the pull requests."""
     counts = result.counts()
-    parts = [f"{len(result.repos)} repositories"]
+    parts = [count(len(result.repos), "repository", "repositories")]
     parts += [f"{counts[s.value]} {s.text}" for s in ICONS if counts.get(s.value)]
     earlier = sum(1 for repo in result.repos if repo.earlier)
     if earlier:
@@ -154,7 +155,7 @@ def show(result: FleetResult, *, diff: bool = True) -> None:
     title = f"Hammurabi fleet run {result.run_id}" + (" (dry run)" if result.dry_run else "")
     table = Table(title=title, title_justify="left")
     for column in ("Repository", "Result", "Branch", "Pull request", "Reason"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     styles = {Status.FAILED: "bold red", Status.BLOCKED: "bold red", Status.IGNORED: "dim"}
     for repo in result.repos:
         status = repo.status.text + (" (earlier)" if repo.earlier else "")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hammurabi.exitcodes import ExitCode
+from hammurabi.wording import count
 
 if TYPE_CHECKING:
     from hammurabi.metrics.config import MetricsConfig
@@ -270,7 +271,8 @@ def show_health(report: HealthReport) -> None:
         console.print(f"no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC", markup=False)
         return
     console.print(
-        f"Fleet: {len(report.repos)} repositories, score {_pct(report.fleet_score)}, "
+        f"Fleet: {count(len(report.repos), 'repository', 'repositories')}, "
+        f"score {_pct(report.fleet_score)}, "
         f"{report.compliant_repos} fully compliant (since {report.since:%Y-%m-%d %H:%M} UTC)"
     )
     table = Table(title="Health, worst first", title_justify="left")
@@ -284,7 +286,7 @@ def show_health(report: HealthReport) -> None:
         ("Outcome", "left"),
         ("Pull request", "left"),
     ]:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for trend in report.repos:
         last = trend.latest
         style = "green" if trend.score == 1.0 else ("red" if (trend.score or 0) < 0.5 else "yellow")
@@ -308,7 +310,7 @@ def show_health(report: HealthReport) -> None:
     if report.failing_rules:
         rules_table = Table(title="Rules most often out of compliance", title_justify="left")
         for name in ("Law", "Rule", "Failed", "Changed", "Repositories"):
-            rules_table.add_column(name)
+            rules_table.add_column(name, overflow="fold")
         for rule in report.failing_rules:
             cells = [rule.law, rule.rule, str(rule.failed), str(rule.changed), str(rule.repos)]
             rules_table.add_row(*(Text(cell) for cell in cells))

@@ -8,6 +8,7 @@ from typing import Protocol
 from hammurabi import masking
 from hammurabi.plugin import hookimpl
 from hammurabi.results import LawResult, Outcome, RunResult, Status
+from hammurabi.wording import count
 
 ICONS = {
     Outcome.CHANGED: "🔧",
@@ -69,7 +70,7 @@ def markdown_summary(result: RunResult, *, title: str = "Hammurabi") -> str:
     lines = [
         f"## {title}{mode}: {STATUS_ICONS[result.status]} {result.status.text}",
         "",
-        f"{len(result.laws)} laws, rules: {counts['changed']} changed, "
+        f"{count(len(result.laws), 'law')}, rules: {counts['changed']} changed, "
         f"{counts['unchanged']} unchanged, {counts['skipped']} skipped, "
         f"{counts['failed']} failed.",
         "",
