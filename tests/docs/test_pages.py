@@ -28,7 +28,7 @@ import yaml
 from hammurabi.cli import app, main
 from hammurabi.settings import load_settings
 from tests.docs.helpers import DOCS, Block, blocks, pages
-from tests.gitrepos import GIT_ENV, git, isolate_git
+from tests.gitrepos import GIT_ENV, init_repo, isolate_git
 
 #: Pages whose console blocks run, top to bottom, in one shell.
 RUN = ["getting-started.md", "fleets.md"]
@@ -162,20 +162,15 @@ def test_law_file_loads_and_enforces_on_a_git_repository(
     isolate_git(monkeypatch)
     monkeypatch.setenv("HAMMURABI_ALLOW_COMMANDS", "1")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git("init", "-q", "-b", "main", cwd=repo)
     laws = _law_files()
+    files = {"README.md": "# repo\n"}
     for other in blocks(DOCS.parent / block.page):  # the files the page shows
         name = Path(other.title or "").name
         if not other.title or other.language == "console" or other in laws:
             continue
         if name not in ("pyproject.toml", ".hammurabi.toml"):  # settings are tested below
-            (repo / other.title).parent.mkdir(parents=True, exist_ok=True)
-            (repo / other.title).write_text(other.text)
-    (repo / "README.md").write_text("# repo\n")
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "-m", "start", cwd=repo)
+            files[other.title] = other.text
+    repo = init_repo(tmp_path / "repo", files)
     suffix = ".py" if block.language == "python" else ".yml"
     law_file = tmp_path / "laws" / f"docs{suffix}"
     law_file.parent.mkdir()
@@ -344,12 +339,7 @@ def test_the_json_report_has_the_keys_the_docs_list(
     sentence = section.split("Each rule's record has")[1].split(".")[0]
     rule_keys = set(re.findall(r"`(\w+)`", sentence)) - {"pipe", "children"}  # in `chain`
     isolate_git(monkeypatch)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git("init", "-q", "-b", "main", cwd=repo)
-    (repo / "app.py").write_text("DEBUG = True\n")
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "-m", "start", cwd=repo)
+    repo = init_repo(tmp_path / "repo", {"app.py": "DEBUG = True\n"})
     (tmp_path / "laws.yml").write_text(
         "laws:\n  - name: Debug off\n    description: d\n    rules:\n"
         "      - line-replaced: {path: app.py, target: '^DEBUG', text: DEBUG = False}\n"
