@@ -26,6 +26,7 @@ The record goes into ``RunResult.extra``: ``git`` (branch, commits, pushed, acti
 from __future__ import annotations
 
 import contextlib
+import enum
 import logging
 import re
 import tempfile
@@ -52,8 +53,39 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BRANCH_PREFIX = "hammurabi/"
-#: Git actions: what happened to the bot branch (dry runs use the planned form).
-DONE = {"create": "created", "rebuild": "updated", "delete": "deleted"}
+
+
+class BranchAction(enum.StrEnum):
+    """What happened to the bot branch; dry runs use the planned verbs (create, rebuild,
+    delete)."""
+
+    CREATE = "create"
+    REBUILD = "rebuild"
+    DELETE = "delete"
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    UNCHANGED = "unchanged"
+    NONE = "none"
+    BLOCKED = "blocked"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+class PullAction(enum.StrEnum):
+    """What happened to the pull request; dry runs use the planned verbs (open, update,
+    close)."""
+
+    OPEN = "open"
+    UPDATE = "update"
+    CLOSE = "close"
+    OPENED = "opened"
+    UPDATED = "updated"
+    CLOSED = "closed"
+    UNCHANGED = "unchanged"
+    NONE = "none"
+
+
 #: While laws run, the engine makes the repository the process's working directory, which
 #: is one for all threads: runs in threads (fleet runs) take turns for that part only.
 ENGINE_LOCK = threading.RLock()
@@ -319,18 +351,18 @@ class _BranchRun:
             action = self._ignore(result, start, closed)
         elif start.foreign and not self._rebuild:
             holds = changed and ours and self._holds(start.base_sha, ours[-1].sha, result, changed)
-            action = "unchanged" if holds else "blocked"
+            action = BranchAction.UNCHANGED if holds else BranchAction.BLOCKED
         elif changed and target and self._holds(start.base_sha, target, result, changed):
-            action = "unchanged"
+            action = BranchAction.UNCHANGED
         elif changed:
-            action = "rebuild" if target else "create"
+            action = BranchAction.REBUILD if target else BranchAction.CREATE
         else:
-            action = "delete" if target else "none"
+            action = BranchAction.DELETE if target else BranchAction.NONE
         self.git_info["action"] = action
-        if action == "unchanged":
+        if action is BranchAction.UNCHANGED:
             for law in changed:
                 law.proposed = True
-        if action == "ignored":
+        if action is BranchAction.IGNORED:
             result.action = Status.IGNORED
             return result
         if publish and self.forge is not None and self.forge_repo is not None:
@@ -417,13 +449,13 @@ class _BranchRun:
                     action = self._publish(branch, start, tip, publish)
                     stack.close()
         self.git_info["action"] = action
-        if action == "ignored":
+        if action is BranchAction.IGNORED:
             result.action = Status.IGNORED
             return result
-        if action == "unchanged":
+        if action is BranchAction.UNCHANGED:
             for law in result.laws:
                 law.proposed = _changed(law)
-        if action == "rejected":
+        if action is BranchAction.REJECTED:
             result.error = self.git_info["error"]
             return result
         if publish and self.forge is not None and self.forge_repo is not None:
@@ -431,16 +463,16 @@ class _BranchRun:
                 self._sync_pull(result, start, action)
             except HammurabiError as exc:
                 result.error = str(exc)
-                if action == "created" and not getattr(exc, "deferred", False):
+                if action is BranchAction.CREATED and not getattr(exc, "deferred", False):
                     self._unpush(branch)  # a branch without its pull request: take it back
                 return result
-        if action == "delete":
+        if action is BranchAction.DELETE:
             with self.timings.measure("git"):
                 action = self._delete(branch, start, publish)
             self.git_info["action"] = action
-            if action == "rejected":
+            if action is BranchAction.REJECTED:
                 result.error = self.git_info["error"]
-        if self._rebuild_label is not None and start.foreign and action == "updated":
+        if self._rebuild_label is not None and start.foreign and action is BranchAction.UPDATED:
             self._done_rebuilding()
         result.action = _status(action, result)
         return result
@@ -472,15 +504,19 @@ class _BranchRun:
             return None
         return closed
 
-    def _ignore(self, result: RunResult, start: _Start, closed: PullRequest) -> str:
+    def _ignore(self, result: RunResult, start: _Start, closed: PullRequest) -> BranchAction:
         """Record that a reviewer's closed pull request keeps the change from being proposed."""
         assert self.forge is not None
         log.info("pull request #%s was closed by a reviewer: not proposing it again", closed.number)
         target = start.remote_tip if self.git_info["publish"] else start.local_tip
         self.git_info.update(head=target, commits=[])
-        record = {"forge": self.forge.name, "repository": self.forge_repo, "action": "none"}
+        record = {
+            "forge": self.forge.name,
+            "repository": self.forge_repo,
+            "action": PullAction.NONE,
+        }
         result.extra["pull_request"] = {**record, "changes": [], **_pull_record(closed)}
-        return "ignored"
+        return BranchAction.IGNORED
 
     def _done_rebuilding(self) -> None:
         """Take the rebuild label off once the branch was rebuilt (one rebuild per label)."""
@@ -491,7 +527,7 @@ class _BranchRun:
         with self.timings.measure("api"):
             self.forge.remove_label(self.forge_repo, self._rebuild_label, REBUILD_LABEL)
 
-    def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> str:
+    def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> BranchAction:
         """Push (or set the local branch to) ``tip``; return what happened to the branch."""
         repo, remote = self.repo, self.settings.git.remote
         target = start.remote_tip if publish else start.local_tip
@@ -501,7 +537,7 @@ class _BranchRun:
             if tip and ours and repo.equivalent(start.base_sha, tip, ours[-1].sha):
                 # Someone added commits, but Hammurabi's own still hold what it proposes.
                 self.git_info["commits"] = [commit.to_dict() for commit in ours]
-                return "unchanged"
+                return BranchAction.UNCHANGED
             names = ", ".join(sorted({commit.author for commit in start.foreign}))
             log.info(
                 "branch %s holds %d commit(s) not made by Hammurabi (by %s); leaving it alone",
@@ -509,20 +545,20 @@ class _BranchRun:
                 len(start.foreign),
                 names,
             )
-            return "blocked"
+            return BranchAction.BLOCKED
         if tip is None:
             self.git_info["head"] = None
-            return "delete" if target else "none"
+            return BranchAction.DELETE if target else BranchAction.NONE
         if target and repo.equivalent(start.base_sha, tip, target):
             # The branch holds these very commits: report its own, which exist there.
             for commit, old in zip(self.git_info["commits"], reversed(start.history), strict=False):
                 commit["sha"] = old.sha
             self.git_info["head"] = target
-            return "unchanged"
+            return BranchAction.UNCHANGED
         if not publish:
             repo.set_branch(branch, tip)
             self.git_info["head"] = tip
-            return "updated" if target else "created"
+            return BranchAction.UPDATED if target else BranchAction.CREATED
         pushed = repo.push(
             remote, tip, branch, expected=start.remote_tip, credentials=self.credentials
         )
@@ -530,9 +566,9 @@ class _BranchRun:
             self.git_info["error"] = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
             self.git_info["head"] = start.remote_tip
             self.git_info["commits"] = []  # they exist nowhere but in a deleted work tree
-            return "rejected"
+            return BranchAction.REJECTED
         self.git_info.update(pushed=True, head=tip)
-        return "updated" if start.remote_tip else "created"
+        return BranchAction.UPDATED if start.remote_tip else BranchAction.CREATED
 
     def _unpush(self, branch: str) -> None:
         """Delete the branch this run created, its pull request having failed to open."""
@@ -543,16 +579,16 @@ class _BranchRun:
             self.settings.git.remote, branch, expected=head, credentials=self.credentials
         )
         if outcome.ok:
-            self.git_info.update(action="none", pushed=False, head=None, commits=[])
+            self.git_info.update(action=BranchAction.NONE, pushed=False, head=None, commits=[])
         else:
             log.warning("could not delete %s again: %s", branch, outcome.describe())
 
-    def _delete(self, branch: str, start: _Start, publish: bool) -> str:
+    def _delete(self, branch: str, start: _Start, publish: bool) -> BranchAction:
         """Delete the bot branch: nothing is left to change."""
         if not publish:
             if start.local_tip:
                 self.repo.delete_branch(branch)
-            return "deleted"
+            return BranchAction.DELETED
         assert start.remote_tip is not None
         outcome = self.repo.delete_remote_branch(
             self.settings.git.remote,
@@ -562,9 +598,9 @@ class _BranchRun:
         )
         if not outcome.ok:
             self.git_info["error"] = f"deleting {branch} was rejected: {outcome.describe()}"
-            return "rejected"
+            return BranchAction.REJECTED
         self.git_info["pushed"] = True
-        return "deleted"
+        return BranchAction.DELETED
 
     # -- the pull request ------------------------------------------------------------------------
 
@@ -600,7 +636,7 @@ class _BranchRun:
             draft=options.draft,
         )
 
-    def _sync_pull(self, result: RunResult, start: _Start, action: str) -> None:
+    def _sync_pull(self, result: RunResult, start: _Start, action: BranchAction) -> None:
         """Open, update, close or comment on the pull request (only plan it in dry runs)."""
         from hammurabi import prbody
         from hammurabi.forge import pull_changes
@@ -612,26 +648,32 @@ class _BranchRun:
         result.extra["pull_request"] = info
         with self.timings.measure("api"):
             pull = forge.find_pull(repository, branch, start.base)
-            pr_action, changes, commented = "none", [], False
-            if action in ("create", "rebuild", "created", "updated", "unchanged"):
+            pr_action, changes, commented = PullAction.NONE, [], False
+            if action in (
+                BranchAction.CREATE,
+                BranchAction.REBUILD,
+                BranchAction.CREATED,
+                BranchAction.UPDATED,
+                BranchAction.UNCHANGED,
+            ):
                 spec = self._spec(result, start.base)
                 if pull is None:
-                    pr_action = "open" if self.dry_run else "opened"
+                    pr_action = PullAction.OPEN if self.dry_run else PullAction.OPENED
                     if not self.dry_run:
                         pull = forge.open_pull(repository, spec)
                 elif self.dry_run:
                     changes = pull_changes(pull, spec)
-                    pr_action = "update" if changes else "unchanged"
+                    pr_action = PullAction.UPDATE if changes else PullAction.UNCHANGED
                 else:
                     pull, changes = forge.update_pull(repository, pull, spec)
-                    pr_action = "updated" if changes else "unchanged"
+                    pr_action = PullAction.UPDATED if changes else PullAction.UNCHANGED
                 info["title"] = spec.title
-            elif action in ("delete", "none") and pull is not None:
-                pr_action = "close" if self.dry_run else "closed"
+            elif action in (BranchAction.DELETE, BranchAction.NONE) and pull is not None:
+                pr_action = PullAction.CLOSE if self.dry_run else PullAction.CLOSED
                 if not self.dry_run:
                     pull = forge.close_pull(repository, pull, prbody.close_comment(result))
-            elif action == "blocked" and pull is not None:
-                pr_action = "unchanged"
+            elif action is BranchAction.BLOCKED and pull is not None:
+                pr_action = PullAction.UNCHANGED
                 if not self.dry_run:
                     body = prbody.foreign_commits_comment(start.foreign, branch)
                     commented = forge.upsert_comment(repository, pull, "foreign-commits", body)
@@ -646,31 +688,32 @@ class _BranchRun:
 
 #: What happened to the repository, from the pull request's action, else the branch's.
 _PULL_STATUS = {
-    "opened": Status.PR_OPENED,
-    "open": Status.PR_OPENED,
-    "updated": Status.PR_UPDATED,
-    "update": Status.PR_UPDATED,
-    "closed": Status.PR_CLOSED,
-    "close": Status.PR_CLOSED,
+    PullAction.OPENED: Status.PR_OPENED,
+    PullAction.OPEN: Status.PR_OPENED,
+    PullAction.UPDATED: Status.PR_UPDATED,
+    PullAction.UPDATE: Status.PR_UPDATED,
+    PullAction.CLOSED: Status.PR_CLOSED,
+    PullAction.CLOSE: Status.PR_CLOSED,
 }
 _BRANCH_STATUS = {
-    "created": Status.BRANCH_CREATED,
-    "create": Status.BRANCH_CREATED,
-    "updated": Status.BRANCH_UPDATED,
-    "rebuild": Status.BRANCH_UPDATED,
-    "deleted": Status.BRANCH_DELETED,
-    "delete": Status.BRANCH_DELETED,
-    "unchanged": Status.UP_TO_DATE,
-    "none": Status.NOTHING_TO_CHANGE,
-    "blocked": Status.BLOCKED,
-    "ignored": Status.IGNORED,
+    BranchAction.CREATED: Status.BRANCH_CREATED,
+    BranchAction.CREATE: Status.BRANCH_CREATED,
+    BranchAction.UPDATED: Status.BRANCH_UPDATED,
+    BranchAction.REBUILD: Status.BRANCH_UPDATED,
+    BranchAction.DELETED: Status.BRANCH_DELETED,
+    BranchAction.DELETE: Status.BRANCH_DELETED,
+    BranchAction.UNCHANGED: Status.UP_TO_DATE,
+    BranchAction.NONE: Status.NOTHING_TO_CHANGE,
+    BranchAction.BLOCKED: Status.BLOCKED,
+    BranchAction.IGNORED: Status.IGNORED,
 }
 
 
-def _status(action: str, result: RunResult) -> Status:
+def _status(action: BranchAction, result: RunResult) -> Status:
     pull = result.extra.get("pull_request") or {}
-    found = _PULL_STATUS.get(pull.get("action") or "")
-    if found is not None and action not in ("blocked", "ignored"):
+    pull_action = pull.get("action")
+    found = _PULL_STATUS.get(pull_action) if isinstance(pull_action, PullAction) else None
+    if found is not None and action not in (BranchAction.BLOCKED, BranchAction.IGNORED):
         return found
     return _BRANCH_STATUS.get(action, Status.FAILED)
 
