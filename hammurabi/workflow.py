@@ -463,8 +463,10 @@ class _BranchRun:
                 self._sync_pull(result, start, action)
             except HammurabiError as exc:
                 result.error = str(exc)
-                if action is BranchAction.CREATED and not getattr(exc, "deferred", False):
-                    self._unpush(branch)  # a branch without its pull request: take it back
+                if action in (BranchAction.CREATED, BranchAction.UPDATED) and not getattr(
+                    exc, "deferred", False
+                ):
+                    self._unpush(branch, start)  # its pull request failed: take it back
                 return result
         if action is BranchAction.DELETE:
             with self.timings.measure("git"):
@@ -570,18 +572,25 @@ class _BranchRun:
         self.git_info.update(pushed=True, head=tip)
         return BranchAction.UPDATED if start.remote_tip else BranchAction.CREATED
 
-    def _unpush(self, branch: str) -> None:
-        """Delete the branch this run created, its pull request having failed to open."""
+    def _unpush(self, branch: str, start: _Start) -> None:
+        """Put the branch back as it was (deleted, or at its old tip): the pull request it
+        was pushed for could not be opened or updated, and nothing is left half-done."""
         head = self.git_info.get("head")
         if not head:
             return
-        outcome = self.repo.delete_remote_branch(
-            self.settings.git.remote, branch, expected=head, credentials=self.credentials
-        )
-        if outcome.ok:
-            self.git_info.update(action=BranchAction.NONE, pushed=False, head=None, commits=[])
+        remote, old = self.settings.git.remote, start.remote_tip
+        if old is None:
+            outcome = self.repo.delete_remote_branch(
+                remote, branch, expected=head, credentials=self.credentials
+            )
         else:
-            log.warning("could not delete %s again: %s", branch, outcome.describe())
+            outcome = self.repo.push(
+                remote, old, branch, expected=head, credentials=self.credentials
+            )
+        if outcome.ok:
+            self.git_info.update(action=BranchAction.NONE, pushed=False, head=old, commits=[])
+        else:
+            log.warning("could not put %s back: %s", branch, outcome.describe())
 
     def _delete(self, branch: str, start: _Start, publish: bool) -> BranchAction:
         """Delete the bot branch: nothing is left to change."""

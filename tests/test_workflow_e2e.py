@@ -504,3 +504,18 @@ def test_the_title_names_a_single_law(hub: GitHubStandIn, run: Runner, laws: Pat
     assert code == ExitCode.OK, out
     (pull,) = hub.pulls(REPO, "open")
     assert pull["title"] == "Hammurabi: apply Ignore caches"
+
+
+def test_a_refused_pull_request_update_puts_the_branch_back(
+    hub: GitHubStandIn, run: Runner, laws: Path
+):
+    assert run()[0] == ExitCode.OK
+    tip = hub.branch_sha(REPO, BRANCH)
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    hub.inject("PATCH", r"/pulls/1$", 422, body={"message": "Validation Failed"})
+    code, out = run()
+    assert code == ExitCode.RULES_FAILED and "422" in out and REPO in out, out
+    assert hub.branch_sha(REPO, BRANCH) == tip  # the old branch, as the pull request says
+    assert "DEBUG = 0" not in hub.pull(REPO, 1)["body"]
+    code, out = run()
+    assert code == ExitCode.OK and "Updated pull request #1" in out, out
