@@ -150,8 +150,14 @@ class _Writer:
         chain = " (and the rules under it)" if getattr(node, "chain", ()) else ""
         self.left_out.append(f"law {self.law_name!r}, {kind} {node.name!r}{chain}: {reason}")
 
-    def rule(self, rule: Any) -> dict[str, Any] | None:
+    def rule(self, rule: Any, section: str | None = None) -> dict[str, Any] | None:
+        """``{id: arguments}`` for ``rule``; ``section`` is an upstream SectionExists's."""
         args = _arguments(rule)
+        if type(rule).__name__ in _INI and args.get("section") is None:
+            args["section"] = section if section is not None else rule.section
+            if args["section"] is None or "\x00" in args["section"]:
+                self._skip(rule, "no section, and no SectionExists above it")
+                return None
         convert = _RULES.get(type(rule).__name__) if _ours(rule) else None
         try:
             rule_id, args, extra = (convert or _as_is)(rule, args)
@@ -167,10 +173,11 @@ class _Writer:
         if kept:
             out["preconditions"] = kept
         if rule.pipe is not None:
-            piped = self.rule(rule.pipe)
+            piped = self.rule(rule.pipe, args.get("section"))
             if piped is not None:
                 out["pipe"] = piped
-        children = [c for c in map(self.rule, rule.children) if c is not None]
+        below = [self.rule(child, args.get("section")) for child in rule.children]
+        children = [c for c in below if c is not None]
         if children:
             out["children"] = children
         return {rule_id: out}
@@ -272,8 +279,6 @@ def _ini(rule_id: str) -> Callable[[Any, dict[str, Any]], _Converted]:
             args["options"] = dict(args["options"])
         if not args.get("options") and rule_id == "section-exists":
             args.pop("options", None)
-        if args.get("section") is None:
-            args["section"] = rule.section  # given by position, or to take from upstream
         return rule_id, args, []
 
     return convert
@@ -299,6 +304,14 @@ def _document(rule_id: str, fmt: str) -> Callable[[Any, dict[str, Any]], _Conver
     return convert
 
 
+_INI = (
+    "SectionExists",
+    "SectionNotExists",
+    "SectionRenamed",
+    "OptionsExist",
+    "OptionsNotExist",
+    "OptionRenamed",
+)
 _RULES: dict[str, Callable[[Any, dict[str, Any]], _Converted]] = {
     "LineExists": _line_exists,
     "LineNotExists": _line_not_exists,

@@ -142,3 +142,40 @@ def test_the_migration_guide_shows_what_migrate_writes(tmp_path: Path) -> None:
     done = migrate_file(pillar)
     assert done.left_out == [] and done.notes == []
     assert done.text == shown["yamllaws/service.yml"]
+
+
+def test_an_ini_section_that_flows_is_written_out(tmp_path: Path) -> None:
+    from hammurabi.compat.migrate import migrate_file
+
+    pillar = tmp_path / "ini.py"
+    pillar.write_text(
+        """\
+from hammurabi import Law, OptionsExist, OptionRenamed, Pillar, SectionExists
+
+pillar = Pillar()
+pillar.register(Law(name="Flake8", description="d", rules=(
+    SectionExists(
+        name="section", path="tox.ini", section="flake8",
+        pipe=OptionsExist(name="limits", options=[("max-line-length", "100")]),
+        children=[OptionRenamed(name="spelling", option="ignore", new_name="extend-ignore")],
+    ),
+)))
+"""
+    )
+    done = migrate_file(pillar)
+    assert done.left_out == []
+    (rule,) = yaml.safe_load(done.text)["laws"][0]["rules"]
+    assert rule["section-exists"]["pipe"]["options-exist"]["section"] == "flake8"
+    assert rule["section-exists"]["pipe"]["options-exist"]["options"] == {"max-line-length": "100"}
+    assert rule["section-exists"]["children"][0]["option-renamed"]["section"] == "flake8"
+    assert len(load_law_file(_write(tmp_path, done.text), _registry())) == 1
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "migrated.yml"
+    path.write_text(text)
+    return path
+
+
+def _registry() -> Registry:
+    return Registry.from_plugins(get_plugin_manager())
