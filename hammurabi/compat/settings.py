@@ -64,11 +64,19 @@ KEYS = frozenset({*_MAPPED, *_KEPT, "pillar_config", "pillar_name"})
 
 
 def translate(
-    table: Mapping[str, Any], where: str, folder: Path, original: dict[str, Any]
+    table: Mapping[str, Any],
+    where: str,
+    folder: Path,
+    original: dict[str, Any],
+    *,
+    expand: bool = False,
 ) -> dict[str, Any]:
     """``table`` with 0.11's keys replaced by current ones; the rest goes into ``original``.
 
     ``folder`` anchors a relative ``pillar_config``; nothing happens without 0.11 keys.
+    ``expand`` expands ``$VARIABLES`` and ``~`` in ``pillar_config`` as 0.11 did: only for
+    the runner's own environment, so a repository's file cannot spell a secret into a path
+    that error messages show.
     """
     found = sorted(key for key in table if key in KEYS)
     if not found:
@@ -85,7 +93,10 @@ def translate(
     # 0.11 ran on a dirty working tree (its report and log are written into it).
     out["git"] = {"allow_dirty": True, **out.get("git", {})}
     if "pillar_config" in table or "pillar_name" in table or "laws" not in table:
-        source = pillar_source(table.get("pillar_config"), table.get("pillar_name"), folder)
+        config = table.get("pillar_config")
+        if expand and config is not None:
+            config = Path(os.path.expandvars(str(config))).expanduser()
+        source = pillar_source(config, table.get("pillar_name"), folder)
         if source is not None:
             out["laws"] = [*(table.get("laws") or []), source]
     deprecated(
@@ -98,8 +109,7 @@ def translate(
 def pillar_source(config: Any, name: Any, folder: Path) -> str | None:
     """The law source for 0.11's ``pillar_config``/``pillar_name`` (None: no such file)."""
     given = config is not None
-    raw = os.path.expandvars(str(config if given else DEFAULT_PILLAR_CONFIG))
-    path = Path(raw).expanduser()
+    path = Path(str(config if given else DEFAULT_PILLAR_CONFIG))
     if not path.is_absolute():
         path = folder / path
     if not given and not name and not path.is_file():
@@ -136,7 +146,7 @@ def from_env(env: Mapping[str, str], folder: Path, original: dict[str, Any]) -> 
         return {}
     if "pillar_config" not in table and "pillar_name" not in table:
         table["laws"] = []  # no pillar of 0.11's default from variables alone
-    out = translate(table, "the environment", folder, original)
+    out = translate(table, "the environment", folder, original, expand=True)
     out["git"].pop("allow_dirty", None)  # only a repository configured for 0.11 is assumed dirty
     if not out["git"]:
         del out["git"]

@@ -196,3 +196,16 @@ def test_pillar_conf_py_runs_when_no_laws_are_configured(
     assert "pillar.conf.py runs as Hammurabi 0.11 ran it" in capsys.readouterr().err
     assert git("show", "bot:g.py", cwd=repo) == "bind = 1\nkeepalive = 65"
     assert (repo / "hammurabi_report.json").is_file()
+
+
+def test_a_repository_cannot_spell_a_variable_into_its_pillar_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOME_SECRET", "hunter2")
+    repo = init_repo(
+        tmp_path / "r", {"pyproject.toml": '[tool.hammurabi]\npillar_config = "$SOME_SECRET.py"\n'}
+    )
+    laws = load_settings(repo, env={"SOME_SECRET": "hunter2"}).laws
+    assert laws == [f"original:{repo / '$SOME_SECRET.py'}"]
+    env = {"SOME_SECRET": "hunter2", "HAMMURABI_PILLAR_CONFIG": "$SOME_SECRET/p.py"}
+    assert load_settings(tmp_path, env=env).laws == [f"original:{tmp_path / 'hunter2/p.py'}"]
