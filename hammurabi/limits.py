@@ -10,8 +10,9 @@ and the run goes on.
   from another thread have no time limit.
 * ``file_bytes``: the largest file a rule reads to parse (lines, documents, templates).
 * ``template_bytes``: the largest text a template may render.
-* ``yaml_alias_nodes``: how many nodes YAML aliases may add when expanded (a "billion
-  laughs" file of a few hundred bytes expands to a billion).
+* ``yaml_nodes``: how many nodes a YAML document may have, its aliases expanded: a
+  "billion laughs" file of a few hundred bytes expands to a billion, and every node costs
+  time and memory to parse (some 500 bytes, a file of 2 MiB can hold 800 000).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ class Limits:
     """See the module docstring; 0 switches a limit off."""
 
     rule_seconds: float = 300.0
-    file_bytes: int = 32 * MIB
+    file_bytes: int = 16 * MIB
     template_bytes: int = 8 * MIB
-    yaml_alias_nodes: int = 100_000
+    yaml_nodes: int = 200_000
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
@@ -44,7 +45,7 @@ class Limits:
             rule_seconds=float(settings.rule_seconds),
             file_bytes=int(settings.file_bytes),
             template_bytes=int(settings.template_bytes),
-            yaml_alias_nodes=int(settings.yaml_alias_nodes),
+            yaml_nodes=int(settings.yaml_nodes),
         )
 
 

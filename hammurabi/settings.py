@@ -157,11 +157,12 @@ class LimitsSettings:
     #: Seconds one rule (preconditions and task) may run; then it fails and is rolled back.
     rule_seconds: float = 300.0
     #: Largest file (bytes) a rule reads to parse: lines, documents, templates.
-    file_bytes: int = 32 << 20
+    file_bytes: int = 16 << 20
     #: Largest text (bytes) a template may render.
     template_bytes: int = 8 << 20
-    #: Most nodes YAML aliases may add to a document when expanded.
-    yaml_alias_nodes: int = 100_000
+    #: Most nodes a YAML file may have, its aliases expanded (parsing costs some 500 bytes
+    #: of memory per node).
+    yaml_nodes: int = 200_000
 
 
 @dataclass

@@ -91,9 +91,16 @@ _ALIASES = (_AliasScalar, _AliasSequence, _AliasMapping)
 
 
 class _Composer(Composer):
-    """A composer that gives alias references their own node (a copy with the alias's marks)."""
+    """A composer that gives alias references their own node (a copy with the alias's marks)
+    and refuses more nodes than ``limits.yaml_nodes`` (it counts as it goes)."""
+
+    count = 0
+    limit = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        self.count += 1
+        if self.limit and self.count > self.limit:
+            raise _too_many(self.limit)
         if self.parser.check_event(AliasEvent):
             event = self.parser.peek_event()
             node = super().compose_node(parent, index)
@@ -104,14 +111,24 @@ class _Composer(Composer):
         return super().compose_node(parent, index)
 
 
+def _too_many(limit: int) -> LimitError:
+    return LimitError(
+        f"the YAML file has more than {limit:,} nodes, its aliases expanded "
+        "(limits.yaml_nodes); refusing to read it"
+    )
+
+
 def _compose(text: str) -> list[Node | None]:
     yaml = YAML(typ="safe", pure=True)
     yaml.Composer = _Composer
+    limit = limits.current().yaml_nodes
+    yaml.composer.limit = limit
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             roots = list(yaml.compose_all(text))
-        _check_aliases(roots, limits.current().yaml_alias_nodes)
+        if limit:
+            _check_aliases(roots, limit - yaml.composer.count, limit)
     except YAMLError as exc:
         raise DocumentError(f"invalid YAML: {_yaml_message(exc)}") from None
     except RecursionError:
@@ -119,11 +136,9 @@ def _compose(text: str) -> list[Node | None]:
     return roots
 
 
-def _check_aliases(roots: list[Node | None], limit: int) -> None:
-    """Refuse a stream whose aliases, expanded, add more than ``limit`` nodes (a "billion
+def _check_aliases(roots: list[Node | None], budget: int, limit: int) -> None:
+    """Refuse a stream whose aliases, expanded, add more than ``budget`` nodes (a "billion
     laughs" file), before anything reads its values. Counting is linear in the file."""
-    if not limit:
-        return
     sizes: dict[int, int] = {}
 
     def expanded(node: Node) -> int:  # nodes under ``node`` with every alias expanded
@@ -147,11 +162,8 @@ def _check_aliases(roots: list[Node | None], limit: int) -> None:
         node = pending.pop()
         if isinstance(node, _ALIASES):
             added += expanded(node)
-            if added > limit:
-                raise LimitError(
-                    f"YAML aliases expand to more than {limit:,} nodes "
-                    "(limits.yaml_alias_nodes); refusing to read the file"
-                )
+            if added > budget:
+                raise _too_many(limit)
         elif not isinstance(node, ScalarNode) and id(node) not in seen:
             seen.add(id(node))
             if isinstance(node, MappingNode):

@@ -109,7 +109,7 @@ def test_one_hostile_repository_fails_alone(hostile_fleet: Fleet) -> None:
         assert "DEBUG = False" in app, name
     # The hostile repository: every trick refused, nothing of it committed or printed.
     reason = next(repo["reason"] for repo in data["repos"] if repo["name"] == hostile)
-    assert "limits.yaml_alias_nodes" in reason and "limits.template_bytes" in reason
+    assert "limits.yaml_nodes" in reason and "limits.template_bytes" in reason
     assert "defaults/pw" in reason and "outside the repository" in reason
     assert not marker.exists()
     assert "\x1b" not in out and "root:x:0:0" not in out

@@ -56,7 +56,7 @@ def test_a_yaml_alias_bomb_fails_its_rules_quickly(tmp_path: Path) -> None:
     done = hammurabi("enforce", str(repo), "--laws", str(laws), "-p", "python", "--format", "json")
     assert time.perf_counter() - started < 30
     assert done.returncode == 1, done.stderr
-    assert "bomb.yml" in done.stderr and "limits.yaml_alias_nodes" in done.stderr
+    assert "bomb.yml" in done.stderr and "limits.yaml_nodes" in done.stderr
     assert (repo / "bomb.yml").read_text() == bomb and (repo / "other.txt").exists()
 
 
@@ -138,3 +138,16 @@ def test_limit_errors_are_rule_errors() -> None:
     from hammurabi.limits import LimitError
 
     assert issubclass(LimitError, RuleError)
+
+
+def test_a_yaml_file_with_too_many_nodes_fails_before_it_is_all_read(tmp_path: Path) -> None:
+    from hammurabi.rules.documents import KeyExists
+
+    dense = "".join(f"k{i}: [a, b, c]\n" for i in range(3000))  # 15 000 nodes
+    repo = make_tree(tmp_path / "repo", {"dense.yml": dense})
+    rule = KeyExists(name="k", path="dense.yml", key="new", value=1)
+    with applied(Limits(yaml_nodes=10_000)):
+        result = only(run_rules(repo, rule))
+    assert result.outcome is Outcome.FAILED and "dense.yml" in (result.error or "")
+    assert "limits.yaml_nodes" in (result.error or "")
+    assert only(run_rules(repo, rule)).outcome is Outcome.CHANGED  # the default allows it
