@@ -525,6 +525,7 @@ def _enforce(
         ),
         trust=trust,
         env=original.environment(),
+        settings_folder=fleet is not None,  # PATH holds the fleet's settings: the runner's
     )
     dry_run = original.apply(session, dry_run=dry_run, check=check)
     if fleet is not None:

@@ -44,11 +44,13 @@ def prepare(
     load: bool = True,
     trust: bool | None = None,
     tolerate_broken_plugins: bool = False,
+    settings_folder: bool = False,
 ) -> Session:
     """Load settings, plugins and (unless ``load`` is False) laws for ``root``.
 
     ``trust`` says whether the repository's own settings may run code (Python laws,
-    commands); None decides as :func:`repository_trusted` does.
+    commands); None decides as :func:`repository_trusted` does. ``settings_folder`` says
+    ``root`` only holds the runner's settings (a fleet's), not a repository being changed.
     """
     from hammurabi.gitops import toplevel
     from hammurabi.loader import load_laws
@@ -56,7 +58,8 @@ def prepare(
     given = Path(root)
     if not given.is_dir():
         raise ConfigError(f"repository path {os.fspath(root)!r} is not a directory")
-    trusted = repository_trusted(given, trust, os.environ if env is None else env)
+    environ = os.environ if env is None else env
+    trusted = repository_trusted(given, trust, environ, settings_folder=settings_folder)
     # Like git: a folder inside a work tree means the repository around it.
     root_path = toplevel(given) or given
     settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
@@ -111,12 +114,15 @@ def check_metrics(settings: Settings) -> None:
         raise ConfigError(f"metrics conf {redact(config.conf)!r} has no host in addr")
 
 
-def repository_trusted(root: Path, trust: bool | None, env: Mapping[str, str]) -> bool:
+def repository_trusted(
+    root: Path, trust: bool | None, env: Mapping[str, str], *, settings_folder: bool = False
+) -> bool:
     """Whether a repository's own settings may make Hammurabi run its code (SECURITY.md).
 
     Only when asked (``trust``, ``HAMMURABI_TRUST_REPOSITORY``), or when Hammurabi works
     inside the repository as the current directory, as ``make`` or ``tox`` would, and not
     for a ``pull_request_target`` event (a pull request's files with the base's secrets).
+    A fleet's settings folder (``settings_folder``) is the runner's, like the current directory.
     """
     if trust is not None:
         return trust
@@ -125,7 +131,7 @@ def repository_trusted(root: Path, trust: bool | None, env: Mapping[str, str]) -
         return flag in ("1", "true", "yes", "on")
     if env.get("GITHUB_EVENT_NAME") == "pull_request_target":
         return False
-    return root.resolve() == Path.cwd().resolve()
+    return settings_folder or root.resolve() == Path.cwd().resolve()
 
 
 def enforce(

@@ -54,7 +54,7 @@ def test_a_yaml_alias_bomb_fails_its_rules_quickly(tmp_path: Path) -> None:
     laws = make_tree(tmp_path, {"laws.yml": BOMB_LAWS}) / "laws.yml"
     started = time.perf_counter()
     done = hammurabi("enforce", str(repo), "--laws", str(laws), "-p", "python", "--format", "json")
-    assert time.perf_counter() - started < 30
+    assert time.perf_counter() - started < 60  # a bound (no hang), not a benchmark
     assert done.returncode == 1, done.stderr
     assert "bomb.yml" in done.stderr and "limits.yaml_nodes" in done.stderr
     assert (repo / "bomb.yml").read_text() == bomb and (repo / "other.txt").exists()
@@ -80,7 +80,7 @@ def test_template_output_is_limited(tmp_path: Path, source: str) -> None:
     repo = make_tree(tmp_path / "repo", {"t.j2": source})
     started = time.perf_counter()
     rule = only(run_rules(repo, TemplateRendered(name="t", path="out.txt", template="t.j2")))
-    assert time.perf_counter() - started < 20
+    assert time.perf_counter() - started < 60
     assert rule.outcome is Outcome.FAILED and "limits.template_bytes" in (rule.error or "")
     assert "out.txt" in (rule.error or "") and not (repo / "out.txt").exists()
 
@@ -126,7 +126,7 @@ def test_a_rule_past_its_time_limit_fails_rolled_back_and_the_run_goes_on(
     started = time.perf_counter()
     with applied(Limits(rule_seconds=0.5)):
         result = enforce(laws, repo)
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 30
     stuck, after = result.laws
     (rule,) = stuck.rules
     assert rule.outcome is Outcome.FAILED and "limits.rule_seconds" in (rule.error or "")
