@@ -293,6 +293,18 @@ def _check_untrusted(table: Mapping[str, Any], path: Path, prefix: str = "") -> 
                 f"{path}: law source {source!r} is refused: an untrusted repository may only "
                 f"name YAML law files, never Python code; {TRUST_HINT}"
             )
+        if isinstance(source, str) and source != "plugins" and not _inside(source, path):
+            raise ConfigError(
+                f"{path}: law source {source!r} is refused: it is outside the repository, "
+                f"which is not trusted; {TRUST_HINT}"
+            )
+
+
+def _inside(source: str, settings_file: Path) -> bool:
+    """Whether a law source named by a repository's settings file stays inside it."""
+    folder = settings_file.parent.resolve()
+    real = (settings_file.parent / source).resolve()
+    return real == folder or folder in real.parents
 
 
 def _known_keys() -> set[str]:

@@ -138,8 +138,9 @@ def test_select_and_ignore(repo: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_settings_from_pyproject(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "laws.yml").write_text((repo.parent / "laws.yml").read_text())
     (repo / "pyproject.toml").write_text(
-        '[tool.hammurabi]\nlaws = ["../laws.yml"]\nignore = ["Ignore*"]\n'
+        '[tool.hammurabi]\nlaws = ["laws.yml"]\nignore = ["Ignore*"]\n'
         'disable_plugins = ["python"]\n'
     )
     assert main(["enforce", str(repo), "-q"]) == ExitCode.OK

@@ -167,3 +167,14 @@ def test_a_settings_file_the_runner_names_is_the_runner_s(
     monkeypatch.setenv("HAMMURABI_SETTINGS_PATH", str(mine / "mine.toml"))
     args = ["check", str(repo), "--laws", str(tmp_path / "laws.yml"), "-p", "python"]
     assert main(args) == ExitCode.CHANGES_NEEDED
+
+
+def test_law_files_outside_the_repository_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_tree(
+        tmp_path / "repo", {"pyproject.toml": '[tool.hammurabi]\nlaws = ["../x.yml"]\n'}
+    )
+    (tmp_path / "x.yml").write_text(LAWS)
+    assert main(["check", str(repo), "-p", "python"]) == ExitCode.USAGE_ERROR
+    assert "x.yml' is refused: it is outside the repository" in capsys.readouterr().err
