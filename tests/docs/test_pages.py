@@ -164,13 +164,20 @@ def test_law_file_loads_and_enforces_on_a_git_repository(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     laws = _law_files()
     files = {"README.md": "# repo\n"}
-    for other in blocks(DOCS.parent / block.page):  # the files the page shows
-        name = Path(other.title or "").name
+    page = blocks(DOCS.parent / block.page)
+    for other in page:  # the files the page shows, except settings (tested below)
         if not other.title or other.language == "console" or other in laws:
             continue
-        if name not in ("pyproject.toml", ".hammurabi.toml"):  # settings are tested below
+        if other.language != "toml" or "hammurabi" not in tomllib.loads(other.text).get("tool", {}):
             files[other.title] = other.text
     repo = init_repo(tmp_path / "repo", files)
+    shown: list[Block] = []  # a diff the page shows for this law file (before the next one)
+    for later in page[page.index(block) + 1 :]:
+        if later in laws:
+            break
+        if later.language == "diff":
+            shown.append(later)
+            break
     suffix = ".py" if block.language == "python" else ".yml"
     law_file = tmp_path / "laws" / f"docs{suffix}"
     law_file.parent.mkdir()
@@ -184,7 +191,11 @@ def test_law_file_loads_and_enforces_on_a_git_repository(
 
     code, out, err = hammurabi("enforce", str(repo), *laws_option, "--format", "json")
     assert code == 0, f"{block}: {err}"
-    assert json.loads(out)["outcome"] != "failed", f"{block}: {err}"
+    report = json.loads(out)
+    assert report["outcome"] != "failed", f"{block}: {err}"
+    diff = "".join(change["diff"] for law in report["laws"] for change in law["changes"])
+    for line in shown[0].text.splitlines() if shown else []:
+        assert line in diff.splitlines(), f"{shown[0]}: the run's diff has no line {line!r}"
     code, out, err = hammurabi("enforce", str(repo), *laws_option, "--no-git")
     assert code == 0, f"{block}: {err}"
     code, out, err = hammurabi("check", str(repo), *laws_option)
