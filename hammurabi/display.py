@@ -70,7 +70,7 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
         )
         table.add_row(
             _text(law.name),
-            _text(law.outcome.value, style=STYLES[law.outcome]),
+            _text(law.status.value, style="green" if law.proposed else STYLES[law.outcome]),
             f"{changed}/{len(rules)}",
             _text(", ".join(law.files)),
             _text(details, style="red" if law.outcome is Outcome.FAILED else "dim"),

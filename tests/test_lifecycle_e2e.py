@@ -230,3 +230,19 @@ def test_blocked_is_reported_in_the_metrics_too(
     with Spool(spool) as rows:
         health = [row.values for row in rows.pending() if row.table == "hammurabi_repo_health"]
     assert [values["status"] for values in health] == ["branch-created", "blocked"]
+
+
+def test_laws_already_proposed_say_so_when_another_law_fails(tmp_path: Path, capsys):
+    work = init_repo(tmp_path / "work", FILES)
+    bare_remote(tmp_path / "remote.git", work)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    args = ("enforce", str(work), "--laws", str(laws), "-p", "python")
+    assert cli(capsys, *args)[0] == ExitCode.OK
+    broken = "  - name: Broken\n    description: x\n    rules:\n"
+    broken += "      - line-exists: {name: no such file, path: missing.py, text: X = 1}\n"
+    laws.write_text(LAWS + broken)
+    code, out = cli(capsys, *args)
+    assert code == ExitCode.RULES_FAILED, out
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    assert "up-to-date" in rows["Debug off"] and "failed" in rows["Broken"], out
