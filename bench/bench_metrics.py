@@ -73,6 +73,7 @@ class Bench:
         self.env.update(GIT_ENV)
         self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as an installed tool's
         self.env.update(
+            PYTHONPATH=str(ROOT),  # this tree's hammurabi, wherever it is installed from
             PYTHONPYCACHEPREFIX=str(tmp / "pycache"),
             XDG_STATE_HOME=str(tmp / "state"),  # the spool, on disk
             HAMMURABI_GITHUB_TOKEN=DEFAULT_TOKEN,
