@@ -19,7 +19,6 @@ unchanged rule give ``(2 + 1) / (2 + 2 + 1) = 0.6``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hammurabi.results import LawResult, Outcome, RunResult
@@ -54,19 +53,6 @@ def law_units(law: LawResult) -> list[tuple[Outcome, float]]:
     if law.error:
         units.append((Outcome.FAILED, law.weight))
     return units
-
-
-def score_of(units: Iterable[tuple[Outcome, float]]) -> float | None:
-    """Return the weighted share of compliant units among applicable ones (None if none)."""
-    compliant = total = 0.0
-    for outcome, weight in units:
-        ok = compliance(outcome)
-        if ok is None:
-            continue
-        total += weight
-        if ok:
-            compliant += weight
-    return compliant / total if total > 0 else None
 
 
 def health(result: RunResult) -> Health:
