@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from hammurabi.errors import ConfigError, HammurabiError
 
-if TYPE_CHECKING:  # not imported at run time: a courier process needs no settings
+if TYPE_CHECKING:
     from hammurabi.settings import MetricsSettings
 
 CONF_ENV = "HAMMURABI_QUESTDB_CONF"

@@ -2,11 +2,11 @@
 
 When a run ends (``hammurabi_run_finished``) its record becomes rows, validated here (a row
 that fails is kept in the spool's ``rejected`` table with the reason); the rows are appended
-to the spool, and the spool is replayed into QuestDB, each request bounded by
-``metrics.drain_timeout`` seconds. What QuestDB did not acknowledge stays in the spool, made
-durable, for the next run or ``hammurabi metrics flush``; after a failure, the runs of the
-next ``RETRY_AFTER`` seconds only spool (a fleet does not wait for a server that is down once
-per repository). Nothing here ever fails the run: errors are logged.
+to the spool, and the spool is replayed into QuestDB for at most ``metrics.drain_timeout``
+seconds (a request under way may take that long again). What QuestDB did not acknowledge
+stays in the spool, made durable, for the next run or ``hammurabi metrics flush``; after a
+failure, the runs of the next ``RETRY_AFTER`` seconds only spool (a fleet does not wait for a
+server that is down once per repository). Nothing here ever fails the run: errors are logged.
 
 The ``questdb`` client loads numpy (a tenth of a second or more): as a run starts
 (``hammurabi_run_starting``) a thread imports it, while the run waits for git and the forge.
@@ -137,7 +137,9 @@ class MetricsPlugin:
             return None
         timeout = max(config.drain_timeout, 0.1)
         try:
-            report = spool.ship(self._connection(config, timeout), lock_timeout=timeout)
+            until = time.monotonic() + timeout
+            questdb = self._connection(config, timeout)
+            report = spool.ship(questdb, batch=10_000, lock_timeout=timeout, until=until)
         except UnavailableError as exc:
             report = ShipReport(remaining=spool.state().pending, error=str(exc))
         self.last_report = report
@@ -159,7 +161,9 @@ class MetricsPlugin:
             )
             self._warned = True
         else:
-            log.info("metrics: %d row(s) written to QuestDB", report.sent)
+            log.info(
+                "metrics: %d row(s) written to QuestDB, %d left", report.sent, report.remaining
+            )
         return report
 
 

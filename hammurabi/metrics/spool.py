@@ -276,12 +276,14 @@ class Spool:
         batch: int = 50_000,
         max_rejected: int = 100,
         lock_timeout: float = 30.0,
+        until: float | None = None,
     ) -> ShipReport:
         """Send pending rows in order until the queue is empty; see the module docstring.
 
-        Stops at the first :class:`UnavailableError` (the rows stay pending), or after
+        Stops at the first :class:`UnavailableError` (the rows stay pending), after
         ``max_rejected`` refused rows (the cause is likely systematic, e.g. a table created
-        by hand with other types).
+        by hand with other types), or once ``time.monotonic()`` passed ``until`` (between
+        batches).
         """
         started = time.perf_counter()
         report = ShipReport()
@@ -289,7 +291,9 @@ class Spool:
             try:
                 if not locked:
                     raise UnavailableError("another process is replaying this spool")
-                while items := self._db.execute(_SELECT, (0, max(batch, 1))).fetchall():
+                while (until is None or time.monotonic() < until) and (
+                    items := self._db.execute(_SELECT, (0, max(batch, 1))).fetchall()
+                ):
                     done: list[Item] = []
                     refused: list[tuple[Item, str]] = []
                     try:

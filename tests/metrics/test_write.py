@@ -222,6 +222,21 @@ def test_metrics_off_and_spool_only(
 
 
 @pytest.mark.questdb
+def test_a_replay_stops_between_batches_when_its_time_is_up(
+    questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
+) -> None:
+    rows = rows_of([run(f"o/late-{i}", [law("A", [U])], run_id=f"late-{i}") for i in range(4)])
+    with Spool(spool_path) as spool:
+        spool.append(rows)
+        with QuestDB(config) as connection:
+            connection.ensure_tables(0)
+            report = spool.ship(connection, batch=4, until=time.monotonic())
+            assert (report.sent, report.remaining, report.error) == (0, 12, None)
+            report = spool.ship(connection, batch=4, until=time.monotonic() + 60)
+            assert (report.sent, report.remaining) == (12, 0)
+
+
+@pytest.mark.questdb
 def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
     questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
 ) -> None:
