@@ -20,6 +20,7 @@ from hammurabi.metrics.plugin import MetricsPlugin
 from hammurabi.metrics.questdb import QuestDB
 from hammurabi.metrics.schema import TABLES
 from hammurabi.metrics.spool import Spool
+from hammurabi.plugin import get_plugin_manager
 from hammurabi.settings import MetricsSettings
 from tests.metrics.helpers import (
     ROOT,
@@ -409,3 +410,12 @@ def test_sending_that_signals_interrupt_loses_and_duplicates_nothing(
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/sig-%'") == 6000
     assert count(questdb, "hammurabi_runs") == 3000
+
+
+def test_each_plugin_manager_has_a_metrics_plugin_of_its_own() -> None:
+    first, second = (
+        get_plugin_manager().get_plugin("metrics"),
+        get_plugin_manager().get_plugin("metrics"),
+    )
+    assert isinstance(first, MetricsPlugin) and isinstance(second, MetricsPlugin)
+    assert first is not second  # no state (fleet runs, a connection) shared between them
