@@ -12,10 +12,10 @@
 
 Every round runs each variant once, in an order that alternates between rounds, on fresh
 work: a new bot branch (so a new push and a new pull request) of a fresh clone. Printed, for
-the wall time and for the CPU time (of the job's processes and of the stand-in's git
-processes: on a machine busy with other work, the wall time varies much more): the medians,
-their ratio to the baseline, and the median of the rounds' own ratios (less sensitive to the
-machine's speed drifting). Each variant's first run is not timed.
+the wall time and for the CPU time of the job's processes (on a machine busy with other
+work, the wall time varies much more): the medians, their ratio to the baseline, and the
+median of the rounds' own ratios (less sensitive to the machine's speed drifting). Each
+variant's first run is not timed.
 
 With two CPUs or more, the servers (QuestDB, and the stand-in in this process) run on the
 last CPU and the job on the others, as GitHub and QuestDB run on machines of their own; the
@@ -30,7 +30,6 @@ import argparse
 import contextlib
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -96,25 +95,27 @@ class Bench:
         return [*start, "enforce", *args, "--laws", str(self.laws), "-p", "python", *metrics]
 
     def time(self, argv: list[str]) -> tuple[float, float]:
-        """Run ``argv``; return its wall time, and the CPU time of its processes and of the
-        stand-in's git processes (a machine shared with other work slows the first only)."""
+        """Run ``argv``; return its wall time, and the CPU time of its processes (a machine
+        busy with other work slows the first much more than the second)."""
         os.sync()  # the preparation's writes are not the run's
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        proc = subprocess.run(
-            argv,
-            cwd=self.tmp,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            preexec_fn=lambda: os.sched_setaffinity(0, self.cpus),
-        )
-        elapsed = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-        assert "metrics:" not in proc.stderr, proc.stderr  # nothing refused or kept
-        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-        return elapsed, cpu
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            started = time.perf_counter()
+            proc = subprocess.Popen(
+                argv,
+                cwd=self.tmp,
+                env=self.env,
+                stdout=out,
+                stderr=err,
+                preexec_fn=lambda: os.sched_setaffinity(0, self.cpus),
+            )
+            _, status, usage = os.wait4(proc.pid, 0)  # its processes' CPU time too
+            elapsed = time.perf_counter() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0), err.seek(0)
+            output, errors = out.read(), err.read()
+        assert proc.returncode == 0, output[-2000:] + errors[-2000:]
+        assert "metrics:" not in errors, errors  # nothing refused or kept
+        return elapsed, usage.ru_utime + usage.ru_stime
 
     def job(self, variant: str) -> tuple[float, float]:
         """Enforce on a fresh clone of one stand-in repository: push, pull request."""
