@@ -225,6 +225,8 @@ class _BranchRun:
         #: whose label said so.
         self._rebuild = session.settings.git.rebuild
         self._rebuild_label: PullRequest | None = None
+        #: The open pull request, once read (``_review`` reads it before pushing).
+        self._open_pull: tuple[PullRequest | None] | None = None
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -495,6 +497,7 @@ class _BranchRun:
         branch = self.git_info["branch"]
         with self.timings.measure("api"):
             pull = forge.find_pull(repository, branch, start.base)
+            self._open_pull = (pull,)
             if pull is not None:
                 if start.foreign and pull.has_label(REBUILD_LABEL):
                     self._rebuild, self._rebuild_label = True, pull
@@ -656,7 +659,10 @@ class _BranchRun:
         info: dict[str, Any] = {"forge": forge.name, "repository": repository}
         result.extra["pull_request"] = info
         with self.timings.measure("api"):
-            pull = forge.find_pull(repository, branch, start.base)
+            known = self._open_pull
+            pull = (
+                known[0] if known is not None else forge.find_pull(repository, branch, start.base)
+            )
             pr_action, changes, commented = PullAction.NONE, [], False
             if action in (
                 BranchAction.CREATE,

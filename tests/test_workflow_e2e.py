@@ -139,6 +139,7 @@ def test_pull_request_lifecycle(hub: GitHubStandIn, run: Runner, checkout: Path,
     assert code == ExitCode.OK and "Updated pull request #1 (body)" in out, out
     assert hub.branch_sha(REPO, BRANCH) != tip and len(pushes(hub)) == 1
     assert [(r.method, r.path) for r in hub.writes()] == [("PATCH", "/repos/acme/widgets/pulls/1")]
+    assert len(hub.requests_matching("GET", r"/pulls$")) == 1  # the open one, looked up once
     assert "DEBUG = False  # enforced" in hub.pull(REPO, 1)["body"]
     assert len(hub.pulls(REPO, "all")) == 1
 
