@@ -413,8 +413,14 @@ def test_a_blocked_branch_is_reported_and_a_reviewer_can_unblock_it(
     assert "## Hammurabi: ⛔ blocked" in out
     assert "hammurabi:rebuild" in hub.comments(REPO, 1)[0]["body"]
 
+    assert run("--dry-run")[0] == ExitCode.BLOCKED  # a dry run tells the same
+
     # A reviewer labels the pull request: the branch is rebuilt, the label taken off.
     hub.label(REPO, 1, "hammurabi:rebuild")
+    hub.clear_requests()
+    code, out = run("--dry-run")
+    assert code == ExitCode.OK and "Would rebuild origin/hammurabi/laws" in out, out
+    assert hub.writes() == [] and pushes(hub) == []
     code, out = run()
     assert code == ExitCode.OK and "Rebuilt origin/hammurabi/laws" in out, out
     assert [line.split("|")[0] for line in branch_log(hub)] == ["Debug off", "Ignore caches"]
