@@ -833,11 +833,11 @@ def summary_lines(result: RunResult) -> list[str]:
         "blocked": f"Blocked: {where} holds {count(len(foreign), 'commit')} Hammurabi did not "
         f"make (by {authors}), so it cannot update it; label its pull request "
         f"{REBUILD_LABEL} or pass --rebuild to rebuild it (dropping them)",
-        "rejected": f"Push rejected: {git.get('error')}",
+        "rejected": f"Left {where} as it was: the push was rejected (the reason is above)",
     }.get(action or "", f"Branch {branch}: {action}")
     lines.append(text)
     pull = result.extra.get("pull_request")
-    if pull:
+    if pull and pull.get("action"):  # no action: the forge failed (the reason is above)
         number = f"#{pull['number']}" if pull.get("number") else ""
         url = f" {pull['url']}" if pull.get("url") else ""
         title = pull.get("title") or ""

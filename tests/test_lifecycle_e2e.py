@@ -142,6 +142,9 @@ def test_a_rejected_push_lists_no_commits(tmp_path: Path, capsys):
     report = first_json(out)
     assert code == ExitCode.RULES_FAILED and report["status"] == "failed"
     assert report["git"]["commits"] == [] and report["git"]["pushed"] is False
+    code, out = cli(capsys, "enforce", str(work), "--laws", str(laws), "-p", "python")
+    assert code == ExitCode.RULES_FAILED and out.count("no pushes today") == 1, out
+    assert "Left origin/hammurabi/laws as it was: the push was rejected" in out
 
 
 def test_a_subfolder_stands_for_its_repository(
