@@ -110,22 +110,20 @@ def register_settings(settings: Settings, env: Mapping[str, str] | None = None) 
 
 
 def scrub(result: RunResult) -> RunResult:
-    """Mask the texts of a run's record in place (errors, reasons, names), before they are
-    shown, reported or handed to plugins such as metrics."""
-    if _pattern is None:
-        return result
-    result.error = _masked(result.error)
+    """Clean the texts of a run's record in place (errors, reasons, names: masked and
+    neutralised), before they are shown, reported or handed to plugins such as metrics."""
+    result.error = _cleaned(result.error)
     for law in result.laws:
-        law.name = mask(law.name)
-        law.error, law.reason = _masked(law.error), _masked(law.reason)
+        law.name, law.description = clean(law.name), clean(law.description)
+        law.error, law.reason = _cleaned(law.error), _cleaned(law.reason)
     for rule in result.walk():
-        rule.rule = mask(rule.rule)
-        rule.error, rule.reason = _masked(rule.error), _masked(rule.reason)
+        rule.rule, rule.law = clean(rule.rule), clean(rule.law)
+        rule.error, rule.reason = _cleaned(rule.error), _cleaned(rule.reason)
     return result
 
 
-def _masked(text: str | None) -> str | None:
-    return mask(text) if text else text
+def _cleaned(text: str | None) -> str | None:
+    return clean(text) if text else text
 
 
 class _MaskingStream:

@@ -138,6 +138,7 @@ def write(result: FleetResult, specs: list[str], *, step_summary: bool = True) -
 def show(result: FleetResult, *, diff: bool = True) -> None:
     """Print the per-repository diffs and planned pull requests (dry runs), and the table."""
     from rich.table import Table
+    from rich.text import Text
 
     from hammurabi.display import console, show_diff
 
@@ -160,12 +161,12 @@ def show(result: FleetResult, *, diff: bool = True) -> None:
     for repo in result.repos:
         status = repo.status.text + (" (earlier)" if repo.earlier else "")
         style = styles.get(repo.status) or ("green" if ICONS[repo.status] == "✅" else "yellow")
-        table.add_row(
-            repo.name,
+        table.add_row(  # names and reasons are text, never rich markup
+            Text(repo.name),
             f"[{style}]{status}[/]",
-            branch_text(repo),
-            pull_text(repo),
-            repo.reason or "",
+            Text(branch_text(repo)),
+            Text(pull_text(repo)),
+            Text(repo.reason or ""),
         )
     console.print(table)
     console.print(headline(result))

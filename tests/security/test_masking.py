@@ -112,9 +112,10 @@ def test_control_characters_in_names_are_neutralised(
         "text: DEBUG = False}\n"
         f"      - line-exists: {{name: {name}, path: missing.txt, text: x}}\n"
     )
-    md = tmp_path / "r.md"
+    md, js = tmp_path / "r.md", tmp_path / "r.json"
     args = ["check", str(repo), "--laws", str(laws), "--disable-plugin", "python"]
-    main([*args, "--report", f"markdown={md}"])
+    main([*args, "--report", f"markdown={md}", "--report", f"json={js}"])
+    assert "\\u001b" not in js.read_text() and "\\u009b" not in js.read_text()
     main(["laws", str(repo), "--laws", str(laws), "--disable-plugin", "python"])
     out, err = capsys.readouterr()
     for text in (out, err, md.read_text()):
