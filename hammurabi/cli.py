@@ -747,6 +747,41 @@ def version_command() -> None:
     typer.echo(f"hammurabi {__version__}")
 
 
+report_app = typer.Typer(
+    help="Work with fleet reports.", no_args_is_help=True, rich_markup_mode=None
+)
+
+
+@report_app.command("merge")
+def report_merge(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(metavar="REPORT.json...", help="The JSON fleet reports of the shards."),
+    ],
+    report: ReportOpt = None,
+    output_format: FormatOpt = Format.text,
+    quiet: QuietOpt = False,
+) -> None:
+    """Join the JSON reports of a fleet run's shards (--shard K/N) into the whole run's
+    report: the same counts as one run over every repository. Refuses reports of other runs
+    or laws, and a repository reported twice (exit 2)."""
+    from hammurabi.fleet import report as fleet_report
+    from hammurabi.fleet.merge import merge, missing_shards
+
+    fleet_report.check_specs(report or [])
+    result = merge([str(path) for path in reports])
+    if missing := missing_shards(result):
+        typer.echo(f"hammurabi: warning: no report of shard {', '.join(missing)}", err=True)
+    if output_format is Format.json:
+        typer.echo(fleet_report.to_json(result), nl=False)
+    elif quiet:
+        typer.echo(clean(fleet_report.headline(result)))
+    else:
+        fleet_report.show(result, diff=False)
+    fleet_report.write(result, report or [])
+
+
+app.add_typer(report_app, name="report")
 app.add_typer(metrics_app, name="metrics")
 app.command("health")(_health)
 

@@ -37,10 +37,14 @@ class RepoRun:
     seconds: float = 0.0
     #: The repository's own record (not kept for runs finished earlier).
     result: RunResult | None = field(default=None, repr=False)
+    #: Read back from a JSON report (no record): its files, failures, diff and timings.
+    detail: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def diff(self) -> str:
-        return self.result.diff if self.result is not None else ""
+        if self.result is None:
+            return str(self.detail.get("diff") or "")
+        return self.result.diff
 
     def summary(self) -> dict[str, Any]:
         """The short form kept in the state file."""
@@ -63,6 +67,8 @@ class RepoRun:
             data["failures"] = self.result.failures()
             data["diff"] = self.result.diff
             data["timings"] = self.result.extra.get("timings") or {}
+        else:
+            data.update(self.detail)
         return data
 
 
@@ -75,6 +81,11 @@ class FleetResult:
     repos: list[RepoRun] = field(default_factory=list)
     #: ``K/N`` when the run was one shard of the fleet.
     shard: str | None = None
+    #: The shards a merged report joins (``hammurabi report merge``), in order.
+    shards: list[str] = field(default_factory=list)
+    #: The bot branch and the names of the laws enforced: what tells runs of other laws apart.
+    branch: str | None = None
+    laws: list[str] = field(default_factory=list)
     #: Archived repositories left out of the listing.
     archived: list[str] = field(default_factory=list)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -110,6 +121,9 @@ class FleetResult:
             "run_id": self.run_id,
             "dry_run": self.dry_run,
             "shard": self.shard,
+            "shards": self.shards,
+            "branch": self.branch,
+            "laws": self.laws,
             "started_at": self.started_at.isoformat(),
             "seconds": round(self.seconds, 3),
             "interrupted": self.interrupted,

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from hammurabi.errors import ConfigError
+from hammurabi.fleet.merge import missing_shards
 from hammurabi.fleet.records import FleetResult, RepoRun
 from hammurabi.reporters import STATUS_ICONS, escape
 from hammurabi.results import Status
@@ -73,6 +74,8 @@ def markdown(result: FleetResult) -> str:
     """A Markdown summary: counts, then a table of the repositories (failures first)."""
     mode = " (dry run)" if result.dry_run else ""
     shard = f", shard {result.shard}" if result.shard else ""
+    if result.shards:
+        shard = f", shards {', '.join(result.shards)}"
     lines = [
         f"## Hammurabi fleet run{mode}",
         "",
@@ -81,6 +84,8 @@ def markdown(result: FleetResult) -> str:
     ]
     if result.interrupted:
         lines += ["**Interrupted:** re-run with the same state file to resume.", ""]
+    if missing := missing_shards(result):
+        lines += [f"**Missing shards:** {', '.join(missing)} (no report given).", ""]
     order = list(ICONS)
     repos = sorted(result.repos, key=lambda r: (order.index(r.status), r.name.lower()))
     shown = [r for i, r in enumerate(repos) if i < MARKDOWN_ROWS or r.status is Status.FAILED]

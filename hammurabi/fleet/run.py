@@ -103,7 +103,12 @@ def run_fleet(
     state = FleetState.open(options.state, options.run_id, new_run_id)
     fleet = _Fleet(session, options, state, observer or _Quiet())
     result = FleetResult(
-        state.run_id, options.dry_run, shard=options.shard, archived=list(archived)
+        state.run_id,
+        options.dry_run,
+        shard=options.shard,
+        archived=list(archived),
+        branch=fleet.branch,
+        laws=[law.name for law in session.laws],
     )
     started = time.perf_counter()
     session.pm.register(fleet.limits, name="fleet-limits")

@@ -61,8 +61,13 @@ def check_invocation(words: list[str], known: dict[str, Any]) -> str:
     """Assert the command and every option exist; return the command's name."""
     name = words[0]
     assert name in known, f"unknown command {name!r}"
-    accepted = options(known[name])
-    for word in words[1:]:
+    command, rest = known[name], words[1:]
+    while hasattr(command, "commands"):  # a group (``report merge``): its subcommand
+        assert rest and rest[0] in command.commands, f"{name} has no command {rest[:1]}"
+        name = f"{name} {rest[0]}"
+        command, rest = command.commands[rest[0]], rest[1:]
+    accepted = options(command)
+    for word in rest:
         if word.startswith("-") and not word.startswith("$"):
             assert word.split("=", 1)[0] in accepted, f"{name} has no option {word}"
     return name
@@ -93,6 +98,16 @@ def test_fleet_workflow_shards_with_a_matrix() -> None:
     assert shards == list(range(1, len(shards) + 1))
     (words,) = [w for s in runs(job) for w in invocations(s)]
     assert words[0] == "enforce" and "--shard" in words and "--org" in words
+    # The last job joins the shards' JSON reports, whatever became of the shards.
+    merge = workflow["jobs"]["report"]
+    assert merge["needs"] == "enforce" and "always()" in merge["if"]
+    (words,) = [w for s in runs(merge) for w in invocations(s)]
+    assert words[:2] == ["report", "merge"] and "--report" in words
+    uploaded = next(
+        s["with"]["name"] for s in job["steps"] if "upload-artifact" in s.get("uses", "")
+    )
+    downloaded = next(s for s in merge["steps"] if "download-artifact" in s.get("uses", ""))
+    assert downloaded["with"]["pattern"].rstrip("*") == uploaded.split("$")[0]
 
 
 def test_composite_action() -> None:
