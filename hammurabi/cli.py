@@ -531,6 +531,7 @@ def _enforce(
     if fleet is not None:
         _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
         return
+    from hammurabi.window import note as window_note
     from hammurabi.workflow import quiet_line
 
     result = runner.enforce(session, dry_run=dry_run, git=not check)
@@ -544,12 +545,16 @@ def _enforce(
         display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)
         _show_metrics(session.settings, quiet=quiet)
+    if (held := window_note(result)) is not None:
+        typer.echo(held, err=output_format is Format.json)
     if result.outcome is Outcome.FAILED:
         raise typer.Exit(ExitCode.RULES_FAILED)
     if check and result.changed:
         raise typer.Exit(ExitCode.CHANGES_NEEDED)
     if result.status is Status.BLOCKED:
         raise typer.Exit(ExitCode.BLOCKED)
+    if result.status is Status.OUTSIDE_WINDOW:
+        raise typer.Exit(ExitCode.OUTSIDE_WINDOW)
 
 
 def _run_fleet(
@@ -609,6 +614,7 @@ def _run_fleet(
         fleet_report.show(result, diff=not quiet)
         _show_metrics(session.settings, quiet=quiet)
     fleet_report.write(result, report)
+    _show_window(result, output_format)
     if result.interrupted:
         typer.echo("hammurabi: interrupted; re-run with the same --state to resume", err=True)
         raise typer.Exit(ExitCode.INTERRUPTED)
@@ -618,6 +624,22 @@ def _run_fleet(
         raise typer.Exit(ExitCode.CHANGES_NEEDED)
     if any(repo.status is Status.BLOCKED for repo in result.repos):
         raise typer.Exit(ExitCode.BLOCKED)
+    if any(repo.status is Status.OUTSIDE_WINDOW for repo in result.repos):
+        raise typer.Exit(ExitCode.OUTSIDE_WINDOW)
+
+
+def _show_window(result: Any, output_format: Format) -> None:
+    """Say that the maintenance window held repositories back, and when it opens."""
+    from hammurabi.results import Status
+    from hammurabi.window import note
+
+    held = [repo for repo in result.repos if repo.status is Status.OUTSIDE_WINDOW]
+    line = next((note(repo.result) for repo in held if repo.result is not None), None)
+    if line:
+        from hammurabi.wording import count
+
+        held_back = count(len(held), "repository", "repositories")
+        typer.echo(f"{held_back} held back. {line}", err=output_format is Format.json)
 
 
 def _show_metrics(settings: Any, *, quiet: bool) -> None:

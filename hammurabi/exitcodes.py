@@ -20,5 +20,7 @@ class ExitCode(enum.IntEnum):
     INTERNAL_ERROR = 4
     #: ``enforce``: a bot branch holds commits Hammurabi did not make and cannot be updated.
     BLOCKED = 5
+    #: ``enforce``: outside the maintenance window; what the run would write was held back.
+    OUTSIDE_WINDOW = 6
     #: Interrupted (Ctrl-C); the rule in progress was rolled back.
     INTERRUPTED = 130

@@ -62,6 +62,9 @@ class Status(enum.StrEnum):
     DEFERRED = "deferred"
     #: Fleet runs: the run was interrupted before this repository started.
     NOT_STARTED = "not-started"
+    #: Outside the maintenance window: the run would write (push, pull request) and wrote
+    #: nothing; it reports what it would do.
+    OUTSIDE_WINDOW = "outside-window"
 
     @property
     def text(self) -> str:
@@ -74,6 +77,7 @@ _STATUS_TEXT = {
     Status.PR_UPDATED: "pull request updated",
     Status.PR_CLOSED: "pull request closed",
     Status.IGNORED: "ignored (closed by a reviewer)",
+    Status.OUTSIDE_WINDOW: "held: outside the maintenance window",
 }
 
 

@@ -141,13 +141,17 @@ def enforce(
 
     In a git repository the changes become a bot branch with one commit per law, pushed
     and turned into a pull request when configured (see :mod:`hammurabi.workflow`);
-    ``git=False`` only edits files.
+    ``git=False`` only edits files. Outside the maintenance window (``window`` settings)
+    the run is a dry run, recorded as such (see :mod:`hammurabi.window`).
     """
+    from hammurabi import window
     from hammurabi.workflow import run as run_workflow
 
+    closed = window.check(session.settings.window) if git and not dry_run else None
     run_starting(session)
     with run_context(session.settings):
-        result = masking.scrub(run_workflow(session, dry_run=dry_run, run_id=run_id, use_git=git))
+        result = run_workflow(session, dry_run=dry_run or bool(closed), run_id=run_id, use_git=git)
+        result = masking.scrub(window.mark(result, closed))
     write_reports(session, result)
     run_finished(session, result)
     return result

@@ -151,6 +151,24 @@ class FleetSettings:
 
 
 @dataclass
+class WindowSettings:
+    """``[tool.hammurabi.window]``: when ``enforce`` may write (see hammurabi.window).
+
+    Outside the window a run writes nothing (no push, no pull request opened, updated or
+    closed): it reports what it would do and when the window opens. Nothing set: always open.
+    Only the runner's settings may set it."""
+
+    #: Week days the window opens on: ``mon`` … ``sun`` (or full names) and ranges like
+    #: ``mon-fri``; empty: every day.
+    days: list[str] = field(default_factory=list)
+    #: Hours of those days, ``HH:MM-HH:MM`` (one or more; a range ending at or before its
+    #: start runs past midnight); empty: the whole day.
+    hours: list[str] = field(default_factory=list)
+    #: The time zone of the days and hours (IANA name, e.g. ``Europe/Berlin``); empty: UTC.
+    timezone: str = ""
+
+
+@dataclass
 class LimitsSettings:
     """``[tool.hammurabi.limits]``: resource limits per rule (see hammurabi.limits); 0: none."""
 
@@ -191,6 +209,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     fleet: FleetSettings = field(default_factory=FleetSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    window: WindowSettings = field(default_factory=WindowSettings)
     #: Where the settings were read from (not a setting).
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
     #: Law sources named by an untrusted repository's own settings: YAML only (not a setting).

@@ -100,6 +100,9 @@ def run_fleet(
     archived: Sequence[str] = (),
 ) -> FleetResult:
     """Enforce ``session``'s laws on every target; see the module docstring."""
+    from hammurabi.window import Window
+
+    Window.from_settings(session.settings.window)  # a bad window: refused before any work
     state = FleetState.open(options.state, options.run_id, new_run_id)
     fleet = _Fleet(session, options, state, observer or _Quiet())
     result = FleetResult(
@@ -241,7 +244,7 @@ class _Fleet:
         return record
 
     def _enforce(self, target: Target) -> RepoRun:
-        from hammurabi import workflow
+        from hammurabi import window, workflow
         from hammurabi.fleet import cache
         from hammurabi.runner import run_context
 
@@ -252,10 +255,14 @@ class _Fleet:
         root = repo.root
         repo.close()
         session = dataclasses.replace(self.session, root=root)
+        # The window is asked per repository: one that closes mid-run holds the rest back.
+        dry_run = self.options.dry_run
+        closed = None if dry_run else window.check(session.settings.window)
         with run_context(session.settings):  # the runner's settings only
             result = workflow.run(
-                session, dry_run=self.options.dry_run, run_id=self.state.run_id, fetched=True
+                session, dry_run=dry_run or bool(closed), run_id=self.state.run_id, fetched=True
             )
+        window.mark(result, closed)
         result.repo = result.repo or target.name
         masking.scrub(result)
         for rule in result.walk():

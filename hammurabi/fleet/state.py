@@ -29,7 +29,14 @@ VERSION = 1
 FINISHED = frozenset(
     status.value
     for status in Status
-    if status not in (Status.FAILED, Status.INTERRUPTED, Status.DEFERRED, Status.NOT_STARTED)
+    if status
+    not in (
+        Status.FAILED,
+        Status.INTERRUPTED,
+        Status.DEFERRED,
+        Status.NOT_STARTED,
+        Status.OUTSIDE_WINDOW,
+    )
 )
 
 

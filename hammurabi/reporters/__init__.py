@@ -23,6 +23,7 @@ STATUS_ICONS = {
     Status.INTERRUPTED: "⏹️",
     Status.NOT_STARTED: "…",
     Status.DEFERRED: "⏸️",
+    Status.OUTSIDE_WINDOW: "🕒",
     Status.IGNORED: "🙈",
     Status.PR_OPENED: "🔧",
     Status.PR_UPDATED: "🔧",
