@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from hammurabi import workspace
+from hammurabi import limits, workspace
 from hammurabi.errors import ConfigError, HammurabiError
 from hammurabi.preconditions.base import Precondition
 from hammurabi.results import LawResult, Outcome
@@ -62,12 +62,13 @@ class Law:
         space = workspace.current()
         with space.scope() as changes:
             try:
-                for precondition in self.preconditions:
-                    if not precondition.evaluate():
-                        result.reason = f"precondition {precondition.name!r} not met"
-                        break
+                blocker = self._blocking_precondition()
+                if blocker is not None:
+                    result.reason = f"precondition {blocker.name!r} not met"
                 else:
                     result.rules = [rule.run(self.name) for rule in self.rules]
+            except limits.RuleTimeout as exc:
+                result.error = f"law {self.name!r}: {exc}"
             except HammurabiError as exc:
                 result.error = str(exc.located(law=self.name))
             except Exception as exc:
@@ -78,6 +79,11 @@ class Law:
         result.changes = changes
         result.duration = time.perf_counter() - started
         return result
+
+    def _blocking_precondition(self) -> Precondition | None:
+        """The first precondition not met, within the time limit of a rule."""
+        with limits.time_limit(what="a precondition of the law"):
+            return next((p for p in self.preconditions if not p.evaluate()), None)
 
     def __repr__(self) -> str:
         return f"<Law {self.name!r} ({len(self.rules)} rules)>"

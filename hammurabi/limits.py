@@ -87,7 +87,7 @@ class RuleTimeout(BaseException):
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float | None = None) -> Iterator[None]:
+def time_limit(seconds: float | None = None, what: str = "the rule") -> Iterator[None]:
     """Raise :class:`RuleTimeout` inside the block once it has run ``seconds`` (default: the
     current ``rule_seconds``), and again every second while the block swallows it."""
     seconds = current().rule_seconds if seconds is None else seconds
@@ -98,7 +98,7 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
 
     def expired(signum: int, frame: Any) -> None:
         raise RuleTimeout(
-            f"the rule ran longer than the limit of {seconds:g} s (limits.rule_seconds)"
+            f"{what} ran longer than the limit of {seconds:g} s (limits.rule_seconds)"
         )
 
     previous = signal.signal(signal.SIGALRM, expired)

@@ -151,3 +151,28 @@ def test_a_yaml_file_with_too_many_nodes_fails_before_it_is_all_read(tmp_path: P
     assert result.outcome is Outcome.FAILED and "dense.yml" in (result.error or "")
     assert "limits.yaml_nodes" in (result.error or "")
     assert only(run_rules(repo, rule)).outcome is Outcome.CHANGED  # the default allows it
+
+
+def test_a_law_precondition_past_the_time_limit_fails_its_law_only(tmp_path: Path) -> None:
+    from hammurabi.preconditions.base import Precondition
+
+    class Forever(Precondition):
+        def task(self) -> bool:
+            while True:
+                time.sleep(10)
+
+    repo = make_tree(tmp_path / "repo", {"a.txt": "a\n"})
+    laws = [
+        Law(
+            name="Waits",
+            description="d",
+            rules=(FileExists(name="w", path="w.txt"),),
+            preconditions=[Forever(name="forever")],
+        ),
+        Law(name="Next", description="d", rules=(FileExists(name="n", path="next.txt"),)),
+    ]
+    with applied(Limits(rule_seconds=0.5)):
+        waits, after = enforce(laws, repo).laws
+    assert waits.outcome is Outcome.FAILED and "limits.rule_seconds" in (waits.error or "")
+    assert "a precondition of the law" in (waits.error or "") and not (repo / "w.txt").exists()
+    assert after.outcome is Outcome.CHANGED
