@@ -134,7 +134,7 @@ def list_pull_files(req: Request, owner: str, name: str, number: str) -> Respons
 
 
 def empty_list(req: Request, owner: str, name: str, number: str) -> Response:
-    """Review comments and reviews: the stand-in never has any."""
+    """Review comments: the stand-in never has any."""
     repo = _repo(req, owner, name)
     repo.pull(int(number))
     return page_response(req, [], lambda item: item)
@@ -411,7 +411,6 @@ ROUTES = [
     ("GET", R + rf"/pulls/{N}/commits", list_pull_commits),
     ("GET", R + rf"/pulls/{N}/files", list_pull_files),
     ("GET", R + rf"/pulls/{N}/comments", empty_list),
-    ("GET", R + rf"/pulls/{N}/reviews", empty_list),
     ("GET", R + rf"/pulls/{N}/merge", is_merged),
     ("PUT", R + rf"/pulls/{N}/merge", merge_pull),
     ("GET", R + rf"/pulls/{N}/requested_reviewers", get_reviewers),

@@ -15,6 +15,7 @@ from .state import (
     Issue,
     Label,
     Repo,
+    Review,
     State,
     Status,
 )
@@ -237,6 +238,26 @@ class Renderer:
             "updated_at": stamp(comment.updated_at),
             "author_association": "MEMBER" if repo.is_collaborator(comment.user) else "NONE",
         }
+
+    def review(self, repo: Repo, review: Review) -> dict[str, Any]:
+        """Render a pull request review (``submitted_at`` is absent while pending)."""
+        pull_url = f"{self.repo_api(repo)}/pulls/{review.number}"
+        html = f"{self.web}/{repo.full_name}/pull/{review.number}#pullrequestreview-{review.id}"
+        data = {
+            "id": review.id,
+            "node_id": f"PRR_{review.id}",
+            "user": self.user(review.user),
+            "body": review.body,
+            "state": review.state,
+            "html_url": html,
+            "pull_request_url": pull_url,
+            "author_association": "MEMBER" if repo.is_collaborator(review.user) else "NONE",
+            "commit_id": review.commit_id,
+            "_links": {"html": {"href": html}, "pull_request": {"href": pull_url}},
+        }
+        if review.submitted_at is not None:
+            data["submitted_at"] = stamp(review.submitted_at)
+        return data
 
     def commit(self, repo: Repo, sha: str) -> dict[str, Any]:
         """Render a commit as ``GET /repos/o/r/commits/{sha}`` does."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api_apps, api_issues, api_repos, githttp, tracker
+from . import api_apps, api_issues, api_repos, api_reviews, githttp, tracker
 from .auth import RateLimiter, identify, public_key
 from .errors import ApiError
 from .faults import SECONDARY_MESSAGE, Fault, Faults, RequestRecord, Stall
@@ -46,7 +46,12 @@ class GitHubStandIn:
         self.faults = Faults()
         self.stalls: list[Stall] = []
         self.router = Router()
-        for method, pattern, handler in [*api_apps.ROUTES, *api_repos.ROUTES, *api_issues.ROUTES]:
+        for method, pattern, handler in [
+            *api_apps.ROUTES,
+            *api_repos.ROUTES,
+            *api_issues.ROUTES,
+            *api_reviews.ROUTES,
+        ]:
             self.router.route(method, pattern)(handler)
         self._log: list[RequestRecord] = []
         self._log_lock = threading.Lock()
@@ -274,6 +279,27 @@ class GitHubStandIn:
         with self.state.lock:
             repo = self.repo(full_name)
             tracker.add_labels(self.state, repo, repo.issue(number), list(labels))
+
+    def review(
+        self, full_name: str, number: int, user: str, event: str | None, body: str = ""
+    ) -> dict[str, Any]:
+        """Review a pull request as ``user`` would (same rules as the API); return its JSON.
+
+        ``event`` is ``APPROVE``, ``REQUEST_CHANGES``, ``COMMENT`` or None (pending)."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            tracker.sync(repo)
+            issue = repo.pull(number)
+            payload = {"body": body} if event is None else {"body": body, "event": event}
+            review = api_reviews.create(self.state, repo, issue, user, payload)
+            return self.render.review(repo, review)
+
+    def reviews(self, full_name: str, number: int) -> list[dict[str, Any]]:
+        """Return every review of a pull request (pending ones too), oldest first."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            found = [r for r in repo.reviews.values() if r.number == number]
+            return [self.render.review(repo, r) for r in found]
 
     # state accessors
 

@@ -122,6 +122,19 @@ class Status:
 
 
 @dataclass
+class Review:
+    """A pull request review; ``PENDING`` until submitted (then ``submitted_at`` is set)."""
+
+    id: int
+    number: int
+    user: str
+    state: str
+    body: str
+    commit_id: str
+    submitted_at: datetime | None = None
+
+
+@dataclass
 class CheckRun:
     """A check run (only GitHub Apps may create them)."""
 
@@ -161,6 +174,7 @@ class Repo:
     comments: dict[int, Comment] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
+    reviews: dict[int, Review] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
