@@ -13,13 +13,21 @@ from pathlib import Path
 
 import pytest
 
+from hammurabi import gitops
 from hammurabi.cli import main
 from hammurabi.exitcodes import ExitCode
 from hammurabi.settings import WindowSettings
 from hammurabi.window import Window, check
+from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
 
 BRANCH = "hammurabi/laws"
+MORE_LAW = """\
+  - name: Readme
+    description: Every service has a README.
+    rules:
+      - file-exists: {name: readme, path: README.md}
+"""
 BERLIN = WindowSettings(days=["mon-fri"], hours=["09:00-17:00"], timezone="Europe/Berlin")
 
 
@@ -135,3 +143,49 @@ def test_only_the_runner_may_set_the_window(work: Path, capsys: pytest.CaptureFi
     code, out = enforce(work, capsys)
     assert code == ExitCode.USAGE_ERROR
     assert "setting 'window.days' is refused: the repository is not trusted" in out
+
+
+def test_outside_the_window_no_pull_request_is_updated_or_closed(
+    github_server: GitHubStandIn,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    isolate_git(monkeypatch)
+    repo = "acme/widgets"
+    github_server.create_repo(repo, {"app.py": "DEBUG = True\n"})
+    for key, value in {
+        "TOKEN": DEFAULT_TOKEN,
+        "API_URL": github_server.base_url,
+        "SECONDS_BETWEEN_REQUESTS": "0",
+        "SECONDS_BETWEEN_WRITES": "0",
+        "BACKOFF": "0.01",
+    }.items():
+        monkeypatch.setenv(f"HAMMURABI_GITHUB_{key}", value)
+    credentials = gitops.Credentials("x-access-token", DEFAULT_TOKEN)
+    url = github_server.clone_url(repo, token=None)
+    gitops.clone(url, tmp_path / "work", credentials=credentials).close()
+    (tmp_path / "laws.yml").write_text(LAWS)
+    work = tmp_path / "work"
+    code, out = enforce(work, capsys)  # no window: the pull request opens
+    assert code == ExitCode.OK and "Opened pull request #1" in out, out
+
+    # Another law: the branch and pull request would be updated, but the window is closed.
+    # (Like --dry-run, the run reads the remote's branches as this clone last fetched them.)
+    (tmp_path / "laws.yml").write_text(LAWS + MORE_LAW)
+    hours, _ = around_now(timedelta(hours=2), timedelta(hours=3))
+    monkeypatch.setenv("HAMMURABI_WINDOW_HOURS", hours)
+    tip = github_server.branch_sha(repo, "hammurabi/laws")
+    github_server.clear_requests()
+    code, out = enforce(work, capsys)
+    assert code == ExitCode.OUTSIDE_WINDOW, out
+    assert "Would update pull request #1" in out and "Outside the maintenance window" in out
+    assert github_server.writes() == []
+    assert github_server.requests_matching("POST", "git-receive-pack$") == []
+    assert github_server.branch_sha(repo, "hammurabi/laws") == tip
+
+    # In the window: updated, as it would have been.
+    monkeypatch.delenv("HAMMURABI_WINDOW_HOURS")
+    code, out = enforce(work, capsys)
+    assert code == ExitCode.OK and "Updated pull request #1" in out, out
+    assert github_server.branch_sha(repo, "hammurabi/laws") != tip
