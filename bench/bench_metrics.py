@@ -56,6 +56,8 @@ from tests.questdb_server import QuestDBServer, install  # noqa: E402
 FILES = {"app.py": "DEBUG = True\n", "README.md": "# service\n"}
 OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Outcome.SKIPPED]
 #: Runs the CLI with the metrics plugin's run-start import turned off (``on, lazy import``).
+#: Wall time, CPU time of the job's processes, CPU time of QuestDB (seconds).
+Times = tuple[float, float, float]
 LAZY = (
     "import sys; from hammurabi.metrics.plugin import MetricsPlugin;"
     " MetricsPlugin.hammurabi_run_starting = lambda self, settings: None;"
@@ -94,10 +96,17 @@ class Bench:
         metrics = [] if variant == "off" else ["--metrics", self.server.conf]
         return [*start, "enforce", *args, "--laws", str(self.laws), "-p", "python", *metrics]
 
-    def time(self, argv: list[str]) -> tuple[float, float]:
-        """Run ``argv``; return its wall time, and the CPU time of its processes (a machine
-        busy with other work slows the first much more than the second)."""
+    def questdb_cpu(self) -> float:
+        """CPU seconds the QuestDB server used so far."""
+        assert self.server._proc is not None
+        stat = Path(f"/proc/{self.server._proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+    def time(self, argv: list[str]) -> Times:
+        """Run ``argv``; return its wall time, the CPU time of its processes (a machine busy
+        with other work slows the first much more than the second), and QuestDB's."""
         os.sync()  # the preparation's writes are not the run's
+        server = self.questdb_cpu()
         with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
             started = time.perf_counter()
             proc = subprocess.Popen(
@@ -115,9 +124,9 @@ class Bench:
             output, errors = out.read(), err.read()
         assert proc.returncode == 0, output[-2000:] + errors[-2000:]
         assert "metrics:" not in errors, errors  # nothing refused or kept
-        return elapsed, usage.ru_utime + usage.ru_stime
+        return elapsed, usage.ru_utime + usage.ru_stime, self.questdb_cpu() - server
 
-    def job(self, variant: str) -> tuple[float, float]:
+    def job(self, variant: str) -> Times:
         """Enforce on a fresh clone of one stand-in repository: push, pull request."""
         self.count += 1
         clone = self.tmp / "job" / f"clone-{self.count}"
@@ -126,25 +135,24 @@ class Bench:
         branch = f"bench/job-{self.count}"
         return self.time(self.command(variant, str(clone), "--branch", branch))
 
-    def fleet(self, variant: str, listing: Path, jobs: int) -> tuple[float, float]:
+    def fleet(self, variant: str, listing: Path, jobs: int) -> Times:
         """Enforce over the fleet with a fresh cache and bot branch; seconds per repository."""
         self.count += 1
         cache = self.tmp / "fleet" / f"cache-{self.count}"
         args = ["--repos", str(listing), "--cache", str(cache), "--jobs", str(jobs)]
         args += ["--branch", f"bench/fleet-{self.count}", "--quiet"]
         repos = len(listing.read_text().split())
-        wall, cpu = self.time(self.command(variant, str(self.tmp), *args))
-        return wall / repos, cpu / repos
+        wall, cpu, server = self.time(self.command(variant, str(self.tmp), *args))
+        return wall / repos, cpu / repos, server / repos
 
 
-def rounds(
-    title: str, count: int, variants: list[str], once: Callable[[str], tuple[float, float]]
-) -> None:
+def rounds(title: str, count: int, variants: list[str], once: Callable[[str], Times]) -> None:
     """Time ``once(variant)`` for every variant in ``count`` rounds, alternating the order;
-    print the wall and CPU times' medians and ratios to the first variant's."""
+    print the wall and CPU times' medians and ratios to the first variant's, and how much CPU
+    QuestDB used (on the servers' CPU, which the stand-in shares)."""
     for variant in variants:
         once(variant)
-    times: dict[str, list[tuple[float, float]]] = {variant: [] for variant in variants}
+    times: dict[str, list[Times]] = {variant: [] for variant in variants}
     for i in range(count):
         for variant in variants if i % 2 == 0 else variants[::-1]:
             times[variant].append(once(variant))
@@ -160,6 +168,8 @@ def rounds(
                 f"  {kind:<4} {variant:<6} {median * 1000:9.1f} ms   ratio {median / low:.3f}"
                 f"   paired ratio {paired:.3f}   (+{(median - low) * 1000:.1f} ms)"
             )
+    server = (f"{v} {statistics.median(t[2] for t in times[v]) * 1000:.1f} ms" for v in variants)
+    print(f"  QuestDB's CPU time meanwhile: {', '.join(server)}")
 
 
 def import_cost(bench: Bench, count: int = 9) -> None:
