@@ -3,10 +3,13 @@
 When a run ends (``hammurabi_run_finished``) its record becomes rows, validated here (a row
 that fails is kept in the spool's ``rejected`` table with the reason); the rows are appended
 to the spool, and the spool is replayed into QuestDB for at most ``metrics.drain_timeout``
-seconds (a request under way may take that long again). What QuestDB did not acknowledge
-stays in the spool, made durable, for the next run or ``hammurabi metrics flush``; after a
-failure, the runs of the next ``RETRY_AFTER`` seconds only spool (a fleet does not wait for a
-server that is down once per repository). Nothing here ever fails the run: errors are logged.
+seconds (a request under way may take that long again): at once, unless an earlier run of
+this process sent less than ``SEND_EVERY`` seconds ago (a fleet), in which case the rows go
+with a later run or as the process exits (:meth:`MetricsPlugin.flush`). What QuestDB did not
+acknowledge stays in the spool, made durable, for the next run or ``hammurabi metrics
+flush``; after a failure, the runs of the next ``RETRY_AFTER`` seconds only spool (a fleet
+does not wait for a server that is down once per repository). Nothing here ever fails the
+run: errors are logged.
 
 The ``questdb`` client loads numpy (a tenth of a second or more): as a run starts
 (``hammurabi_run_starting``) a thread imports it, while the run waits for git and the forge.
@@ -14,6 +17,7 @@ The ``questdb`` client loads numpy (a tenth of a second or more): as a run start
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import json
 import logging
@@ -36,6 +40,9 @@ log = logging.getLogger(__name__)
 
 #: After QuestDB could not be reached, runs only spool for this many seconds.
 RETRY_AFTER = 30.0
+#: While runs keep ending (a fleet), their rows are sent at most this often, so QuestDB
+#: takes many repositories' rows per transaction; what is left goes as the process exits.
+SEND_EVERY = 5.0
 
 Refused = tuple[str, str, str]  # (table, row JSON, reason)
 
@@ -63,7 +70,8 @@ class MetricsPlugin:
         #: What the last replay did (None before one, or while QuestDB is taken for down).
         self.last_report: ShipReport | None = None
         self._lock = threading.Lock()  # one run's rows at a time
-        self._down_until = 0.0
+        self._down_until = self._next_send = 0.0
+        self._unsent: MetricsConfig | None = None  # rows of ours wait in this one's spool
         self._warned = self._said_off = False
         self._questdb: QuestDB | None = None  # connected once, for every run
 
@@ -110,11 +118,29 @@ class MetricsPlugin:
                     refused[0][2],
                 )
             spool.append(rows, durable=False)
-            report = self._send(spool, config) if config.enabled else None
+            report = None
+            if config.enabled and time.monotonic() >= self._next_send:
+                report = self._send(spool, config)
+            elif config.enabled and self._unsent is None:
+                self._unsent = config
+                atexit.register(self.flush)
             if report is None or report.remaining:
                 spool.sync()  # what was not acknowledged survives a crash of the machine
         if not config.enabled:
             log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
+        return report
+
+    def flush(self) -> ShipReport | None:
+        """Send the rows of this plugin's runs still in the spool (at exit, or at once)."""
+        with self._lock:
+            config, self._unsent = self._unsent, None
+            if config is None:
+                return None
+            atexit.unregister(self.flush)
+            with Spool(config.spool) as spool:
+                report = self._send(spool, config)
+                if report is None or report.remaining:
+                    spool.sync()
         return report
 
     def _connection(self, config: MetricsConfig, timeout: float) -> QuestDB:
@@ -135,6 +161,7 @@ class MetricsPlugin:
         """Replay the spool into QuestDB, unless it was found down a moment ago."""
         if time.monotonic() < self._down_until:
             return None
+        self._next_send = time.monotonic() + SEND_EVERY
         timeout = max(config.drain_timeout, 0.1)
         try:
             until = time.monotonic() + timeout

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hammurabi.cli import main
 from hammurabi.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet
 from tests.metrics.helpers import wait_tables
@@ -23,6 +24,8 @@ def test_metrics_rows_for_every_repository_with_one_run_id(
     )
     assert code == ExitCode.RULES_FAILED, out  # svc-14 cannot push
     assert data["run_id"] == "nightly-42" and len(data["repos"]) == 10
+    # The first repository's rows went at once, the others' wait for the exit: send them.
+    assert main(["metrics", "flush", "--metrics", questdb.conf]) == ExitCode.OK
     wait_tables(questdb)
     health = questdb.rows(
         "SELECT repo, run_id, outcome, pr_action FROM hammurabi_repo_health ORDER BY repo"

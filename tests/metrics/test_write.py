@@ -136,7 +136,9 @@ def test_questdb_stopped_mid_run_then_flushed_exactly_once(
     plugin: MetricsPlugin,
     spool_path: Path,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr("hammurabi.metrics.plugin.SEND_EVERY", 0.0)  # each run end sends
     results = [
         run(
             f"org/repo-{i}",
@@ -223,6 +225,42 @@ def test_metrics_off_and_spool_only(
 
 
 @pytest.mark.questdb
+def test_runs_in_quick_succession_share_a_request_and_the_rest_goes_at_exit(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin, spool_path: Path
+) -> None:
+    results = [run(f"o/quick-{i}", [law("A", [U, C])], run_id=f"q{i}") for i in range(5)]
+    first = plugin.record(results[0], config)  # the first run end sends at once
+    assert first is not None and (first.sent, first.remaining) == (4, 0)
+    assert [plugin.record(result, config) for result in results[1:]] == [None] * 4
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 16  # kept until the next send is due, or the exit
+    last = plugin.flush()  # what the exit does
+    assert last is not None and (last.sent, last.remaining) == (16, 0)
+    assert plugin.flush() is None  # nothing left
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_repo_health") == 5
+    code = textwrap.dedent(
+        f"""
+        from hammurabi.metrics.config import MetricsConfig
+        from hammurabi.metrics.plugin import MetricsPlugin
+        from hammurabi.settings import MetricsSettings
+        from tests.metrics.helpers import C, U, law, run
+        config = MetricsConfig.from_settings(
+            MetricsSettings(conf={questdb.conf!r}, spool={str(spool_path)!r})
+        )
+        plugin = MetricsPlugin()
+        for i in range(3):
+            plugin.record(run(f"o/exit-{{i}}", [law("A", [U, C])], run_id=f"e{{i}}"), config)
+        """
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    with Spool(spool_path) as spool:
+        assert spool.state().pending == 0  # sent as the process exited
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_repo_health") == 8
+
+
+@pytest.mark.questdb
 def test_a_replay_stops_between_batches_when_its_time_is_up(
     questdb: QuestDBServer, config: MetricsConfig, spool_path: Path
 ) -> None:
@@ -293,8 +331,9 @@ def test_a_run_end_with_questdb_down_keeps_its_rows(
 
 @pytest.mark.questdb
 def test_a_slow_questdb_delays_one_run_end_by_the_timeout_at_most(
-    questdb: QuestDBServer, plugin: MetricsPlugin, spool_path: Path
+    questdb: QuestDBServer, plugin: MetricsPlugin, spool_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("hammurabi.metrics.plugin.SEND_EVERY", 0.0)  # each run end sends
     config = MetricsConfig.from_settings(
         MetricsSettings(conf=questdb.conf, spool=str(spool_path), drain_timeout=1.0)
     )
