@@ -147,8 +147,13 @@ def test_reports_that_do_not_add_up_are_refused(
     # Attempts of one GitHub Actions run are one run (a failed shard re-run).
     one = tmp_path / "gh1.json"
     write(one, {**json.loads(first.read_text()), "run_id": "gh-77-1"})
-    assert main(["report", "merge", str(one), write(target, {**base, "run_id": "gh-77-2"})]) == 0
-    assert "gh-77-2" in capsys.readouterr().out
+    again = write(target, {**base, "run_id": "gh-77-2"})
+    assert main(["report", "merge", str(one), again, "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["run_id"] == "gh-77-2" and printed["shards"] == ["1/2", "2/2"]
+    assert printed["counts"]["branch-created"] == 5 and printed["dry_run"] is True
+    assert main(["report", "merge", str(one), again, "--quiet"]) == 0
+    assert capsys.readouterr().out.startswith("9 repositories; ")
 
     # Files that are not fleet reports.
     assert "not valid JSON" in refused([write(target, "{not json")], capsys)
