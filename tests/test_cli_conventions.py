@@ -29,8 +29,8 @@ def test_verbose_after_the_subcommand(tmp_path: Path) -> None:
 
 
 def test_help_has_plain_metavars() -> None:
-    for command in ("enforce", "check", "laws"):
-        out = hammurabi(command, "--help").stdout
+    for command in (["enforce"], ["check"], ["laws"], ["health"], ["metrics", "status"]):
+        out = hammurabi(*command, "--help").stdout
         assert "list[str]" not in out and "int range" not in out and "<str>" not in out, out
     out = hammurabi("enforce", "--help").stdout
     assert "--laws SOURCE" in out and "--select GLOB" in out and "--jobs N" in out

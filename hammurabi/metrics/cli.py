@@ -37,12 +37,15 @@ ConfOpt = Annotated[
     typer.Option(
         "--metrics",
         envvar="HAMMURABI_QUESTDB_CONF",
+        metavar="CONF",
         help="QuestDB client conf, e.g. 'http::addr=localhost:9000;' "
         "(default: the metrics.conf setting).",
         show_default=False,
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")
+]
 SBAR = "▁▂▃▄▅▆▇█"
 
 
@@ -67,7 +70,8 @@ def _console() -> Any:
 def init(
     conf: ConfOpt = None,
     ttl_days: Annotated[
-        int | None, typer.Option("--ttl-days", help="Retention in days (0: keep forever).")
+        int | None,
+        typer.Option("--ttl-days", metavar="DAYS", help="Retention in days (0: keep forever)."),
     ] = None,
 ) -> None:
     """Create the tables (WAL, daily partitions, DEDUP keys) and set their retention."""
@@ -133,7 +137,9 @@ def flush(
 @metrics_app.command("status")
 def status(
     conf: ConfOpt = None,
-    rejected: Annotated[int, typer.Option("--rejected", help="Show this many refused rows.")] = 5,
+    rejected: Annotated[
+        int, typer.Option("--rejected", metavar="N", help="Show this many refused rows.")
+    ] = 5,
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Show where metrics go, the spool's backlog and refused rows, and the tables."""
@@ -199,23 +205,30 @@ def status(
 def health(
     conf: ConfOpt = None,
     url: Annotated[
-        str | None, typer.Option("--url", help="QuestDB REST URL (default: from the conf).")
+        str | None,
+        typer.Option("--url", metavar="URL", help="QuestDB REST URL (default: from the conf)."),
     ] = None,
     since: Annotated[
-        str, typer.Option("--since", help="Window start: 30d, 12h, 2w, or a date.")
+        str, typer.Option("--since", metavar="WHEN", help="Window start: 30d, 12h, 2w, or a date.")
     ] = "30d",
-    until: Annotated[str | None, typer.Option("--until", help="Window end (default: now).")] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="WHEN", help="Window end (default: now).")
+    ] = None,
     repo: Annotated[
-        list[str] | None, typer.Option("--repo", help="Only this repository (repeatable).")
+        list[str] | None,
+        typer.Option("--repo", metavar="REPO", help="Only this repository (repeatable)."),
     ] = None,
     law: Annotated[
         list[str] | None,
-        typer.Option("--law", help="Score only this law's rules (repeatable)."),
+        typer.Option("--law", metavar="LAW", help="Score only this law's rules (repeatable)."),
     ] = None,
     html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML report.")
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Also write a self-contained HTML report."),
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="How many failing rules to list.")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", metavar="N", help="How many failing rules to list.")
+    ] = 10,
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Show the fleet's health: a score per repository with its trend, worst first."""
