@@ -10,6 +10,7 @@ Measured side by side, interleaved, on a tiny git repository (two files, one law
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -48,12 +49,13 @@ def tiny_repository(where: Path) -> Path:
 
 def imported(args: list[str], cwd: Path) -> list[str]:
     probe = (
-        "import sys\nfrom hammurabi.cli import main\n"
+        "import json, sys\nfrom hammurabi.cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
-        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        f"print(json.dumps(sorted(loaded & set({HEAVY!r}))))"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True)
-    return eval(out.stdout.strip().splitlines()[-1])  # a list literal printed above
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 PLUGINS = "plugins"
 LAW_FILE_SUFFIXES = (".yml", ".yaml")
+#: Files a folder of law sources is read for: law files and Python pillars.
+SOURCE_SUFFIXES = (*LAW_FILE_SUFFIXES, ".py")
 
 
 def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: Path) -> list[Law]:
@@ -65,16 +67,21 @@ def _why_none(
     return "; ".join(_empty_source(source, base) for source in by_source)
 
 
+def _resolve(source: str | Path, base: Path) -> Path:
+    """A law source's path: ``~`` expanded, relative paths against ``base``."""
+    path = Path(source).expanduser()
+    return path if path.is_absolute() else base / path
+
+
 def _empty_source(source: str, base: Path) -> str:
     if source == PLUGINS:
         return "no installed plugin contributes laws"
-    path = Path(source).expanduser()
-    path = path if path.is_absolute() else base / path
+    path = _resolve(source, base)
     if path.is_dir():
-        if not any(p.suffix in (*LAW_FILE_SUFFIXES, ".py") for p in path.iterdir()):
+        if not any(p.suffix in SOURCE_SUFFIXES for p in path.iterdir()):
             return f"folder {source} has no law files (*.yml, *.yaml, *.py)"
         return f"the law files in folder {source} define no laws"
-    kind = "law file" if path.suffix in (*LAW_FILE_SUFFIXES, ".py") else "module"
+    kind = "law file" if path.suffix in SOURCE_SUFFIXES else "module"
     return f"{kind} {source} defines no laws"
 
 
@@ -110,14 +117,12 @@ def load_source(
         if yaml_only:
             raise ConfigError(_refused(source))
         return _original_pillar(source, *original, base)
-    path = Path(source).expanduser()
-    if not path.is_absolute():
-        path = base / path
+    path = _resolve(source, base)
     if path.suffix in LAW_FILE_SUFFIXES or path.suffix == ".py" or path.is_dir():
         if not path.exists():
             raise ConfigError(f"law source {source!r} does not exist ({path})")
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix in (*LAW_FILE_SUFFIXES, ".py"))
+            found = sorted(p for p in path.iterdir() if p.suffix in SOURCE_SUFFIXES)
             return [
                 law
                 for p in found
@@ -149,7 +154,7 @@ def _original_pillar(source: str, path: Path, attr: str | None, base: Path) -> l
     0.11's meanings (see :mod:`hammurabi.compat.mode`)."""
     from hammurabi.compat.mode import original_api
 
-    path = path.expanduser() if path.is_absolute() else base / path.expanduser()
+    path = _resolve(path, base)
     if not path.is_file():
         raise ConfigError(f"law source {source!r}: no pillar file {path}")
     with original_api():
