@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import tracker
+from . import merging, tracker
 from .errors import invalid, not_found
 from .routing import Request, Response, page_response
 from .state import Issue, Repo
@@ -63,7 +63,7 @@ def list_pulls(req: Request, owner: str, name: str) -> Response:
         pulls = [p for p in pulls if p.pull and p.pull.base_ref == base]
     tips = repo.bare.branches()
     ordered = _sorted(req, repo, pulls, pulls=True)
-    return page_response(req, ordered, lambda i: req.render.pull(repo, i, tips))
+    return page_response(req, ordered, lambda i: req.render.pull(repo, i, tips, full=False))
 
 
 def create_pull(req: Request, owner: str, name: str) -> Response:
@@ -150,20 +150,31 @@ def is_merged(req: Request, owner: str, name: str, number: str) -> Response:
 
 
 def merge_pull(req: Request, owner: str, name: str, number: str) -> Response:
-    """``PUT /repos/{o}/{r}/pulls/{n}/merge``: a real merge in the bare repository."""
+    """``PUT /repos/{o}/{r}/pulls/{n}/merge``: a real merge, refused as GitHub refuses it."""
     repo = _repo(req, owner, name, write=True)
     body = req.json_dict()
-    sha = tracker.merge_pull(
+    sha = merging.merge(
         repo,
         repo.pull(int(number)),
         req.who.login,
         sha=body.get("sha"),
         title=body.get("commit_title"),
-        method=body.get("merge_method", "merge"),
+        message=body.get("commit_message"),
+        method=body.get("merge_method") or "merge",
     )
     return Response(
         200, {"sha": sha, "merged": True, "message": "Pull Request successfully merged"}
     )
+
+
+def update_branch(req: Request, owner: str, name: str, number: str) -> Response:
+    """``PUT /repos/{o}/{r}/pulls/{n}/update-branch``: merge the base into the head (202)."""
+    repo = _repo(req, owner, name, write=True)
+    issue = repo.pull(int(number))
+    merging.update_branch(repo, issue, req.json_dict().get("expected_head_sha"))
+    tracker.sync(repo)
+    url = f"{req.render.web}/{repo.full_name}/pull/{issue.number}"
+    return Response(202, {"message": "Updating pull request branch.", "url": url})
 
 
 def get_reviewers(req: Request, owner: str, name: str, number: str) -> Response:
@@ -413,6 +424,7 @@ ROUTES = [
     ("GET", R + rf"/pulls/{N}/comments", empty_list),
     ("GET", R + rf"/pulls/{N}/merge", is_merged),
     ("PUT", R + rf"/pulls/{N}/merge", merge_pull),
+    ("PUT", R + rf"/pulls/{N}/update-branch", update_branch),
     ("GET", R + rf"/pulls/{N}/requested_reviewers", get_reviewers),
     ("POST", R + rf"/pulls/{N}/requested_reviewers", request_reviewers),
     ("DELETE", R + rf"/pulls/{N}/requested_reviewers", remove_reviewers),

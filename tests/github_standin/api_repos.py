@@ -164,7 +164,7 @@ def list_branches(req: Request, owner: str, name: str) -> Response:
         {
             "name": b,
             "commit": {"sha": s, "url": f"{req.render.repo_api(repo)}/commits/{s}"},
-            "protected": False,
+            "protected": b in repo.protections,
         }
         for b, s in chunk
     ]
@@ -390,10 +390,25 @@ def update_check_run(req: Request, owner: str, name: str, run_id: str) -> Respon
 
 
 def list_check_runs(req: Request, owner: str, name: str, ref: str) -> Response:
-    """``GET /repos/{owner}/{repo}/commits/{ref}/check-runs``."""
+    """``GET /repos/{owner}/{repo}/commits/{ref}/check-runs``: ``check_name``, ``status``,
+    ``app_id`` and ``filter`` (``latest``, the default: the newest run per name and app)."""
     repo = _repo(req, owner, name)
     sha = _commit_sha(repo, ref)
-    runs = [r for r in repo.check_runs.values() if r.head_sha == sha]
+    runs = sorted((r for r in repo.check_runs.values() if r.head_sha == sha), key=lambda r: r.id)
+    kind = req.param("filter", "latest")
+    if kind not in ("latest", "all"):
+        raise invalid("CheckRun", "filter")
+    if kind == "latest":
+        runs = list({(r.name, r.app_id): r for r in runs}.values())
+    if check_name := req.param("check_name"):
+        runs = [r for r in runs if r.name == check_name]
+    if status := req.param("status"):
+        if status not in ("queued", "in_progress", "completed"):
+            raise invalid("CheckRun", "status")
+        runs = [r for r in runs if r.status == status]
+    if app_id := req.param("app_id"):
+        runs = [r for r in runs if str(r.app_id) == app_id]
+    runs.reverse()  # newest first
     chunk, headers = paginate(req, runs)
     body = {"total_count": len(runs), "check_runs": [req.render.check_run(repo, r) for r in chunk]}
     return Response(200, body, headers)

@@ -202,15 +202,66 @@ class BareRepo:
         self.update_ref(f"refs/heads/{branch}", sha)
         return sha
 
-    def merge(self, base: str, head: str, message: str, squash: bool = False) -> str:
-        """Merge branch ``head`` into branch ``base`` (a real merge commit) and return its sha."""
+    def merged_tree(self, base_sha: str, head_sha: str) -> str | None:
+        """Return the tree of merging ``head_sha`` into ``base_sha``, or None on a conflict."""
+        try:
+            return self.git("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
+        except GitError:
+            return None
+
+    def merge(self, base: str, head: str, message: str, method: str = "merge") -> str:
+        """Merge branch ``head`` into branch ``base`` and return the new tip of ``base``.
+
+        ``merge`` makes a merge commit, ``squash`` one commit with the merged tree, ``rebase``
+        replays each commit of ``head`` onto ``base`` (authors kept). Raises GitError on a
+        conflict."""
         base_sha, head_sha = self.resolve(f"refs/heads/{base}"), self.resolve(f"refs/heads/{head}")
         if base_sha is None or head_sha is None:
             raise GitError("branch not found")
-        tree = self.git("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
-        parents = ["-p", base_sha] if squash else ["-p", base_sha, "-p", head_sha]
-        sha = self.git("commit-tree", tree, *parents, "-m", message)
+        if method == "rebase":
+            sha = self._replay(base_sha, head_sha)
+        else:
+            tree = self.merged_tree(base_sha, head_sha)
+            if tree is None:
+                raise GitError("merge conflict")
+            parents = ["-p", base_sha] if method == "squash" else ["-p", base_sha, "-p", head_sha]
+            sha = self.git("commit-tree", tree, *parents, "-m", message)
         self.update_ref(f"refs/heads/{base}", sha, base_sha)
+        return sha
+
+    def _replay(self, onto: str, head_sha: str) -> str:
+        """Cherry-pick the commits of ``head_sha`` missing from ``onto`` in a scratch worktree."""
+        commits = self.commits_between(onto, head_sha)
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp) / "w"
+            self.git("worktree", "add", "--quiet", "--detach", str(work), onto)
+
+            def run(*args: str) -> str:
+                proc = subprocess.run(
+                    ["git", *args], cwd=work, capture_output=True, env=clean_env(**IDENTITY)
+                )
+                if proc.returncode != 0:
+                    raise GitError(f"git {shlex.join(args)} failed in a scratch worktree")
+                return proc.stdout.decode().strip()
+
+            try:
+                for sha in commits:
+                    run("cherry-pick", "--allow-empty", "--keep-redundant-commits", sha)
+                return run("rev-parse", "HEAD")
+            finally:
+                self.git("worktree", "remove", "--force", str(work))
+
+    def merge_base_into(self, head: str, base: str, message: str) -> str:
+        """Merge branch ``base`` into branch ``head`` (GitHub's "Update branch"); GitError on a
+        conflict. Returns the new tip of ``head``."""
+        base_sha, head_sha = self.resolve(f"refs/heads/{base}"), self.resolve(f"refs/heads/{head}")
+        if base_sha is None or head_sha is None:
+            raise GitError("branch not found")
+        tree = self.merged_tree(head_sha, base_sha)
+        if tree is None:
+            raise GitError("merge conflict")
+        sha = self.git("commit-tree", tree, "-p", head_sha, "-p", base_sha, "-m", message)
+        self.update_ref(f"refs/heads/{head}", sha, head_sha)
         return sha
 
     def set_pre_receive(self, script: str | None) -> None:

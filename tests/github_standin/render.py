@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from . import merging
 from .state import (
     App,
     CheckRun,
@@ -58,6 +59,7 @@ class Renderer:
         """Render a repository (``permissions`` are those of ``who`` when given)."""
         url = self.repo_api(repo)
         write = who is None or repo.may_write(who)
+        admin = who is None or who.kind != "user" or repo.is_admin(who.login)
         return {
             "id": repo.id,
             "node_id": f"R_{repo.id}",
@@ -85,16 +87,16 @@ class Renderer:
             "pushed_at": stamp(repo.pushed_at),
             "open_issues_count": sum(i.state == "open" for i in repo.issues.values()),
             "permissions": {
-                "admin": write,
+                "admin": write and admin,
                 "maintain": write,
                 "push": write,
                 "triage": write,
                 "pull": True,
             },
-            "allow_merge_commit": True,
-            "allow_squash_merge": True,
-            "allow_rebase_merge": True,
-            "delete_branch_on_merge": False,
+            "allow_merge_commit": repo.allow_merge_commit,
+            "allow_squash_merge": repo.allow_squash_merge,
+            "allow_rebase_merge": repo.allow_rebase_merge,
+            "delete_branch_on_merge": repo.delete_branch_on_merge,
         }
 
     def label(self, repo: Repo, label: Label) -> dict[str, Any]:
@@ -161,8 +163,14 @@ class Renderer:
             "repo": self.repo(repo),
         }
 
-    def pull(self, repo: Repo, issue: Issue, tips: dict[str, str] | None = None) -> dict[str, Any]:
-        """Render a pull request; ``head.sha`` is the live tip (from ``tips`` if given)."""
+    def pull(
+        self, repo: Repo, issue: Issue, tips: dict[str, str] | None = None, full: bool = True
+    ) -> dict[str, Any]:
+        """Render a pull request; ``head.sha`` is the live tip (from ``tips`` if given).
+
+        Lists show GitHub's short form (no ``merged``, ``mergeable``, ``mergeable_state`` ...).
+        ``mergeable`` is null until a read asks for it once for the current head and base, as
+        GitHub computes it in the background."""
         pull = issue.pull
         assert pull is not None
         tips = repo.bare.branches() if tips is None else tips
@@ -171,8 +179,7 @@ class Renderer:
         issue_data = self.issue(repo, issue)
         url = f"{self.repo_api(repo)}/pulls/{issue.number}"
         html = f"{self.web}/{repo.full_name}/pull/{issue.number}"
-        merged = pull.merged_at is not None
-        return {
+        data: dict[str, Any] = {
             **{
                 k: issue_data[k]
                 for k in (
@@ -209,18 +216,37 @@ class Renderer:
             "base": self._branch_end(repo, pull.base_ref, base_sha),
             "requested_reviewers": [self.user(r) for r in pull.requested_reviewers],
             "requested_teams": [],
-            "merged": merged,
             "merged_at": stamp(pull.merged_at),
-            "merged_by": self.user(pull.merged_by) if pull.merged_by else None,
             "merge_commit_sha": pull.merge_commit_sha,
-            "mergeable": None if merged or issue.state == "closed" else True,
-            "mergeable_state": "clean" if issue.state == "open" else "unknown",
-            "rebaseable": issue.state == "open",
-            "maintainer_can_modify": pull.maintainer_can_modify,
-            "comments": issue_data["comments"],
-            "review_comments": 0,
             "auto_merge": None,
             "active_lock_reason": None,
+        }
+        if full:
+            data.update(self._merge_fields(repo, issue, head_sha, base_sha))
+        return data
+
+    def _merge_fields(self, repo: Repo, issue: Issue, head: str, base: str) -> dict[str, Any]:
+        """The fields only ``GET /pulls/{n}`` shows: merge state, counts, mergeability."""
+        pull = issue.pull
+        assert pull is not None
+        merged = pull.merged_at is not None
+        mergeable: bool | None = None
+        state = "unknown"
+        if issue.state == "open":
+            if pull.mergeable_for == (head, base):
+                verdict = merging.assess(repo, issue)
+                mergeable, state = verdict.mergeable, verdict.state
+            pull.mergeable_for = (head, base)
+        return {
+            "merged": merged,
+            "merged_by": self.user(pull.merged_by) if pull.merged_by else None,
+            "mergeable": mergeable,
+            "mergeable_state": state,
+            "rebaseable": mergeable,
+            "maintainer_can_modify": pull.maintainer_can_modify,
+            "comments": sum(c.number == issue.number for c in repo.comments.values()),
+            "review_comments": 0,
+            "commits": len(repo.bare.commits_between(pull.base_sha, pull.head_sha)),
         }
 
     def comment(self, repo: Repo, comment: Comment) -> dict[str, Any]:
@@ -304,7 +330,7 @@ class Renderer:
         return {
             "name": name,
             "commit": self.commit(repo, sha),
-            "protected": False,
+            "protected": name in repo.protections,
             "protection_url": f"{url}/protection",
             "_links": {"self": url, "html": f"{self.web}/{repo.full_name}/tree/{quote(name)}"},
         }

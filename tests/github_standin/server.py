@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import logging
 import re
@@ -16,14 +17,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import api_apps, api_issues, api_repos, api_reviews, githttp, tracker
+from . import api_apps, api_issues, api_protection, api_repos, api_reviews, githttp, tracker
 from .auth import RateLimiter, identify, public_key
 from .errors import ApiError
 from .faults import SECONDARY_MESSAGE, Fault, Faults, RequestRecord, Stall
 from .gitstore import BareRepo
 from .render import Renderer
 from .routing import Request, Response, Router
-from .state import ANONYMOUS, App, Identity, Installation, Repo, State
+from .state import (
+    ANONYMOUS,
+    App,
+    CheckRun,
+    Identity,
+    Installation,
+    Protection,
+    Repo,
+    State,
+    Status,
+    now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +60,7 @@ class GitHubStandIn:
         self.router = Router()
         for method, pattern, handler in [
             *api_apps.ROUTES,
+            *api_protection.ROUTES,  # before GET /branches/{b}, which would take "b/protection"
             *api_repos.ROUTES,
             *api_issues.ROUTES,
             *api_reviews.ROUTES,
@@ -301,6 +314,100 @@ class GitHubStandIn:
             found = [r for r in repo.reviews.values() if r.number == number]
             return [self.render.review(repo, r) for r in found]
 
+    # continuous integration and branch protection, as CI and admins would set them
+
+    def set_status(
+        self,
+        full_name: str,
+        sha: str,
+        context: str,
+        state: str,
+        *,
+        creator: str = "ci-bot",
+        description: str | None = None,
+    ) -> None:
+        """Record a commit status on ``sha`` (``success``, ``failure``, ``error``, ``pending``)."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            stamp = now()
+            repo.statuses.append(
+                Status(
+                    self.state.next_id(),
+                    sha,
+                    state,
+                    context,
+                    description,
+                    None,
+                    creator,
+                    stamp,
+                    stamp,
+                )
+            )
+
+    def set_check_run(
+        self,
+        full_name: str,
+        sha: str,
+        name: str,
+        status: str = "completed",
+        conclusion: str | None = "success",
+        *,
+        app_id: int | None = None,
+    ) -> int:
+        """Record a check run on ``sha`` (as a CI app would); return its id."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            stamp = now()
+            run = CheckRun(
+                self.state.next_id(),
+                app_id,
+                sha,
+                name,
+                status,
+                conclusion if status == "completed" else None,
+                None,
+                None,
+                {},
+                stamp,
+                stamp if status == "completed" else None,
+            )
+            repo.check_runs[run.id] = run
+            return run.id
+
+    def protect(
+        self,
+        full_name: str,
+        branch: str | None = None,
+        *,
+        checks: Iterable[str] | None = None,
+        strict: bool = False,
+        approvals: int | None = None,
+        dismiss_stale_reviews: bool = False,
+        enforce_admins: bool = False,
+    ) -> None:
+        """Protect ``branch`` (default: the default branch) as an admin would: required checks
+        (``checks``, None for none), required approving reviews, ``enforce_admins``."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            repo.protections[branch or repo.default_branch] = Protection(
+                checks=[(c, None) for c in checks or ()],
+                require_checks=checks is not None,
+                strict=strict,
+                approvals=approvals,
+                dismiss_stale_reviews=dismiss_stale_reviews,
+                enforce_admins=enforce_admins,
+            )
+
+    def configure_repo(self, full_name: str, **settings: Any) -> None:
+        """Change repository settings (``allow_squash_merge``, ``delete_branch_on_merge``,
+        ``admins`` ...)."""
+        with self.state.lock:
+            repo = self.repo(full_name)
+            for key, value in settings.items():
+                if not hasattr(repo, key):
+                    raise AttributeError(key)
+                setattr(repo, key, value)
+
     # state accessors
 
     def branches(self, full_name: str) -> dict[str, str]:
@@ -482,6 +589,8 @@ class GitHubStandIn:
             who = identify(self.state, headers.get("authorization"))
             if fault is not None:
                 response = Response(fault.status, fault.response_body(), dict(fault.headers))
+            elif method == "GET" and headers.get("if-none-match"):
+                response, budget = self._conditional(path, query, who, headers, client)
             else:
                 budget = self._spend(who, path, client)
                 if raw.strip() and body is None:
@@ -489,6 +598,8 @@ class GitHubStandIn:
                 request = Request(method, path, query, body, who, self.state, self.render, budget)
                 with self.state.lock:
                     response = self.router.dispatch(request)
+                if method == "GET" and response.status == 200:
+                    response.headers["ETag"] = _etag(response, who)
         except ApiError as error:
             response = Response(error.status, error.body(), dict(error.headers))
             if fault is not None:
@@ -500,12 +611,36 @@ class GitHubStandIn:
         response.headers = {**RateLimiter.headers(budget), **response.headers}
         return response, who
 
+    def _conditional(
+        self, path: str, query: dict[str, str], who: Identity, headers: dict[str, str], client: str
+    ) -> tuple[Response, Any]:
+        """Answer a GET with ``If-None-Match``: 304 (free, as on GitHub) while the ETag holds."""
+        budget = self.limiter.budget(who, client)
+        request = Request("GET", path, query, None, who, self.state, self.render, budget)
+        with self.state.lock:
+            response = self.router.dispatch(request)
+        if response.status != 200:
+            return response, self._spend(who, path, client)
+        tag = _etag(response, who)
+        wanted = {t.strip() for t in headers["if-none-match"].split(",")}
+        if tag in wanted or tag.removeprefix("W/") in wanted or "*" in wanted:
+            return Response(304, None, {"ETag": tag}), budget
+        budget = self._spend(who, path, client)
+        response.headers["ETag"] = tag
+        return response, budget
+
     def _spend(self, who: Identity, path: str, client: str) -> Any:
         """Spend one request of the caller's budget (``/rate_limit`` is free)."""
         if path == "/rate_limit":
             return self.limiter.budget(who, client)
         user = self.state.users.get(who.login.lower())
         return self.limiter.take(who, client, user.id if user else None)
+
+
+def _etag(response: Response, who: Identity) -> str:
+    """A weak ETag of a JSON answer for this caller (GitHub varies them by credentials)."""
+    data = json.dumps(response.body, sort_keys=True).encode() + who.login.encode()
+    return f'W/"{hashlib.sha256(data).hexdigest()[:40]}"'
 
 
 def _json_or_none(raw: bytes) -> Any:

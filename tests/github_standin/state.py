@@ -86,6 +86,9 @@ class PullInfo:
     merged_at: datetime | None = None
     merged_by: str | None = None
     merge_commit_sha: str | None = None
+    #: The (head, base) tips GitHub last computed mergeability for; until a read asks for the
+    #: current pair, ``mergeable`` is null (GitHub computes it in the background).
+    mergeable_for: tuple[str, str] | None = None
 
 
 @dataclass
@@ -152,6 +155,23 @@ class CheckRun:
 
 
 @dataclass
+class Protection:
+    """A branch's protection rules, as far as they decide whether a pull request may merge."""
+
+    #: Required checks: ``(context, app_id)``; a check run's name or a status's context.
+    checks: list[tuple[str, int | None]] = field(default_factory=list)
+    #: Whether required checks are on at all (``required_status_checks`` is not null).
+    require_checks: bool = False
+    #: The head must contain the base's tip ("Require branches to be up to date").
+    strict: bool = False
+    #: Approving reviews needed from people with write access; None: no review rule.
+    approvals: int | None = None
+    dismiss_stale_reviews: bool = False
+    #: Administrators are held to the rules too (otherwise they may merge regardless).
+    enforce_admins: bool = False
+
+
+@dataclass
 class Repo:
     """A repository: its bare git repository plus its issues, labels, comments and statuses."""
 
@@ -175,6 +195,13 @@ class Repo:
     statuses: list[Status] = field(default_factory=list)
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     reviews: dict[int, Review] = field(default_factory=dict)
+    protections: dict[str, Protection] = field(default_factory=dict)
+    #: Users with admin rights (they may bypass protection unless it is enforced for admins).
+    admins: list[str] = field(default_factory=list)
+    allow_merge_commit: bool = True
+    allow_squash_merge: bool = True
+    allow_rebase_merge: bool = True
+    delete_branch_on_merge: bool = False
 
     @property
     def full_name(self) -> str:
@@ -184,6 +211,10 @@ class Repo:
     def may_write(self, who: Identity) -> bool:
         """Tell whether ``who`` has more than read access (users listed as readers do not)."""
         return who.kind != "user" or who.login.lower() not in {r.lower() for r in self.readers}
+
+    def is_admin(self, login: str) -> bool:
+        """Tell whether ``login`` administers the repository (its owner or a listed admin)."""
+        return login.lower() in {a.lower() for a in [*self.admins, self.owner]}
 
     def is_collaborator(self, login: str) -> bool:
         """Tell whether ``login`` may be asked for reviews and assigned."""

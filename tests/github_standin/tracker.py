@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from . import merging
 from .errors import ApiError, custom, invalid, not_found
-from .gitstore import GitError
 from .state import Comment, Issue, Label, PullInfo, Repo, State, now
 
 
@@ -25,6 +25,7 @@ def sync(repo: Repo) -> None:
             issue.state, issue.closed_at, issue.updated_at = "closed", now(), now()
         elif tip != pull.head_sha:
             pull.head_sha, issue.updated_at = tip, now()
+            merging.dismiss_stale(repo, issue)
         if pull.base_ref in tips:
             pull.base_sha = tips[pull.base_ref]
 
@@ -145,30 +146,6 @@ def _edit_pull(repo: Repo, issue: Issue, changes: dict[str, Any], reopen: bool) 
     pull.base_ref, pull.base_sha = base, tips[base]
     if "maintainer_can_modify" in changes:
         pull.maintainer_can_modify = bool(changes["maintainer_can_modify"])
-
-
-def merge_pull(
-    repo: Repo, issue: Issue, by: str, *, sha: str | None, title: str | None, method: str
-) -> str:
-    """Merge a pull request in the bare repository and return the merge commit sha."""
-    pull = issue.pull
-    assert pull is not None
-    if issue.state != "open":
-        raise ApiError(405, "Pull Request is not mergeable")
-    tip = repo.bare.tip(pull.head_ref)
-    if sha and sha != tip:
-        raise ApiError(409, "Head branch was modified. Review and try the merge again.")
-    if method not in ("merge", "squash", "rebase"):
-        raise invalid("PullRequest", "merge_method")
-    message = title or f"Merge pull request #{issue.number} from {repo.owner}/{pull.head_ref}"
-    try:
-        merged = repo.bare.merge(pull.base_ref, pull.head_ref, message, squash=method != "merge")
-    except GitError:
-        raise ApiError(405, "Pull Request is not mergeable") from None
-    stamp = now()
-    pull.merged_at, pull.merged_by, pull.merge_commit_sha = stamp, by, merged
-    issue.state, issue.closed_at, issue.updated_at = "closed", stamp, stamp
-    return merged
 
 
 def _label_names(raw: Any) -> list[str]:
