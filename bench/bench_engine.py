@@ -1,6 +1,6 @@
 """Engine overhead: a 20-rule law set over a generated repository of 2,000 files.
 
-Compares ``hammurabi.engine.enforce`` with a plain Python script making the same edits
+Compares ``hammurabi.core.engine.enforce`` with a plain Python script making the same edits
 (read, edit lines, write), each on a fresh copy of the same tree, in the same run.
 The ratio is the per-rule overhead beyond the file I/O (goal: <= 1.5).
 """
@@ -23,7 +23,7 @@ from hammurabi import (
     LineNotExists,
     LineReplaced,
 )
-from hammurabi.engine import enforce
+from hammurabi.core.engine import enforce
 
 FILES = 2000
 ROUNDS = 15

@@ -43,12 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hammurabi import gitops  # noqa: E402
-from hammurabi.metrics.config import MetricsConfig  # noqa: E402
-from hammurabi.metrics.questdb import QuestDB  # noqa: E402
-from hammurabi.metrics.rows import Row, run_rows, validate  # noqa: E402
-from hammurabi.metrics.spool import Spool  # noqa: E402
-from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
-from hammurabi.settings import MetricsSettings  # noqa: E402
+from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
+from hammurabi.integrations.metrics.config import MetricsConfig  # noqa: E402
+from hammurabi.integrations.metrics.questdb import QuestDB  # noqa: E402
+from hammurabi.integrations.metrics.rows import Row, run_rows, validate  # noqa: E402
+from hammurabi.integrations.metrics.spool import Spool  # noqa: E402
+from hammurabi.loading.settings import MetricsSettings  # noqa: E402
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn  # noqa: E402
 from tests.gitrepos import GIT_ENV, LAWS  # noqa: E402
 from tests.questdb_server import QuestDBServer, install  # noqa: E402
@@ -59,9 +59,9 @@ OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Ou
 #: Wall time, CPU time of the job's processes, CPU time of QuestDB (seconds).
 Times = tuple[float, float, float]
 LAZY = (
-    "import sys; from hammurabi.metrics.plugin import MetricsPlugin;"
+    "import sys; from hammurabi.integrations.metrics.plugin import MetricsPlugin;"
     " MetricsPlugin.hammurabi_run_starting = lambda self, settings: None;"
-    " from hammurabi.cli import run; sys.argv[0] = 'hammurabi'; run()"
+    " from hammurabi.cli.main import run; sys.argv[0] = 'hammurabi'; run()"
 )
 
 

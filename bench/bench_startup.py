@@ -49,7 +49,7 @@ def tiny_repository(where: Path) -> Path:
 
 def imported(args: list[str], cwd: Path) -> list[str]:
     probe = (
-        "import json, sys\nfrom hammurabi.cli import main\n"
+        "import json, sys\nfrom hammurabi.cli.main import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "loaded = {m.split('.')[0] for m in sys.modules}\n"
         f"print(json.dumps(sorted(loaded & set({HEAVY!r}))))"

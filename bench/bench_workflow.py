@@ -34,9 +34,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hammurabi import gitops, runner
-from hammurabi.law import Law
-from hammurabi.results import RunResult
+from hammurabi.core.law import Law
+from hammurabi.core.results import RunResult
+from hammurabi.integrations import git as gitops
+from hammurabi.orchestration import repository as runner
 from hammurabi.rules import LineExists, LineReplaced
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import GIT_ENV

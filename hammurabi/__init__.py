@@ -16,18 +16,20 @@ except ImportError:  # a source tree that was never built or installed
     __version__ = "0.0.0+unknown"
 
 _CORE = {
-    "HammurabiError": "hammurabi.errors",
-    "ConfigError": "hammurabi.errors",
-    "LawFileError": "hammurabi.errors",
-    "PathError": "hammurabi.errors",
-    "RuleError": "hammurabi.errors",
-    "DocumentError": "hammurabi.errors",
-    "Law": "hammurabi.law",
-    "Outcome": "hammurabi.results",
-    "FileChange": "hammurabi.results",
-    "RuleResult": "hammurabi.results",
-    "LawResult": "hammurabi.results",
-    "RunResult": "hammurabi.results",
+    "HammurabiError": "hammurabi.core.errors",
+    "ConfigError": "hammurabi.core.errors",
+    "LawFileError": "hammurabi.core.errors",
+    "PathError": "hammurabi.core.errors",
+    "RuleError": "hammurabi.core.errors",
+    "DocumentError": "hammurabi.core.errors",
+    "Law": "hammurabi.core.law",
+    "enforce": "hammurabi.core.engine",
+    "hookimpl": "hammurabi.core.hooks",
+    "Outcome": "hammurabi.core.results",
+    "FileChange": "hammurabi.core.results",
+    "RuleResult": "hammurabi.core.results",
+    "LawResult": "hammurabi.core.results",
+    "RunResult": "hammurabi.core.results",
 }
 #: Packages whose ``__all__`` is re-exported here: the built-in rules and preconditions.
 _PACKAGES = ("hammurabi.rules", "hammurabi.preconditions")
@@ -36,7 +38,8 @@ _PACKAGES = ("hammurabi.rules", "hammurabi.preconditions")
 _COMPAT_EXPORTS = "hammurabi.compat"
 
 if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
-    from hammurabi.errors import (  # noqa: F401
+    from hammurabi.core.engine import enforce  # noqa: F401
+    from hammurabi.core.errors import (  # noqa: F401
         ConfigError,
         DocumentError,
         HammurabiError,
@@ -44,15 +47,16 @@ if TYPE_CHECKING:  # the names __getattr__ provides, for type checkers
         PathError,
         RuleError,
     )
-    from hammurabi.law import Law  # noqa: F401
-    from hammurabi.preconditions import *  # noqa: F403
-    from hammurabi.results import (  # noqa: F401
+    from hammurabi.core.hooks import hookimpl  # noqa: F401
+    from hammurabi.core.law import Law  # noqa: F401
+    from hammurabi.core.results import (  # noqa: F401
         FileChange,
         LawResult,
         Outcome,
         RuleResult,
         RunResult,
     )
+    from hammurabi.preconditions import *  # noqa: F403
     from hammurabi.rules import *  # noqa: F403
 
 if TYPE_CHECKING:  # hammurabi.compat's names replace the packages' (they extend them)

@@ -1,5 +1,5 @@
 """``python -m hammurabi``."""
 
-from hammurabi.cli import run
+from hammurabi.cli.main import run
 
 run()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hammurabi import masking
+from hammurabi.core import masking
 
 pytest_plugins = ["tests.github_standin.fixtures", "tests.questdb_fixtures"]
 

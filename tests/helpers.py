@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hammurabi.engine import enforce
-from hammurabi.law import Law
-from hammurabi.results import Outcome, RuleResult, RunResult
+from hammurabi.core.engine import enforce
+from hammurabi.core.law import Law
+from hammurabi.core.results import Outcome, RuleResult, RunResult
 from hammurabi.rules.base import Rule
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.helpers import hammurabi, make_tree, snapshot
 
 LAWS = """
@@ -190,7 +190,7 @@ def test_version_and_help() -> None:
 
 def test_help_does_not_import_heavy_libraries() -> None:
     code = (
-        "import sys\nfrom hammurabi.cli import main\nmain(['--help'])\n"
+        "import sys\nfrom hammurabi.cli.main import main\nmain(['--help'])\n"
         "heavy = {'git', 'github', 'questdb', 'httpx', 'jinja2', 'ruamel', 'tomlkit'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

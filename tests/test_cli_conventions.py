@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi import runner
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.orchestration import repository as runner
 from tests.helpers import hammurabi, make_tree
 
 
@@ -103,7 +103,7 @@ def plugins_env(tmp_path: Path) -> dict[str, str]:
     _plugin_dist(
         site,
         "raisinglaws",
-        "from hammurabi.plugin import hookimpl\n\n"
+        "from hammurabi import hookimpl\n\n"
         "@hookimpl\ndef hammurabi_laws(settings):\n    raise KeyError('oops')\n",
     )
     return {"PYTHONPATH": str(site)}

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 import hammurabi
-from hammurabi import hookspecs
-from hammurabi.engine import enforce
-from hammurabi.law import Law
-from hammurabi.plugin import get_plugin_manager
-from hammurabi.registry import Registry
-from hammurabi.results import Outcome
+from hammurabi.core.engine import enforce
+from hammurabi.core.law import Law
+from hammurabi.core.registry import Registry
+from hammurabi.core.results import Outcome
+from hammurabi.loading import hookspecs
+from hammurabi.loading.plugins import get_plugin_manager
 from tests.helpers import make_tree, snapshot
 
 REGISTRY = Registry.from_plugins(get_plugin_manager(disabled=["python"]))

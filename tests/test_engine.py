@@ -28,7 +28,7 @@ from hammurabi import (
 from hammurabi import (
     Any as AnyOf,
 )
-from hammurabi.engine import enforce
+from hammurabi.core.engine import enforce
 from tests.helpers import make_tree, only, run_rules, snapshot
 
 calls: list[str] = []

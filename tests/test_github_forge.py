@@ -1,4 +1,4 @@
-"""hammurabi.github_forge: real PyGithub over HTTP against the GitHub stand-in."""
+"""hammurabi.integrations.forges.github: real PyGithub over HTTP against the GitHub stand-in."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import hammurabi.hookspecs  # noqa: F401  (importing hammurabi.plugin first is circular)
-from hammurabi.forge import ForgeError, PullRequestSpec, find_marker, marker, render_title
-from hammurabi.github_forge import GitHubForge, hammurabi_forge
-from hammurabi.settings import GitHubSettings, Settings
+import hammurabi.loading.hookspecs  # noqa: F401  (importing hammurabi.loading.plugins first is circular)
+from hammurabi.integrations.forges.base import (
+    ForgeError,
+    PullRequestSpec,
+    find_marker,
+    marker,
+    render_title,
+)
+from hammurabi.integrations.forges.github import GitHubForge, hammurabi_forge
+from hammurabi.loading.settings import GitHubSettings, Settings
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 
 REPO = "acme/widgets"
@@ -203,7 +209,7 @@ def test_github_app_installation(github_server: GitHubStandIn, repo: str, tmp_pa
 
 
 def test_title_template() -> None:
-    from hammurabi.forge import TitleFields
+    from hammurabi.integrations.forges.base import TitleFields
 
     fields = TitleFields("apply 2 laws", 2, "A, B", BRANCH, "main", REPO)
     assert render_title("[{repository}] {summary} ({count})", fields) == (

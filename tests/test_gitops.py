@@ -1,4 +1,4 @@
-"""hammurabi.gitops against real repositories: worktrees, commits, no hooks, signing, pushes."""
+"""The git integration against real repositories: worktrees, commits, no hooks, signing, pushes."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi import gitops
-from hammurabi.gitops import Credentials, GitError, Identity, Signing
-from hammurabi.results import FileChange, LawResult, Outcome, RuleResult
+from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult
+from hammurabi.integrations import git as gitops
+from hammurabi.integrations.git import Credentials, GitError, Identity, Signing
 from tests.gitrepos import bare_remote, commit_on, git, init_repo, isolate_git, refs
 
 BOT = Identity("Hammurabi", "bot@example.invalid")

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from hammurabi.exitcodes import ExitCode
+from hammurabi.core.exitcodes import ExitCode
 from tests.helpers import make_tree, snapshot
 
 SLOW_LAW = """

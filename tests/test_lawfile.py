@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from hammurabi import LawFileError, Outcome
-from hammurabi.engine import enforce
-from hammurabi.lawfile import load_law_file
-from hammurabi.plugin import get_plugin_manager
-from hammurabi.registry import Registry
+from hammurabi.core.engine import enforce
+from hammurabi.core.registry import Registry
+from hammurabi.loading.lawfile import load_law_file
+from hammurabi.loading.plugins import get_plugin_manager
 from tests.helpers import make_tree
 
 

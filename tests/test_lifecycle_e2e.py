@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.gitrepos import LAWS, bare_remote, commit_on, git, init_repo, isolate_git
 
 BRANCH = "hammurabi/laws"
@@ -215,7 +215,7 @@ def test_options_are_checked_before_any_work(
 def test_blocked_is_reported_in_the_metrics_too(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ):
-    from hammurabi.metrics.spool import Spool
+    from hammurabi.integrations.metrics.spool import Spool
 
     spool = tmp_path / "spool.sqlite3"
     monkeypatch.setenv("HAMMURABI_METRICS_SPOOL_ONLY", "true")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hammurabi import ConfigError
-from hammurabi.settings import describe, load_settings
+from hammurabi.loading.settings import describe, load_settings
 
 
 def test_precedence(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi import gitops
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
-from hammurabi.settings import WindowSettings
-from hammurabi.window import Window, check
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.integrations import git as gitops
+from hammurabi.loading.settings import WindowSettings
+from hammurabi.orchestration.window import Window, check
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
 

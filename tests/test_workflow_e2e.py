@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi import gitops
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
-from hammurabi.forge import find_marker
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.integrations import git as gitops
+from hammurabi.integrations.forges.base import find_marker
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import LAWS, bare_remote, commit_on, git, init_repo, isolate_git, refs
 
@@ -310,7 +310,7 @@ def test_help_imports_no_git_or_github() -> None:
 
     code = (
         "import sys\n"
-        "from hammurabi.cli import main\n"
+        "from hammurabi.cli.main import main\n"
         "main(['--help'])\n"
         "main(['enforce', '--help'])\n"
         "heavy = ('git', 'github', 'questdb', 'httpx', 'requests')\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from hammurabi import FileExists, LineExists, Outcome, Rule, RuleError
-from hammurabi.errors import PathError
-from hammurabi.textfile import decode
-from hammurabi.workspace import Workspace
+from hammurabi.core.errors import PathError
+from hammurabi.core.textfile import decode
+from hammurabi.core.workspace import Workspace
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 
 

@@ -92,8 +92,8 @@ class TypeGroup:
 
 def type_groups(hook: str) -> list[TypeGroup]:
     """The types of ``hook`` (``hammurabi_rule_types``...) grouped by plugin, built-ins first."""
-    from hammurabi.plugin import get_plugin_manager
-    from hammurabi.registry import Registry
+    from hammurabi.core.registry import Registry
+    from hammurabi.loading.plugins import get_plugin_manager
 
     pm = get_plugin_manager()
     registry = Registry.from_plugins(pm)  # what `hammurabi rules` lists (and its checks)
@@ -331,8 +331,8 @@ def _default(f: dataclasses.Field[Any]) -> str:
 
 def settings_sections() -> Iterator[tuple[str, str, list[tuple[str, str, str, str, str]]]]:
     """(table, environment prefix, rows of key, variable, type, default, meaning)."""
-    from hammurabi import settings as module
-    from hammurabi.settings import ENV_PREFIX, Settings
+    from hammurabi.loading import settings as module
+    from hammurabi.loading.settings import ENV_PREFIX, Settings
 
     #: What an untrusted repository's own settings may set (SECURITY.md).
     repository_keys = getattr(module, "REPOSITORY_KEYS", None)
@@ -410,7 +410,7 @@ def _signature(function: Callable[..., Any], skip_self: bool = True) -> str:
 
 
 def workspace_api() -> str:
-    from hammurabi.workspace import Workspace
+    from hammurabi.core.workspace import Workspace
 
     rows = ["| method | what it does |", "| --- | --- |"]
     for name in WORKSPACE_METHODS:
@@ -424,8 +424,8 @@ def workspace_api() -> str:
 
 
 def hooks_reference() -> str:
-    """Every hook of ``hammurabi.hookspecs``, with its signature and documentation."""
-    from hammurabi import hookspecs
+    """Every hook of ``hammurabi.loading.hookspecs``, with its signature and documentation."""
+    from hammurabi.loading import hookspecs
 
     out: list[str] = []
     for name, function in vars(hookspecs).items():
@@ -444,8 +444,8 @@ def hooks_reference() -> str:
 
 
 def metrics_tables() -> str:
-    """The QuestDB tables of ``hammurabi.metrics.schema``, with the comments of their columns."""
-    from hammurabi.metrics import schema
+    """The QuestDB tables of the metrics ``schema`` module, with the comments of their columns."""
+    from hammurabi.integrations.metrics import schema
 
     source = inspect.getsource(schema)
     comments = _comments(ast.parse(source).body, source.splitlines())
@@ -481,7 +481,7 @@ def cli_reference() -> str:
     """``--help`` of every command and subcommand, as the command line prints it."""
     import typer.main
 
-    from hammurabi.cli import app
+    from hammurabi.cli.main import app
 
     out: list[str] = []
 
@@ -531,8 +531,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "rule-index": lambda: type_index("rule"),
     "precondition-index": lambda: type_index("precondition"),
     "exit-codes": lambda: _exit_codes(),
-    "outcomes": _enum("hammurabi.results.Outcome", ("outcome", "meaning")),
-    "statuses": _enum("hammurabi.results.Status", ("status", "meaning")),
+    "outcomes": _enum("hammurabi.core.results.Outcome", ("outcome", "meaning")),
+    "statuses": _enum("hammurabi.core.results.Status", ("status", "meaning")),
     "settings": settings_reference,
     "workspace": workspace_api,
     "hooks": hooks_reference,
@@ -545,7 +545,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
 
 
 def _exit_codes() -> str:
-    from hammurabi.exitcodes import ExitCode
+    from hammurabi.core.exitcodes import ExitCode
 
     comments = member_comments(ExitCode)
     rows = ["| code | name | meaning |", "| --- | --- | --- |"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hammurabi.law import Law
-from hammurabi.results import LawResult, Outcome
+from hammurabi.core.law import Law
+from hammurabi.core.results import LawResult, Outcome
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hammurabi.node import Node
+from hammurabi.core.node import Node
 from hammurabi.rules.base import Rule
 
 #: 0.11's common base of rules and preconditions.

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hammurabi.compat.mode import deprecated
 
 if TYPE_CHECKING:
-    from hammurabi.runner import Session
+    from hammurabi.orchestration.repository import Session
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 

@@ -24,9 +24,9 @@ import yaml
 from hammurabi.compat.mode import muted, original_api
 
 if TYPE_CHECKING:
-    from hammurabi.law import Law
-    from hammurabi.node import Node
-    from hammurabi.registry import Registry
+    from hammurabi.core.law import Law
+    from hammurabi.core.node import Node
+    from hammurabi.core.registry import Registry
 
 
 @dataclass
@@ -45,7 +45,7 @@ class _LeftOut(Exception):
 
 def migrate_file(path: Path, attr: str | None = None) -> Migration:
     """Load the 0.11 pillar in ``path`` (running it, as 0.11 did) and migrate its laws."""
-    from hammurabi import loader
+    from hammurabi.loading import loader
 
     with original_api(), muted():  # migrating is the answer to the deprecations
         module = loader._exec_file(path)
@@ -54,8 +54,8 @@ def migrate_file(path: Path, attr: str | None = None) -> Migration:
 
 def migrate_laws(laws: list[Law], source: str = "the pillar") -> Migration:
     """The law file for ``laws`` (built with 0.11's or current spellings)."""
-    from hammurabi.plugin import get_plugin_manager
-    from hammurabi.registry import Registry
+    from hammurabi.core.registry import Registry
+    from hammurabi.loading.plugins import get_plugin_manager
 
     writer = _Writer(Registry.from_plugins(get_plugin_manager()))
     data = {"laws": [done for done in map(writer.law, laws) if done is not None]}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hammurabi import law as _law
 from hammurabi.compat.notifications import Notification
 from hammurabi.compat.reporting import JsonReporter, Reporter
-from hammurabi.errors import ConfigError
+from hammurabi.core import law as _law
+from hammurabi.core.errors import ConfigError
 from hammurabi.rules.base import Rule
 
 

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hammurabi.plugin import hookimpl
+from hammurabi.core.hooks import hookimpl
 
 if TYPE_CHECKING:
     from hammurabi.compat.pillar import Pillar
-    from hammurabi.law import Law
-    from hammurabi.results import RunResult
-    from hammurabi.settings import Settings
+    from hammurabi.core.law import Law
+    from hammurabi.core.results import RunResult
+    from hammurabi.loading.settings import Settings
 
 log = logging.getLogger(__name__)
 

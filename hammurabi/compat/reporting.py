@@ -20,11 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hammurabi.results import Outcome
+from hammurabi.core.results import Outcome
 
 if TYPE_CHECKING:
-    from hammurabi.law import Law
-    from hammurabi.results import LawResult, RuleResult, RunResult
+    from hammurabi.core.law import Law
+    from hammurabi.core.results import LawResult, RuleResult, RunResult
 
 #: Where 0.11 wrote its report (``report_name``), relative to the repository.
 DEFAULT_REPORT_NAME = Path("hammurabi_report.json")

@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 
 from hammurabi.compat import EXPORTS
 from hammurabi.compat.mode import deprecated, original
+from hammurabi.core.errors import ConfigError, RuleError
+from hammurabi.core.node import compile_regex
 from hammurabi.documents.base import MISSING, Document
-from hammurabi.errors import ConfigError, RuleError
-from hammurabi.node import compile_regex
 from hammurabi.rules import attributes, documents, files, lines, templates
 
 _INDENT = re.compile(r"^\s+")

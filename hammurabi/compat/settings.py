@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from hammurabi.compat.mode import deprecated
 
 if TYPE_CHECKING:
-    from hammurabi.settings import Settings
+    from hammurabi.loading.settings import Settings
 
 #: The prefix of a law source holding a pillar written for 0.11.
 ORIGINAL_PREFIX = "original:"

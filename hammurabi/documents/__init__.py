@@ -3,7 +3,7 @@
 ``format_for`` picks the format from a file name, ``codec`` imports that format's codec on
 first use (the libraries behind them are not loaded by ``hammurabi --help``), and
 ``open_document`` reads a repository file into a :class:`~hammurabi.documents.base.Document`
-with every failure reported as a :class:`~hammurabi.errors.DocumentError` naming the file.
+with every failure reported as a :class:`~hammurabi.core.errors.DocumentError` naming the file.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hammurabi.errors import ConfigError, DocumentError, RuleError
+from hammurabi.core.errors import ConfigError, DocumentError, RuleError
 
 if TYPE_CHECKING:
+    from hammurabi.core.textfile import Text
+    from hammurabi.core.workspace import Workspace
     from hammurabi.documents.base import Codec, Document
-    from hammurabi.textfile import Text
-    from hammurabi.workspace import Workspace
 
 __all__ = ["FORMATS", "codec", "format_for", "open_document"]
 

@@ -14,8 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Final, Literal, Protocol
 
+from hammurabi.core.errors import ConfigError, DocumentError
 from hammurabi.documents.paths import KeyPath, format_path
-from hammurabi.errors import ConfigError, DocumentError
 
 __all__ = [
     "MISSING",
@@ -53,7 +53,7 @@ class Document(ABC):
 
     Paths are already parsed (:func:`~hammurabi.documents.paths.parse_path`).  Reads return
     plain Python values (``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``)
-    or :data:`MISSING`.  Writes raise :class:`~hammurabi.errors.DocumentError` when the edit
+    or :data:`MISSING`.  Writes raise :class:`~hammurabi.core.errors.DocumentError` when the edit
     is impossible (a path through a scalar, an index past the end).
     """
 

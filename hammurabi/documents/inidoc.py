@@ -29,6 +29,7 @@ from configupdater.block import Space
 from configupdater.option import Option
 from configupdater.section import Section
 
+from hammurabi.core.errors import ConfigError, DocumentError
 from hammurabi.documents.base import (
     MISSING,
     Document,
@@ -38,7 +39,6 @@ from hammurabi.documents.base import (
     same_value,
 )
 from hammurabi.documents.paths import KeyPath
-from hammurabi.errors import ConfigError, DocumentError
 
 __all__ = ["CODEC", "IniDocument"]
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any, cast
 
+from hammurabi.core.errors import ConfigError, DocumentError
 from hammurabi.documents.base import (
     MISSING,
     Document,
@@ -40,7 +41,6 @@ from hammurabi.documents.base import (
     splice,
 )
 from hammurabi.documents.paths import KeyPath, Part
-from hammurabi.errors import ConfigError, DocumentError
 
 __all__ = ["CODEC", "JsonDocument"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeAlias
 
-from hammurabi.errors import ConfigError
+from hammurabi.core.errors import ConfigError
 
 Part: TypeAlias = str | int
 KeyPath: TypeAlias = tuple[Part, ...]

@@ -36,6 +36,7 @@ from tomlkit.items import (
     Whitespace,
 )
 
+from hammurabi.core.errors import ConfigError, DocumentError
 from hammurabi.documents.base import (
     MISSING,
     Document,
@@ -46,7 +47,6 @@ from hammurabi.documents.base import (
     same_value,
 )
 from hammurabi.documents.paths import KeyPath
-from hammurabi.errors import ConfigError, DocumentError
 
 __all__ = ["CODEC", "TomlDocument"]
 

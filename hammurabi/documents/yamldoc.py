@@ -39,7 +39,9 @@ from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
-from hammurabi import limits
+from hammurabi.core import limits
+from hammurabi.core.errors import ConfigError, DocumentError
+from hammurabi.core.limits import LimitError
 from hammurabi.documents.base import (
     MISSING,
     Document,
@@ -55,8 +57,6 @@ from hammurabi.documents.base import (
     splice,
 )
 from hammurabi.documents.paths import KeyPath, Part
-from hammurabi.errors import ConfigError, DocumentError
-from hammurabi.limits import LimitError
 
 __all__ = ["CODEC", "YamlCodec", "YamlDocument"]
 

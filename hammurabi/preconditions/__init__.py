@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hammurabi.plugin import hookimpl
+from hammurabi.core.hooks import hookimpl
 from hammurabi.preconditions.attributes import HasMode, HasNoMode, IsNotOwnedBy, IsOwnedBy
 from hammurabi.preconditions.base import Precondition
 from hammurabi.preconditions.combinators import All, Any, Not

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError, RuleError
-from hammurabi.node import as_path
-from hammurabi.plugin import hookimpl
+from hammurabi.core.errors import ConfigError, RuleError
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.node import as_path
 from hammurabi.preconditions.base import Precondition
 
 HOW = ("set", "add", "remove")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hammurabi.node import Node
+from hammurabi.core.node import Node
 
 
 class Precondition(Node):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hammurabi.errors import ConfigError
+from hammurabi.core.errors import ConfigError
 from hammurabi.preconditions.base import Precondition
 
 

@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from hammurabi.core.errors import ConfigError
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.node import as_path
 from hammurabi.documents import check_format, format_for, open_document
 from hammurabi.documents.base import MISSING, check_value, same_value
 from hammurabi.documents.paths import KeyPath, PathLike, parse_path
-from hammurabi.errors import ConfigError
-from hammurabi.node import as_path
-from hammurabi.plugin import hookimpl
 from hammurabi.preconditions.base import Precondition
 
 __all__ = ["HasValue", "IsKeyExists", "IsKeyNotExists"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError
-from hammurabi.node import as_path, compile_regex
+from hammurabi.core.errors import ConfigError
+from hammurabi.core.node import as_path, compile_regex
 from hammurabi.preconditions.base import Precondition
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from hammurabi import masking
-from hammurabi.plugin import hookimpl
-from hammurabi.results import LawResult, Outcome, RunResult, Status
-from hammurabi.wording import count
+from hammurabi.core import masking
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.results import LawResult, Outcome, RunResult, Status
+from hammurabi.core.wording import count
 
 ICONS = {
     Outcome.CHANGED: "🔧",

@@ -11,8 +11,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError, RuleError
-from hammurabi.plugin import hookimpl
+from hammurabi.core.errors import ConfigError, RuleError
+from hammurabi.core.hooks import hookimpl
 from hammurabi.preconditions.attributes import check_id, group_id, parse_mode, user_id
 from hammurabi.rules.common import PathRule
 

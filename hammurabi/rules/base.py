@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from hammurabi import limits, masking
-from hammurabi.errors import ConfigError, HammurabiError
-from hammurabi.node import Node
+from hammurabi.core import limits, masking
+from hammurabi.core.errors import ConfigError, HammurabiError
+from hammurabi.core.node import Node
+from hammurabi.core.results import Outcome, RuleResult
 from hammurabi.preconditions.base import Precondition
-from hammurabi.results import Outcome, RuleResult
 
 log = logging.getLogger(__name__)
 

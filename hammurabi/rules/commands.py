@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError, RuleError
-from hammurabi.node import as_path
-from hammurabi.plugin import hookimpl
+from hammurabi.core.errors import ConfigError, RuleError
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.node import as_path
+from hammurabi.core.workspace import IGNORED_DIRS, Workspace
 from hammurabi.preconditions.base import Precondition
 from hammurabi.rules.base import Rule
-from hammurabi.workspace import IGNORED_DIRS, Workspace
 
 #: Inherited environment variables whose names contain one of these are not passed on.
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "PRIVATE_KEY")

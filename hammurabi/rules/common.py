@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError
-from hammurabi.node import as_path
+from hammurabi.core.errors import ConfigError
+from hammurabi.core.node import as_path
 from hammurabi.preconditions.base import Precondition
 from hammurabi.rules.base import Rule
 

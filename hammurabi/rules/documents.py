@@ -7,7 +7,7 @@ file name decides (``.yaml``/``.yml``, ``.json``, ``.toml``, ``.ini``/``.cfg``,
 key order, indentation, quoting, blank lines and the final newline stay as they were.
 
 A file that is missing, binary, not valid text or not valid in its format makes the rule
-fail with a :class:`~hammurabi.errors.DocumentError` naming the file, and the file is left
+fail with a :class:`~hammurabi.core.errors.DocumentError` naming the file, and the file is left
 untouched.  The original Hammurabi's per-format names (``YamlKeyExists``,
 ``JsonValueExists``, ``TomlKeyRenamed`` …) are thin aliases that fix ``format``; the INI
 names (``SectionExists``, ``OptionsExist`` …) keep their original arguments.
@@ -19,11 +19,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from hammurabi.core.errors import ConfigError, DocumentError, RuleError
+from hammurabi.core.hooks import hookimpl
 from hammurabi.documents import check_format, format_for, open_document
 from hammurabi.documents.base import MISSING, Document, check_value, same_value
 from hammurabi.documents.paths import KeyPath, PathLike, format_path, parse_path
-from hammurabi.errors import ConfigError, DocumentError, RuleError
-from hammurabi.plugin import hookimpl
 from hammurabi.rules.common import PathRule
 
 __all__ = [

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError, PathError, RuleError
-from hammurabi.node import as_path
-from hammurabi.plugin import hookimpl
+from hammurabi.core.errors import ConfigError, PathError, RuleError
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.node import as_path
 from hammurabi.rules.common import PathRule
 
 

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError, RuleError
-from hammurabi.node import compile_regex
-from hammurabi.plugin import hookimpl
+from hammurabi.core.errors import ConfigError, RuleError
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.node import compile_regex
+from hammurabi.core.textfile import Text
 from hammurabi.rules.common import IF_MISSING, PathRule, choice, single_line
-from hammurabi.textfile import Text
 
 _INDENT = re.compile(r"^[ \t]*")
 

@@ -18,11 +18,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from hammurabi import limits
-from hammurabi.errors import ConfigError, HammurabiError, RuleError
-from hammurabi.limits import LimitError, check_size
-from hammurabi.node import as_path
-from hammurabi.plugin import hookimpl
+from hammurabi.core import limits
+from hammurabi.core.errors import ConfigError, HammurabiError, RuleError
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.limits import LimitError, check_size
+from hammurabi.core.node import as_path
 from hammurabi.rules.common import PathRule
 
 _PACKAGE = re.compile(r"^[A-Za-z_][\w.]*(?::[^:]+)?$")

@@ -19,8 +19,8 @@ import hammurabi
 from hammurabi import Law
 from hammurabi.compat import mode
 from hammurabi.compat.mode import original_api
-from hammurabi.errors import ConfigError
-from hammurabi.results import Outcome
+from hammurabi.core.errors import ConfigError
+from hammurabi.core.results import Outcome
 from tests.helpers import apply_twice, make_tree, only, run_rules
 
 USER = pwd.getpwuid(os.getuid()).pw_name

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hammurabi import Law
-from hammurabi.results import Outcome
+from hammurabi.core.results import Outcome
 from tests.helpers import apply_twice, make_tree, run_rules
 
 #: 0.11.1's modules and the public names a pillar or a custom rule imports from them.

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from hammurabi import SlackNotification
-from hammurabi.cli import main
+from hammurabi.cli.main import main
 from hammurabi.compat import mode
-from hammurabi.exitcodes import ExitCode
+from hammurabi.core.exitcodes import ExitCode
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import isolate_git
 
@@ -136,7 +136,7 @@ pillar.register(Law(name="Keepalive", description="Workers keep connections.", r
         "HAMMURABI_GITHUB_SECONDS_BETWEEN_WRITES": "0",
     }.items():
         monkeypatch.setenv(key, value)
-    from hammurabi import gitops
+    from hammurabi.integrations import git as gitops
 
     checkout = tmp_path / "widgets"
     credentials = gitops.Credentials("x-access-token", DEFAULT_TOKEN)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
+from hammurabi.cli.main import main
 from hammurabi.compat import mode
 from tests.compat import expected_0_11, original_repo
 from tests.gitrepos import bare_remote, git, init_repo, isolate_git

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
+from hammurabi.cli.main import main
 from hammurabi.compat import mode
-from hammurabi.exitcodes import ExitCode
-from hammurabi.settings import load_settings
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.loading.settings import load_settings
 from tests.gitrepos import git, init_repo, isolate_git
 
 PILLAR = """\

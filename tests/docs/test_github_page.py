@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from hammurabi import gitops
-from hammurabi.cli import main
+from hammurabi.cli.main import main
+from hammurabi.integrations import git as gitops
 from tests.docs.helpers import DOCS, blocks
 from tests.github_standin import DEFAULT_LOGIN, DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import LAWS, isolate_git

@@ -25,8 +25,8 @@ import pytest
 import typer.main
 import yaml
 
-from hammurabi.cli import app, main
-from hammurabi.settings import load_settings
+from hammurabi.cli.main import app, main
+from hammurabi.loading.settings import load_settings
 from tests.docs.helpers import DOCS, Block, blocks, pages
 from tests.gitrepos import GIT_ENV, init_repo, isolate_git
 
@@ -275,7 +275,7 @@ def test_command_lines_use_real_commands_and_options() -> None:
 
 def test_environment_variables_named_in_the_pages_exist() -> None:
     """Every ``HAMMURABI_*`` variable the pages name is a setting's or one the code reads."""
-    from hammurabi.settings import describe
+    from hammurabi.loading.settings import describe
 
     known = {row["env"] for row in describe()}
     source = "\n".join(p.read_text() for p in (DOCS.parent / "hammurabi").rglob("*.py"))

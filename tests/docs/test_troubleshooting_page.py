@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
+from hammurabi.cli.main import main
 from tests.docs.helpers import DOCS
 from tests.gitrepos import init_repo, isolate_git
 

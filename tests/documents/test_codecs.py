@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from hammurabi.core.errors import ConfigError, DocumentError
 from hammurabi.documents import format_for
 from hammurabi.documents.base import MISSING
 from hammurabi.documents.paths import format_path, parse_path
-from hammurabi.errors import ConfigError, DocumentError
 from tests.documents.helpers import changed_lines, edited, load
 
 # The same data in each format, with comments where the format has them.

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from hammurabi import Outcome, ValueExists
+from hammurabi.core.errors import DocumentError
 from hammurabi.documents.base import MISSING, same_value
-from hammurabi.errors import DocumentError
 from tests.documents.helpers import load
 from tests.helpers import run_rules, snapshot
 

@@ -27,11 +27,11 @@ from hammurabi import (
     ValueNotExists,
     YamlKeyExists,
 )
-from hammurabi.engine import enforce
-from hammurabi.errors import ConfigError
-from hammurabi.lawfile import load_law_file
-from hammurabi.plugin import get_plugin_manager
-from hammurabi.registry import Registry
+from hammurabi.core.engine import enforce
+from hammurabi.core.errors import ConfigError
+from hammurabi.core.registry import Registry
+from hammurabi.loading.lawfile import load_law_file
+from hammurabi.loading.plugins import get_plugin_manager
 from hammurabi.rules.base import Rule
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 
@@ -290,9 +290,9 @@ def test_malformed_targets_fail_and_stay_untouched(tmp_path: Path, name: str, ma
 
 
 def test_error_names_file_and_rule(tmp_path: Path) -> None:
+    from hammurabi.core.errors import DocumentError
+    from hammurabi.core.workspace import Workspace, activated
     from hammurabi.documents import open_document
-    from hammurabi.errors import DocumentError
-    from hammurabi.workspace import Workspace, activated
 
     make_tree(tmp_path, BAD)
     with activated(Workspace(tmp_path)) as ws, pytest.raises(DocumentError) as info:
@@ -303,7 +303,7 @@ def test_error_names_file_and_rule(tmp_path: Path) -> None:
 
 
 def _law(*rules: Rule) -> Any:
-    from hammurabi.law import Law
+    from hammurabi.core.law import Law
 
     return Law(name="law", description="test", rules=rules)
 

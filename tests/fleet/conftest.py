@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hammurabi.cli import main
+from hammurabi.cli.main import main
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import LAWS, isolate_git
 

@@ -16,7 +16,7 @@ import pytest
 import typer.main
 import yaml
 
-from hammurabi.cli import app
+from hammurabi.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / "examples" / "ci").glob("*.yml"))

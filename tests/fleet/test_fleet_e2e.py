@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet, pull_actions, statuses
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.gitrepos import LAWS

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi import runner
-from hammurabi.fleet.records import RepoRun
-from hammurabi.fleet.run import FleetOptions, run_fleet
-from hammurabi.fleet.targets import read_list
-from hammurabi.results import Status
+from hammurabi.core.results import Status
+from hammurabi.orchestration import repository as runner
+from hammurabi.orchestration.fleet.records import RepoRun
+from hammurabi.orchestration.fleet.run import FleetOptions, run_fleet
+from hammurabi.orchestration.fleet.targets import read_list
 from tests.gitrepos import LAWS, git, init_repo, isolate_git
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet
 from tests.metrics.helpers import wait_tables
 from tests.questdb_server import QuestDBServer

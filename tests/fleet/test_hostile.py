@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.exitcodes import ExitCode
+from hammurabi.core.exitcodes import ExitCode
 from tests.fleet.conftest import OWNER, Fleet, layout, pull_actions, statuses
 from tests.github_standin import GitHubStandIn
 from tests.gitrepos import LAWS, git

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hammurabi.fleet.limits import Limits, PullCapReached
+from hammurabi.orchestration.fleet.limits import Limits, PullCapReached
 
 
 class Clock:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
-from hammurabi.fleet.targets import Shard
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.orchestration.fleet.targets import Shard
 from tests.gitrepos import LAWS, git, init_repo, isolate_git
 
 COMPLIANT = {".gitignore": "__pycache__/\n", "app.py": "DEBUG = False\n"}

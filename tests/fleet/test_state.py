@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.errors import ConfigError
-from hammurabi.fleet.state import FleetState
+from hammurabi.core.errors import ConfigError
+from hammurabi.orchestration.fleet.state import FleetState
 
 
 def test_resume_then_complete(tmp_path: Path) -> None:

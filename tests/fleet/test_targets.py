@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hammurabi.errors import ConfigError
-from hammurabi.fleet.targets import (
+from hammurabi.core.errors import ConfigError
+from hammurabi.integrations.forges.base import ListedRepository
+from hammurabi.orchestration.fleet.targets import (
     Shard,
     Target,
     from_listing,
@@ -19,7 +20,6 @@ from hammurabi.fleet.targets import (
     shard,
     web_url,
 )
-from hammurabi.forge import ListedRepository
 
 HOST = "https://github.example.com"
 

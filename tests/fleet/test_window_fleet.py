@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from hammurabi.exitcodes import ExitCode
+from hammurabi.core.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet, pull_actions, statuses
 from tests.test_window import around_now
 

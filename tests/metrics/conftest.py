@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.metrics.config import MetricsConfig
-from hammurabi.metrics.plugin import MetricsPlugin
-from hammurabi.settings import MetricsSettings
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.plugin import MetricsPlugin
+from hammurabi.loading.settings import MetricsSettings
 from tests.questdb_server import QuestDBServer
 
 

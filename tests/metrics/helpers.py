@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hammurabi.metrics.config import MetricsConfig
-from hammurabi.metrics.questdb import QuestDB
-from hammurabi.metrics.rows import FleetRuns, Row, run_rows, validate
-from hammurabi.metrics.spool import Spool
-from hammurabi.results import FileChange, LawResult, Outcome, RuleResult, RunResult
+from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.questdb import QuestDB
+from hammurabi.integrations.metrics.rows import FleetRuns, Row, run_rows, validate
+from hammurabi.integrations.metrics.spool import Spool
 from tests.questdb_server import QuestDBServer
 
 ROOT = Path(__file__).parents[2]

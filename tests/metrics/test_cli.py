@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
-from hammurabi.metrics.spool import Spool
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import count, fleet_history, rows_of, wait_tables
 from tests.questdb_server import QuestDBServer
 
@@ -131,7 +131,7 @@ def test_enforce_with_metrics_records_the_run(questdb: QuestDBServer, tmp_path: 
     (repo / "app.py").write_text("DEBUG = True\n")
     (tmp_path / "laws.yml").write_text(LAWS)
     env = {**os.environ, "HAMMURABI_METRICS_TTL_DAYS": "30"}
-    args = [sys.executable, "-m", "hammurabi.cli", "enforce", str(repo), "--no-git"]
+    args = [sys.executable, "-m", "hammurabi.cli.main", "enforce", str(repo), "--no-git"]
     args += ["--laws", str(tmp_path / "laws.yml"), "--disable-plugin", "python"]
     first = subprocess.run(
         [*args, "--metrics", questdb.conf], cwd=ROOT, env=env, capture_output=True, text=True
@@ -152,7 +152,7 @@ def test_enforce_with_metrics_records_the_run(questdb: QuestDBServer, tmp_path: 
 
 def test_help_does_not_import_questdb_or_httpx() -> None:
     code = (
-        "import sys\nfrom hammurabi.cli import main\nmain(['--help'])\n"
+        "import sys\nfrom hammurabi.cli.main import main\nmain(['--help'])\n"
         "main(['metrics', '--help'])\nmain(['health', '--help'])\n"
         "print(sorted(m for m in ('questdb', 'httpx', 'sqlite3', 'numpy') if m in sys.modules))"
     )
@@ -170,7 +170,7 @@ def test_without_questdb_the_run_works_and_says_metrics_are_off(
     repo.mkdir()
     (repo / "app.py").write_text("DEBUG = True\n")
     (tmp_path / "laws.yml").write_text(LAWS)
-    args = [sys.executable, "-m", "hammurabi.cli", "enforce", str(repo), "--no-git"]
+    args = [sys.executable, "-m", "hammurabi.cli.main", "enforce", str(repo), "--no-git"]
     args += ["--laws", str(tmp_path / "laws.yml"), "--disable-plugin", "python"]
     env = {k: v for k, v in os.environ.items() if "QUESTDB" not in k}
 
@@ -213,7 +213,7 @@ def test_without_questdb_the_run_works_and_says_metrics_are_off(
 def test_flush_reports_rows_the_server_refuses(
     questdb: QuestDBServer, spool_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from hammurabi.metrics.schema import TABLES
+    from hammurabi.integrations.metrics.schema import TABLES
     from tests.metrics.helpers import F, U, law, run
 
     # A table made by hand with ``error`` as a number: the failed rule's row is refused.

@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 import yaml
 
-from hammurabi.metrics.config import MetricsConfig
-from hammurabi.metrics.health import health
-from hammurabi.metrics.plugin import MetricsPlugin
-from hammurabi.metrics.questdb import quote_literal
-from hammurabi.results import RunResult
+from hammurabi.core.results import RunResult
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.health import health
+from hammurabi.integrations.metrics.plugin import MetricsPlugin
+from hammurabi.integrations.metrics.questdb import quote_literal
 from tests.metrics.helpers import F, U, fleet_history, law, run, wait_tables
 from tests.questdb_server import QuestDBQueryError, QuestDBServer
 

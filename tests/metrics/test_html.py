@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.metrics.spool import Spool
+from hammurabi.cli.main import main
+from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import fleet_history, rows_of, wait_tables
 from tests.questdb_server import QuestDBServer
 

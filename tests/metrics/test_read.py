@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.errors import ConfigError
-from hammurabi.metrics.config import MetricsConfig, QueryError, UnavailableError
-from hammurabi.metrics.questdb import QuestDB, quote_literal
-from hammurabi.metrics.report import fetch_health, parse_since
-from hammurabi.metrics.spool import Spool
+from hammurabi.core.errors import ConfigError
+from hammurabi.integrations.metrics.config import MetricsConfig, QueryError, UnavailableError
+from hammurabi.integrations.metrics.questdb import QuestDB, quote_literal
+from hammurabi.integrations.metrics.report import fetch_health, parse_since
+from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import T0, C, U, fleet_history, law, rows_of, run, ship
 from tests.questdb_server import QuestDBServer
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.errors import ConfigError
-from hammurabi.metrics.config import MetricsConfig, parse_conf, redact
-from hammurabi.metrics.rows import (
+from hammurabi.core.errors import ConfigError
+from hammurabi.integrations.metrics.config import MetricsConfig, parse_conf, redact
+from hammurabi.integrations.metrics.rows import (
     FleetRuns,
     Row,
     RowError,
@@ -20,7 +20,7 @@ from hammurabi.metrics.rows import (
     to_ns,
     validate,
 )
-from hammurabi.settings import MetricsSettings, load_settings
+from hammurabi.loading.settings import MetricsSettings, load_settings
 from tests.metrics.helpers import T0, C, F, U, law, rule, run
 
 

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from hammurabi.metrics.spool import Spool
+from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import C, U, law, rows_of, run
 
 
@@ -17,7 +17,7 @@ def test_appended_rows_survive_a_killed_process(spool_path: Path) -> None:
     code = textwrap.dedent(
         f"""
         import os
-        from hammurabi.metrics.spool import Spool
+        from hammurabi.integrations.metrics.spool import Spool
         from tests.metrics.helpers import C, U, law, rows_of, run
         spool = Spool({str(spool_path)!r})
         spool.append(rows_of([run("org/a", [law("A", [U, C])])]))

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.metrics.config import MetricsConfig
-from hammurabi.metrics.plugin import MetricsPlugin
-from hammurabi.metrics.questdb import QuestDB
-from hammurabi.metrics.schema import TABLES
-from hammurabi.metrics.spool import Spool
-from hammurabi.plugin import get_plugin_manager
-from hammurabi.settings import MetricsSettings
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.plugin import MetricsPlugin
+from hammurabi.integrations.metrics.questdb import QuestDB
+from hammurabi.integrations.metrics.schema import TABLES
+from hammurabi.integrations.metrics.spool import Spool
+from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.settings import MetricsSettings
 from tests.metrics.helpers import (
     ROOT,
     T0,
@@ -138,7 +138,9 @@ def test_questdb_stopped_mid_run_then_flushed_exactly_once(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("hammurabi.metrics.plugin.SEND_EVERY", 0.0)  # each run end sends
+    monkeypatch.setattr(
+        "hammurabi.integrations.metrics.plugin.SEND_EVERY", 0.0
+    )  # each run end sends
     results = [
         run(
             f"org/repo-{i}",
@@ -152,7 +154,7 @@ def test_questdb_stopped_mid_run_then_flushed_exactly_once(
         plugin.record(result, config)
     questdb.stop()
     try:
-        with caplog.at_level(logging.WARNING, logger="hammurabi.metrics"):
+        with caplog.at_level(logging.WARNING, logger="hammurabi.integrations.metrics"):
             for result in results[3:]:
                 plugin.record(result, config)  # the run goes on
         assert "rows kept in" in caplog.text
@@ -212,7 +214,7 @@ def test_metrics_off_and_spool_only(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     off = MetricsConfig.from_settings(MetricsSettings(spool=str(spool_path)), env={})
-    with caplog.at_level(logging.INFO, logger="hammurabi.metrics"):
+    with caplog.at_level(logging.INFO, logger="hammurabi.integrations.metrics"):
         assert plugin.record(run("o/r", [law("A", [U])]), off) is None
     assert "metrics off" in caplog.text
     assert not spool_path.exists()
@@ -241,9 +243,9 @@ def test_runs_in_quick_succession_share_a_request_and_the_rest_goes_at_exit(
     assert count(questdb, "hammurabi_repo_health") == 5
     code = textwrap.dedent(
         f"""
-        from hammurabi.metrics.config import MetricsConfig
-        from hammurabi.metrics.plugin import MetricsPlugin
-        from hammurabi.settings import MetricsSettings
+        from hammurabi.integrations.metrics.config import MetricsConfig
+        from hammurabi.integrations.metrics.plugin import MetricsPlugin
+        from hammurabi.loading.settings import MetricsSettings
         from tests.metrics.helpers import C, U, law, run
         config = MetricsConfig.from_settings(
             MetricsSettings(conf={questdb.conf!r}, spool={str(spool_path)!r})
@@ -296,8 +298,8 @@ def test_a_run_start_imports_the_client_in_the_background(spool_path: Path) -> N
     code = textwrap.dedent(
         f"""
         import sys, threading
-        from hammurabi.metrics.plugin import MetricsPlugin
-        from hammurabi.settings import MetricsSettings, Settings
+        from hammurabi.integrations.metrics.plugin import MetricsPlugin
+        from hammurabi.loading.settings import MetricsSettings, Settings
         metrics = MetricsSettings(conf="http::addr=127.0.0.1:9;", spool={str(spool_path)!r})
         MetricsPlugin().hammurabi_run_starting(settings=Settings(metrics=metrics))
         others = [t for t in threading.enumerate() if t is not threading.current_thread()]
@@ -320,7 +322,7 @@ def test_a_run_end_with_questdb_down_keeps_its_rows(
     down = MetricsConfig.from_settings(
         MetricsSettings(conf="http::addr=127.0.0.1:9;", spool=str(spool_path)), env={}
     )
-    with caplog.at_level(logging.INFO, logger="hammurabi.metrics"):
+    with caplog.at_level(logging.INFO, logger="hammurabi.integrations.metrics"):
         report = plugin.record(run("o/later", [law("A", [U])]), down)
     assert report is not None and report.sent == 0 and report.remaining == 3
     assert report.error is not None and "127.0.0.1:9" in report.error
@@ -333,7 +335,9 @@ def test_a_run_end_with_questdb_down_keeps_its_rows(
 def test_a_slow_questdb_delays_one_run_end_by_the_timeout_at_most(
     questdb: QuestDBServer, plugin: MetricsPlugin, spool_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("hammurabi.metrics.plugin.SEND_EVERY", 0.0)  # each run end sends
+    monkeypatch.setattr(
+        "hammurabi.integrations.metrics.plugin.SEND_EVERY", 0.0
+    )  # each run end sends
     config = MetricsConfig.from_settings(
         MetricsSettings(conf=questdb.conf, spool=str(spool_path), drain_timeout=1.0)
     )
@@ -362,9 +366,9 @@ def test_a_process_killed_while_sending_loses_nothing(
 ) -> None:
     code = textwrap.dedent(
         f"""
-        from hammurabi.metrics.config import MetricsConfig
-        from hammurabi.metrics.plugin import MetricsPlugin
-        from hammurabi.settings import MetricsSettings
+        from hammurabi.integrations.metrics.config import MetricsConfig
+        from hammurabi.integrations.metrics.plugin import MetricsPlugin
+        from hammurabi.loading.settings import MetricsSettings
         from tests.metrics.helpers import C, U, law, run
         config = MetricsConfig.from_settings(
             MetricsSettings(conf={questdb.conf!r}, spool={str(spool_path)!r}, drain_timeout=60)

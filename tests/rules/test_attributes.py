@@ -24,12 +24,12 @@ from hammurabi import (
     OwnerChanged,
     RuleError,
 )
-from hammurabi.engine import enforce
-from hammurabi.lawfile import load_law_file
-from hammurabi.plugin import get_plugin_manager
+from hammurabi.core.engine import enforce
+from hammurabi.core.registry import Registry
+from hammurabi.core.workspace import Workspace
+from hammurabi.loading.lawfile import load_law_file
+from hammurabi.loading.plugins import get_plugin_manager
 from hammurabi.preconditions.attributes import parse_mode
-from hammurabi.registry import Registry
-from hammurabi.workspace import Workspace
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")

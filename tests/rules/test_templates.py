@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hammurabi import ConfigError, ModeChanged, Outcome, TemplateRendered
-from hammurabi.lawfile import load_law_file
-from hammurabi.plugin import get_plugin_manager
-from hammurabi.registry import Registry
+from hammurabi.core.registry import Registry
+from hammurabi.loading.lawfile import load_law_file
+from hammurabi.loading.plugins import get_plugin_manager
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 
 
@@ -199,7 +199,7 @@ def test_law_file_by_id(tmp_path: Path) -> None:
         "          context: {name: demo}\n"
     )
     laws = load_law_file(law_file, Registry.from_plugins(get_plugin_manager()))
-    from hammurabi.engine import enforce
+    from hammurabi.core.engine import enforce
 
     enforce(laws, tmp_path)
     assert (tmp_path / "app.cfg").read_text() == "name = demo\n"
@@ -208,7 +208,7 @@ def test_law_file_by_id(tmp_path: Path) -> None:
 
 def test_jinja2_is_not_imported_with_the_module() -> None:
     code = (
-        "import sys, hammurabi, hammurabi.rules.templates, hammurabi.cli\n"
+        "import sys, hammurabi, hammurabi.rules.templates, hammurabi.cli.main\n"
         "assert 'jinja2' not in sys.modules, 'jinja2 imported at start-up'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

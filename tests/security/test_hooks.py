@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
 
 HOOKS = (

@@ -15,12 +15,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hammurabi.engine import enforce
-from hammurabi.errors import ConfigError
-from hammurabi.lawfile import load_law_file
-from hammurabi.plugin import get_plugin_manager
-from hammurabi.registry import Registry
-from hammurabi.results import Outcome
+from hammurabi.core.engine import enforce
+from hammurabi.core.errors import ConfigError
+from hammurabi.core.registry import Registry
+from hammurabi.core.results import Outcome
+from hammurabi.loading.lawfile import load_law_file
+from hammurabi.loading.plugins import get_plugin_manager
 from hammurabi.rules.commands import commands_allowed
 from hammurabi.rules.documents import KeyExists, KeyNotExists, ValueExists, ValueNotExists
 from tests.docs.helpers import reference
@@ -176,7 +176,7 @@ def test_document_rules_through_lists_are_idempotent(
     except ConfigError:
         assert kind is KeyNotExists and isinstance(key[-1], int)  # refused: by position
         return
-    from hammurabi.law import Law
+    from hammurabi.core.law import Law
 
     with tempfile.TemporaryDirectory() as scratch:
         root = make_tree(Path(scratch) / "repo", {f"doc.{fmt}": text})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.gitrepos import LAWS, git, init_repo, isolate_git
 
 #: Runner's laws whose rule says where it runs, then never ends.

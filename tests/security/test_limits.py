@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.engine import enforce
-from hammurabi.errors import RuleError
-from hammurabi.law import Law
-from hammurabi.limits import Limits, applied
-from hammurabi.results import Outcome
+from hammurabi.core.engine import enforce
+from hammurabi.core.errors import RuleError
+from hammurabi.core.law import Law
+from hammurabi.core.limits import Limits, applied
+from hammurabi.core.results import Outcome
 from hammurabi.rules.base import Rule
 from hammurabi.rules.files import FileExists
 from hammurabi.rules.templates import TemplateRendered
@@ -135,7 +135,7 @@ def test_a_rule_past_its_time_limit_fails_rolled_back_and_the_run_goes_on(
 
 
 def test_limit_errors_are_rule_errors() -> None:
-    from hammurabi.limits import LimitError
+    from hammurabi.core.limits import LimitError
 
     assert issubclass(LimitError, RuleError)
 

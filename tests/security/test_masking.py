@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from hammurabi import masking, runner
-from hammurabi.cli import main
-from hammurabi.forge import redact
-from hammurabi.metrics.rows import rule_rows
-from hammurabi.plugin import hookimpl
-from hammurabi.results import RunResult
+from hammurabi.cli.main import main
+from hammurabi.core import masking
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.results import RunResult
+from hammurabi.integrations.forges.base import redact
+from hammurabi.integrations.metrics.rows import rule_rows
+from hammurabi.orchestration import repository as runner
 from tests.helpers import hammurabi, make_tree
 
 TOKEN = "ghp_0123456789abcdefTOKENTOKEN"
@@ -24,7 +25,7 @@ MINE = "my-own-secret-value"
 LEAKY = """
 import logging, os
 from hammurabi import Law, Pillar
-from hammurabi.errors import RuleError
+from hammurabi.core.errors import RuleError
 from hammurabi.rules.base import Rule
 
 class Leak(Rule):
@@ -130,7 +131,7 @@ def test_neutralise_keeps_newlines_and_tabs() -> None:
 LEAKY_TOO = """
 import os
 from hammurabi import Law, Pillar
-from hammurabi.errors import RuleError
+from hammurabi.core.errors import RuleError
 from hammurabi.rules.base import Rule
 from hammurabi.rules.files import FileExists
 
@@ -153,7 +154,7 @@ def test_pull_request_bodies_are_masked(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from hammurabi import gitops
+    from hammurabi.integrations import git as gitops
     from tests.github_standin import DEFAULT_TOKEN
     from tests.gitrepos import isolate_git
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.results import Outcome
+from hammurabi.core.results import Outcome
 from hammurabi.rules.files import Copied, DirectoryEmptied, DirectoryNotExists, Moved
 from hammurabi.rules.templates import TemplateRendered
 from tests.helpers import make_tree, only, run_rules, snapshot

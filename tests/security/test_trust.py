@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.helpers import make_tree
 
 LAWS = """

@@ -8,8 +8,7 @@ import pytest
 from hammurabi_tutorial.preconditions import HasFileMatching
 from hammurabi_tutorial.rules import HeaderExists
 
-from hammurabi import ConfigError, Law
-from hammurabi.engine import enforce
+from hammurabi import ConfigError, Law, enforce
 
 HEADER = "# SPDX-License-Identifier: MIT"
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from hammurabi.plugin import hookimpl
+from hammurabi import hookimpl
 from hammurabi_tutorial.preconditions import HasFileMatching
 from hammurabi_tutorial.rules import HeaderExists
 
 if TYPE_CHECKING:
     from hammurabi import Law
-    from hammurabi.settings import Settings
+    from hammurabi.loading.settings import Settings
 
 
 @hookimpl

@@ -6,7 +6,7 @@ import fnmatch
 import os
 from pathlib import PurePosixPath
 
-from hammurabi.errors import ConfigError
+from hammurabi import ConfigError
 from hammurabi.preconditions.base import Precondition
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hammurabi.errors import ConfigError
+from hammurabi import ConfigError
 from hammurabi.rules.common import PathRule
 
 

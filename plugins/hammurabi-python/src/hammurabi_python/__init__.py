@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from hammurabi import IsFileExists, IsLineNotExists, Law, LineExists, LineReplaced
-from hammurabi.plugin import hookimpl
+from hammurabi import IsFileExists, IsLineNotExists, Law, LineExists, LineReplaced, hookimpl
+from hammurabi.loading.settings import Settings
 from hammurabi.preconditions.base import Precondition
-from hammurabi.settings import Settings
 from hammurabi_python.preconditions import HasStack
 
 __all__ = ["HasStack", "laws"]

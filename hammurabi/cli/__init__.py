@@ -1,0 +1,1 @@
+"""The command line and everything that prints: commands, tables, diffs, progress, pages."""

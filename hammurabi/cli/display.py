@@ -1,0 +1,167 @@
+"""Human output with rich: diffs, the summary table and listings (stdout)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hammurabi.core.masking import clean
+from hammurabi.core.results import Outcome, RunResult
+from hammurabi.core.wording import count
+
+if TYPE_CHECKING:
+    from hammurabi.core.law import Law
+    from hammurabi.core.node import Node
+    from hammurabi.loading.plugins import PluginInfo, PluginManager
+
+STYLES = {
+    Outcome.CHANGED: "yellow",
+    Outcome.UNCHANGED: "green",
+    Outcome.SKIPPED: "dim",
+    Outcome.FAILED: "bold red",
+}
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def _text(text: str, style: str = "") -> Text:
+    """Rich text of a name or message: secrets masked, control characters made visible."""
+    return Text(clean(text), style=style)
+
+
+def show_diff(diff: str) -> None:
+    for line in diff.splitlines():
+        style = ""
+        if line.startswith(("+++", "---", "diff --git")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        console.print(_text(line, style=style))
+
+
+def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> None:
+    """Print the diff (unless asked not to) and a table of laws and outcomes."""
+    if diff and result.diff:
+        show_diff(result.diff)
+        console.print()
+    table = Table(
+        title=f"Hammurabi{' (dry run)' if result.dry_run and not check else ''}",
+        title_justify="left",
+    )
+    table.add_column("Law", overflow="fold")
+    table.add_column("Outcome", overflow="fold")
+    table.add_column("Rules", justify="right", overflow="fold")
+    table.add_column("Files", overflow="fold")
+    table.add_column("Details", overflow="fold")
+    for law in result.laws:
+        rules = list(law.walk())
+        changed = sum(r.outcome is Outcome.CHANGED for r in rules)
+        details = (
+            law.error
+            or law.reason
+            or "; ".join(f"{r.rule}: {r.error}" for r in rules if r.outcome is Outcome.FAILED)
+        )
+        table.add_row(
+            _text(law.name),
+            _text(law.status.value, style="green" if law.proposed else STYLES[law.outcome]),
+            f"{changed}/{len(rules)}",
+            _text(", ".join(law.files)),
+            _text(details, style="red" if law.outcome is Outcome.FAILED else "dim"),
+        )
+    console.print(table)
+    counts = result.counts()
+    verb = "would change" if result.dry_run else "changed"
+    console.print(
+        f"{count(len(result.laws), 'law')} in {result.duration:.2f}s — rules: "
+        f"{counts['changed']} {verb}, {counts['unchanged']} unchanged, "
+        f"{counts['skipped']} skipped, {counts['failed']} failed"
+    )
+
+
+def law_row(law: Law) -> dict[str, Any]:
+    def rule_tree(rule: Any) -> dict[str, Any]:
+        return {
+            "name": rule.name,
+            "id": rule.id,
+            "preconditions": [p.name for p in rule.preconditions],
+            "chain": [rule_tree(r) for r in rule.chain],
+        }
+
+    return {
+        "name": law.name,
+        "description": law.description,
+        "weight": law.weight,
+        "preconditions": [p.name for p in law.preconditions],
+        "rules": [rule_tree(rule) for rule in law.rules],
+    }
+
+
+def show_laws(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Laws", title_justify="left")
+    table.add_column("Law", overflow="fold")
+    table.add_column("Description", overflow="fold")
+    table.add_column("Rules", overflow="fold")
+    for row in rows:
+        table.add_row(
+            _text(row["name"]),
+            _text(row["description"]),
+            _text("\n".join(f"{r['name']} ({r['id']})" for r in row["rules"])),
+        )
+    console.print(table)
+
+
+def type_row(cls: type[Node]) -> dict[str, Any]:
+    return {
+        "id": cls.id,
+        "class": f"{cls.__module__}.{cls.__qualname__}",
+        "summary": cls.summary(),
+        "arguments": cls.arguments(),
+    }
+
+
+def show_types(rows: list[dict[str, Any]], title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("Id", style="bold", overflow="fold")
+    table.add_column("Summary", overflow="fold")
+    table.add_column("Arguments", overflow="fold")
+    for row in rows:
+        args = ", ".join(
+            a["name"] + ("" if a["required"] else f"={a['default']!r}") for a in row["arguments"]
+        )
+        table.add_row(_text(row["id"]), _text(row["summary"]), _text(args))
+    console.print(table)
+
+
+def plugin_row(info: PluginInfo, pm: PluginManager) -> dict[str, Any]:
+    plugin = pm.get_plugin(info.name)
+    hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ()) if plugin else []
+    return {
+        "name": info.name,
+        "module": info.module,
+        "distribution": info.distribution,
+        "version": info.version,
+        "disabled": info.disabled,
+        "error": info.error,
+        "hooks": hooks,
+    }
+
+
+def show_plugins(rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Plugins", title_justify="left")
+    for column in ("Name", "Distribution", "Module", "Hooks"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        state = " (disabled)" if row["disabled"] else " (failed to load)" if row["error"] else ""
+        name = _text(row["name"] + state, style="dim" if row["disabled"] else "")
+        hooks = _text(row["error"], style="red") if row["error"] else _text(", ".join(row["hooks"]))
+        table.add_row(
+            name, _text(f"{row['distribution']} {row['version']}"), _text(row["module"]), hooks
+        )
+    console.print(table)

@@ -1,0 +1,332 @@
+"""``hammurabi metrics init|flush|status`` and ``hammurabi health``: parse, call, print.
+
+Imports only typer at module level; the QuestDB client, httpx and rich load inside the
+commands, so ``hammurabi --help`` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from hammurabi.core.exitcodes import ExitCode
+from hammurabi.core.wording import count
+
+if TYPE_CHECKING:
+    from hammurabi.integrations.metrics.config import MetricsConfig
+    from hammurabi.integrations.metrics.report import HealthReport
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+metrics_app = typer.Typer(
+    name="metrics",
+    help="Record runs in QuestDB: create the tables, flush the local spool, show the state.",
+    no_args_is_help=True,
+)
+
+ConfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--metrics",
+        envvar="HAMMURABI_QUESTDB_CONF",
+        metavar="CONF",
+        help="QuestDB client conf, e.g. 'http::addr=localhost:9000;' "
+        "(default: the metrics.conf setting).",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")
+]
+SBAR = "▁▂▃▄▅▆▇█"
+
+
+def _config(conf: str | None, **overrides: Any) -> MetricsConfig:
+    from hammurabi.integrations.metrics.config import MetricsConfig
+    from hammurabi.loading.settings import load_settings
+
+    settings = load_settings(Path("."))
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(settings.metrics, key, value)
+    return MetricsConfig.from_settings(settings.metrics, conf=conf)
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@metrics_app.command("init")
+def init(
+    conf: ConfOpt = None,
+    ttl_days: Annotated[
+        int | None,
+        typer.Option("--ttl-days", metavar="DAYS", help="Retention in days (0: keep forever)."),
+    ] = None,
+) -> None:
+    """Create the tables (WAL, daily partitions, DEDUP keys) and set their retention."""
+    from hammurabi.integrations.metrics.questdb import QuestDB
+
+    config = _config(conf, ttl_days=ttl_days)
+    with QuestDB(config) as questdb:
+        created = questdb.ensure_tables(config.ttl_days, set_ttl=True)
+    from hammurabi.integrations.metrics.schema import TABLES
+
+    ttl = f"TTL {config.ttl_days} days" if config.ttl_days else "no TTL"
+    for name in TABLES:
+        typer.echo(f"{name}: {'created' if name in created else 'exists'} ({ttl})")
+
+
+@metrics_app.command("flush")
+def flush(
+    conf: ConfOpt = None,
+    retry_rejected: Annotated[
+        bool,
+        typer.Option("--retry-rejected", help="Queue refused rows again first (after a fix)."),
+    ] = False,
+    output_format: FormatOpt = Format.text,
+) -> None:
+    """Send the spooled rows to QuestDB; exit 1 if rows remain or were refused."""
+    from hammurabi.integrations.metrics.questdb import QuestDB
+    from hammurabi.integrations.metrics.spool import Spool
+
+    config = _config(conf)
+    with Spool(config.spool) as spool, QuestDB(config) as questdb:
+        requeued = spool.retry_rejected() if retry_rejected else (0, 0)
+        questdb.ensure_tables(config.ttl_days)
+        report = spool.ship(questdb)
+    data = {
+        "spool": str(config.spool),
+        "sent": report.sent,
+        "refused": [
+            {"table": r.table, "reason": r.reason, "row": json.loads(r.row)}
+            for r in report.rejected
+        ],
+        "remaining": report.remaining,
+        "requeued": requeued[0],
+        "error": report.error,
+        "seconds": round(report.seconds, 3),
+    }
+    if output_format is Format.json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        if retry_rejected:
+            typer.echo(f"requeued {requeued[0]} refused row(s); {requeued[1]} still invalid")
+        typer.echo(
+            f"sent {report.sent} row(s) in {report.seconds:.2f}s; "
+            f"{len(report.rejected)} refused; {report.remaining} pending in {config.spool}"
+        )
+        for item in report.rejected[:10]:
+            typer.echo(f"  refused {item.table}: {item.reason}", err=True)
+        if report.error:
+            typer.echo(f"  stopped: {report.error}", err=True)
+    if not report.ok:
+        raise typer.Exit(ExitCode.RULES_FAILED)
+
+
+@metrics_app.command("status")
+def status(
+    conf: ConfOpt = None,
+    rejected: Annotated[
+        int, typer.Option("--rejected", metavar="N", help="Show this many refused rows.")
+    ] = 5,
+    output_format: FormatOpt = Format.text,
+) -> None:
+    """Show where metrics go, the spool's backlog and refused rows, and the tables."""
+    from hammurabi.integrations.metrics.config import MetricsError, redact
+    from hammurabi.integrations.metrics.spool import Spool
+
+    config = _config(conf)
+    with Spool(config.spool) as spool:
+        state = spool.state()
+        refused = spool.rejected(rejected)
+    data: dict[str, Any] = {
+        "metrics": "on" if config.enabled else ("spool only" if config.spool_only else "off"),
+        "conf": redact(config.conf) if config.enabled else None,
+        "spool": {
+            "path": str(state.path),
+            "pending": state.pending,
+            "rejected": state.rejected,
+            "oldest_pending": state.oldest_pending,
+            "bytes": state.size_bytes,
+        },
+        "refused": [
+            {"table": r.table, "reason": r.reason, "source": r.source, "row": json.loads(r.row)}
+            for r in refused
+        ],
+        "server": None,
+    }
+    if config.enabled:
+        from hammurabi.integrations.metrics.questdb import QuestDB
+        from hammurabi.integrations.metrics.schema import TABLES
+
+        try:
+            with QuestDB(config, timeout=5.0) as questdb:
+                existing = questdb.tables()
+                counts = {
+                    name: questdb.exec(f"SELECT count() FROM {name}")["dataset"][0][0]
+                    for name in TABLES
+                    if name in existing
+                }
+            data["server"] = {"reachable": True, "tables": counts}
+        except MetricsError as exc:
+            data["server"] = {"reachable": False, "error": str(exc)}
+    if output_format is Format.json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"metrics: {data['metrics']}" + (f" ({data['conf']})" if data["conf"] else ""))
+    if not config.enabled:
+        typer.echo("  set --metrics, HAMMURABI_QUESTDB_CONF or [tool.hammurabi.metrics] conf")
+    typer.echo(
+        f"spool: {state.path}: {state.pending} pending, {state.rejected} refused "
+        f"({state.size_bytes} bytes)"
+    )
+    for item in data["refused"]:
+        typer.echo(f"  refused ({item['source']}) {item['table']}: {item['reason']}")
+    server = data["server"]
+    if server is not None:
+        if server["reachable"]:
+            tables = ", ".join(f"{k} {v} rows" for k, v in server["tables"].items()) or "none"
+            typer.echo(f"server: reachable; tables: {tables}")
+        else:
+            typer.echo(f"server: unreachable: {server['error']}")
+
+
+def health(
+    conf: ConfOpt = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", metavar="URL", help="QuestDB REST URL (default: from the conf)."),
+    ] = None,
+    since: Annotated[
+        str, typer.Option("--since", metavar="WHEN", help="Window start: 30d, 12h, 2w, or a date.")
+    ] = "30d",
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="WHEN", help="Window end (default: now).")
+    ] = None,
+    repo: Annotated[
+        list[str] | None,
+        typer.Option("--repo", metavar="REPO", help="Only this repository (repeatable)."),
+    ] = None,
+    law: Annotated[
+        list[str] | None,
+        typer.Option("--law", metavar="LAW", help="Score only this law's rules (repeatable)."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Also write a self-contained HTML report."),
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", metavar="N", help="How many failing rules to list.")
+    ] = 10,
+    output_format: FormatOpt = Format.text,
+) -> None:
+    """Show the fleet's health: a score per repository with its trend, worst first."""
+    from hammurabi.integrations.metrics.questdb import QuestDB
+    from hammurabi.integrations.metrics.report import fetch_health, parse_since
+
+    config = _config(conf, url=url)
+    window_start = parse_since(since)
+    window_end = parse_since(until) if until else None
+    with QuestDB(config) as questdb:
+        report = fetch_health(
+            questdb,
+            since=window_start,
+            until=window_end,
+            repos=repo or [],
+            laws=law or [],
+            top_rules=top,
+        )
+    if html is not None:
+        from hammurabi.cli.health_page import render_html
+
+        html.write_text(render_html(report), encoding="utf-8")
+    if output_format is Format.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        show_health(report)
+        if html is not None:
+            typer.echo(f"HTML report: {html}")
+
+
+def sparkline(scores: list[float | None], width: int = 20) -> str:
+    """Draw the last ``width`` scores (0..1) as block characters; a gap is a space."""
+    chars = []
+    for score in scores[-width:]:
+        if score is None:
+            chars.append(" ")
+        else:
+            chars.append(SBAR[min(int(max(score, 0.0) * (len(SBAR) - 1) + 0.5), len(SBAR) - 1)])
+    return "".join(chars)
+
+
+def _pct(score: float | None) -> str:
+    return "n/a" if score is None else f"{score * 100:.0f}%"
+
+
+def show_health(report: HealthReport) -> None:
+    """Print the fleet summary, the per-repository table and the failing rules."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    if not report.repos:
+        console.print(f"no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC", markup=False)
+        return
+    console.print(
+        f"Fleet: {count(len(report.repos), 'repository', 'repositories')}, "
+        f"score {_pct(report.fleet_score)}, "
+        f"{report.compliant_repos} fully compliant (since {report.since:%Y-%m-%d %H:%M} UTC)"
+    )
+    table = Table(title="Health, worst first", title_justify="left")
+    for name, justify in [
+        ("Repository", "left"),
+        ("Score", "right"),
+        ("Trend", "left"),
+        ("Runs", "right"),
+        ("Rules ok", "right"),
+        ("Last run (UTC)", "left"),
+        ("Outcome", "left"),
+        ("Pull request", "left"),
+    ]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for trend in report.repos:
+        last = trend.latest
+        style = "green" if trend.score == 1.0 else ("red" if (trend.score or 0) < 0.5 else "yellow")
+        pr = ""
+        if trend.pull_request:
+            age = f", {last.pr_age_s / 86400:.1f}d old" if last.pr_age_s is not None else ""
+            pr = f"#{last.pr_number} {last.pr_state or ''}{age}"
+        rules = f"{last.rules_compliant}/{last.rules_total}" if last.rules_total is not None else ""
+        cells = [
+            trend.repo,
+            _pct(trend.score),
+            sparkline([p.score for p in trend.points]),
+            str(len(trend.points)),
+            rules,
+            f"{last.ts:%Y-%m-%d %H:%M}",
+            last.outcome,
+            pr,
+        ]
+        table.add_row(*(Text(cell, style=style if i == 1 else "") for i, cell in enumerate(cells)))
+    console.print(table)
+    if report.failing_rules:
+        rules_table = Table(title="Rules most often out of compliance", title_justify="left")
+        for name in ("Law", "Rule", "Failed", "Changed", "Repositories"):
+            rules_table.add_column(name, overflow="fold")
+        for rule in report.failing_rules:
+            cells = [rule.law, rule.rule, str(rule.failed), str(rule.changed), str(rule.repos)]
+            rules_table.add_row(*(Text(cell) for cell in cells))
+        console.print(rules_table)
+    if report.truncated:
+        console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

@@ -1,0 +1,1 @@
+"""Forges, where pull requests live: the interface (``base``), GitHub, and pull-request bodies."""

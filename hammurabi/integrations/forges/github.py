@@ -1,0 +1,537 @@
+"""GitHub pull requests through PyGithub: the built-in ``github`` forge plugin.
+
+This is the only module that imports PyGithub, and it does so lazily, inside functions.
+It answers the ``hammurabi_forge`` hook when a token (``HAMMURABI_GITHUB_TOKEN`` or
+``GITHUB_TOKEN``) or a GitHub App (``app_id`` and a private key) is configured; disable it
+with ``--disable-plugin github``.
+
+Requests are retried with backoff on 5xx answers and on rate limits (``Retry-After`` and
+``X-RateLimit-Reset`` are honoured, up to ``max_rate_limit_wait`` seconds) and paced by
+``seconds_between_requests``/``seconds_between_writes``. Tokens never appear in messages:
+every error is scrubbed of them before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from hammurabi.core import masking
+from hammurabi.core.hooks import hookimpl
+from hammurabi.integrations.forges.base import (
+    ForgeError,
+    ListedRepository,
+    PullRequest,
+    PullRequestOptions,
+    PullRequestSpec,
+    find_marker,
+    missing,
+    normalize_body,
+    pull_changes,
+    redact,
+)
+
+if TYPE_CHECKING:
+    from hammurabi.integrations.git import Credentials
+    from hammurabi.loading.settings import GitHubSettings, Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+#: The user name GitHub expects with a token over HTTPS.
+GIT_USERNAME = "x-access-token"
+
+
+@hookimpl
+def hammurabi_forge(settings: Settings) -> GitHubForge | None:
+    """Offer GitHub as the forge when a token or a GitHub App is configured."""
+    forge = GitHubForge(settings.github)
+    return forge if forge.configured else None
+
+
+class GitHubForge:
+    """Pull requests on github.com or GitHub Enterprise (``api_url``)."""
+
+    name = "github"
+
+    def __init__(self, settings: GitHubSettings, env: Mapping[str, str] | None = None) -> None:
+        environ = os.environ if env is None else env
+        self.settings = settings
+        self._token = settings.token or environ.get("GITHUB_TOKEN", "")
+        self._api_url = (
+            settings.api_url or environ.get("GITHUB_API_URL", "") or DEFAULT_API_URL
+        ).rstrip("/")
+        self._private_key = settings.private_key
+        if not self._private_key and settings.private_key_path:
+            try:
+                self._private_key = Path(settings.private_key_path).expanduser().read_text()
+            except OSError as exc:
+                raise ForgeError(
+                    f"cannot read github.private_key_path {settings.private_key_path!r}: "
+                    f"{exc.strerror}"
+                ) from None
+        masking.register(self._token, self._private_key)
+        self._app = bool(settings.app_id)
+        if self._app and not self._private_key:
+            raise ForgeError("github.app_id is set but neither private_key nor private_key_path")
+        self.options = PullRequestOptions(
+            title=settings.title,
+            labels=tuple(settings.labels),
+            reviewers=tuple(settings.reviewers),
+            assignees=tuple(settings.assignees),
+            draft=settings.draft,
+        )
+        self.warnings: list[str] = []
+        self._clients: dict[str, Any] = {}
+        self._installation_auth: dict[str, Any] = {}
+        self._raw: dict[tuple[str, int], Any] = {}
+        self._issued: list[str] = []
+
+    def __repr__(self) -> str:
+        auth = "app" if self._app else "token" if self._token else "none"
+        return f"<GitHubForge {self._api_url} auth={auth}>"
+
+    @property
+    def configured(self) -> bool:
+        """Whether there are credentials to use."""
+        return bool(self._app or self._token)
+
+    @property
+    def api_url(self) -> str:
+        return self._api_url
+
+    def secrets(self) -> list[str]:
+        found = [self._token, *self._issued]
+        if self._private_key:
+            found.append(self._private_key.strip())
+        return [secret for secret in found if secret]
+
+    # -- repositories and credentials ----------------------------------------------------
+
+    def repository(self, remote_url: str) -> str | None:
+        """``owner/name`` for a remote on this GitHub (HTTPS, SSH or scp-like URL)."""
+        if self.settings.repository:
+            return self.settings.repository
+        host, path = _split_remote(remote_url)
+        if host is None or not self._same_host(host):
+            return None
+        parts = [part for part in path.strip("/").split("/") if part]
+        if len(parts) < 2:
+            return None
+        owner, name = parts[-2], parts[-1].removesuffix(".git")
+        return f"{owner}/{name}" if owner and name else None
+
+    def _same_host(self, host: str) -> bool:
+        api = (urlsplit(self._api_url).hostname or "").lower()
+        host = host.lower()
+        return host == api or api == f"api.{host}"
+
+    def git_credentials(self, repository: str) -> Credentials | None:
+        """The token (or a fresh installation token) for HTTPS git as ``x-access-token``."""
+        from hammurabi.integrations.git import Credentials
+
+        if not self._app:
+            return Credentials(GIT_USERNAME, self._token) if self._token else None
+        self._client(repository)
+        auth = self._installation_auth[repository]
+        with self._api("creating an installation token"):
+            token = auth.token
+        if token not in self._issued:
+            self._issued.append(token)
+            masking.register(token)
+        return Credentials(GIT_USERNAME, token)
+
+    def check_access(self, repository: str) -> None:
+        """Read the repository: the credentials work, and ``permissions.push`` says they
+        may push (and so open pull requests from a branch of it)."""
+        with self._api("checking access", repository):
+            raw = self._repo(repository)
+            permissions = raw.permissions  # completes the lazy object: GET /repos/o/r
+        if permissions is not None and not permissions.push:
+            raise ForgeError(
+                f"GitHub: the credentials may read {repository} but not push to it: give the "
+                "token (or the GitHub App) write access to its contents and pull requests"
+            )
+
+    def list_repositories(self, owner: str) -> list[ListedRepository]:
+        """Every repository of the organization (or user) ``owner`` the credentials can see."""
+        from github import GithubException
+
+        client = self._client(f"{owner}/-")
+        with self._api(f"listing the repositories of {owner}"):
+            try:
+                raws = list(client.get_organization(owner).get_repos(type="all"))
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                raws = list(client.get_user(owner).get_repos(type="all"))
+            return [
+                ListedRepository(
+                    full_name=raw.full_name,
+                    clone_url=raw.clone_url,
+                    default_branch=raw.default_branch,
+                    archived=bool(raw.archived),
+                    topics=tuple(raw.topics or ()),
+                )
+                for raw in raws
+            ]
+
+    # -- clients ---------------------------------------------------------------------------
+
+    def _common(self) -> dict[str, Any]:
+        from github import GithubRetry
+
+        class Retry(GithubRetry):
+            """PyGithub's retries, telling each retry of a server error (``-v``) once; it
+            tells those of rate limits (403) itself."""
+
+            def increment(self, method: Any = None, url: Any = None, *args: Any, **kw: Any) -> Any:
+                retry = super().increment(method, url, *args, **kw)  # raises when exhausted
+                response = kw.get("response", args[0] if args else None)
+                status = getattr(response, "status", None)
+                if status is not None and status != 403:
+                    log.info("GitHub answered %s to %s %s; retrying", status, method, url)
+                return retry
+
+        s = self.settings
+        retry = Retry(
+            total=max(0, s.retries),
+            backoff_factor=max(0.0, s.backoff),
+            max_rate_limit_wait=s.max_rate_limit_wait if s.max_rate_limit_wait > 0 else None,
+            secondary_rate_wait=min(60.0, s.max_rate_limit_wait or 60.0),
+            allowed_methods={"GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"},
+        )
+        return {
+            "base_url": self._api_url,
+            "timeout": max(1, int(s.timeout)),
+            "retry": retry,
+            "seconds_between_requests": s.seconds_between_requests or None,
+            "seconds_between_writes": s.seconds_between_writes or None,
+            "user_agent": "hammurabi",
+            "lazy": True,
+        }
+
+    def _client(self, repository: str) -> Any:
+        """A PyGithub client for ``repository`` (one per App installation)."""
+        key = "" if not self._app else repository
+        if key in self._clients:
+            return self._clients[key]
+        from github import Auth, Github, GithubIntegration
+
+        common = self._common()
+        if not self._app:
+            client = Github(auth=Auth.Token(self._token), **common)
+        else:
+            app_id = self.settings.app_id
+            app_auth = Auth.AppAuth(int(app_id) if app_id.isdigit() else app_id, self._private_key)
+            installation = self.settings.installation_id
+            if not installation:
+                owner, name = repository.split("/", 1)
+                with self._api(f"finding the GitHub App installation for {repository}"):
+                    integration = GithubIntegration(auth=app_auth, **common)
+                    installation = integration.get_repo_installation(owner, name).id
+            auth = app_auth.get_installation_auth(int(installation))
+            client = Github(auth=auth, **common)
+            self._installation_auth[repository] = auth
+        self._clients[key] = client
+        return client
+
+    def _repo(self, repository: str) -> Any:
+        return self._client(repository).get_repo(repository)
+
+    @contextlib.contextmanager
+    def _api(self, what: str, repository: str | None = None) -> Iterator[None]:
+        """Turn PyGithub and transport errors into ForgeError: one line naming the
+        repository and what to do, scrubbed of secrets."""
+        import requests
+        from github import GithubException
+
+        where = f" for {repository}" if repository else ""
+        try:
+            yield
+        except GithubException as exc:
+            hint = _HINTS.get(exc.status) or (
+                _HINTS[500] if isinstance(exc.status, int) and exc.status >= 500 else ""
+            )
+            text = f"GitHub answered {exc.status}{where} while {what}: {_message(exc)}"
+            raise ForgeError(redact(f"{text}{hint}", self.secrets())) from None
+        except requests.exceptions.RetryError as exc:
+            reason = exc.args[0].reason if exc.args and hasattr(exc.args[0], "reason") else exc
+            text = f"GitHub kept failing{where} while {what} ({reason}){_HINTS[500]}"
+            raise ForgeError(redact(text, self.secrets())) from None
+        except requests.RequestException as exc:
+            raise ForgeError(
+                redact(
+                    f"GitHub could not be reached{where} while {what}: {type(exc).__name__}: "
+                    f"{exc}; check github.api_url and the network",
+                    self.secrets(),
+                )
+            ) from None
+        except AssertionError as exc:  # PyGithub asserts on malformed answers
+            raise ForgeError(
+                redact(f"unexpected answer from GitHub while {what}: {exc}", self.secrets())
+            ) from None
+
+    # -- pull requests -----------------------------------------------------------------------
+
+    def _convert(self, repository: str, raw: Any) -> PullRequest:
+        self._raw[(repository, raw.number)] = raw
+        owner = repository.split("/", 1)[0]
+        state = "merged" if raw.merged_at else raw.state
+        reviewers = [user.login for user in raw.requested_reviewers or ()]
+        reviewers += [f"{owner}/{team.slug}" for team in raw.requested_teams or ()]
+        return PullRequest(
+            number=raw.number,
+            url=raw.html_url,
+            state=state,
+            title=raw.title or "",
+            body=raw.body or "",
+            head=raw.head.ref,
+            base=raw.base.ref,
+            head_sha=raw.head.sha,
+            draft=bool(raw.draft),
+            labels=tuple(label.name for label in raw.labels or ()),
+            reviewers=tuple(reviewers),
+            assignees=tuple(user.login for user in raw.assignees or ()),
+            author=raw.user.login if raw.user else None,
+            created_at=raw.created_at,
+        )
+
+    def find_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
+        owner = repository.split("/", 1)[0]
+        options: dict[str, Any] = {"state": "open", "head": f"{owner}:{head}"}
+        if base:
+            options["base"] = base
+        with self._api(f"looking for the pull request from {head}", repository):
+            found = [
+                self._convert(repository, raw)
+                for raw in self._repo(repository).get_pulls(**options)
+            ]
+        found = [pull for pull in found if pull.head == head]
+        if not found:
+            return None
+        ours = [pull for pull in found if pull.hammurabi]
+        return (ours or found)[0]
+
+    def find_closed_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
+        owner = repository.split("/", 1)[0]
+        options: dict[str, Any] = {
+            "state": "closed",
+            "head": f"{owner}:{head}",
+            "sort": "created",
+            "direction": "desc",
+        }
+        if base:
+            options["base"] = base
+        with self._api(f"looking for closed pull requests from {head}", repository):
+            for raw in self._repo(repository).get_pulls(**options):
+                pull = self._convert(repository, raw)
+                if pull.head == head and pull.hammurabi:
+                    return pull
+        return None
+
+    def remove_label(self, repository: str, pull: PullRequest, label: str) -> None:
+        raw = self._raw_pull(repository, pull)
+        with self._api(f"removing the label {label!r} from #{pull.number}", repository):
+            raw.remove_from_labels(label)
+
+    def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
+        from github import GithubException
+
+        repo = self._repo(repository)
+        try:
+            with self._api(f"opening a pull request from {spec.head}", repository):
+                try:
+                    raw = repo.create_pull(
+                        base=spec.base,
+                        head=spec.head,
+                        title=spec.title,
+                        body=spec.body,
+                        draft=spec.draft,
+                    )
+                except GithubException as exc:
+                    if exc.status == 422 and "already exists" in _message(exc):
+                        raise _AlreadyOpen() from None
+                    raise
+        except _AlreadyOpen:
+            existing = self.find_pull(repository, spec.head, spec.base)
+            if existing is None:
+                raise ForgeError(
+                    f"GitHub says a pull request from {spec.head} exists but none was found"
+                ) from None
+            return self.update_pull(repository, existing, spec)[0]
+        pull = self._convert(repository, raw)
+        pull, _ = self._add_people(repository, pull, spec)
+        return pull
+
+    def update_pull(
+        self, repository: str, pull: PullRequest, spec: PullRequestSpec
+    ) -> tuple[PullRequest, list[str]]:
+        """Bring ``pull`` in line with ``spec``; return it and the fields actually changed."""
+        wanted = pull_changes(pull, spec)
+        if not wanted:
+            return pull, []
+        raw = self._raw_pull(repository, pull)
+        applied: list[str] = []
+        edits: dict[str, str] = {}
+        if "title" in wanted:
+            edits["title"] = spec.title
+        if "body" in wanted:
+            edits["body"] = spec.body
+        if edits:
+            with self._api(f"updating pull request #{pull.number}", repository):
+                raw.edit(**edits)
+            applied += list(edits)
+            pull = _replace(pull, **edits)
+        if "draft" in wanted:
+            try:
+                with self._api(f"changing the draft state of #{pull.number}", repository):
+                    if spec.draft:
+                        raw.convert_to_draft()
+                    else:
+                        raw.mark_ready_for_review()
+                applied.append("draft")
+                pull = _replace(pull, draft=spec.draft)
+            except ForgeError as exc:
+                self._warn(f"draft state of #{pull.number} left as it is: {exc}")
+        pull, people = self._add_people(repository, pull, spec)
+        return pull, applied + people
+
+    def _add_people(
+        self, repository: str, pull: PullRequest, spec: PullRequestSpec
+    ) -> tuple[PullRequest, list[str]]:
+        """Add missing labels and assignees, and request missing reviews."""
+        raw = self._raw_pull(repository, pull)
+        applied: list[str] = []
+        labels = missing(spec.labels, pull.labels)
+        if labels:
+            with self._api(f"labelling #{pull.number}", repository):
+                raw.add_to_labels(*labels)
+            pull = _replace(pull, labels=(*pull.labels, *labels))
+            applied.append("labels")
+        assignees = missing(spec.assignees, pull.assignees)
+        if assignees:
+            try:
+                with self._api(f"assigning #{pull.number}", repository):
+                    raw.add_to_assignees(*assignees)  # GitHub ignores who cannot be assigned
+                    now = tuple(user.login for user in raw.assignees or ())
+                ignored = missing(assignees, now)
+                if ignored:
+                    self._warn(f"could not assign {', '.join(ignored)} to #{pull.number}")
+                if len(ignored) < len(assignees):
+                    applied.append("assignees")
+                pull = _replace(pull, assignees=now)
+            except ForgeError as exc:
+                self._warn(str(exc))
+        reviewers = missing(spec.reviewers, (*pull.reviewers, pull.author or ""))
+        if reviewers:
+            with self._api(f"reading the reviews of #{pull.number}", repository):
+                reviewed = {
+                    review.user.login.lower() for review in raw.get_reviews() if review.user
+                }
+            reviewers = [name for name in reviewers if name.lower() not in reviewed]
+        if reviewers:
+            users = [name for name in reviewers if "/" not in name]
+            teams = [name.split("/", 1)[1] for name in reviewers if "/" in name]
+            try:
+                with self._api(f"requesting reviews on #{pull.number}", repository):
+                    raw.create_review_request(
+                        reviewers=users or _not_set(), team_reviewers=teams or _not_set()
+                    )
+                pull = _replace(pull, reviewers=(*pull.reviewers, *reviewers))
+                applied.append("reviewers")
+            except ForgeError as exc:
+                self._warn(str(exc))
+        return pull, applied
+
+    def close_pull(self, repository: str, pull: PullRequest, comment: str) -> PullRequest:
+        raw = self._raw_pull(repository, pull)
+        with self._api(f"closing pull request #{pull.number}", repository):
+            if comment:
+                raw.create_issue_comment(comment)
+            raw.edit(state="closed")
+        return _replace(pull, state="closed")
+
+    def upsert_comment(self, repository: str, pull: PullRequest, key: str, body: str) -> bool:
+        raw = self._raw_pull(repository, pull)
+        with self._api(f"commenting on #{pull.number}", repository):
+            for comment in raw.get_issue_comments():
+                if find_marker(comment.body, key) is None:
+                    continue
+                if normalize_body(comment.body) == normalize_body(body):
+                    return False
+                comment.edit(body)
+                return True
+            raw.create_issue_comment(body)
+        return True
+
+    def _raw_pull(self, repository: str, pull: PullRequest) -> Any:
+        raw = self._raw.get((repository, pull.number))
+        if raw is None:
+            with self._api(f"reading pull request #{pull.number}", repository):
+                raw = self._repo(repository).get_pull(pull.number)
+            self._raw[(repository, pull.number)] = raw
+        return raw
+
+    def _warn(self, message: str) -> None:
+        message = redact(message, self.secrets())
+        log.warning("%s", message)
+        self.warnings.append(message)
+
+
+class _AlreadyOpen(Exception):
+    pass
+
+
+#: What to do about an error status, appended to its message.
+_HINTS = {
+    401: "; set a valid token in HAMMURABI_GITHUB_TOKEN or GITHUB_TOKEN (or check the App's key)",
+    403: "; give the token (or the GitHub App) write access to contents and pull requests",
+    404: "; check the remote URL (or github.repository) and that the token can see it",
+    422: "; GitHub refused the request as sent (see its message)",
+    500: "; GitHub is failing: try again later",
+}
+
+
+def _not_set() -> Any:
+    from github.GithubObject import NotSet
+
+    return NotSet
+
+
+def _replace(pull: PullRequest, **changes: Any) -> PullRequest:
+    import dataclasses
+
+    return dataclasses.replace(pull, **changes)
+
+
+def _message(exc: Any) -> str:
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict):
+        message = str(data.get("message") or "")
+        details = [
+            str(error.get("message") or error.get("code") or "")
+            for error in data.get("errors") or ()
+            if isinstance(error, dict)
+        ]
+        details = [detail for detail in details if detail]
+        if details:
+            message = f"{message} ({'; '.join(details)})" if message else "; ".join(details)
+        return message or "no message"
+    return str(data or getattr(exc, "message", "") or "no message")
+
+
+def _split_remote(url: str) -> tuple[str | None, str]:
+    """(host, path) of a git remote URL: ``https://…``, ``ssh://…`` or ``git@host:path``."""
+    if "://" in url:
+        parts = urlsplit(url)
+        return parts.hostname, parts.path
+    if ":" in url and not url.startswith(("/", ".")):
+        host, _, path = url.partition(":")
+        return host.rsplit("@", 1)[-1], path
+    return None, url

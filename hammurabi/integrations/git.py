@@ -1,0 +1,829 @@
+"""Git for Hammurabi: the bot branch, one commit per law, and pushes.
+
+This is the only module that talks to git (through GitPython, imported lazily so that
+``hammurabi --help`` never loads it). Everything going in and out is one of the small
+types below; no GitPython object leaks out.
+
+How a run uses a repository (see :mod:`hammurabi.orchestration.branch`):
+
+* The user's checkout is never modified: the bot branch is built in a temporary
+  ``git worktree`` detached at the base commit, so uncommitted changes cannot be lost and
+  the checkout stays on the branch it started on.
+* Each law that changed files becomes one commit whose message ends with a
+  ``Hammurabi-Run: <run id>`` trailer; commits carrying it are Hammurabi's own, anything
+  else on the bot branch was pushed by someone else and stops automatic rebuilds.
+* The repository is untrusted: no git process Hammurabi starts runs its hooks
+  (``core.hooksPath`` points nowhere), its fsmonitor, or the programs its ``core.*``
+  settings name (``sshCommand``, ``askPass``): see :data:`SAFE_CONFIG`. Signing follows
+  git config unless the settings ask otherwise.
+* Credentials reach git only through environment variables of the git process (a
+  credential helper given by ``GIT_CONFIG_*``), never through ``.git/config``, a remote URL
+  or a command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from hammurabi.core.errors import HammurabiError
+
+if TYPE_CHECKING:
+    from hammurabi.core.results import LawResult
+
+log = logging.getLogger(__name__)
+
+#: The trailer that marks a commit as Hammurabi's own.
+TRAILER = "Hammurabi-Run"
+#: Where the tip of a branch being pushed is kept (outside ``refs/heads``).
+PRIVATE_REFS = "refs/hammurabi/"
+#: Commits on the bot branch looked at before giving up (more means someone else's work).
+HISTORY_LIMIT = 200
+_SEP = "\x1f"
+_END = "\x1e"
+_SIGN_FORMATS = ("gpg", "ssh", "x509")
+_HELPER = (
+    '!f() { test "$1" = get || exit 0; printf "username=%s\\npassword=%s\\n" '
+    '"$HAMMURABI_GIT_USERNAME" "$HAMMURABI_GIT_PASSWORD"; }; f'
+)
+
+
+#: Settings every git process gets (as ``GIT_CONFIG_*`` variables, above any config file),
+#: so that no program the repository's configuration names runs: hooks, the fsmonitor,
+#: its ssh command and askpass helper. ``GIT_SSH_COMMAND`` still chooses the ssh command.
+SAFE_CONFIG = (
+    ("core.hooksPath", os.devnull),
+    ("core.fsmonitor", "false"),
+    ("core.askPass", ""),
+)
+
+
+#: The lock reason of a run's temporary work tree, followed by its process id and host.
+_LOCK_REASON = "hammurabi run, process "
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+class GitError(HammurabiError):
+    """A git operation failed or was refused (dirty tree, unknown branch, failed hook)."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A username and password (token) for HTTPS remotes; the password is never shown."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A git author or committer."""
+
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit on a branch: who wrote it and whether Hammurabi made it."""
+
+    sha: str
+    author: str
+    subject: str
+    hammurabi: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sha": self.sha, "author": self.author, "subject": self.subject}
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """What ``git ls-remote`` said: the remote's default branch and the heads asked for."""
+
+    default_branch: str | None
+    heads: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The outcome of one ref update on a remote, read from git's porcelain output."""
+
+    ok: bool
+    ref: str
+    #: created, updated, deleted, unchanged or rejected.
+    action: str
+    #: git's summary for the ref, such as ``[remote rejected] (pre-receive hook declined)``.
+    summary: str
+    #: What the remote said (hook output), without the ``remote:`` prefixes.
+    message: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.ref}: {self.summary}"
+        return f"{text}: {self.message}" if self.message else text
+
+
+@dataclass(frozen=True)
+class Signing:
+    """How to sign commits: ``""`` follows git config, ``off``, ``gpg``, ``ssh`` or ``x509``."""
+
+    mode: str = ""
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("", "off", *_SIGN_FORMATS):
+            raise GitError(
+                f"git.sign must be empty, 'off', 'gpg', 'ssh' or 'x509', not {self.mode!r}"
+            )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def safe_url(url: str) -> str:
+    """Return ``url`` without any user name or password, for messages and reports."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid url>"
+    if parts.scheme and parts.netloc and "@" in parts.netloc:
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def scrub(text: str, secrets: Sequence[str] = ()) -> str:
+    """Remove credentials from text git printed: URL user info and any known secret."""
+    text = re.sub(r"(\w+://)[^/@\s'\"]+@", r"\1", text)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def credential_env(
+    credentials: Credentials | None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Environment for a git process that must never prompt, never run a program the
+    repository's configuration names (:data:`SAFE_CONFIG`), and may use ``credentials``.
+
+    The token is handed to a one-off credential helper through the process environment
+    only (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``); other credential helpers are switched
+    off for that process so the token is not stored anywhere.
+    """
+    env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+    source = os.environ if base is None else base
+    try:
+        count = int(source.get("GIT_CONFIG_COUNT", "0") or "0")
+    except ValueError:
+        count = 0
+    pairs = list(SAFE_CONFIG)
+    if not source.get("GIT_SSH_COMMAND") and not source.get("GIT_SSH"):
+        pairs.append(("core.sshCommand", "ssh"))
+    if credentials is not None:
+        pairs += [("credential.helper", ""), ("credential.helper", _HELPER)]
+        env["HAMMURABI_GIT_USERNAME"] = credentials.username
+        env["HAMMURABI_GIT_PASSWORD"] = credentials.password
+    for offset, (key, value) in enumerate(pairs):
+        env[f"GIT_CONFIG_KEY_{count + offset}"] = key
+        env[f"GIT_CONFIG_VALUE_{count + offset}"] = value
+    env["GIT_CONFIG_COUNT"] = str(count + len(pairs))
+    return env
+
+
+def law_commit_message(law: LawResult, run_id: str) -> str:
+    """The commit message for one law: its name, description, changed rules and the trailer."""
+    lines = [_one_line(law.name), ""]
+    if law.description.strip():
+        lines += [law.description.strip(), ""]
+    from hammurabi.core.results import Outcome
+
+    changed = [rule for rule in law.walk() if rule.outcome is Outcome.CHANGED]
+    if changed:
+        lines.append("Rules that changed files:")
+        for rule in changed:
+            files = ", ".join(rule.files)
+            lines.append(f"- {_one_line(rule.rule)}" + (f": {files}" if files else ""))
+        lines.append("")
+    lines.append(f"{TRAILER}: {run_id}")
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _strip_trailer(message: str) -> str:
+    kept = [line for line in message.splitlines() if not line.startswith(f"{TRAILER}:")]
+    return "\n".join(kept).strip()
+
+
+def check_branch_name(name: str) -> str:
+    """Return ``name`` if git accepts it as a branch name, else raise GitError."""
+    import git
+
+    try:
+        git.Git().execute(["git", "check-ref-format", "--branch", name])
+    except git.GitCommandError:
+        raise GitError(f"{name!r} is not a valid git branch name") from None
+    return name
+
+
+# -- repositories ----------------------------------------------------------------------------
+
+
+def toplevel(path: str | os.PathLike[str]) -> Path | None:
+    """The top of the git work tree holding ``path``, as git finds it (None: in none)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", os.fspath(path), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **credential_env(None)},
+        )
+    except OSError:  # no git on this machine
+        return None
+    top = done.stdout.strip()
+    return Path(top) if done.returncode == 0 and top else None
+
+
+def open_repository(path: str | os.PathLike[str]) -> Repository | None:
+    """Open the git repository whose work tree top level is ``path``, or return None.
+
+    A folder inside some other repository is not opened: Hammurabi then edits files only,
+    rather than committing to a repository it was not pointed at.
+    """
+    root = Path(path).resolve()
+    if not (root / ".git").exists():
+        return None
+    import git
+
+    try:
+        repo = git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        repo.close()
+        return None
+    if Path(repo.working_tree_dir).resolve() != root:
+        repo.close()
+        return None
+    return Repository(root, repo)
+
+
+def clone(
+    url: str,
+    dest: str | os.PathLike[str],
+    *,
+    credentials: Credentials | None = None,
+    branch: str | None = None,
+    depth: int | None = None,
+) -> Repository:
+    """Clone ``url`` into ``dest`` (credentials from the environment only) and open it."""
+    import git
+
+    args = ["git", "clone", "--quiet", "--no-tags"]
+    if branch:
+        args += ["--branch", branch]
+    if depth:
+        args += ["--depth", str(depth)]
+    args += ["--", url, os.fspath(dest)]
+    secrets = [credentials.password] if credentials else []
+    parent = Path(dest).resolve().parent
+    # From the destination's folder, never from the process's working directory: while
+    # laws run in another thread (fleet runs), that is a work tree about to be removed.
+    where = os.fspath(parent) if parent.is_dir() else None
+    try:
+        git.Git(where).execute(args, env=credential_env(credentials))
+    except git.GitCommandError as exc:
+        raise GitError(f"cannot clone {safe_url(url)}: {_stderr(exc, secrets)}") from None
+    repo = open_repository(dest)
+    assert repo is not None
+    return repo
+
+
+def _stderr(exc: Any, secrets: Sequence[str] = ()) -> str:
+    text = exc.stderr if isinstance(getattr(exc, "stderr", None), str) else str(exc)
+    text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
+    return scrub(text or f"exit code {getattr(exc, 'status', '?')}", secrets)
+
+
+class Repository:
+    """One local repository with a work tree (a GitPython ``Repo`` kept inside)."""
+
+    def __init__(self, root: Path, repo: Any) -> None:
+        self.root = root
+        self._repo = repo
+        self._secrets: list[str] = []
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the git helper processes GitPython keeps."""
+        self._repo.close()
+
+    # -- running git ---------------------------------------------------------------------
+
+    def _git(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        check: bool = True,
+        what: str | None = None,
+    ) -> str:
+        status, out, err = self._run(args, env=env, cwd=cwd)
+        if status != 0 and check:
+            text = scrub(err.strip() or out.strip() or f"exit code {status}", self._secrets)
+            raise GitError(f"git {what or args[0]} failed: {text}")
+        return out
+
+    def _run(
+        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+    ) -> tuple[int, str, str]:
+        import git
+
+        runner = git.Git(os.fspath(cwd or self.root))
+        status, out, err = runner.execute(
+            ["git", *args],
+            with_extended_output=True,
+            with_exceptions=False,
+            env={**credential_env(None), **(env or {})},
+        )
+        return int(status or 0), out, err
+
+    def _with_credentials(self, credentials: Credentials | None) -> dict[str, str]:
+        if credentials is not None and credentials.password not in self._secrets:
+            self._secrets.append(credentials.password)
+        return credential_env(credentials)
+
+    # -- reading -------------------------------------------------------------------------
+
+    @property
+    def branch(self) -> str | None:
+        """The branch checked out in the work tree, or None when HEAD is detached."""
+        out = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+        return out.strip() or None
+
+    @property
+    def head(self) -> str | None:
+        """The commit checked out, or None in a repository without commits."""
+        return self.resolve("HEAD")
+
+    def resolve(self, ref: str) -> str | None:
+        """Return the commit ``ref`` names, or None if there is none."""
+        out = self._git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return out.strip() or None
+
+    def dirty(self) -> list[str]:
+        """Paths with uncommitted changes, untracked files included (ignored ones not)."""
+        out = self._git("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+        entries = [entry for entry in out.split("\0") if entry]
+        paths: list[str] = []
+        skip = False
+        for entry in entries:
+            if skip:  # the source path of a rename
+                skip = False
+                continue
+            code, path = entry[:2], entry[3:]
+            paths.append(path)
+            skip = "R" in code or "C" in code
+        return paths
+
+    def is_shallow(self) -> bool:
+        return self._git("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def remote_url(self, remote: str) -> str | None:
+        """The fetch URL of ``remote``, or None if there is no such remote.
+
+        The URL may contain credentials someone put there; show it only via safe_url().
+        """
+        names = self._git("remote").split()
+        if remote not in names:
+            return None
+        return self._git("remote", "get-url", remote).strip() or None
+
+    def checked_out_branches(self) -> set[str]:
+        """Branches checked out in this repository's work trees."""
+        out = self._git("worktree", "list", "--porcelain")
+        return {
+            line.split(" ", 1)[1].removeprefix("refs/heads/")
+            for line in out.splitlines()
+            if line.startswith("branch ")
+        }
+
+    def remote_default_branch(self, remote: str) -> str | None:
+        """The default branch recorded locally for ``remote`` (``refs/remotes/R/HEAD``)."""
+        out = self._git("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
+        ref = out.strip()
+        prefix = f"refs/remotes/{remote}/"
+        return ref[len(prefix) :] if ref.startswith(prefix) else None
+
+    def commits(self, base: str, tip: str, *, limit: int = HISTORY_LIMIT) -> list[Commit]:
+        """Commits reachable from ``tip`` but not from ``base``, newest first."""
+        fmt = _SEP.join(
+            ["%H", "%an <%ae>", "%s", f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"]
+        )
+        out = self._git(
+            "log", f"--format={fmt}{_END}", f"--max-count={limit + 1}", tip, "--not", base, "--"
+        )
+        commits = []
+        for record in out.split(_END):
+            record = record.strip("\n")
+            if not record:
+                continue
+            sha, author, subject, trailer = [*record.split(_SEP), "", "", ""][:4]
+            commits.append(Commit(sha, author, subject, bool(trailer.strip())))
+        return commits
+
+    def changed_paths(self, base: str, tip: str) -> set[str]:
+        """The paths whose content differs between ``base`` and ``tip``."""
+        out = self._git("diff", "--name-only", "--no-renames", "-z", base, tip, "--")
+        return {path for path in out.split("\0") if path}
+
+    def blob_ids(self, commit: str, paths: Sequence[str]) -> dict[str, str]:
+        """The blob ids of ``paths`` in ``commit`` (paths it lacks are left out)."""
+        if not paths:
+            return {}
+        out = self._git("ls-tree", "-z", commit, "--", *paths)
+        found = {}
+        for record in out.split("\0"):
+            meta, _, path = record.partition("\t")
+            if path:
+                found[path] = meta.split()[2]
+        return found
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        status, _, _ = self._run(["merge-base", "--is-ancestor", ancestor, descendant])
+        return status == 0
+
+    def equivalent(self, base: str, new_tip: str, old_tip: str) -> bool:
+        """Tell whether ``old_tip`` holds the same commits on ``base`` as ``new_tip``.
+
+        Same parent, same trees, authors and messages (the run trailer aside) and the same
+        number of commits: pushing ``new_tip`` would change nothing anyone could see.
+        """
+        if new_tip == old_tip:
+            return True
+        if not self.is_ancestor(base, old_tip):
+            return False
+        return self._fingerprint(base, new_tip) == self._fingerprint(base, old_tip)
+
+    def _fingerprint(self, base: str, tip: str) -> list[tuple[str, ...]]:
+        fmt = _SEP.join(["%T", "%P", "%an", "%ae", "%cn", "%ce", "%B"])
+        out = self._git(
+            "log",
+            "--reverse",
+            f"--format={fmt}{_END}",
+            f"--max-count={HISTORY_LIMIT}",
+            tip,
+            "--not",
+            base,
+            "--",
+        )
+        rows: list[tuple[str, ...]] = []
+        for record in out.split(_END):
+            record = record.strip("\n")
+            if not record:
+                continue
+            tree, parents, *who, message = record.split(_SEP, 6)
+            merge = " " in parents.strip()
+            rows.append((tree, str(merge), *who, _strip_trailer(message)))
+        return rows
+
+    # -- talking to remotes --------------------------------------------------------------
+
+    def query_remote(
+        self, remote: str, branches: Sequence[str], credentials: Credentials | None = None
+    ) -> RemoteState:
+        """Ask ``remote`` for its default branch and the tips of ``branches`` (read only)."""
+        refs = [f"refs/heads/{name}" for name in branches]
+        out = self._git(
+            "ls-remote",
+            "--symref",
+            remote,
+            "HEAD",
+            *refs,
+            env=self._with_credentials(credentials),
+            what="ls-remote",
+        )
+        default: str | None = None
+        heads: dict[str, str] = {}
+        head_sha: str | None = None
+        for line in out.splitlines():
+            left, _, name = line.partition("\t")
+            if left.startswith("ref: ") and name == "HEAD":
+                default = left[5:].removeprefix("refs/heads/")
+            elif name == "HEAD":
+                head_sha = left
+            elif name.startswith("refs/heads/"):
+                heads[name[len("refs/heads/") :]] = left
+        if default is not None and head_sha is not None:
+            heads.setdefault(default, head_sha)
+        return RemoteState(default, heads)
+
+    def fetch(
+        self,
+        remote: str,
+        branches: Sequence[str],
+        credentials: Credentials | None = None,
+        *,
+        unshallow: bool = False,
+    ) -> None:
+        """Fetch ``branches`` of ``remote`` into ``refs/remotes/<remote>/``."""
+        specs = [f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches]
+        extra = ["--unshallow"] if unshallow else []
+        self._git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            *extra,
+            remote,
+            *specs,
+            env=self._with_credentials(credentials),
+            what="fetch",
+        )
+
+    def forget_remote_branch(self, remote: str, branch: str) -> None:
+        """Drop a remote-tracking ref whose branch no longer exists on the remote."""
+        ref = f"refs/remotes/{remote}/{branch}"
+        if self.resolve(ref):
+            self._git("update-ref", "-d", ref)
+
+    def push(
+        self,
+        remote: str,
+        tip: str,
+        branch: str,
+        *,
+        expected: str | None,
+        credentials: Credentials | None = None,
+    ) -> PushResult:
+        """Push ``tip`` to ``branch`` on ``remote`` if the branch still is at ``expected``.
+
+        ``expected`` None means the branch must not exist yet (a lease on "absent"), so a
+        branch someone else pushed in the meantime is never overwritten. Rejections
+        (protected branches, hooks, stale leases) come back as ``ok=False``.
+        """
+        private = f"{PRIVATE_REFS}{branch}"
+        self._git("update-ref", private, tip)
+        try:
+            return self._push(
+                remote, f"{private}:refs/heads/{branch}", branch, expected, credentials
+            )
+        finally:
+            self._git("update-ref", "-d", private, check=False)
+
+    def delete_remote_branch(
+        self, remote: str, branch: str, *, expected: str, credentials: Credentials | None = None
+    ) -> PushResult:
+        """Delete ``branch`` on ``remote`` if it still is at ``expected``."""
+        return self._push(remote, f":refs/heads/{branch}", branch, expected, credentials)
+
+    def _push(
+        self,
+        remote: str,
+        refspec: str,
+        branch: str,
+        expected: str | None,
+        credentials: Credentials | None,
+    ) -> PushResult:
+        import git
+
+        progress = git.RemoteProgress()
+        env = self._with_credentials(credentials)
+        lease = f"refs/heads/{branch}:{expected or ''}"
+        try:
+            with self._repo.git.custom_environment(**env):
+                infos = self._repo.remote(remote).push(
+                    refspec, progress=progress, force_with_lease=lease
+                )
+        except git.GitCommandError as exc:
+            message = _stderr(exc, self._secrets)
+            return PushResult(False, branch, "rejected", "push failed", message)
+        remote_lines = [
+            line.strip().removeprefix("remote:").strip()
+            for line in progress.other_lines + progress.error_lines
+            if line.strip().startswith("remote:")
+        ]
+        message = scrub(" ".join(line for line in remote_lines if line), self._secrets)
+        if not infos:
+            return PushResult(False, branch, "rejected", "no result from git push", message)
+        info = infos[0]
+        summary = scrub(info.summary.strip(), self._secrets)
+        bad = info.ERROR | info.REJECTED | info.REMOTE_REJECTED | info.REMOTE_FAILURE
+        if info.flags & bad:
+            return PushResult(False, branch, "rejected", summary, message)
+        if info.flags & info.DELETED:
+            action = "deleted"
+        elif info.flags & info.UP_TO_DATE:
+            action = "unchanged"
+        elif info.flags & info.NEW_HEAD:
+            action = "created"
+        else:
+            action = "updated"
+        return PushResult(True, branch, action, summary, message)
+
+    # -- local branches --------------------------------------------------------------------
+
+    def set_branch(self, branch: str, tip: str) -> None:
+        """Point the local ``branch`` at ``tip`` (refused if it is checked out)."""
+        self._git("branch", "--force", "--no-track", branch, tip, what="branch")
+
+    def delete_branch(self, branch: str) -> None:
+        """Delete the local ``branch`` (refused if it is checked out)."""
+        self._git("branch", "--delete", "--force", branch, what="branch")
+
+    # -- building trees ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def worktree(self, start: str) -> Iterator[Worktree]:
+        """A temporary work tree detached at ``start``, removed afterwards.
+
+        Commits made in it stay in the repository's object database; keep them reachable
+        (push, set_branch) before leaving the block. The work tree is locked with this
+        process's id, so that a later run can tell it was left by a killed run and remove it.
+        """
+        self._clean_stale_worktrees()
+        scratch = Path(tempfile.mkdtemp(prefix="hammurabi-"))
+        path = scratch / self.root.name
+        try:
+            self._git(
+                "worktree",
+                "add",
+                "--detach",
+                "--quiet",
+                "--lock",
+                f"--reason={_LOCK_REASON}{os.getpid()} on {socket.gethostname()}",
+                os.fspath(path),
+                start,
+                what="worktree add",
+            )
+            try:
+                yield Worktree(self, path, scratch)
+            finally:
+                removed, _, _ = self._run(
+                    ["worktree", "remove", "--force", "--force", os.fspath(path)]
+                )
+                if removed != 0:
+                    shutil.rmtree(scratch, ignore_errors=True)
+                    self._git("worktree", "prune", check=False)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _clean_stale_worktrees(self) -> None:
+        """Remove the work trees (and their temporary folders) of Hammurabi runs on this
+        machine whose process is gone: a killed run cannot clean up after itself."""
+        out = self._git("worktree", "list", "--porcelain", check=False)
+        for block in out.split("\n\n"):
+            fields = dict(line.partition(" ")[::2] for line in block.splitlines())
+            path, reason = fields.get("worktree", ""), fields.get("locked", "")
+            owner = re.fullmatch(rf"{re.escape(_LOCK_REASON)}(\d+) on (.*)", reason)
+            if not path or owner is None or owner[2] != socket.gethostname():
+                continue
+            if _alive(int(owner[1])):
+                continue
+            log.info("removing the work tree %s left by a killed run", path)
+            self._run(["worktree", "remove", "--force", "--force", path])
+            scratch = Path(path).parent
+            if scratch.name.startswith("hammurabi-"):
+                shutil.rmtree(scratch, ignore_errors=True)
+        self._git("worktree", "prune", check=False)
+
+    def export(self, commit: str, dest: Path) -> None:
+        """Write the tree of ``commit`` to ``dest`` without touching the repository.
+
+        Uses a throw-away index file, so the repository's index, refs and work tree stay
+        exactly as they were (this is what dry runs start from).
+        """
+        dest.mkdir(parents=True, exist_ok=True)
+        index = dest.parent / f".{dest.name}.index"
+        env = {"GIT_INDEX_FILE": os.fspath(index)}
+        try:
+            self._git("read-tree", commit, env=env, what="read-tree")
+            prefix = os.fspath(dest) + os.sep
+            self._git(
+                "checkout-index",
+                "--all",
+                "--force",
+                f"--prefix={prefix}",
+                env=env,
+                what="checkout-index",
+            )
+        finally:
+            index.unlink(missing_ok=True)
+
+
+class Worktree:
+    """A private work tree where laws run and each law's changes become one commit."""
+
+    def __init__(self, repository: Repository, path: Path, scratch: Path) -> None:
+        self.repository = repository
+        self.path = path
+        self._scratch = scratch
+
+    @property
+    def head(self) -> str:
+        """The commit checked out; read from the work tree's own ``HEAD`` file (it is
+        detached, so the file holds the commit), without starting git, when possible."""
+        try:
+            link = (self.path / ".git").read_text(encoding="utf-8").strip()
+            gitdir = self.path / link.removeprefix("gitdir:").strip()  # may be relative
+            text = (gitdir / "HEAD").read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", text):
+            return text
+        out = self.repository._git("rev-parse", "HEAD", cwd=self.path)
+        return out.strip()
+
+    def commit(
+        self,
+        message: str,
+        *,
+        author: Identity,
+        committer: Identity | None = None,
+        signing: Signing = Signing(),
+        tracked_only: bool = False,
+    ) -> str | None:
+        """Stage everything in the work tree and commit it; None when nothing changed.
+
+        ``tracked_only`` says no new file is to be added: the commit then stages changed
+        and deleted tracked files itself (``commit --all``), one git process less.
+        No hook runs (see :data:`SAFE_CONFIG`); a refused commit raises GitError.
+        """
+        repo = self.repository
+        if not tracked_only:
+            repo._git("add", "--all", cwd=self.path)
+        committer = committer or author
+        env = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+        }
+        message_file = self._scratch / "COMMIT_MESSAGE"
+        message_file.write_text(message, encoding="utf-8")
+        config: list[str] = []
+        sign: list[str] = []
+        if signing.mode == "off":
+            sign = ["--no-gpg-sign"]
+        elif signing.mode:
+            config = ["-c", f"gpg.format={'openpgp' if signing.mode == 'gpg' else signing.mode}"]
+            if signing.key:
+                config += ["-c", f"user.signingkey={signing.key}"]
+            sign = ["--gpg-sign"]
+        status, out, err = repo._run(
+            [
+                *config,
+                "commit",
+                "--quiet",
+                *(["--all"] if tracked_only else []),
+                "--cleanup=whitespace",
+                f"--file={os.fspath(message_file)}",
+                *sign,
+            ],
+            env=env,
+            cwd=self.path,
+        )
+        if status != 0:
+            if "nothing to commit" in out or "nothing added to commit" in out:
+                return None  # git runs with LC_ALL=C under GitPython
+            text = scrub(err.strip() or out.strip() or f"exit code {status}", repo._secrets)
+            raise GitError(f"git commit failed: {text}")
+        return self.head
+
+    def discard(self) -> None:
+        """Throw away uncommitted changes (after a failed commit), back to HEAD."""
+        repo = self.repository
+        repo._git("reset", "--quiet", "--hard", "HEAD", cwd=self.path)
+        repo._git("clean", "--quiet", "-d", "--force", "--force", "-x", cwd=self.path)

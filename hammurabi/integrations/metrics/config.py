@@ -1,0 +1,160 @@
+"""Where metrics go: the effective configuration, and the errors of the metrics package.
+
+The connection is a ``questdb`` client configuration string (``http::addr=HOST:9000;``). It
+comes from, first to last: ``--metrics`` (whose environment variable is
+``HAMMURABI_QUESTDB_CONF``), the ``metrics.conf`` setting (``[tool.hammurabi.metrics]`` or
+``HAMMURABI_METRICS_CONF``), and ``HAMMURABI_QUESTDB_CONF`` when nothing else sets it. Only
+ILP over HTTP(S) is accepted: over TCP the server drops bad rows without telling anyone.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hammurabi.core.errors import ConfigError, HammurabiError
+
+if TYPE_CHECKING:
+    from hammurabi.loading.settings import MetricsSettings
+
+CONF_ENV = "HAMMURABI_QUESTDB_CONF"
+_SECRETS = ("password", "token", "token_x", "token_y", "tls_roots_password")
+
+
+class MetricsError(HammurabiError):
+    """Metrics could not be written or read."""
+
+
+class UnavailableError(MetricsError):
+    """QuestDB could not be reached (down, slow, refused, or misconfigured address)."""
+
+
+class QueryError(MetricsError):
+    """QuestDB rejected a query; ``position`` points into the SQL."""
+
+    def __init__(self, sql: str, error: str, position: int | None = None) -> None:
+        super().__init__(f"QuestDB rejected a query: {error} (at {position})")
+        self.sql = sql
+        self.error = error
+        self.position = position
+
+
+def parse_conf(conf: str) -> tuple[str, dict[str, str]]:
+    """Split ``schema::key=value;...`` into the schema and its keys (``;;`` is a ``;``)."""
+    schema, sep, rest = conf.strip().partition("::")
+    if not sep or not schema:
+        raise ConfigError("the metrics conf must look like 'http::addr=HOST:PORT;'")
+    pairs = re.findall(r"([^=;]*)=((?:[^;]|;;)*)(?:;|$)", rest)
+    return schema.lower(), {k.strip(): v.replace(";;", ";") for k, v in pairs if k.strip()}
+
+
+def redact(conf: str) -> str:
+    """Return ``conf`` with passwords and tokens hidden."""
+    try:
+        schema, params = parse_conf(conf)
+    except ConfigError:
+        return "<unparsable conf>"
+    shown = [f"{k}={'***' if k in _SECRETS else v.replace(';', ';;')}" for k, v in params.items()]
+    return f"{schema}::{';'.join(shown)};"
+
+
+def default_spool_path(env: Mapping[str, str] | None = None) -> Path:
+    """Return ``$XDG_STATE_HOME/hammurabi/metrics-spool.sqlite3`` (``~/.local/state`` default)."""
+    env = os.environ if env is None else env
+    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "hammurabi" / "metrics-spool.sqlite3"
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """The effective metrics configuration of one run or command."""
+
+    conf: str = ""
+    url: str = ""
+    spool: Path = Path("metrics-spool.sqlite3")
+    spool_only: bool = False
+    ttl_days: int = 90
+    drain_timeout: float = 10.0
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: MetricsSettings,
+        *,
+        conf: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> MetricsConfig:
+        """Resolve the configuration; ``conf`` (``--metrics``) wins over the settings."""
+        env = os.environ if env is None else env
+        chosen = (conf or settings.conf or env.get(CONF_ENV, "")).strip()
+        if chosen:
+            schema, params = parse_conf(chosen)
+            if schema not in ("http", "https"):
+                raise ConfigError(
+                    f"metrics conf {redact(chosen)!r}: use ILP over HTTP ('http::' or "
+                    f"'https::'), not {schema!r}: over TCP the server drops bad rows silently"
+                )
+            if not params.get("addr"):
+                raise ConfigError(f"metrics conf {redact(chosen)!r} has no addr=HOST:PORT")
+        if settings.ttl_days < 0:
+            raise ConfigError("metrics.ttl_days must not be negative")
+        return cls(
+            conf=chosen,
+            url=settings.url.strip(),
+            spool=Path(settings.spool).expanduser() if settings.spool else default_spool_path(env),
+            spool_only=settings.spool_only,
+            ttl_days=settings.ttl_days,
+            drain_timeout=max(settings.drain_timeout, 0.0),
+        )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a QuestDB server is configured."""
+        return bool(self.conf)
+
+    def http(self) -> tuple[str, dict[str, str]]:
+        """Return the REST base URL and auth headers (from ``url`` or the conf string)."""
+        headers: dict[str, str] = {}
+        params: dict[str, str] = {}
+        if self.conf:
+            schema, params = parse_conf(self.conf)
+        if params.get("token"):
+            headers["Authorization"] = f"Bearer {params['token']}"
+        elif params.get("username"):
+            raw = f"{params['username']}:{params.get('password', '')}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
+        if self.url:
+            return self.url.rstrip("/"), headers
+        if not self.conf:
+            raise ConfigError(
+                "no QuestDB configured: pass --metrics 'http::addr=HOST:9000;', set "
+                f"{CONF_ENV}, or set conf in [tool.hammurabi.metrics]"
+            )
+        return f"{schema}://{params['addr']}", headers
+
+
+def metrics_note(settings: MetricsSettings, env: Mapping[str, str] | None = None) -> str | None:
+    """Return the line a run prints when its metrics do not go to QuestDB, else None.
+
+    None also for a conf that does not parse: the plugin warns about that itself.
+    """
+    try:
+        config = MetricsConfig.from_settings(settings, env=env)
+    except ConfigError:
+        return None
+    if config.enabled:
+        return None
+    if config.spool_only:
+        return (
+            f"metrics: spooled to {config.spool} (no QuestDB configured; "
+            "send them with `hammurabi metrics flush --metrics ...`)"
+        )
+    return (
+        f"metrics: off (no QuestDB configured: pass --metrics 'http::addr=HOST:9000;' or set "
+        f"{CONF_ENV} to record runs)"
+    )

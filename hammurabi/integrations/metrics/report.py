@@ -1,0 +1,269 @@
+"""The fleet's health read back from QuestDB: what ``hammurabi health`` shows."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hammurabi.core.errors import ConfigError
+from hammurabi.integrations.metrics.questdb import QuestDB, in_list, ts_literal
+from hammurabi.integrations.metrics.schema import REPO_HEALTH, RULE_RUNS
+
+#: At most this many rows are read per query; more means the window is too wide.
+MAX_ROWS = 200_000
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """Parse ``30d``, ``12h``, ``90m``, ``2w`` (ago) or an ISO date/time (UTC if naive)."""
+    now = now or datetime.now(UTC)
+    text = text.strip()
+    match = re.fullmatch(r"(\d+)\s*([mhdw])", text)
+    if match:
+        return now - timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"--since {text!r}: give an age like 30d, 12h, 2w or a date like 2026-01-31"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class RunPoint:
+    """One repository run as read back: when, its score, outcome and pull request."""
+
+    ts: datetime
+    run_id: str
+    score: float | None
+    outcome: str
+    rules_compliant: int | None = None
+    rules_total: int | None = None
+    pr_number: int | None = None
+    pr_state: str | None = None
+    pr_url: str | None = None
+    pr_age_s: float | None = None
+
+
+@dataclass
+class RepoTrend:
+    """A repository's runs in the window, oldest first."""
+
+    repo: str
+    points: list[RunPoint]
+
+    @property
+    def latest(self) -> RunPoint:
+        return self.points[-1]
+
+    @property
+    def score(self) -> float | None:
+        return self.latest.score
+
+    @property
+    def pull_request(self) -> RunPoint | None:
+        """The latest run that reported a pull request, if it is the latest run."""
+        return self.latest if self.latest.pr_number is not None else None
+
+
+@dataclass
+class FailingRule:
+    """A rule out of compliance in the window: how often, and in how many repositories."""
+
+    law: str
+    rule: str
+    failed: int
+    changed: int
+    repos: int
+
+
+@dataclass
+class HealthReport:
+    """Everything ``hammurabi health`` shows."""
+
+    since: datetime
+    until: datetime | None
+    repos_filter: list[str]
+    laws_filter: list[str]
+    repos: list[RepoTrend] = field(default_factory=list)
+    failing_rules: list[FailingRule] = field(default_factory=list)
+    fleet_trend: list[tuple[datetime, float]] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def fleet_score(self) -> float | None:
+        """The mean of the repositories' latest scores (those with a score)."""
+        scores = [r.score for r in self.repos if r.score is not None]
+        return sum(scores) / len(scores) if scores else None
+
+    @property
+    def compliant_repos(self) -> int:
+        return sum(1 for r in self.repos if r.score is not None and r.score >= 1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        def when(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "since": when(self.since),
+            "until": when(self.until),
+            "filters": {"repos": self.repos_filter, "laws": self.laws_filter},
+            "fleet": {
+                "repos": len(self.repos),
+                "score": self.fleet_score,
+                "compliant": self.compliant_repos,
+                "trend": [{"day": when(day), "score": score} for day, score in self.fleet_trend],
+            },
+            "repos": [
+                {
+                    "repo": trend.repo,
+                    "score": trend.score,
+                    "runs": len(trend.points),
+                    "last_run": when(trend.latest.ts),
+                    "outcome": trend.latest.outcome,
+                    "trend": [p.score for p in trend.points],
+                    "pull_request": (
+                        {
+                            "number": trend.latest.pr_number,
+                            "state": trend.latest.pr_state,
+                            "url": trend.latest.pr_url,
+                            "age_s": trend.latest.pr_age_s,
+                        }
+                        if trend.pull_request
+                        else None
+                    ),
+                }
+                for trend in self.repos
+            ],
+            "failing_rules": [asdict(rule) for rule in self.failing_rules],
+            "truncated": self.truncated,
+        }
+
+
+def _parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _window(since: datetime, until: datetime | None) -> str:
+    where = f"ts >= {ts_literal(since)}"
+    if until is not None:
+        where += f" AND ts <= {ts_literal(until)}"
+    return where
+
+
+def fetch_health(
+    client: QuestDB,
+    *,
+    since: datetime,
+    until: datetime | None = None,
+    repos: Sequence[str] = (),
+    laws: Sequence[str] = (),
+    top_rules: int = 10,
+) -> HealthReport:
+    """Read the fleet's health in the window; with ``laws``, score only those laws' rules."""
+    report = HealthReport(since, until, list(repos), list(laws))
+    where = _window(since, until)
+    if repos:
+        where += " AND " + in_list("repo", repos)
+    if laws:
+        points = _law_points(client, where + " AND " + in_list("law", laws))
+    else:
+        points = _health_points(client, where)
+    report.truncated = sum(len(p) for p in points.values()) >= MAX_ROWS
+    trends = [RepoTrend(repo, runs) for repo, runs in points.items() if runs]
+    trends.sort(key=lambda t: (t.score is None, t.score if t.score is not None else 0.0, t.repo))
+    report.repos = trends
+    report.fleet_trend = _fleet_trend(trends)
+    rule_where = where + (" AND " + in_list("law", laws) if laws else "")
+    report.failing_rules = _failing_rules(client, rule_where, top_rules)
+    return report
+
+
+def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
+    sql = (
+        "SELECT ts, repo, run_id, score, outcome, rules_compliant, rules_total, pr_number,"
+        f" pr_state, pr_url, pr_age_s FROM {REPO_HEALTH.name} WHERE {where}"
+        f" ORDER BY ts LIMIT {MAX_ROWS}"
+    )
+    points: dict[str, list[RunPoint]] = defaultdict(list)
+    for row in client.rows(sql):
+        points[row["repo"]].append(
+            RunPoint(
+                ts=_parse_ts(row["ts"]),
+                run_id=row["run_id"],
+                score=row["score"],
+                outcome=row["outcome"],
+                rules_compliant=row["rules_compliant"],
+                rules_total=row["rules_total"],
+                pr_number=row["pr_number"],
+                pr_state=row["pr_state"],
+                pr_url=row["pr_url"],
+                pr_age_s=row["pr_age_s"],
+            )
+        )
+    return points
+
+
+def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
+    """Score each run from its rule rows of the selected laws (weights as in health.py)."""
+    sql = (
+        "SELECT * FROM (SELECT run_id, repo, min(ts) ts,"
+        " sum(CASE WHEN outcome = 'unchanged' THEN law_weight ELSE 0.0 END) w_ok,"
+        " sum(CASE WHEN outcome != 'skipped' THEN law_weight ELSE 0.0 END) w_all,"
+        " sum(CASE WHEN outcome = 'unchanged' THEN 1 ELSE 0 END) n_ok,"
+        " sum(CASE WHEN outcome != 'skipped' THEN 1 ELSE 0 END) n_all,"
+        " sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) n_failed,"
+        " sum(CASE WHEN outcome = 'changed' THEN 1 ELSE 0 END) n_changed"
+        f" FROM {RULE_RUNS.name} WHERE {where} GROUP BY run_id, repo)"
+        f" ORDER BY ts LIMIT {MAX_ROWS}"
+    )
+    points: dict[str, list[RunPoint]] = defaultdict(list)
+    for row in client.rows(sql):
+        if row["n_failed"]:
+            outcome = "failed"
+        elif row["n_changed"]:
+            outcome = "changed"
+        else:
+            outcome = "unchanged" if row["n_all"] else "skipped"
+        points[row["repo"]].append(
+            RunPoint(
+                ts=_parse_ts(row["ts"]),
+                run_id=row["run_id"],
+                score=row["w_ok"] / row["w_all"] if row["w_all"] else None,
+                outcome=outcome,
+                rules_compliant=row["n_ok"],
+                rules_total=row["n_all"],
+            )
+        )
+    return points
+
+
+def _failing_rules(client: QuestDB, where: str, limit: int) -> list[FailingRule]:
+    sql = (
+        "SELECT * FROM (SELECT law, rule,"
+        " sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) failed,"
+        " sum(CASE WHEN outcome = 'changed' THEN 1 ELSE 0 END) changed,"
+        " count() total, count_distinct(repo) repos"
+        f" FROM {RULE_RUNS.name} WHERE {where} AND outcome IN ('changed', 'failed')"
+        f" GROUP BY law, rule) ORDER BY total DESC, law, rule LIMIT {int(limit)}"
+    )
+    return [
+        FailingRule(r["law"], r["rule"], r["failed"], r["changed"], r["repos"])
+        for r in client.rows(sql)
+    ]
+
+
+def _fleet_trend(trends: Sequence[RepoTrend]) -> list[tuple[datetime, float]]:
+    """Per UTC day: the mean over repositories of each one's last score that day."""
+    days: dict[datetime, dict[str, float]] = defaultdict(dict)
+    for trend in trends:
+        for point in trend.points:
+            if point.score is not None:
+                day = point.ts.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+                days[day][trend.repo] = point.score
+    return [(day, sum(s.values()) / len(s)) for day, s in sorted(days.items())]

@@ -1,0 +1,1 @@
+"""Loading: the runner's settings, law files and Python law modules, and the plugin manager."""

@@ -1,0 +1,120 @@
+"""The plugin manager: built-ins and third-party plugins, all through entry points."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import pluggy
+
+from hammurabi.core.errors import PluginError
+from hammurabi.core.hooks import PROJECT
+from hammurabi.loading import hookspecs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Where a registered plugin came from."""
+
+    name: str
+    module: str
+    distribution: str
+    version: str
+    disabled: bool = False
+    #: Why the plugin could not be loaded (only when broken plugins are tolerated).
+    error: str = ""
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager plus a record of each plugin's distribution."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.add_hookspecs(hookspecs)
+        self.infos: list[PluginInfo] = []
+
+
+def get_plugin_manager(
+    disabled: Iterable[str] = (), *, extra: Iterable[object] = (), tolerate_broken: bool = False
+) -> PluginManager:
+    """Build a plugin manager loading every ``hammurabi`` entry point not disabled.
+
+    An entry point names a module or an object of hook implementations, or a class, of which
+    each manager gets an instance of its own.
+
+    ``extra`` plugins (objects or modules) are registered too, which tests use. A plugin that
+    fails to load is an error naming it, or with ``tolerate_broken`` (for listing the plugins)
+    a record of the error.
+    """
+    pm = PluginManager()
+    blocked = {name.strip() for name in disabled if name.strip()}
+    for name in blocked:
+        pm.set_blocked(name)
+    seen: set[str] = set()
+    for ep in sorted(metadata.entry_points(group=PROJECT), key=_builtin_first):
+        if ep.name in seen:
+            continue
+        seen.add(ep.name)
+        dist = ep.dist.name if ep.dist is not None else "?"
+        version = ep.dist.version if ep.dist is not None else "?"
+        if ep.name in blocked:
+            pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, disabled=True))
+            continue
+        try:
+            plugin = ep.load()
+            if isinstance(plugin, type):  # a plugin with state: one instance per manager
+                plugin = plugin()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            if tolerate_broken:
+                pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, error=error))
+                continue
+            raise PluginError(
+                f"plugin {ep.name!r} ({ep.value}, from {dist}) failed to load: {error}; "
+                f"run without it with --disable-plugin {ep.name}"
+            ) from None
+        pm.register(plugin, name=ep.name)
+        pm.infos.append(PluginInfo(ep.name, ep.value, dist, version))
+    unknown = blocked - seen
+    if unknown:
+        known = ", ".join(sorted(seen)) or "none"
+        raise PluginError(
+            f"no plugin named {', '.join(sorted(unknown))} to disable (installed: {known})"
+        )
+    for plugin in extra:
+        pm.register(plugin)
+        name = pm.get_name(plugin) or repr(plugin)
+        pm.infos.append(PluginInfo(name, getattr(plugin, "__name__", name), "(registered)", ""))
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"a plugin implements an unknown hook: {exc}") from None
+    return pm
+
+
+def culprit(exc: BaseException) -> tuple[str, str] | None:
+    """The third-party plugin (entry-point name) and function where ``exc`` was raised."""
+    folders: dict[str, str] = {}
+    for ep in metadata.entry_points(group=PROJECT):
+        module = sys.modules.get(ep.module)
+        if module is None or ep.value.startswith("hammurabi.") or not module.__file__:
+            continue
+        path = Path(module.__file__)
+        folders[str(path.parent if path.name == "__init__.py" else path)] = ep.name
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        for folder, name in folders.items():
+            if frame.filename == folder or frame.filename.startswith(folder + os.sep):
+                return name, frame.name
+    return None
+
+
+def _builtin_first(ep: metadata.EntryPoint) -> tuple[int, str]:
+    return (0 if ep.value.startswith("hammurabi.") else 1, ep.name)

@@ -1,0 +1,1 @@
+"""Orchestration: one repository (``repository``, ``branch``) and many (``fleet``)."""

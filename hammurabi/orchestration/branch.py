@@ -1,0 +1,864 @@
+"""One repository from start to finish: bot branch, laws, one commit per law, push, pull request.
+
+What happens depends on what the repository is (all documented in the README):
+
+* **Not in a git work tree** (or ``git.enabled = false``, ``--no-git``): the laws edit the
+  files in place, nothing else. This is the plain-folder case. (A folder inside a work
+  tree stands for the whole repository, found as git finds it; a repository without
+  commits is an error.)
+* **A git repository**: the user's checkout is never touched. The bot branch
+  (``hammurabi/<name>``) is rebuilt from the base branch in a temporary work tree, one
+  commit per law that changed files. Without a remote (or with ``--no-push``) the commits
+  land on the local bot branch; with a remote the branch is pushed (force-pushed with a
+  lease, and only when it holds nothing but Hammurabi's commits).
+* **A forge is configured** (a GitHub token or App): the branch's pull request is opened,
+  updated, or closed (and the branch deleted) when nothing is left to change.
+
+``--dry-run`` makes no git or API writes: it starts from the last fetched base, reads the
+forge to say what it would open or update, and records the plan with imperative verbs
+(``open``, ``update``, ``close``) instead of past ones (``opened``, ``updated``, ``closed``).
+
+The record goes into ``RunResult.extra``: ``git`` (branch, commits, pushed, action),
+``pull_request`` (number, url, state, action, created_at, ...) and ``timings``
+(seconds spent in git, rules and the forge API).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hammurabi.core.engine import enforce as run_laws
+from hammurabi.core.engine import new_run_id
+from hammurabi.core.errors import HammurabiError
+from hammurabi.core.results import RunResult, Status
+from hammurabi.core.wording import count
+
+if TYPE_CHECKING:
+    from hammurabi.core.results import LawResult
+    from hammurabi.integrations.forges.base import Forge, PullRequest, PullRequestSpec
+    from hammurabi.integrations.git import Commit, Credentials, Repository
+    from hammurabi.loading.settings import Settings
+    from hammurabi.orchestration.repository import Session
+
+log = logging.getLogger(__name__)
+
+BRANCH_PREFIX = "hammurabi/"
+
+
+class BranchAction(enum.StrEnum):
+    """What happened to the bot branch; dry runs use the planned verbs (create, rebuild,
+    delete)."""
+
+    CREATE = "create"
+    REBUILD = "rebuild"
+    DELETE = "delete"
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    UNCHANGED = "unchanged"
+    NONE = "none"
+    BLOCKED = "blocked"
+    IGNORED = "ignored"
+    REJECTED = "rejected"
+
+
+class PullAction(enum.StrEnum):
+    """What happened to the pull request; dry runs use the planned verbs (open, update,
+    close)."""
+
+    OPEN = "open"
+    UPDATE = "update"
+    CLOSE = "close"
+    OPENED = "opened"
+    UPDATED = "updated"
+    CLOSED = "closed"
+    UNCHANGED = "unchanged"
+    NONE = "none"
+
+
+#: While laws run, the engine makes the repository the process's working directory, which
+#: is one for all threads: runs in threads (fleet runs) take turns for that part only.
+ENGINE_LOCK = threading.RLock()
+
+
+@dataclass
+class Timings:
+    """Seconds spent in git, in the rules and in the forge's API during one run."""
+
+    git: float = 0.0
+    rules: float = 0.0
+    api: float = 0.0
+
+    @contextlib.contextmanager
+    def measure(self, part: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            setattr(self, part, getattr(self, part) + time.perf_counter() - started)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"git": round(self.git, 6), "rules": round(self.rules, 6), "api": round(self.api, 6)}
+
+
+def default_branch_name(settings: Settings) -> str:
+    """``hammurabi/<name>``: the single law source's name, else ``hammurabi/laws``."""
+    sources = [source for source in settings.laws if source] or ["plugins"]
+    name = "laws"
+    if len(sources) == 1 and sources[0] != "plugins":
+        source = sources[0].rstrip("/\\")
+        path = Path(source)
+        if path.suffix in (".yml", ".yaml", ".py"):
+            name = path.stem
+        elif "/" in source or "\\" in source or path.is_dir():
+            name = path.resolve().name if path.exists() else path.name
+        else:
+            name = source.rsplit(".", 1)[-1]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._").lower()
+    return f"{BRANCH_PREFIX}{slug or 'laws'}"
+
+
+def run(
+    session: Session,
+    *,
+    dry_run: bool = False,
+    run_id: str | None = None,
+    use_git: bool = True,
+    fetched: bool = False,
+) -> RunResult:
+    """Enforce the session's laws on its repository; branch, commit, push and sync the PR.
+
+    ``use_git=False`` only edits files (what ``hammurabi check`` wants). ``fetched=True``
+    says the remote's branches were just fetched (a fresh clone, or fleet runs that fetch
+    first): the remote-tracking refs are used as they are, without asking the remote again
+    (pushes still carry a lease, so a branch moved meanwhile is never overwritten).
+    """
+    from hammurabi.integrations import git as gitops
+
+    run_id = run_id or new_run_id()
+    settings = session.settings
+    reason: str | None = None
+    repo: Repository | None = None
+    if not use_git:
+        reason = "git is not used by this command"
+    elif not settings.git.enabled:
+        reason = "git.enabled is false"
+    else:
+        repo = gitops.open_repository(session.root)
+        if repo is None:
+            reason = "not in a git work tree"
+        elif repo.head is None:
+            repo.close()
+            raise gitops.GitError(
+                f"the git repository {session.root} has no commits yet: commit something "
+                "first (the bot branch starts from a commit), or pass --no-git to edit the "
+                "files in place"
+            )
+    if repo is None:
+        timings = Timings()
+        with ENGINE_LOCK, timings.measure("rules"):
+            result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
+        result.extra["git"] = {"mode": "files", "reason": reason}
+        result.extra["timings"] = timings.to_dict()
+    else:
+        with repo:
+            branch_run = _BranchRun(session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched)
+            result = branch_run.run()
+    result.extra.setdefault("provenance", _provenance(settings))
+    return result
+
+
+def _provenance(settings: Settings) -> dict[str, Any]:
+    """Where the run's laws come from (pull-request bodies say it, with how to re-run)."""
+    return {"laws": [source for source in settings.laws if source]}
+
+
+@dataclass
+class _Start:
+    """Where the bot branch starts and what it holds now."""
+
+    base: str
+    base_sha: str
+    remote_tip: str | None
+    local_tip: str | None
+    history: list[Commit] = field(default_factory=list)
+
+    @property
+    def foreign(self) -> list[Commit]:
+        return [commit for commit in self.history if not commit.hammurabi]
+
+
+class _BranchRun:
+    """The git (and forge) side of one run over one repository."""
+
+    def __init__(
+        self,
+        session: Session,
+        repo: Repository,
+        *,
+        dry_run: bool,
+        run_id: str,
+        fetched: bool = False,
+    ):
+        self.session = session
+        self.settings = session.settings
+        self.repo = repo
+        self.dry_run = dry_run
+        self.fetched = fetched
+        self.run_id = run_id
+        self.timings = Timings()
+        self.git_info: dict[str, Any] = {"mode": "branch"}
+        self.forge: Forge | None = None
+        self.forge_repo: str | None = None
+        self.credentials: Credentials | None = None
+        #: Whether a branch holding others' commits may be rebuilt, and the pull request
+        #: whose label said so.
+        self._rebuild = session.settings.git.rebuild
+        self._rebuild_label: PullRequest | None = None
+        #: The open pull request, once read (``_review`` reads it before pushing).
+        self._open_pull: tuple[PullRequest | None] | None = None
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        from hammurabi.integrations import git as gitops
+
+        git = self.settings.git
+        with self.timings.measure("git"):
+            dirty = self.repo.dirty()
+        if dirty and not git.allow_dirty:
+            raise gitops.GitError(
+                f"{self.session.root} has {len(dirty)} uncommitted change(s) (first: "
+                f"{dirty[0]}); commit them first or pass --allow-dirty (Hammurabi never "
+                "touches them: it builds its branch in a separate work tree)"
+            )
+        branch = gitops.check_branch_name(git.branch or default_branch_name(self.settings))
+        url = self.repo.remote_url(git.remote)
+        publish = url is not None and git.push
+        self.git_info.update(
+            branch=branch,
+            remote=git.remote if url else None,
+            url=gitops.safe_url(url) if url else None,
+            publish=publish,
+        )
+        if url is not None:
+            with self.timings.measure("api"):
+                self._choose_forge(url)
+        with self.timings.measure("git"):
+            start = self._start(branch, url, publish)
+        if start.base == branch:
+            raise gitops.GitError(f"the bot branch {branch!r} cannot also be the base branch")
+        self.git_info.update(base=start.base, base_sha=start.base_sha)
+        result = self._dry_run(start) if self.dry_run else self._build(branch, start, publish)
+        result.root = str(self.session.root.resolve())
+        if self.forge_repo and not result.repo:
+            result.repo = self.forge_repo
+        result.extra["git"] = self.git_info
+        result.extra["timings"] = self.timings.to_dict()
+        return result
+
+    def _choose_forge(self, url: str) -> None:
+        forge = self.session.pm.hook.hammurabi_forge(settings=self.settings)
+        if forge is None:
+            return
+        repository = forge.repository(url)
+        if repository is None:
+            log.info("the remote is not on the %s forge; no pull request", forge.name)
+            return
+        self.forge, self.forge_repo = forge, repository
+        if not self.dry_run and self.git_info["publish"]:
+            check = getattr(forge, "check_access", None)  # optional for plugins' forges
+            if check is not None:
+                check(repository)  # before any push: nothing is left half-done
+        if not self.dry_run and url.startswith(("http://", "https://")):
+            self.credentials = forge.git_credentials(repository)
+
+    def _start(self, branch: str, url: str | None, publish: bool) -> _Start:
+        from hammurabi.integrations import git as gitops
+
+        git, repo = self.settings.git, self.repo
+        remote = git.remote
+        remote_tip: str | None = None
+        if url is not None and not self.dry_run and not self.fetched:
+            wanted = [name for name in (git.base, branch) if name]
+            state = repo.query_remote(remote, wanted, self.credentials)
+            base = git.base or state.default_branch or ""
+            if not base:
+                raise gitops.GitError(f"remote {remote!r} has no default branch; set git.base")
+            if base not in state.heads:
+                raise gitops.GitError(f"branch {base!r} does not exist on remote {remote!r}")
+            fetch = [base] + ([branch] if branch in state.heads else [])
+            repo.fetch(remote, fetch, self.credentials)
+            if branch not in state.heads:
+                repo.forget_remote_branch(remote, branch)
+            base_sha = repo.resolve(f"refs/remotes/{remote}/{base}")
+            remote_tip = state.heads.get(branch)
+        elif url is not None:
+            base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
+            base_sha = repo.resolve(f"refs/remotes/{remote}/{base}") or repo.resolve(base)
+            remote_tip = repo.resolve(f"refs/remotes/{remote}/{branch}")
+        else:
+            base = git.base or repo.branch or "HEAD"
+            base_sha = repo.resolve(base)
+        if base_sha is None:
+            raise gitops.GitError(f"cannot find the base branch {base!r}")
+        local_tip = repo.resolve(f"refs/heads/{branch}")
+        if not publish and not self.dry_run and branch in repo.checked_out_branches():
+            raise gitops.GitError(
+                f"the bot branch {branch!r} is checked out; switch to another branch first"
+            )
+        start = _Start(base, base_sha, remote_tip, local_tip)
+        target = remote_tip if publish else local_tip
+        if target:
+            start.history = repo.commits(base_sha, target)
+            if start.foreign and url and not self.dry_run and repo.is_shallow():
+                # A shallow clone cannot tell old base commits from someone else's: deepen.
+                fetch = [base] + ([branch] if remote_tip else [])
+                repo.fetch(remote, fetch, self.credentials, unshallow=True)
+                start.history = repo.commits(base_sha, target)
+        return start
+
+    # -- dry run ---------------------------------------------------------------------------
+
+    def _dry_run(self, start: _Start) -> RunResult:
+        publish = self.git_info["publish"]
+        target = start.remote_tip if publish else start.local_tip
+        with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
+            tree = Path(scratch) / self.session.root.resolve().name
+            with self.timings.measure("git"):
+                self.repo.export(start.base_sha, tree)
+            with ENGINE_LOCK, self.timings.measure("rules"):
+                result = run_laws(self.session.laws, tree, run_id=self.run_id)
+        result.dry_run = True
+        changed = [law for law in result.laws if _changed(law)]
+        self.git_info.update(
+            pushed=False,
+            commits=[{"sha": None, "law": law.name, "files": law.files} for law in changed],
+            head=target,
+            foreign_commits=[commit.to_dict() for commit in start.foreign],
+        )
+        closed = self._review(result, start, publish) if changed else None
+        ours = _ours(start)
+        if closed is not None:
+            action = self._ignore(result, start, closed)
+        elif start.foreign and not self._rebuild:
+            holds = changed and ours and self._holds(start.base_sha, ours[-1].sha, result, changed)
+            action = BranchAction.UNCHANGED if holds else BranchAction.BLOCKED
+        elif changed and target and self._holds(start.base_sha, target, result, changed):
+            action = BranchAction.UNCHANGED
+        elif changed:
+            action = BranchAction.REBUILD if target else BranchAction.CREATE
+        else:
+            action = BranchAction.DELETE if target else BranchAction.NONE
+        self.git_info["action"] = action
+        if action is BranchAction.UNCHANGED:
+            for law in changed:
+                law.proposed = True
+        if action is BranchAction.IGNORED:
+            result.action = Status.IGNORED
+            return result
+        if publish and self.forge is not None and self.forge_repo is not None:
+            self._sync_pull(result, start, action)
+        result.action = _status(action, result)
+        return result
+
+    def _holds(
+        self, base_sha: str, target: str, result: RunResult, changed: list[LawResult]
+    ) -> bool:
+        """Whether the branch at ``target`` already holds exactly the run's changes on
+        ``base_sha`` (read-only: what a dry run can tell without building commits)."""
+        repo = self.repo
+        subjects = [commit.subject for commit in reversed(repo.commits(base_sha, target))]
+        if subjects != [" ".join(law.name.split()) for law in changed]:
+            return False
+        if not repo.is_ancestor(base_sha, target):
+            return False
+        if repo.changed_paths(base_sha, target) != set(result.files):
+            return False
+        blobs = repo.blob_ids(target, result.files)
+        for change in result.changes:
+            wanted = None if change.after is None else _blob_id(change.after)
+            if blobs.get(change.path) != wanted:
+                return False
+        return True
+
+    # -- building, pushing ---------------------------------------------------------------------
+
+    def _build(self, branch: str, start: _Start, publish: bool) -> RunResult:
+        from hammurabi.integrations import git as gitops
+
+        git = self.settings.git
+        author = gitops.Identity(git.author_name, git.author_email)
+        committer = gitops.Identity(
+            git.committer_name or git.author_name, git.committer_email or git.author_email
+        )
+        signing = gitops.Signing(git.sign, git.signing_key)
+        commits: list[dict[str, Any]] = []
+        committing = Timings()
+        with contextlib.ExitStack() as stack:
+            with self.timings.measure("git"):
+                tree = stack.enter_context(self.repo.worktree(start.base_sha))
+
+            def commit_law(law: LawResult) -> None:
+                if not _changed(law):
+                    return
+                with committing.measure("git"):
+                    message = gitops.law_commit_message(law, self.run_id)
+                    try:
+                        sha = tree.commit(
+                            message,
+                            author=author,
+                            committer=committer,
+                            signing=signing,
+                            tracked_only=_tracked_only(law),
+                        )
+                    except gitops.GitError as exc:
+                        law.error = f"its commit was refused: {exc}"
+                        tree.discard()
+                        return
+                if sha:
+                    commits.append({"sha": sha, "law": law.name, "files": law.files})
+
+            with ENGINE_LOCK:
+                started = time.perf_counter()
+                result = run_laws(
+                    self.session.laws, tree.path, run_id=self.run_id, on_law=commit_law
+                )
+            self.timings.git += committing.git
+            self.timings.rules += time.perf_counter() - started - committing.git
+            tip = commits[-1]["sha"] if commits else None
+            self.git_info.update(
+                commits=commits,
+                pushed=False,
+                foreign_commits=[commit.to_dict() for commit in start.foreign],
+            )
+            closed = self._review(result, start, publish) if tip else None
+            if closed is not None:
+                action = self._ignore(result, start, closed)
+                stack.close()
+            else:
+                with self.timings.measure("git"):
+                    action = self._publish(branch, start, tip, publish)
+                    stack.close()
+        self.git_info["action"] = action
+        if action is BranchAction.IGNORED:
+            result.action = Status.IGNORED
+            return result
+        if action is BranchAction.UNCHANGED:
+            for law in result.laws:
+                law.proposed = _changed(law)
+        if action is BranchAction.REJECTED:
+            result.error = self.git_info["error"]
+            return result
+        if publish and self.forge is not None and self.forge_repo is not None:
+            try:
+                self._sync_pull(result, start, action)
+            except HammurabiError as exc:
+                result.error = str(exc)
+                if action in (BranchAction.CREATED, BranchAction.UPDATED) and not getattr(
+                    exc, "deferred", False
+                ):
+                    self._unpush(branch, start)  # its pull request failed: take it back
+                return result
+        if action is BranchAction.DELETE:
+            with self.timings.measure("git"):
+                action = self._delete(branch, start, publish)
+            self.git_info["action"] = action
+            if action is BranchAction.REJECTED:
+                result.error = self.git_info["error"]
+        if self._rebuild_label is not None and start.foreign and action is BranchAction.UPDATED:
+            self._done_rebuilding()
+        result.action = _status(action, result)
+        return result
+
+    # -- reviewers' decisions ----------------------------------------------------------------
+
+    def _review(self, result: RunResult, start: _Start, publish: bool) -> PullRequest | None:
+        """Read what reviewers decided: the closed pull request that proposed this very
+        change (returned: the run leaves it be), and whether a blocked branch may be
+        rebuilt (``hammurabi:rebuild`` on the open pull request, or ``git.rebuild``)."""
+        from hammurabi.integrations.forges import prbody
+        from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL, REBUILD_LABEL
+
+        self._rebuild = self.settings.git.rebuild
+        forge, repository = self.forge, self.forge_repo
+        if not publish or forge is None or repository is None:
+            return None
+        branch = self.git_info["branch"]
+        with self.timings.measure("api"):
+            pull = forge.find_pull(repository, branch, start.base)
+            self._open_pull = (pull,)
+            if pull is not None:
+                if start.foreign and pull.has_label(REBUILD_LABEL):
+                    self._rebuild, self._rebuild_label = True, pull
+                return None
+            closed = forge.find_closed_pull(repository, branch, start.base)
+        if closed is None or closed.state == "merged" or self.settings.git.re_propose:
+            return None
+        if closed.has_label(RE_PROPOSE_LABEL) or closed.fingerprint != prbody.fingerprint(result):
+            return None
+        return closed
+
+    def _ignore(self, result: RunResult, start: _Start, closed: PullRequest) -> BranchAction:
+        """Record that a reviewer's closed pull request keeps the change from being proposed."""
+        assert self.forge is not None
+        log.info("pull request #%s was closed by a reviewer: not proposing it again", closed.number)
+        target = start.remote_tip if self.git_info["publish"] else start.local_tip
+        self.git_info.update(head=target, commits=[])
+        record = {
+            "forge": self.forge.name,
+            "repository": self.forge_repo,
+            "action": PullAction.NONE,
+        }
+        result.extra["pull_request"] = {**record, "changes": [], **_pull_record(closed)}
+        return BranchAction.IGNORED
+
+    def _done_rebuilding(self) -> None:
+        """Take the rebuild label off once the branch was rebuilt (one rebuild per label)."""
+        from hammurabi.integrations.forges.base import REBUILD_LABEL
+
+        assert self.forge is not None and self.forge_repo is not None
+        assert self._rebuild_label is not None
+        with self.timings.measure("api"):
+            self.forge.remove_label(self.forge_repo, self._rebuild_label, REBUILD_LABEL)
+
+    def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> BranchAction:
+        """Push (or set the local branch to) ``tip``; return what happened to the branch."""
+        repo, remote = self.repo, self.settings.git.remote
+        target = start.remote_tip if publish else start.local_tip
+        if start.foreign and not self._rebuild:
+            self.git_info.update(head=target, commits=[])
+            ours = _ours(start)
+            if tip and ours and repo.equivalent(start.base_sha, tip, ours[-1].sha):
+                # Someone added commits, but Hammurabi's own still hold what it proposes.
+                self.git_info["commits"] = [commit.to_dict() for commit in ours]
+                return BranchAction.UNCHANGED
+            names = ", ".join(sorted({commit.author for commit in start.foreign}))
+            log.info(
+                "branch %s holds %d commit(s) not made by Hammurabi (by %s); leaving it alone",
+                branch,
+                len(start.foreign),
+                names,
+            )
+            return BranchAction.BLOCKED
+        if tip is None:
+            self.git_info["head"] = None
+            return BranchAction.DELETE if target else BranchAction.NONE
+        if target and repo.equivalent(start.base_sha, tip, target):
+            # The branch holds these very commits: report its own, which exist there.
+            for commit, old in zip(self.git_info["commits"], reversed(start.history), strict=False):
+                commit["sha"] = old.sha
+            self.git_info["head"] = target
+            return BranchAction.UNCHANGED
+        if not publish:
+            repo.set_branch(branch, tip)
+            self.git_info["head"] = tip
+            return BranchAction.UPDATED if target else BranchAction.CREATED
+        pushed = repo.push(
+            remote, tip, branch, expected=start.remote_tip, credentials=self.credentials
+        )
+        if not pushed.ok:
+            self.git_info["error"] = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
+            self.git_info["head"] = start.remote_tip
+            self.git_info["commits"] = []  # they exist nowhere but in a deleted work tree
+            return BranchAction.REJECTED
+        self.git_info.update(pushed=True, head=tip)
+        return BranchAction.UPDATED if start.remote_tip else BranchAction.CREATED
+
+    def _unpush(self, branch: str, start: _Start) -> None:
+        """Put the branch back as it was (deleted, or at its old tip): the pull request it
+        was pushed for could not be opened or updated, and nothing is left half-done."""
+        head = self.git_info.get("head")
+        if not head:
+            return
+        remote, old = self.settings.git.remote, start.remote_tip
+        if old is None:
+            outcome = self.repo.delete_remote_branch(
+                remote, branch, expected=head, credentials=self.credentials
+            )
+        else:
+            outcome = self.repo.push(
+                remote, old, branch, expected=head, credentials=self.credentials
+            )
+        if outcome.ok:
+            self.git_info.update(action=BranchAction.NONE, pushed=False, head=old, commits=[])
+        else:
+            log.warning("could not put %s back: %s", branch, outcome.describe())
+
+    def _delete(self, branch: str, start: _Start, publish: bool) -> BranchAction:
+        """Delete the bot branch: nothing is left to change."""
+        if not publish:
+            if start.local_tip:
+                self.repo.delete_branch(branch)
+            return BranchAction.DELETED
+        assert start.remote_tip is not None
+        outcome = self.repo.delete_remote_branch(
+            self.settings.git.remote,
+            branch,
+            expected=start.remote_tip,
+            credentials=self.credentials,
+        )
+        if not outcome.ok:
+            self.git_info["error"] = f"deleting {branch} was rejected: {outcome.describe()}"
+            return BranchAction.REJECTED
+        self.git_info["pushed"] = True
+        return BranchAction.DELETED
+
+    # -- the pull request ------------------------------------------------------------------------
+
+    def _spec(self, result: RunResult, base: str) -> PullRequestSpec:
+        from hammurabi.integrations.forges import prbody
+        from hammurabi.integrations.forges.base import (
+            PullRequestSpec,
+            TitleFields,
+            redact,
+            render_title,
+        )
+
+        assert self.forge is not None and self.forge_repo is not None
+        options = self.forge.options
+        branch = self.git_info["branch"]
+        changed = prbody.changed_laws(result)
+        title = render_title(
+            options.title,
+            TitleFields(
+                summary=prbody.summary(result),
+                count=len(changed),
+                laws=", ".join(law.name for law in changed),
+                branch=branch,
+                base=base,
+                repository=self.forge_repo,
+            ),
+        )
+        result.extra.setdefault("provenance", _provenance(self.settings))
+        body = redact(prbody.render(result, branch=branch, base=base), self.forge.secrets())
+        return PullRequestSpec(
+            head=branch,
+            base=base,
+            title=title,
+            body=body,
+            labels=options.labels,
+            reviewers=options.reviewers,
+            assignees=options.assignees,
+            draft=options.draft,
+        )
+
+    def _sync_pull(self, result: RunResult, start: _Start, action: BranchAction) -> None:
+        """Open, update, close or comment on the pull request (only plan it in dry runs)."""
+        from hammurabi.integrations.forges import prbody
+        from hammurabi.integrations.forges.base import pull_changes
+
+        forge, repository = self.forge, self.forge_repo
+        assert forge is not None and repository is not None
+        branch = self.git_info["branch"]
+        info: dict[str, Any] = {"forge": forge.name, "repository": repository}
+        result.extra["pull_request"] = info
+        with self.timings.measure("api"):
+            known = self._open_pull
+            pull = (
+                known[0] if known is not None else forge.find_pull(repository, branch, start.base)
+            )
+            pr_action, changes, commented = PullAction.NONE, [], False
+            if action in (
+                BranchAction.CREATE,
+                BranchAction.REBUILD,
+                BranchAction.CREATED,
+                BranchAction.UPDATED,
+                BranchAction.UNCHANGED,
+            ):
+                spec = self._spec(result, start.base)
+                if pull is None:
+                    pr_action = PullAction.OPEN if self.dry_run else PullAction.OPENED
+                    if not self.dry_run:
+                        pull = forge.open_pull(repository, spec)
+                elif self.dry_run:
+                    changes = pull_changes(pull, spec)
+                    pr_action = PullAction.UPDATE if changes else PullAction.UNCHANGED
+                else:
+                    pull, changes = forge.update_pull(repository, pull, spec)
+                    pr_action = PullAction.UPDATED if changes else PullAction.UNCHANGED
+                info["title"] = spec.title
+            elif action in (BranchAction.DELETE, BranchAction.NONE) and pull is not None:
+                pr_action = PullAction.CLOSE if self.dry_run else PullAction.CLOSED
+                if not self.dry_run:
+                    pull = forge.close_pull(repository, pull, prbody.close_comment(result))
+            elif action is BranchAction.BLOCKED and pull is not None:
+                pr_action = PullAction.UNCHANGED
+                if not self.dry_run:
+                    body = prbody.foreign_commits_comment(start.foreign, branch)
+                    commented = forge.upsert_comment(repository, pull, "foreign-commits", body)
+        info["action"] = pr_action
+        info["changes"] = changes
+        info["commented"] = commented
+        info.update(_pull_record(pull))
+        warnings = list(getattr(forge, "warnings", []) or [])
+        if warnings:
+            info["warnings"] = warnings
+
+
+#: What happened to the repository, from the pull request's action, else the branch's.
+_PULL_STATUS = {
+    PullAction.OPENED: Status.PR_OPENED,
+    PullAction.OPEN: Status.PR_OPENED,
+    PullAction.UPDATED: Status.PR_UPDATED,
+    PullAction.UPDATE: Status.PR_UPDATED,
+    PullAction.CLOSED: Status.PR_CLOSED,
+    PullAction.CLOSE: Status.PR_CLOSED,
+}
+_BRANCH_STATUS = {
+    BranchAction.CREATED: Status.BRANCH_CREATED,
+    BranchAction.CREATE: Status.BRANCH_CREATED,
+    BranchAction.UPDATED: Status.BRANCH_UPDATED,
+    BranchAction.REBUILD: Status.BRANCH_UPDATED,
+    BranchAction.DELETED: Status.BRANCH_DELETED,
+    BranchAction.DELETE: Status.BRANCH_DELETED,
+    BranchAction.UNCHANGED: Status.UP_TO_DATE,
+    BranchAction.NONE: Status.NOTHING_TO_CHANGE,
+    BranchAction.BLOCKED: Status.BLOCKED,
+    BranchAction.IGNORED: Status.IGNORED,
+}
+
+
+def _status(action: BranchAction, result: RunResult) -> Status:
+    pull = result.extra.get("pull_request") or {}
+    pull_action = pull.get("action")
+    found = _PULL_STATUS.get(pull_action) if isinstance(pull_action, PullAction) else None
+    if found is not None and action not in (BranchAction.BLOCKED, BranchAction.IGNORED):
+        return found
+    return _BRANCH_STATUS.get(action, Status.FAILED)
+
+
+def _blob_id(data: bytes) -> str:
+    """Git's id of a blob holding ``data`` (SHA-1 repositories)."""
+    import hashlib
+
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+def _ours(start: _Start) -> list[Commit]:
+    """Hammurabi's commits at the bottom of the branch, oldest first, up to anyone else's."""
+    ours = []
+    for commit in reversed(start.history):
+        if not commit.hammurabi:
+            break
+        ours.append(commit)
+    return ours
+
+
+def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
+    if pull is None:
+        return {"number": None, "url": None, "state": None, "created_at": None}
+    return {
+        "number": pull.number,
+        "url": pull.url,
+        "state": pull.state,
+        "created_at": pull.created_at.isoformat() if pull.created_at else None,
+        "title": pull.title,
+        "draft": pull.draft,
+    }
+
+
+#: Kinds of change that need no ``git add``: ``commit --all`` stages them.
+_TRACKED_KINDS = frozenset({"modified", "deleted", "mode", "owner"})
+
+
+def _tracked_only(law: LawResult) -> bool:
+    """Whether the law only changed or deleted files (git already tracks them all: the
+    workspace records every change, commands' too, so nothing new can hide)."""
+    return bool(law.changes) and all(change.kind in _TRACKED_KINDS for change in law.changes)
+
+
+def _changed(law: LawResult) -> bool:
+    from hammurabi.core.results import Outcome
+
+    return law.outcome is Outcome.CHANGED
+
+
+def quiet_line(result: RunResult) -> str | None:
+    """The one line a run that found nothing new prints instead of a diff and a table:
+    nothing to change, or everything already proposed and up to date. None otherwise."""
+    from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL
+
+    status = result.status
+    laws = count(len(result.laws), "law")
+    pull = result.extra.get("pull_request") or {}
+    if status is Status.NOTHING_TO_CHANGE:
+        return f"Nothing to change: all {laws} already hold."
+    if status is Status.IGNORED:
+        return (
+            f"Ignored (closed by a reviewer): pull request #{pull.get('number')} proposed this "
+            f"very change and was closed without merging; label it {RE_PROPOSE_LABEL} or pass "
+            "--re-propose to propose it again."
+        )
+    if status is not Status.UP_TO_DATE:
+        return None
+    git = result.extra.get("git") or {}
+    where = f"{git.get('remote')}/{git.get('branch')}" if git.get("publish") else git.get("branch")
+    proposed = sum(1 for law in result.laws if law.proposed)
+    number = f", pull request #{pull['number']}" if pull.get("number") else ""
+    url = f" {pull['url']}" if pull.get("url") else ""
+    return (
+        f"Up to date: {where} already proposes {proposed} of {laws}{number}{url}; nothing to push."
+    )
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """Human lines about the branch and pull request, for the CLI to print."""
+    git = result.extra.get("git") or {}
+    lines: list[str] = []
+    if git.get("mode") != "branch":
+        return lines
+    branch, action = git.get("branch"), git.get("action")
+    from hammurabi.integrations.forges.base import REBUILD_LABEL
+
+    commits = git.get("commits") or []
+    foreign = git.get("foreign_commits") or []
+    authors = ", ".join(sorted({commit["author"] for commit in foreign}))
+    where = f"{git['remote']}/{branch}" if git.get("publish") else f"local {branch}"
+    laws = f"{len(commits)} commit{'s' if len(commits) != 1 else ''}"
+    text = {
+        "create": f"Would create {where} ({laws} on {git.get('base')})",
+        "rebuild": f"Would rebuild {where} ({laws} on {git.get('base')}) if it differs",
+        "delete": f"Would delete {where}: nothing left to change",
+        "created": f"Created {where} with {laws}",
+        "updated": f"Rebuilt {where} with {laws}",
+        "unchanged": f"Branch {where} is up to date",
+        "deleted": f"Deleted {where}: nothing left to change",
+        "none": "Nothing to commit",
+        "blocked": f"Blocked: {where} holds {count(len(foreign), 'commit')} Hammurabi did not "
+        f"make (by {authors}), so it cannot update it; label its pull request "
+        f"{REBUILD_LABEL} or pass --rebuild to rebuild it (dropping them)",
+        "rejected": f"Left {where} as it was: the push was rejected (the reason is above)",
+    }.get(action or "", f"Branch {branch}: {action}")
+    lines.append(text)
+    pull = result.extra.get("pull_request")
+    if pull and pull.get("action"):  # no action: the forge failed (the reason is above)
+        number = f"#{pull['number']}" if pull.get("number") else ""
+        url = f" {pull['url']}" if pull.get("url") else ""
+        title = pull.get("title") or ""
+        changes = ", ".join(pull.get("changes") or ())
+        pr_text = {
+            "open": f"Would open a pull request: {title}",
+            "update": f"Would update pull request {number} ({changes}){url}",
+            "close": f"Would close pull request {number}{url}",
+            "opened": f"Opened pull request {number}{url}",
+            "updated": f"Updated pull request {number} ({changes}){url}",
+            "closed": f"Closed pull request {number}{url}",
+            "unchanged": f"Pull request {number} is up to date{url}",
+            "none": "No pull request",
+        }.get(pull.get("action", ""), f"Pull request: {pull.get('action')}")
+        lines.append(pr_text)
+        if pull.get("commented"):
+            lines.append(f"Commented on pull request {number}")
+        lines += [f"warning: {warning}" for warning in pull.get("warnings", [])]
+    return lines

@@ -1,0 +1,152 @@
+"""Limits on what a fleet run asks of the forge: concurrent writes, and pull requests opened.
+
+Git work runs in ``--jobs`` processes; forge writes (opening, updating, closing pull requests,
+comments) go through their own, smaller limit (``--api-jobs``, one by default: GitHub asks
+for no concurrent writes). ``--max-prs`` caps the pull requests opened in one run and
+``--pr-interval`` spaces them out. A repository over the cap still gets its branch pushed;
+its pull request opens on a later run (the repository is reported as ``deferred``).
+
+The limits wrap whichever forge the ``hammurabi_forge`` hook returns (a hook wrapper), so
+they apply to third-party forges too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from hammurabi.core.hooks import hookimpl
+from hammurabi.integrations.forges.base import ForgeError
+
+if TYPE_CHECKING:
+    from hammurabi.integrations.forges.base import (
+        Forge,
+        PullRequest,
+        PullRequestOptions,
+        PullRequestSpec,
+    )
+    from hammurabi.integrations.git import Credentials
+    from hammurabi.loading.settings import Settings
+
+
+def fork_context() -> Any:
+    """The ``fork`` multiprocessing context, or None where there is none (Windows)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+class PullCapReached(ForgeError):
+    """The run opened as many pull requests as ``--max-prs`` allows."""
+
+    #: The branch stays pushed: its pull request opens on a later run.
+    deferred = True
+
+
+class Limits:
+    """Shared by every repository of a fleet run; register it on the plugin manager."""
+
+    def __init__(
+        self,
+        *,
+        api_jobs: int = 1,
+        max_prs: int = 0,
+        pr_interval: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        # Shared by the worker processes of a fleet run (forked after this is made).
+        context = fork_context() or multiprocessing.get_context()
+        self.writes = context.BoundedSemaphore(max(1, api_jobs))
+        self.max_prs = max(0, max_prs)
+        self.pr_interval = max(0.0, pr_interval)
+        #: Repositories (as the forge names them) whose pull request was held back in this
+        #: process.
+        self.capped: set[str] = set()
+        self._opened = context.Value("i", 0, lock=False)
+        self._next_open = context.Value("d", 0.0, lock=False)
+        self._lock = context.Lock()
+        self._clock, self._sleep = clock, sleep
+
+    @property
+    def opened(self) -> int:
+        """Pull requests opened (or being opened) in this run, by every process."""
+        return int(self._opened.value)
+
+    def reserve(self, repository: str) -> None:
+        """Take one pull request of the cap (or raise PullCapReached), then keep the pace."""
+        with self._lock:
+            if self.max_prs and self._opened.value >= self.max_prs:
+                self.capped.add(repository)
+                raise PullCapReached(
+                    f"the cap of {self.max_prs} pull request(s) per run is reached; the "
+                    "branch is pushed and its pull request opens on a later run"
+                )
+            self._opened.value += 1
+            now = self._clock()
+            wait = max(0.0, self._next_open.value - now)
+            self._next_open.value = max(now, self._next_open.value) + self.pr_interval
+        if wait:
+            self._sleep(wait)
+
+    def release(self) -> None:
+        """Give back a reservation whose pull request was not opened."""
+        with self._lock:
+            self._opened.value -= 1
+
+    @hookimpl(wrapper=True)
+    def hammurabi_forge(self, settings: Settings) -> Generator[None, Any, Forge | None]:
+        """Put the fleet's limits around the forge the other plugins return."""
+        forge = yield
+        return None if forge is None else LimitedForge(forge, self)
+
+
+class LimitedForge:
+    """A forge whose writes go through the fleet's :class:`Limits`."""
+
+    def __init__(self, forge: Forge, limits: Limits) -> None:
+        self.inner = forge
+        self.limits = limits
+        self.name = forge.name
+        self.options: PullRequestOptions = forge.options
+        self.warnings: list[str] = forge.warnings  # the same list: the forge appends to it
+
+    def __getattr__(self, attribute: str) -> Any:  # optional capabilities (list_repositories)
+        return getattr(self.inner, attribute)
+
+    def repository(self, remote_url: str) -> str | None:
+        return self.inner.repository(remote_url)
+
+    def git_credentials(self, repository: str) -> Credentials | None:
+        return self.inner.git_credentials(repository)
+
+    def secrets(self) -> list[str]:
+        return self.inner.secrets()
+
+    def find_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
+        return self.inner.find_pull(repository, head, base)
+
+    def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
+        self.limits.reserve(repository)
+        try:
+            with self.limits.writes:
+                return self.inner.open_pull(repository, spec)
+        except BaseException:
+            self.limits.release()
+            raise
+
+    def update_pull(
+        self, repository: str, pull: PullRequest, spec: PullRequestSpec
+    ) -> tuple[PullRequest, list[str]]:
+        with self.limits.writes:
+            return self.inner.update_pull(repository, pull, spec)
+
+    def close_pull(self, repository: str, pull: PullRequest, comment: str) -> PullRequest:
+        with self.limits.writes:
+            return self.inner.close_pull(repository, pull, comment)
+
+    def upsert_comment(self, repository: str, pull: PullRequest, key: str, body: str) -> bool:
+        with self.limits.writes:
+            return self.inner.upsert_comment(repository, pull, key, body)
