@@ -68,8 +68,15 @@ SAFE_CONFIG = (
 )
 
 
+#: Git's messages in English, as the parsing here expects.
+_C_LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
+#: Bot commits start no ``git maintenance``/``gc``: a run costs what it touches.
+_NO_MAINTENANCE = ("-c", "maintenance.auto=false", "-c", "gc.auto=0")
+
 #: The lock reason of a run's temporary work tree, followed by its process id and host.
 _LOCK_REASON = "hammurabi run, process "
+#: The lock reason of the work tree kept for the runs on a repository.
+_KEPT_REASON = "hammurabi: the work tree its runs reuse"
 
 
 def _alive(pid: int) -> bool:
@@ -116,6 +123,20 @@ class Commit:
 
     def to_dict(self) -> dict[str, Any]:
         return {"sha": self.sha, "author": self.author, "subject": self.subject}
+
+
+@dataclass(frozen=True)
+class Built:
+    """A commit of Hammurabi's on the branch a run rebuilds: reused when the run would
+    make the very same commit (same parent, tree, people and message, the run trailer
+    aside), so a run that changes nothing writes no object."""
+
+    sha: str
+    tree: str
+    parent: str
+    author: Identity
+    committer: Identity
+    message: str
 
 
 @dataclass(frozen=True)
@@ -239,15 +260,45 @@ def _strip_trailer(message: str) -> str:
     return "\n".join(kept).strip()
 
 
+def _cleanup(message: str) -> str:
+    """A message as ``git commit --cleanup=whitespace`` stores it (without the newline)."""
+    lines = [line.rstrip() for line in message.strip().splitlines()]
+    kept = [line for n, line in enumerate(lines) if line or (n and lines[n - 1])]
+    return "\n".join(kept)
+
+
 def check_branch_name(name: str) -> str:
     """Return ``name`` if git accepts it as a branch name, else raise GitError."""
-    import git
-
-    try:
-        git.Git().execute(["git", "check-ref-format", "--branch", name])
-    except git.GitCommandError:
-        raise GitError(f"{name!r} is not a valid git branch name") from None
+    status, _, _ = _git_process(["check-ref-format", "--branch", name])
+    if status != 0:
+        raise GitError(f"{name!r} is not a valid git branch name")
     return name
+
+
+def _git_process(
+    args: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> tuple[int, str, str]:
+    """Run git (no prompt, no program the repository names, English messages); return its
+    exit status, output and error output, one trailing newline stripped."""
+    import subprocess
+
+    done = subprocess.run(
+        ["git", *args],
+        cwd=None if cwd is None else os.fspath(cwd),
+        env={**os.environ, **_C_LOCALE, **credential_env(None), **(env or {})},
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        check=False,
+    )
+    return done.returncode, done.stdout.removesuffix("\n"), done.stderr.removesuffix("\n")
 
 
 # -- repositories ----------------------------------------------------------------------------
@@ -280,19 +331,10 @@ def open_repository(path: str | os.PathLike[str]) -> Repository | None:
     root = Path(path).resolve()
     if not (root / ".git").exists():
         return None
-    import git
-
-    try:
-        repo = git.Repo(root)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    top = toplevel(root)
+    if top is None or top.resolve() != root:
         return None
-    if repo.bare or repo.working_tree_dir is None:
-        repo.close()
-        return None
-    if Path(repo.working_tree_dir).resolve() != root:
-        repo.close()
-        return None
-    return Repository(root, repo)
+    return Repository(root)
 
 
 def clone(
@@ -304,8 +346,6 @@ def clone(
     depth: int | None = None,
 ) -> Repository:
     """Clone ``url`` into ``dest`` (credentials from the environment only) and open it."""
-    import git
-
     args = ["git", "clone", "--quiet", "--no-tags"]
     if branch:
         args += ["--branch", branch]
@@ -317,10 +357,10 @@ def clone(
     # From the destination's folder, never from the process's working directory: while
     # laws run in another thread (fleet runs), that is a work tree about to be removed.
     where = os.fspath(parent) if parent.is_dir() else None
-    try:
-        git.Git(where).execute(args, env=credential_env(credentials))
-    except git.GitCommandError as exc:
-        raise GitError(f"cannot clone {safe_url(url)}: {_stderr(exc, secrets)}") from None
+    status, _, err = _git_process(args[1:], cwd=where, env=credential_env(credentials))
+    if status != 0:
+        text = scrub(err.strip() or f"exit code {status}", secrets)
+        raise GitError(f"cannot clone {safe_url(url)}: {text}")
     repo = open_repository(dest)
     assert repo is not None
     return repo
@@ -333,11 +373,12 @@ def _stderr(exc: Any, secrets: Sequence[str] = ()) -> str:
 
 
 class Repository:
-    """One local repository with a work tree (a GitPython ``Repo`` kept inside)."""
+    """One local repository with a work tree. Git runs as plain processes; GitPython is
+    loaded only to push (it reads git's push report)."""
 
-    def __init__(self, root: Path, repo: Any) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self._repo = repo
+        self._repo: Any = None
         self._secrets: list[str] = []
 
     def __enter__(self) -> Repository:
@@ -347,8 +388,10 @@ class Repository:
         self.close()
 
     def close(self) -> None:
-        """Stop the git helper processes GitPython keeps."""
-        self._repo.close()
+        """Stop the git helper processes GitPython keeps, if it was loaded."""
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
 
     # -- running git ---------------------------------------------------------------------
 
@@ -367,18 +410,14 @@ class Repository:
         return out
 
     def _run(
-        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        stdin: str | None = None,
     ) -> tuple[int, str, str]:
-        import git
-
-        runner = git.Git(os.fspath(cwd or self.root))
-        status, out, err = runner.execute(
-            ["git", *args],
-            with_extended_output=True,
-            with_exceptions=False,
-            env={**credential_env(None), **(env or {})},
-        )
-        return int(status or 0), out, err
+        return _git_process(args, cwd=cwd or self.root, env=env, stdin=stdin)
 
     def _with_credentials(self, credentials: Credentials | None) -> dict[str, str]:
         if credentials is not None and credentials.password not in self._secrets:
@@ -497,27 +536,41 @@ class Repository:
             return False
         return self._fingerprint(base, new_tip) == self._fingerprint(base, old_tip)
 
+    def built(self, base: str, tip: str) -> list[Built]:
+        """Hammurabi's commits from ``base`` to ``tip``, oldest first, up to the first
+        commit that is someone else's or a merge."""
+        found: list[Built] = []
+        for sha, tree, parents, an, ae, cn, ce, message in self._oldest_first(base, tip, "%H"):
+            if " " in parents.strip() or f"\n{TRAILER}:" not in f"\n{message}":
+                break
+            cleaned = _cleanup(_strip_trailer(message))
+            people = (Identity(an, ae), Identity(cn, ce))
+            found.append(Built(sha, tree, parents.strip(), *people, cleaned))
+        return found
+
     def _fingerprint(self, base: str, tip: str) -> list[tuple[str, ...]]:
-        fmt = _SEP.join(["%T", "%P", "%an", "%ae", "%cn", "%ce", "%B"])
+        rows: list[tuple[str, ...]] = []
+        for tree, parents, *who, message in self._oldest_first(base, tip):
+            merge = " " in parents.strip()
+            rows.append((tree, str(merge), *who, _strip_trailer(message)))
+        return rows
+
+    def _oldest_first(self, base: str, tip: str, *first: str) -> list[list[str]]:
+        """The commits from ``base`` to ``tip``, oldest first: ``first`` fields, then tree,
+        parents, author, author email, committer, committer email and the message."""
+        fields = [*first, "%T", "%P", "%an", "%ae", "%cn", "%ce", "%B"]
         out = self._git(
             "log",
             "--reverse",
-            f"--format={fmt}{_END}",
+            f"--format={_SEP.join(fields)}{_END}",
             f"--max-count={HISTORY_LIMIT}",
             tip,
             "--not",
             base,
             "--",
         )
-        rows: list[tuple[str, ...]] = []
-        for record in out.split(_END):
-            record = record.strip("\n")
-            if not record:
-                continue
-            tree, parents, *who, message = record.split(_SEP, 6)
-            merge = " " in parents.strip()
-            rows.append((tree, str(merge), *who, _strip_trailer(message)))
-        return rows
+        records = (record.strip("\n") for record in out.split(_END))
+        return [record.split(_SEP, len(fields) - 1) for record in records if record]
 
     # -- talking to remotes --------------------------------------------------------------
 
@@ -621,6 +674,8 @@ class Repository:
 
         progress = git.RemoteProgress()
         env = self._with_credentials(credentials)
+        if self._repo is None:
+            self._repo = git.Repo(self.root)
         lease = f"refs/heads/{branch}:{expected or ''}"
         try:
             with self._repo.git.custom_environment(**env):
@@ -666,13 +721,26 @@ class Repository:
     # -- building trees ----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def worktree(self, start: str) -> Iterator[Worktree]:
-        """A temporary work tree detached at ``start``, removed afterwards.
+    def worktree(self, start: str, *, reuse: bool = False) -> Iterator[Worktree]:
+        """A work tree detached at ``start`` where laws run and commits are built.
 
-        Commits made in it stay in the repository's object database; keep them reachable
-        (push, set_branch) before leaving the block. The work tree is locked with this
-        process's id, so that a later run can tell it was left by a killed run and remove it.
+        ``reuse`` keeps one work tree per repository in its git dir
+        (``.git/hammurabi/worktree/<name>``), reset to ``start`` at the beginning of each
+        run: only the files that differ are rewritten, so a run costs what it touches, not
+        the repository's size. A run finding it busy (another run holds its lock), or a
+        repository whose ``.git`` is not a folder, gets a temporary work tree instead,
+        removed afterwards and locked with this process's id so that a later run can tell
+        it was left by a killed run and remove it. Commits made in either stay in the
+        repository's object database; keep them reachable (push, set_branch).
         """
+        kept = self._reusable_worktree(start) if reuse else None
+        if kept is not None:
+            path, lock = kept
+            try:
+                yield Worktree(self, path, path.parent.parent)
+            finally:
+                os.close(lock)  # releases the lock
+            return
         self._clean_stale_worktrees()
         scratch = Path(tempfile.mkdtemp(prefix="hammurabi-"))
         path = scratch / self.root.name
@@ -699,6 +767,86 @@ class Repository:
                     self._git("worktree", "prune", check=False)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _reusable_worktree(self, start: str) -> tuple[Path, int] | None:
+        """Lock the repository's reusable work tree and reset it to ``start`` (creating it
+        the first time); None when it is busy or cannot be kept here."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            return None
+        home = self.root / ".git"
+        if home.is_symlink() or not home.is_dir():
+            return None
+        folder = home / "hammurabi"
+        try:
+            folder.mkdir(exist_ok=True)
+            lock = os.open(folder / "worktree.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            log.info("the reusable work tree is busy: using a temporary one")
+            return None
+        path = folder / "worktree" / self.root.name
+        try:
+            if self._left_by_runs(home):
+                self._clean_stale_worktrees()
+            if not self._reset_worktree(path, start):
+                self._create_worktree(path, start)
+        except BaseException:
+            os.close(lock)
+            raise
+        return path, lock
+
+    @staticmethod
+    def _left_by_runs(home: Path) -> bool:
+        """Whether any temporary work tree of a run is registered (read without git)."""
+        for locked in home.glob("worktrees/*/locked"):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                if locked.read_text(encoding="utf-8").startswith(_LOCK_REASON):
+                    return True
+        return False
+
+    def _reset_worktree(self, path: Path, start: str) -> bool:
+        """Bring the kept work tree to ``start`` with nothing else in it (a killed run may
+        have left edits, stray files or locks); False when it is missing or broken."""
+        link = path / ".git"
+        if not link.is_file():
+            return False
+        try:
+            gitdir = Path(link.read_text(encoding="utf-8").strip().removeprefix("gitdir:").strip())
+        except (OSError, UnicodeDecodeError):
+            return False
+        if not gitdir.is_dir() or gitdir.parent.parent.resolve() != (self.root / ".git").resolve():
+            return False
+        (gitdir / "index.lock").unlink(missing_ok=True)  # ours alone: we hold the lock
+        for args in (["reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
+            status, _, err = self._run(args, cwd=path)
+            if status != 0:
+                log.info("recreating the reusable work tree: %s", err.strip())
+                return False
+        return True
+
+    def _create_worktree(self, path: Path, start: str) -> None:
+        if path.exists() or path.is_symlink():
+            self._run(["worktree", "remove", "--force", "--force", os.fspath(path)])
+            shutil.rmtree(path, ignore_errors=True)
+            self._git("worktree", "prune", check=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._git(
+            "worktree",
+            "add",
+            "--detach",
+            "--quiet",
+            "--lock",
+            f"--reason={_KEPT_REASON}",
+            os.fspath(path),
+            start,
+            what="worktree add",
+        )
 
     def _clean_stale_worktrees(self) -> None:
         """Remove the work trees (and their temporary folders) of Hammurabi runs on this
@@ -750,6 +898,29 @@ class Worktree:
         self.repository = repository
         self.path = path
         self._scratch = scratch
+        self._offered: list[Built] = []
+
+    def offer(self, built: Sequence[Built]) -> None:
+        """Commits to reuse, in order, where this run would make the very same ones."""
+        self._offered = list(built)
+
+    def _reuse(self, message: str, author: Identity, committer: Identity) -> str | None:
+        """The offered commit equal to the one about to be made (moved to), else None."""
+        if not self._offered:
+            return None
+        candidate = self._offered[0]
+        same = (candidate.author, candidate.committer) == (author, committer)
+        if not same or candidate.message != _cleanup(_strip_trailer(message)):
+            return None
+        if candidate.parent != self.head:
+            return None
+        repo = self.repository
+        status, out, _ = repo._run(["write-tree"], cwd=self.path)
+        if status != 0 or out.strip() != candidate.tree:
+            return None
+        repo._git("update-ref", "--no-deref", "HEAD", candidate.sha, cwd=self.path)
+        self._offered.pop(0)
+        return candidate.sha
 
     @property
     def head(self) -> str:
@@ -773,18 +944,26 @@ class Worktree:
         author: Identity,
         committer: Identity | None = None,
         signing: Signing = Signing(),
-        tracked_only: bool = False,
+        paths: Sequence[str] | None = None,
+        added: Sequence[str] = (),
     ) -> str | None:
-        """Stage everything in the work tree and commit it; None when nothing changed.
+        """Stage the work tree's changes and commit them; None when nothing changed.
 
-        ``tracked_only`` says no new file is to be added: the commit then stages changed
-        and deleted tracked files itself (``commit --all``), one git process less.
-        No hook runs (see :data:`SAFE_CONFIG`); a refused commit raises GitError.
+        ``paths`` names every path that changed (``added`` those that are new): only they
+        are staged, so the cost does not grow with the repository; new files git ignores
+        stay out, as with ``git add --all``, which stages everything when ``paths`` is
+        None. No hook, maintenance or gc runs (see :data:`SAFE_CONFIG`); a refused commit
+        raises GitError.
         """
         repo = self.repository
-        if not tracked_only:
+        if paths is not None:
+            self._stage(paths, added)
+        else:
             repo._git("add", "--all", cwd=self.path)
         committer = committer or author
+        reused = self._reuse(message, author, committer)
+        if reused is not None:
+            return reused
         env = {
             "GIT_AUTHOR_NAME": author.name,
             "GIT_AUTHOR_EMAIL": author.email,
@@ -793,12 +972,12 @@ class Worktree:
         }
         message_file = self._scratch / "COMMIT_MESSAGE"
         message_file.write_text(message, encoding="utf-8")
-        config: list[str] = []
+        config: list[str] = [*_NO_MAINTENANCE]
         sign: list[str] = []
         if signing.mode == "off":
             sign = ["--no-gpg-sign"]
         elif signing.mode:
-            config = ["-c", f"gpg.format={'openpgp' if signing.mode == 'gpg' else signing.mode}"]
+            config += ["-c", f"gpg.format={'openpgp' if signing.mode == 'gpg' else signing.mode}"]
             if signing.key:
                 config += ["-c", f"user.signingkey={signing.key}"]
             sign = ["--gpg-sign"]
@@ -807,7 +986,6 @@ class Worktree:
                 *config,
                 "commit",
                 "--quiet",
-                *(["--all"] if tracked_only else []),
                 "--cleanup=whitespace",
                 f"--file={os.fspath(message_file)}",
                 *sign,
@@ -817,10 +995,38 @@ class Worktree:
         )
         if status != 0:
             if "nothing to commit" in out or "nothing added to commit" in out:
-                return None  # git runs with LC_ALL=C under GitPython
+                return None
             text = scrub(err.strip() or out.strip() or f"exit code {status}", repo._secrets)
             raise GitError(f"git commit failed: {text}")
         return self.head
+
+    def _stage(self, paths: Sequence[str], added: Sequence[str]) -> None:
+        """Stage exactly ``paths`` (changed, new or deleted) in the index."""
+        repo = self.repository
+        ignored: set[str] = set()
+        if added:
+            _, out, _ = repo._run(
+                ["check-ignore", "-z", "--stdin"], cwd=self.path, stdin="\0".join(added)
+            )
+            ignored = {path for path in out.split("\0") if path}
+        files: list[str] = []
+        folders: list[str] = []
+        for rel in paths:
+            if rel in ignored:
+                continue
+            full = self.path / rel
+            (folders if full.is_dir() and not full.is_symlink() else files).append(rel)
+        if folders:  # a path that became a folder: its files are listed on their own
+            repo._git("update-index", "--force-remove", "--", *folders, cwd=self.path)
+        if files:
+            status, out, err = repo._run(
+                ["update-index", "--add", "--remove", "--replace", "-z", "--stdin"],
+                cwd=self.path,
+                stdin="".join(f"{rel}\0" for rel in files),
+            )
+            if status != 0:
+                text = scrub(err.strip() or out.strip() or f"exit code {status}", repo._secrets)
+                raise GitError(f"git update-index failed: {text}")
 
     def discard(self) -> None:
         """Throw away uncommitted changes (after a failed commit), back to HEAD."""

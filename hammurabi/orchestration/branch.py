@@ -289,7 +289,7 @@ class _BranchRun:
         git, repo = self.settings.git, self.repo
         remote = git.remote
         remote_tip: str | None = None
-        if url is not None and not self.dry_run and not self.fetched:
+        if url is not None and publish and not self.dry_run and not self.fetched:
             wanted = [name for name in (git.base, branch) if name]
             state = repo.query_remote(remote, wanted, self.credentials)
             base = git.base or state.default_branch or ""
@@ -407,7 +407,10 @@ class _BranchRun:
         committing = Timings()
         with contextlib.ExitStack() as stack:
             with self.timings.measure("git"):
-                tree = stack.enter_context(self.repo.worktree(start.base_sha))
+                tree = stack.enter_context(self.repo.worktree(start.base_sha, reuse=True))
+                target = start.remote_tip if publish else start.local_tip
+                if target:
+                    tree.offer(self.repo.built(start.base_sha, target))
 
             def commit_law(law: LawResult) -> None:
                 if not _changed(law):
@@ -420,7 +423,7 @@ class _BranchRun:
                             author=author,
                             committer=committer,
                             signing=signing,
-                            tracked_only=_tracked_only(law),
+                            **_staged(law),
                         )
                     except gitops.GitError as exc:
                         law.error = f"its commit was refused: {exc}"
@@ -768,14 +771,15 @@ def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
     }
 
 
-#: Kinds of change that need no ``git add``: ``commit --all`` stages them.
-_TRACKED_KINDS = frozenset({"modified", "deleted", "mode", "owner"})
-
-
-def _tracked_only(law: LawResult) -> bool:
-    """Whether the law only changed or deleted files (git already tracks them all: the
-    workspace records every change, commands' too, so nothing new can hide)."""
-    return bool(law.changes) and all(change.kind in _TRACKED_KINDS for change in law.changes)
+def _staged(law: LawResult) -> dict[str, Any]:
+    """What to stage for ``law``'s commit: the paths the workspace recorded (it records
+    every change, commands' and custom rules' too), so staging costs what the law
+    touched; everything (``git add --all``) when nothing was recorded."""
+    if not law.changes:
+        return {}
+    paths = sorted({change.path for change in law.changes})
+    added = sorted({change.path for change in law.changes if change.kind == "added"})
+    return {"paths": paths, "added": added}
 
 
 def _changed(law: LawResult) -> bool:

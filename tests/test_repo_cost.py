@@ -1,0 +1,228 @@
+"""What a run costs a repository: one reusable work tree, commits of the touched paths only,
+no maintenance started by bot commits, no remote contacted under ``--no-push``.
+
+Real repositories and bare remotes; ``GIT_TRACE`` tells which git commands a run started.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hammurabi.cli import main
+from hammurabi.exitcodes import ExitCode
+from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
+
+BRANCH = "hammurabi/laws"
+FILES = {
+    "app.py": "DEBUG = True\n",
+    "README.md": "# widgets\n",
+    "old.txt": "remove me\n",
+    "run.sh": "echo hi\n",
+    "docs/untouched.md": "never edited\n",
+    "service.yml": "stack: python\n",
+}
+
+#: Custom rules that change files with plain pathlib, relative to the repository.
+CUSTOM = """
+from pathlib import Path
+from hammurabi import Law, Pillar
+from hammurabi.rules.base import Rule
+
+class Edit(Rule):
+    def task(self):
+        stack = Path("service.yml").read_text().split(":")[1].strip()
+        Path("new/dir").mkdir(parents=True, exist_ok=True)
+        Path("new/dir/stack.txt").write_text(stack + "\\n")
+        Path("old.txt").unlink(missing_ok=True)
+        Path("run.sh").chmod(0o755)
+        Path("build.log").write_text("ignored\\n")
+        link = Path("latest")
+        if not link.is_symlink():
+            link.symlink_to("README.md")
+        return Path(".")
+
+pillar = Pillar()
+pillar.register(Law(name="Shape", description="Files in shape.", rules=(Edit(name="edit"),)))
+"""
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    work = init_repo(tmp_path / "widgets", {**FILES, ".gitignore": "*.log\n"})
+    bare_remote(tmp_path / "remote.git", work)
+    return work
+
+
+@pytest.fixture
+def laws(tmp_path: Path) -> Path:
+    path = tmp_path / "laws.yml"
+    path.write_text(LAWS)
+    return path
+
+
+def enforce(repo: Path, laws: Path, *args: str) -> int:
+    return main(["enforce", str(repo), "--laws", str(laws), "-p", "python", "-q", *args])
+
+
+def traced(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    trace = tmp_path / "git-trace.txt"
+    trace.unlink(missing_ok=True)
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    return trace
+
+
+def commands(trace: Path) -> list[str]:
+    """The git commands in a trace (``git <name> ...``), in order."""
+    found = []
+    for line in trace.read_text().splitlines():
+        if "trace: built-in: git " in line:
+            found.append(line.split("trace: built-in: git ", 1)[1])
+        elif "trace: exec: git-" in line:
+            found.append(line.split("trace: exec: git-", 1)[1])
+    return found
+
+
+def work_trees(repo: Path) -> list[Path]:
+    out = git("worktree", "list", "--porcelain", cwd=repo)
+    paths = [
+        Path(line.split(" ", 1)[1]) for line in out.splitlines() if line.startswith("worktree")
+    ]
+    return [path for path in paths if path != repo]
+
+
+def test_runs_reuse_one_work_tree_and_rewrite_only_what_they_touch(
+    repo: Path, laws: Path, tmp_path: Path
+) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    assert kept.is_relative_to(repo / ".git") and kept.name == repo.name
+    untouched = (kept / "docs" / "untouched.md").stat()
+    laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert work_trees(repo) == [kept]
+    again = (kept / "docs" / "untouched.md").stat()
+    assert (again.st_ino, again.st_mtime_ns) == (untouched.st_ino, untouched.st_mtime_ns)
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = 0"
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+    assert git("status", "--porcelain", cwd=repo) == ""  # the checkout is untouched
+    assert git("branch", "--show-current", cwd=repo) == "main"
+
+
+def test_what_a_killed_run_left_in_the_work_tree_is_reset(repo: Path, laws: Path) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    (kept / "README.md").write_text("half-done edit\n")
+    (kept / "stray.txt").write_text("left by a killed run\n")
+    (kept / "build.log").write_text("ignored, left behind\n")
+    git("branch", "-D", BRANCH, cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    files = git("ls-tree", "-r", "--name-only", BRANCH, cwd=repo).splitlines()
+    assert "stray.txt" not in files and "build.log" not in files
+    assert git("show", f"{BRANCH}:README.md", cwd=repo) == "# widgets"
+    assert not (kept / "stray.txt").exists() and not (kept / "build.log").exists()
+
+
+def test_a_busy_work_tree_makes_a_concurrent_run_use_a_temporary_one(
+    repo: Path, laws: Path
+) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    git("branch", "-D", BRANCH, cwd=repo)
+    locks = list((repo / ".git").rglob("*.lock"))
+    assert locks, "the reusable work tree has a lock file"
+    handle = os.open(locks[0], os.O_RDWR)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another run holds it
+        (kept / "marker").write_text("the other run's file\n")
+        assert enforce(repo, laws, "--no-push") == ExitCode.OK
+        assert (kept / "marker").exists()  # not reset under the other run's feet
+    finally:
+        os.close(handle)
+    assert work_trees(repo) == [kept]  # the temporary one is gone
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+
+
+def test_bot_commits_start_no_maintenance_or_gc(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git("config", "gc.auto", "1", cwd=repo)
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    ran = commands(trace)
+    assert any(cmd.startswith(("commit", "commit-tree")) for cmd in ran)
+    assert not [cmd for cmd in ran if cmd.startswith(("maintenance", "gc"))]
+
+
+def test_no_push_contacts_no_remote(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git("fetch", "--quiet", "origin", cwd=repo)
+    git("remote", "set-url", "origin", str(tmp_path / "gone.git"), cwd=repo)
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    remote = ("ls-remote", "fetch", "push", "upload-pack", "receive-pack", "remote-")
+    assert not [cmd for cmd in commands(trace) if cmd.startswith(remote)]
+    assert git("log", "--format=%s", f"origin/main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+
+
+def test_a_no_change_re_run_writes_no_object(repo: Path, laws: Path) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    before = git("count-objects", "-v", cwd=repo)
+    tip = git("rev-parse", BRANCH, cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert git("rev-parse", BRANCH, cwd=repo) == tip
+    assert git("count-objects", "-v", cwd=repo) == before
+
+
+def test_custom_rules_edit_with_pathlib_and_each_kind_of_change_is_committed(
+    repo: Path, tmp_path: Path
+) -> None:
+    pillar = tmp_path / "shape.py"
+    pillar.write_text(CUSTOM)
+    assert enforce(repo, pillar, "--no-push") == ExitCode.OK
+    branch = "hammurabi/shape"
+    files = git("ls-tree", "-r", branch, cwd=repo).splitlines()
+    entries = {line.split("\t")[1]: line.split()[0] for line in files}
+    assert git("show", f"{branch}:new/dir/stack.txt", cwd=repo) == "python"
+    assert "old.txt" not in entries and "build.log" not in entries  # deleted; ignored
+    assert entries["run.sh"] == "100755" and entries["latest"] == "120000"
+    assert git("log", "--format=%s", f"main..{branch}", cwd=repo).splitlines() == ["Shape"]
+    # Idempotent: the second run finds the branch up to date.
+    assert enforce(repo, pillar, "--no-push") == ExitCode.OK
+    assert git("rev-list", "--count", f"main..{branch}", cwd=repo) == "1"
+    mode = (repo / "run.sh").stat().st_mode
+    assert not mode & stat.S_IXUSR  # the checkout itself is never edited
+
+
+@pytest.mark.parametrize("mode", ["--no-push", "--dry-run"])
+def test_a_run_that_pushes_nothing_loads_no_gitpython(repo: Path, laws: Path, mode: str) -> None:
+    probe = (
+        "import json, sys\nfrom hammurabi.cli import main\n"
+        f"code = main(['enforce', {str(repo)!r}, '--laws', {str(laws)!r}, '-p', 'python', "
+        f"'-q', {mode!r}])\n"
+        "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] == 'git')]))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [ExitCode.OK, []]
