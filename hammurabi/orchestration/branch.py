@@ -227,6 +227,9 @@ class _BranchRun:
         self._rebuild_label: PullRequest | None = None
         #: The open pull request, once read (``_review`` reads it before pushing).
         self._open_pull: tuple[PullRequest | None] | None = None
+        #: The pull request as the run left it, and the last closed one ``_review`` found.
+        self._pull: PullRequest | None = None
+        self._closed: tuple[PullRequest | None] | None = None
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -260,6 +263,7 @@ class _BranchRun:
             raise gitops.GitError(f"the bot branch {branch!r} cannot also be the base branch")
         self.git_info.update(base=start.base, base_sha=start.base_sha)
         result = self._dry_run(start) if self.dry_run else self._build(branch, start, publish)
+        self._campaign(result, branch, start.base)
         result.root = str(self.session.root.resolve())
         if self.forge_repo and not result.repo:
             result.repo = self.forge_repo
@@ -484,6 +488,43 @@ class _BranchRun:
         result.action = _status(action, result)
         return result
 
+    # -- the campaign: where the repository stands ------------------------------------------
+
+    def _campaign(self, result: RunResult, branch: str, base: str) -> None:
+        """Record where the repository stands for this law source (``result.extra
+        ["campaign"]``) and, when the forge can tell, its open pull request's review, checks
+        and mergeability (into ``result.extra["pull_request"]``). A compliant repository
+        costs one more read: whether its last pull request was merged."""
+        from hammurabi.core import pullstate
+
+        forge, repository = self.forge, self.forge_repo
+        reader = getattr(forge, "pull_state", None)
+        state: pullstate.PullState | None = None
+        merged_before = False
+        record: dict[str, Any] = {"branch": branch}
+        status = result.status
+        if forge is not None and repository and reader is not None and not result.error:
+            try:
+                with self.timings.measure("api"):
+                    if self._pull is not None and self._pull.state == "open":
+                        state = reader(repository, self._pull)
+                    elif status in (Status.NOTHING_TO_CHANGE, Status.PR_CLOSED):
+                        found = self._closed
+                        if found is None:
+                            found = (forge.find_closed_pull(repository, branch, base),)
+                        merged_before = found[0] is not None and found[0].state == "merged"
+                        record["last_pull"] = _pull_record(found[0])
+            except HammurabiError as exc:
+                record["error"] = str(exc)  # the run's own work is done: only say so
+        record["stage"] = pullstate.stage(status.value, state, merged_before)
+        calls = getattr(forge, "api_calls", None)
+        if isinstance(calls, int):
+            record["api_calls"] = calls
+        result.extra["campaign"] = record
+        if state is not None:
+            pull = result.extra.setdefault("pull_request", {})
+            pull.update({k: v for k, v in state.to_dict().items() if k not in ("url", "number")})
+
     # -- reviewers' decisions ----------------------------------------------------------------
 
     def _review(self, result: RunResult, start: _Start, publish: bool) -> PullRequest | None:
@@ -506,6 +547,7 @@ class _BranchRun:
                     self._rebuild, self._rebuild_label = True, pull
                 return None
             closed = forge.find_closed_pull(repository, branch, start.base)
+            self._closed = (closed,)
         if closed is None or closed.state == "merged" or self.settings.git.re_propose:
             return None
         if closed.has_label(RE_PROPOSE_LABEL) or closed.fingerprint != prbody.fingerprint(result):
@@ -704,6 +746,7 @@ class _BranchRun:
         info["changes"] = changes
         info["commented"] = commented
         info.update(_pull_record(pull))
+        self._pull = pull
         warnings = list(getattr(forge, "warnings", []) or [])
         if warnings:
             info["warnings"] = warnings

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -35,6 +36,7 @@ from hammurabi.integrations.forges.base import (
     pull_changes,
     redact,
 )
+from hammurabi.core.pullstate import PullState
 
 if TYPE_CHECKING:
     from hammurabi.integrations.git import Credentials
@@ -91,6 +93,8 @@ class GitHubForge:
         self._installation_auth: dict[str, Any] = {}
         self._raw: dict[tuple[str, int], Any] = {}
         self._issued: list[str] = []
+        #: REST requests sent so far (retries of one request not counted).
+        self.api_calls = 0
 
     def __repr__(self) -> str:
         auth = "app" if self._app else "token" if self._token else "none"
@@ -225,7 +229,7 @@ class GitHubForge:
 
         common = self._common()
         if not self._app:
-            client = Github(auth=Auth.Token(self._token), **common)
+            client = Github(auth=_counted(Auth.Token, self)(self._token), **common)
         else:
             app_id = self.settings.app_id
             app_auth = Auth.AppAuth(int(app_id) if app_id.isdigit() else app_id, self._private_key)
@@ -235,7 +239,7 @@ class GitHubForge:
                 with self._api(f"finding the GitHub App installation for {repository}"):
                     integration = GithubIntegration(auth=app_auth, **common)
                     installation = integration.get_repo_installation(owner, name).id
-            auth = app_auth.get_installation_auth(int(installation))
+            auth = _counted(Auth.AppInstallationAuth, self)(app_auth, int(installation))
             client = Github(auth=auth, **common)
             self._installation_auth[repository] = auth
         self._clients[key] = client
@@ -470,6 +474,50 @@ class GitHubForge:
             raw.create_issue_comment(body)
         return True
 
+    def pull_state(self, repository: str, pull: PullRequest) -> PullState:
+        """Read a pull request's review decision, combined checks and mergeability: the pull
+        request itself, its reviews, and (open ones) its head's combined status and latest
+        check runs; one more read when GitHub had not computed ``mergeable`` yet."""
+        from hammurabi.core import pullstate
+
+        with self._api(f"reading the state of pull request #{pull.number}", repository):
+            raw = self._repo(repository).get_pull(pull.number)
+            self._raw[(repository, pull.number)] = raw
+            if raw.state == "open" and raw.mergeable is None:
+                raw.update()  # GitHub computes it on the first read
+            reviews = [
+                (review.user.login if review.user else "", review.state)
+                for review in raw.get_reviews()
+            ]
+            states: dict[str, str] = {}
+            if raw.state == "open":
+                commit = self._repo(repository).get_commit(raw.head.sha)
+                combined = commit.get_combined_status()
+                for status in combined.statuses:
+                    states[status.context] = pullstate.status_state(status.state)
+                for run in commit.get_check_runs():
+                    states[run.name] = pullstate.check_run_state(run.status, run.conclusion)
+        review, approvals = pullstate.review_decision(reviews)
+        checks, failing, pending = pullstate.combine_checks(states)
+        return PullState(
+            number=raw.number,
+            url=raw.html_url,
+            state="merged" if raw.merged else raw.state,
+            draft=bool(raw.draft),
+            review=review,
+            approvals=approvals,
+            checks=checks,
+            failing=failing,
+            pending=pending,
+            mergeable=raw.mergeable,
+            mergeable_state=raw.mergeable_state,
+            head_sha=raw.head.sha,
+            created_at=raw.created_at,
+            merged_at=raw.merged_at,
+            closed_at=raw.closed_at,
+            read_at=datetime.now(UTC),
+        )
+
     def _raw_pull(self, repository: str, pull: PullRequest) -> Any:
         raw = self._raw.get((repository, pull.number))
         if raw is None:
@@ -486,6 +534,18 @@ class GitHubForge:
 
 class _AlreadyOpen(Exception):
     pass
+
+
+def _counted(auth_class: type, forge: GitHubForge) -> type:
+    """A subclass of a PyGithub ``Auth`` class that counts each request it authenticates
+    (PyGithub authenticates every request it sends) on ``forge.api_calls``."""
+
+    class Counted(auth_class):  # type: ignore[misc, valid-type]
+        def authentication(self, headers: dict[str, Any]) -> None:
+            forge.api_calls += 1
+            super().authentication(headers)
+
+    return Counted
 
 
 #: What to do about an error status, appended to its message.

@@ -19,7 +19,13 @@ from typing import Any
 
 from hammurabi.core.results import Outcome, RunResult, combine
 from hammurabi.integrations.metrics.health import health
-from hammurabi.integrations.metrics.schema import REPO_HEALTH, RULE_RUNS, RUNS, TABLES
+from hammurabi.integrations.metrics.schema import (
+    PULL_REQUESTS,
+    REPO_HEALTH,
+    RULE_RUNS,
+    RUNS,
+    TABLES,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Event times outside these bounds are refused (a clock or a parser went wrong).
@@ -302,9 +308,49 @@ class FleetRuns:
         )
 
 
+def pull_request_row(result: RunResult, repo: str) -> Row | None:
+    """Return the ``hammurabi_pull_requests`` row of one repository run (None outside a
+    campaign: a run that edited files in place has no bot branch)."""
+    campaign = result.extra.get("campaign") if isinstance(result.extra, dict) else None
+    if not isinstance(campaign, dict) or not campaign.get("branch") or not campaign.get("stage"):
+        return None
+    values: dict[str, Any] = {
+        "run_id": result.run_id,
+        "repo": repo,
+        "campaign": str(campaign["branch"]),
+        "stage": str(campaign["stage"]),
+        "status": result.status.value,
+        "dry_run": result.dry_run,
+    }
+    if isinstance(campaign.get("api_calls"), int):
+        values["api_calls"] = campaign["api_calls"]
+    pr = result.extra.get("pull_request")
+    if isinstance(pr, dict) and isinstance(pr.get("number"), int):
+        health = pull_request_values(result)
+        for key in ("pr_number", "pr_state", "pr_url", "pr_created_at", "pr_age_s"):
+            if key in health:
+                values[key] = health[key]
+        for key in ("review", "checks", "mergeable_state"):
+            if isinstance(pr.get(key), str) and pr[key]:
+                values[key] = pr[key]
+        for key in ("draft", "mergeable"):
+            if isinstance(pr.get(key), bool):
+                values[key] = pr[key]
+        if isinstance(pr.get("approvals"), int):
+            values["approvals"] = pr["approvals"]
+        for key in ("failing", "pending"):
+            if isinstance(pr.get(key), list) and pr[key]:
+                values[f"checks_{key}"] = ",".join(str(name) for name in pr[key])
+    return Row(PULL_REQUESTS.name, to_ns(result.started_at), values)
+
+
 def run_rows(result: RunResult, fleet: FleetRuns | None = None) -> list[Row]:
-    """Return every row of one repository run: its rules, its health, and the run's row."""
+    """Return every row of one repository run: its rules, its health, its campaign stage and
+    pull request, and the run's row."""
     repo = repo_name(result)
     rows = [*rule_rows(result, repo), health_row(result, repo)]
+    pull = pull_request_row(result, repo)
+    if pull is not None:
+        rows.append(pull)
     rows.append((fleet or FleetRuns()).update(result, repo))
     return rows

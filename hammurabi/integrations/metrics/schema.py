@@ -134,7 +134,39 @@ RUNS = Table(
     ("ts", "run_id"),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS)}
+#: One row per repository run of a campaign (a bot branch): where the repository stands and
+#: the state of its pull request as read in that run.
+PULL_REQUESTS = Table(
+    "hammurabi_pull_requests",
+    (
+        _c("ts", "TIMESTAMP", True),  # when the repository run started
+        _c("run_id", "VARCHAR", True, 64),
+        _c("repo", "SYMBOL", True),
+        _c("campaign", "SYMBOL", True),  # the bot branch, one per law source
+        _c("stage", "SYMBOL", True),  # compliant, merged, approved, passing, failing, ...
+        _c("status", "SYMBOL"),  # what the run did: pr-opened, up-to-date, blocked, ...
+        _c("pr_number", "LONG"),
+        _c("pr_state", "SYMBOL"),  # open, closed, merged
+        _c("pr_url", "VARCHAR", False, 2000),
+        _c("draft", "BOOLEAN"),
+        _c("review", "SYMBOL"),  # approved, changes-requested, none
+        _c("approvals", "LONG"),
+        _c("checks", "SYMBOL"),  # passing, failing, pending, none
+        _c("checks_failing", "VARCHAR"),  # names, comma-separated
+        _c("checks_pending", "VARCHAR"),
+        _c("mergeable", "BOOLEAN"),
+        _c("mergeable_state", "SYMBOL"),  # clean, blocked, behind, dirty, unstable, ...
+        _c("pr_created_at", "TIMESTAMP"),
+        _c("pr_age_s", "DOUBLE"),  # seconds from the PR's creation to this run
+        _c("api_calls", "LONG"),  # REST requests the run sent for this repository
+        _c("dry_run", "BOOLEAN"),
+    ),
+    ("ts", "run_id", "repo", "campaign"),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS, PULL_REQUESTS)
+}
 #: Every column name of every table (``ts`` first), in a stable order: the spool's columns.
 COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(column.name for table in TABLES.values() for column in table.columns)

@@ -1,0 +1,196 @@
+"""The state of a bot pull request as a run reads it, and where a repository stands in a campaign.
+
+A forge fills :class:`PullState` (``Forge.pull_state``, optional for plugins' forges); the run
+records it in its report and in QuestDB (``hammurabi_pull_requests``), and ``hammurabi campaign``
+counts repositories by :class:`Stage`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class Checks(enum.StrEnum):
+    """The combined result of a head commit's statuses and check runs."""
+
+    PASSING = "passing"
+    FAILING = "failing"
+    PENDING = "pending"
+    #: No status and no check run reported on the head commit.
+    NONE = "none"
+
+
+class Review(enum.StrEnum):
+    """What reviewers decided (each reviewer's latest approval or change request counts)."""
+
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes-requested"
+    #: No approval and no change request (yet).
+    NONE = "none"
+
+
+class Stage(enum.StrEnum):
+    """Where a repository stands in a campaign, worst first (the order of :data:`STAGES`)."""
+
+    #: The run failed (a rule, a push, the forge).
+    FAILED = "failed"
+    #: The bot branch holds someone else's commits.
+    BLOCKED = "blocked"
+    #: Proposed; a check on the pull request fails.
+    FAILING = "failing"
+    #: A reviewer closed the pull request proposing this change.
+    IGNORED = "ignored"
+    #: Changes are wanted but no pull request is open (a dry run, held back, no forge).
+    UNPROPOSED = "unproposed"
+    #: Proposed; reviewers asked for changes.
+    CHANGES_REQUESTED = "changes-requested"
+    #: Proposed; checks still running.
+    PENDING = "pending"
+    #: Proposed; no check reports on it.
+    PROPOSED = "proposed"
+    #: Proposed; every check passes.
+    PASSING = "passing"
+    #: Proposed and approved, checks not failing.
+    APPROVED = "approved"
+    #: Its pull request was merged: the laws hold.
+    MERGED = "merged"
+    #: The laws hold; nothing was ever proposed.
+    COMPLIANT = "compliant"
+
+    @property
+    def done(self) -> bool:
+        """Whether the repository needs nothing more."""
+        return self in (Stage.MERGED, Stage.COMPLIANT)
+
+
+#: Every stage, worst first.
+STAGES: tuple[Stage, ...] = tuple(Stage)
+#: Check run conclusions that fail a pull request (the other completed ones pass).
+FAILED_CONCLUSIONS = frozenset(
+    {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
+)
+
+
+@dataclass(frozen=True)
+class PullState:
+    """A pull request's state as read in one run."""
+
+    number: int
+    url: str
+    #: open, closed or merged.
+    state: str
+    draft: bool = False
+    review: Review = Review.NONE
+    approvals: int = 0
+    checks: Checks = Checks.NONE
+    #: Names of the failing and of the pending checks.
+    failing: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
+    #: None while the forge has not computed it.
+    mergeable: bool | None = None
+    #: GitHub's word: clean, unstable, blocked, behind, dirty, draft, unknown.
+    mergeable_state: str | None = None
+    head_sha: str | None = None
+    created_at: datetime | None = None
+    merged_at: datetime | None = None
+    closed_at: datetime | None = None
+    read_at: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def age_s(self) -> float | None:
+        """Seconds from the pull request's creation to when it was read."""
+        if self.created_at is None or self.read_at is None:
+            return None
+        return max((self.read_at - self.created_at).total_seconds(), 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        def stamp(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "number": self.number,
+            "url": self.url,
+            "state": self.state,
+            "draft": self.draft,
+            "review": self.review.value,
+            "approvals": self.approvals,
+            "checks": self.checks.value,
+            "failing": list(self.failing),
+            "pending": list(self.pending),
+            "mergeable": self.mergeable,
+            "mergeable_state": self.mergeable_state,
+            "head_sha": self.head_sha,
+            "created_at": stamp(self.created_at),
+            "merged_at": stamp(self.merged_at),
+            "closed_at": stamp(self.closed_at),
+            "read_at": stamp(self.read_at),
+            "age_s": self.age_s,
+        }
+
+
+def combine_checks(states: dict[str, str]) -> tuple[Checks, tuple[str, ...], tuple[str, ...]]:
+    """Combine ``{check name: success|failure|pending}`` into one result, with the names of
+    the failing and the pending checks."""
+    failing = tuple(sorted(name for name, state in states.items() if state == "failure"))
+    pending = tuple(sorted(name for name, state in states.items() if state == "pending"))
+    if failing:
+        return Checks.FAILING, failing, pending
+    if pending:
+        return Checks.PENDING, failing, pending
+    return (Checks.PASSING if states else Checks.NONE), failing, pending
+
+
+def status_state(state: str) -> str:
+    """A commit status's state as ``success``, ``failure`` or ``pending``."""
+    return {"success": "success", "pending": "pending"}.get(state, "failure")
+
+
+def check_run_state(status: str, conclusion: str | None) -> str:
+    """A check run's status and conclusion as ``success``, ``failure`` or ``pending``."""
+    if status != "completed":
+        return "pending"
+    return "failure" if conclusion in FAILED_CONCLUSIONS else "success"
+
+
+def review_decision(reviews: Iterable[tuple[str, str]]) -> tuple[Review, int]:
+    """Decide from ``(reviewer, state)`` pairs, oldest first: each reviewer's latest approval,
+    change request or dismissal counts. Returns the decision and the number of approvals."""
+    latest: dict[str, str] = {}
+    for user, state in reviews:
+        if state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[user.lower()] = state
+    approvals = sum(state == "APPROVED" for state in latest.values())
+    if "CHANGES_REQUESTED" in latest.values():
+        return Review.CHANGES_REQUESTED, approvals
+    return (Review.APPROVED if approvals else Review.NONE), approvals
+
+
+def stage(status: str, pull: PullState | None, merged_before: bool = False) -> Stage:
+    """Where a repository stands after a run with ``status`` (a :class:`Status` value) and the
+    state of its pull request; ``merged_before``: its last pull request was merged."""
+    if status in ("failed", "interrupted"):
+        return Stage.FAILED
+    if status == "blocked":
+        return Stage.BLOCKED
+    if status == "ignored":
+        return Stage.IGNORED
+    if pull is None or pull.state != "open":
+        if status in ("nothing-to-change", "pr-closed"):
+            return Stage.MERGED if merged_before else Stage.COMPLIANT
+        return Stage.UNPROPOSED
+    if pull.checks is Checks.FAILING:
+        return Stage.FAILING
+    if pull.review is Review.CHANGES_REQUESTED:
+        return Stage.CHANGES_REQUESTED
+    if pull.review is Review.APPROVED:
+        return Stage.APPROVED
+    return {
+        Checks.PENDING: Stage.PENDING,
+        Checks.PASSING: Stage.PASSING,
+        Checks.NONE: Stage.PROPOSED,
+    }[pull.checks]
