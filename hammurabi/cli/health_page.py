@@ -7,9 +7,13 @@ then the rules most often out of compliance. Inline CSS and SVG only: no script,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
 
+from hammurabi.cli.campaign_page import CSS as CAMPAIGN_CSS
+from hammurabi.cli.campaign_page import campaign_section
+from hammurabi.integrations.metrics.campaign import CampaignReport
 from hammurabi.integrations.metrics.report import HealthReport, RepoTrend
 
 #: How many runs per repository get a bar (the latest ones).
@@ -100,8 +104,13 @@ def _pull_request(trend: RepoTrend) -> str:
     return escape(text)
 
 
-def render_html(report: HealthReport, *, now: datetime | None = None) -> str:
-    """Return the report as a complete HTML document."""
+def render_html(
+    report: HealthReport,
+    *,
+    now: datetime | None = None,
+    campaigns: Sequence[CampaignReport] = (),
+) -> str:
+    """Return the report as a complete HTML document, with a section per campaign."""
     now = now or datetime.now(UTC)
     window = f"since {report.since:%Y-%m-%d %H:%M} UTC"
     if report.until:
@@ -153,7 +162,7 @@ def render_html(report: HealthReport, *, now: datetime | None = None) -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Hammurabi fleet health</title>
-<style>{_CSS}</style>
+<style>{_CSS}{CAMPAIGN_CSS if campaigns else ""}</style>
 </head>
 <body>
 <main>
@@ -174,6 +183,7 @@ Generated {now:%Y-%m-%d %H:%M} UTC.</div>
 {repos_table}
 <h2>Rules most often out of compliance</h2>
 {rules_table}
+{"".join(campaign_section(campaign) for campaign in campaigns)}
 </main>
 </body>
 </html>

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from hammurabi import __version__
+from hammurabi.cli.metrics import campaign as _campaign
 from hammurabi.cli.metrics import health as _health
 from hammurabi.cli.metrics import metrics_app
 from hammurabi.compat import cli as original_cli
@@ -812,6 +813,7 @@ def report_merge(
 app.add_typer(report_app, name="report")
 app.add_typer(metrics_app, name="metrics")
 app.command("health")(_health)
+app.command("campaign")(_campaign)
 
 
 def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:

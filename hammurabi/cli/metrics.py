@@ -17,6 +17,7 @@ from hammurabi.core.exitcodes import ExitCode
 from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
+    from hammurabi.integrations.metrics.campaign import CampaignReport
     from hammurabi.integrations.metrics.config import MetricsConfig
     from hammurabi.integrations.metrics.report import HealthReport
 
@@ -46,7 +47,19 @@ ConfOpt = Annotated[
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")
 ]
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", metavar="URL", help="QuestDB REST URL (default: from the conf)."),
+]
+SinceOpt = Annotated[
+    str, typer.Option("--since", metavar="WHEN", help="Window start: 30d, 12h, 2w, or a date.")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", metavar="WHEN", help="Window end (default: now).")
+]
 SBAR = "▁▂▃▄▅▆▇█"
+#: The health page shows at most this many campaigns (by name).
+MAX_CAMPAIGNS = 10
 
 
 def _config(conf: str | None, **overrides: Any) -> MetricsConfig:
@@ -204,16 +217,9 @@ def status(
 
 def health(
     conf: ConfOpt = None,
-    url: Annotated[
-        str | None,
-        typer.Option("--url", metavar="URL", help="QuestDB REST URL (default: from the conf)."),
-    ] = None,
-    since: Annotated[
-        str, typer.Option("--since", metavar="WHEN", help="Window start: 30d, 12h, 2w, or a date.")
-    ] = "30d",
-    until: Annotated[
-        str | None, typer.Option("--until", metavar="WHEN", help="Window end (default: now).")
-    ] = None,
+    url: UrlOpt = None,
+    since: SinceOpt = "30d",
+    until: UntilOpt = None,
     repo: Annotated[
         list[str] | None,
         typer.Option("--repo", metavar="REPO", help="Only this repository (repeatable)."),
@@ -247,10 +253,18 @@ def health(
             laws=law or [],
             top_rules=top,
         )
+        if html is not None:  # the page shows the campaigns of the window too
+            from hammurabi.integrations.metrics.campaign import campaigns, fetch_campaign
+
+            names = campaigns(questdb, window_start, window_end)[:MAX_CAMPAIGNS]
+            sections = [
+                fetch_campaign(questdb, name, since=window_start, until=window_end)
+                for name in names
+            ]
     if html is not None:
         from hammurabi.cli.health_page import render_html
 
-        html.write_text(render_html(report), encoding="utf-8")
+        html.write_text(render_html(report, campaigns=sections), encoding="utf-8")
     if output_format is Format.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -328,5 +342,118 @@ def show_health(report: HealthReport) -> None:
             cells = [rule.law, rule.rule, str(rule.failed), str(rule.changed), str(rule.repos)]
             rules_table.add_row(*(Text(cell) for cell in cells))
         console.print(rules_table)
+    if report.truncated:
+        console.print("[yellow]the window holds too many runs; narrow it with --since[/]")
+
+
+#: How a stage looks in the terminal.
+STAGE_STYLE = {
+    "failed": "red",
+    "blocked": "red",
+    "failing": "red",
+    "ignored": "magenta",
+    "unproposed": "yellow",
+    "changes-requested": "yellow",
+    "pending": "yellow",
+    "proposed": "cyan",
+    "passing": "cyan",
+    "approved": "green",
+    "merged": "green",
+    "compliant": "green",
+}
+
+
+def campaign(
+    conf: ConfOpt = None,
+    url: UrlOpt = None,
+    branch: Annotated[
+        str | None,
+        typer.Option(
+            "--branch",
+            metavar="BRANCH",
+            help="The campaign: its bot branch, e.g. hammurabi/security (default: the only "
+            "campaign with runs in the window).",
+        ),
+    ] = None,
+    since: SinceOpt = "30d",
+    until: UntilOpt = None,
+    output_format: FormatOpt = Format.text,
+) -> None:
+    """Follow a change across the fleet: where each repository stands (worst and oldest
+    first) and the burn-down by day, from the runs recorded in QuestDB."""
+    from hammurabi.integrations.metrics.campaign import fetch_campaign
+    from hammurabi.integrations.metrics.questdb import QuestDB
+    from hammurabi.integrations.metrics.report import parse_since
+
+    config = _config(conf, url=url)
+    window_start = parse_since(since)
+    window_end = parse_since(until) if until else None
+    with QuestDB(config) as questdb:
+        report = fetch_campaign(questdb, branch, since=window_start, until=window_end)
+    if output_format is Format.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        show_campaign(report)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    days = seconds / 86400
+    return f"{days:.1f}d" if days >= 1 else f"{seconds / 3600:.1f}h"
+
+
+def show_campaign(report: CampaignReport) -> None:
+    """Print the campaign's headline, its stages, the burn-down and the repositories."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from hammurabi.integrations.metrics.campaign import remaining
+
+    console = _console()
+    if not report.repos:
+        console.print(
+            f"campaign {report.campaign}: no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC",
+            markup=False,
+        )
+        return
+    total = len(report.repos)
+    console.print(
+        f"Campaign {report.campaign}: {report.done} of "
+        f"{count(total, 'repository', 'repositories')} done ({report.done * 100 // total}%)",
+        markup=False,
+    )
+    line = Text("  ")
+    for stage, n in report.stages.items():
+        if n:
+            line.append(f"{stage} {n}", style=STAGE_STYLE.get(stage, ""))
+            line.append("  ")
+    console.print(line)
+    if report.history:
+        console.print("Still to do, by day (UTC):", markup=False)
+        widest = max(max(remaining(c) for _, c in report.history), 1)
+        for day, counts in report.history[-14:]:
+            left = remaining(counts)
+            bar = "█" * max(round(left * 30 / widest), 1 if left else 0)
+            console.print(f"  {day:%Y-%m-%d} {left:>5} {bar}", markup=False)
+    table = Table(title="Repositories, worst and oldest first", title_justify="left")
+    for name in ("Repository", "Stage", "Pull request", "Checks", "Review", "Age", "Last run"):
+        table.add_column(name, overflow="fold")
+    for repo in report.repos:
+        checks = repo.checks or ""
+        names = repo.checks_failing or repo.checks_pending
+        if names:
+            checks += f" ({names})"
+        cells = [
+            Text(repo.repo),
+            Text(repo.stage.value, style=STAGE_STYLE.get(repo.stage.value, "")),
+            Text(f"#{repo.pr_number} {repo.pr_state or ''}".strip() if repo.pr_number else ""),
+            Text(checks),
+            Text(repo.review or ""),
+            Text(_age(repo.pr_age_s)),
+            Text(f"{repo.ts:%Y-%m-%d %H:%M}"),
+        ]
+        table.add_row(*cells)
+    console.print(table)
     if report.truncated:
         console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

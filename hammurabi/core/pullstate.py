@@ -170,18 +170,19 @@ def review_decision(reviews: Iterable[tuple[str, str]]) -> tuple[Review, int]:
     return (Review.APPROVED if approvals else Review.NONE), approvals
 
 
-def stage(status: str, pull: PullState | None, merged_before: bool = False) -> Stage:
+def stage(status: str, pull: PullState | None, holds: bool, merged_before: bool = False) -> Stage:
     """Where a repository stands after a run with ``status`` (a :class:`Status` value) and the
-    state of its pull request; ``merged_before``: its last pull request was merged."""
+    state of its pull request; ``holds``: the laws hold on the base branch (nothing to
+    change); ``merged_before``: its last pull request was merged."""
     if status in ("failed", "interrupted"):
         return Stage.FAILED
     if status == "blocked":
         return Stage.BLOCKED
     if status == "ignored":
         return Stage.IGNORED
+    if holds:
+        return Stage.MERGED if merged_before else Stage.COMPLIANT
     if pull is None or pull.state != "open":
-        if status in ("nothing-to-change", "pr-closed"):
-            return Stage.MERGED if merged_before else Stage.COMPLIANT
         return Stage.UNPROPOSED
     if pull.checks is Checks.FAILING:
         return Stage.FAILING

@@ -502,13 +502,13 @@ class _BranchRun:
         state: pullstate.PullState | None = None
         merged_before = False
         record: dict[str, Any] = {"branch": branch}
-        status = result.status
+        status, holds = result.status, not result.changed and not result.failed
         if forge is not None and repository and reader is not None and not result.error:
             try:
                 with self.timings.measure("api"):
                     if self._pull is not None and self._pull.state == "open":
                         state = reader(repository, self._pull)
-                    elif status in (Status.NOTHING_TO_CHANGE, Status.PR_CLOSED):
+                    elif holds:
                         found = self._closed
                         if found is None:
                             found = (forge.find_closed_pull(repository, branch, base),)
@@ -516,7 +516,7 @@ class _BranchRun:
                         record["last_pull"] = _pull_record(found[0])
             except HammurabiError as exc:
                 record["error"] = str(exc)  # the run's own work is done: only say so
-        record["stage"] = pullstate.stage(status.value, state, merged_before)
+        record["stage"] = pullstate.stage(status.value, state, holds, merged_before)
         calls = getattr(forge, "api_calls", None)
         if isinstance(calls, int):
             record["api_calls"] = calls

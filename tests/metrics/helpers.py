@@ -19,7 +19,12 @@ from tests.questdb_server import QuestDBServer
 
 ROOT = Path(__file__).parents[2]
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
-TABLE_NAMES = ("hammurabi_rule_runs", "hammurabi_repo_health", "hammurabi_runs")
+TABLE_NAMES = (
+    "hammurabi_rule_runs",
+    "hammurabi_repo_health",
+    "hammurabi_runs",
+    "hammurabi_pull_requests",
+)
 U, C, S, F = Outcome.UNCHANGED, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED
 
 

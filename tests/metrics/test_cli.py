@@ -66,7 +66,12 @@ def test_init_status_and_flush(
     assert status["metrics"] == "on" and status["spool"]["pending"] == 0
     assert status["server"] == {
         "reachable": True,
-        "tables": {"hammurabi_rule_runs": 80, "hammurabi_repo_health": 8, "hammurabi_runs": 3},
+        "tables": {
+            "hammurabi_rule_runs": 80,
+            "hammurabi_repo_health": 8,
+            "hammurabi_runs": 3,
+            "hammurabi_pull_requests": 0,  # these runs edited files in place: no campaign
+        },
     }
     # A refused row shows up in the status with its reason.
     with Spool(spool_path) as spool:

@@ -95,6 +95,21 @@ EXPECTED: dict[tuple[str, str], list[str]] = {
         "dry_run",
     ],
     ("Recent rule errors", "A"): ["ts", "repo", "law", "rule", "rule_id", "error"],
+    ("Campaign burn-down", "A"): ["ts", "to_do", "done"],
+    ("Campaign stages now", "A"): ["campaign", "stage", "repos"],
+    ("Stuck pull requests", "A"): [
+        "repo",
+        "campaign",
+        "stage",
+        "pr_number",
+        "pr_url",
+        "checks",
+        "checks_failing",
+        "review",
+        "mergeable_state",
+        "age_days",
+    ],
+    ("GitHub API calls per repository run", "A"): ["ts", "mean_calls", "max_calls"],
     ("$repo", "query"): ["repo"],
 }
 
@@ -254,9 +269,25 @@ def _history(now: datetime) -> list[RunResult]:
                 "state": "open",
                 "action": "opened",
                 "created_at": (last - timedelta(days=1)).isoformat(),
+                "checks": "failing",
+                "failing": ["ci"],
+                "review": "none",
+                "mergeable": True,
+                "mergeable_state": "blocked",
             },
         )
     )
+    for result in results:  # a campaign: each run says where its repository stands
+        score = health(result).score
+        pr = result.extra.get("pull_request") or {}
+        if result.repo == "org/api":
+            stage = "failing"
+        elif score == 1.0:
+            stage = "compliant"
+        else:
+            stage = "proposed" if pr.get("state") == "open" else "unproposed"
+        calls = 6 if result.repo == "org/api" else 2
+        result.extra["campaign"] = {"branch": "hammurabi/laws", "stage": stage, "api_calls": calls}
     return results
 
 
@@ -332,6 +363,29 @@ def test_every_dashboard_query_runs_on_questdb(
     assert [(row[1], row[2], row[5]) for row in errors] == [("org/api", "deploy", "boom")]
     failing = results[("Most failing rules", "A")]["dataset"]
     assert failing[0][:2] == ["extra", "extra-r4"]  # changed in bad every day, mid twice
+    stuck = results[("Stuck pull requests", "A")]["dataset"]
+    assert [
+        "org/api",
+        "hammurabi/laws",
+        "failing",
+        7,
+        "https://github.example/org/api/pull/7",
+        "failing",
+        "ci",
+    ] in [row[:7] for row in stuck]
+    ages = [row[-1] for row in stuck]
+    assert ages == sorted(ages, reverse=True)  # oldest first
+    stages = results[("Campaign stages now", "A")]["dataset"]
+    latest = {}
+    for result in sorted(seeded, key=lambda r: r.started_at):
+        latest[result.repo] = result.extra["campaign"]["stage"]
+    expected = {stage: list(latest.values()).count(stage) for stage in set(latest.values())}
+    assert {row[1]: row[2] for row in stages} == expected
+    assert {row[0] for row in stuck} == {
+        repo for repo, stage in latest.items() if stage in ("failing", "proposed")
+    }
+    calls = results[("GitHub API calls per repository run", "A")]["dataset"]
+    assert max(row[2] for row in calls) == 6
     variable = results[("$repo", "query")]["dataset"]
     assert [row[0] for row in variable] == sorted(scores)
 

@@ -125,6 +125,7 @@ def test_sql_over_exec(questdb: QuestDBServer, config: MetricsConfig) -> None:
             "hammurabi_rule_runs",
             "hammurabi_repo_health",
             "hammurabi_runs",
+            "hammurabi_pull_requests",
         ]
         sql = f"SELECT {quote_literal(NASTY[0])} AS v, 1 + 1 AS two"
         assert http.rows(sql) == [{"v": NASTY[0], "two": 2}]

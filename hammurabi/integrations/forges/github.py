@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from hammurabi.core import masking
 from hammurabi.core.hooks import hookimpl
+from hammurabi.core.pullstate import PullState
 from hammurabi.integrations.forges.base import (
     ForgeError,
     ListedRepository,
@@ -36,7 +37,6 @@ from hammurabi.integrations.forges.base import (
     pull_changes,
     redact,
 )
-from hammurabi.core.pullstate import PullState
 
 if TYPE_CHECKING:
     from hammurabi.integrations.git import Credentials
@@ -540,7 +540,7 @@ def _counted(auth_class: type, forge: GitHubForge) -> type:
     """A subclass of a PyGithub ``Auth`` class that counts each request it authenticates
     (PyGithub authenticates every request it sends) on ``forge.api_calls``."""
 
-    class Counted(auth_class):  # type: ignore[misc, valid-type]
+    class Counted(auth_class):
         def authentication(self, headers: dict[str, Any]) -> None:
             forge.api_calls += 1
             super().authentication(headers)

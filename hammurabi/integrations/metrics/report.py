@@ -145,11 +145,13 @@ class HealthReport:
         }
 
 
-def _parse_ts(text: str) -> datetime:
+def parse_ts(text: str) -> datetime:
+    """A timestamp as QuestDB's JSON gives it (``...Z``)."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _window(since: datetime, until: datetime | None) -> str:
+def window_where(since: datetime, until: datetime | None) -> str:
+    """The SQL condition on ``ts`` for a window."""
     where = f"ts >= {ts_literal(since)}"
     if until is not None:
         where += f" AND ts <= {ts_literal(until)}"
@@ -167,7 +169,7 @@ def fetch_health(
 ) -> HealthReport:
     """Read the fleet's health in the window; with ``laws``, score only those laws' rules."""
     report = HealthReport(since, until, list(repos), list(laws))
-    where = _window(since, until)
+    where = window_where(since, until)
     if repos:
         where += " AND " + in_list("repo", repos)
     if laws:
@@ -194,7 +196,7 @@ def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
     for row in client.rows(sql):
         points[row["repo"]].append(
             RunPoint(
-                ts=_parse_ts(row["ts"]),
+                ts=parse_ts(row["ts"]),
                 run_id=row["run_id"],
                 score=row["score"],
                 outcome=row["outcome"],
@@ -232,7 +234,7 @@ def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
             outcome = "unchanged" if row["n_all"] else "skipped"
         points[row["repo"]].append(
             RunPoint(
-                ts=_parse_ts(row["ts"]),
+                ts=parse_ts(row["ts"]),
                 run_id=row["run_id"],
                 score=row["w_ok"] / row["w_all"] if row["w_all"] else None,
                 outcome=outcome,

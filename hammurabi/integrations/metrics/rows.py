@@ -237,9 +237,10 @@ def health_row(result: RunResult, repo: str) -> Row:
     return Row(REPO_HEALTH.name, to_ns(result.started_at), values)
 
 
-def pull_request_values(result: RunResult) -> dict[str, Any]:
-    """Read ``result.extra["pull_request"]`` defensively into ``pr_*`` values."""
-    pr = result.extra.get("pull_request") if isinstance(result.extra, dict) else None
+def pull_request_values(result: RunResult, pr: Any = None) -> dict[str, Any]:
+    """Read ``result.extra["pull_request"]`` (or ``pr``) defensively into ``pr_*`` values."""
+    if pr is None:
+        pr = result.extra.get("pull_request") if isinstance(result.extra, dict) else None
     if not isinstance(pr, dict):
         return {}
     values: dict[str, Any] = {}
@@ -325,8 +326,11 @@ def pull_request_row(result: RunResult, repo: str) -> Row | None:
     if isinstance(campaign.get("api_calls"), int):
         values["api_calls"] = campaign["api_calls"]
     pr = result.extra.get("pull_request")
+    last = campaign.get("last_pull")
+    if not (isinstance(pr, dict) and isinstance(pr.get("number"), int)) and isinstance(last, dict):
+        pr = last  # laws hold: the pull request that was merged (or closed) last
     if isinstance(pr, dict) and isinstance(pr.get("number"), int):
-        health = pull_request_values(result)
+        health = pull_request_values(result, pr)
         for key in ("pr_number", "pr_state", "pr_url", "pr_created_at", "pr_age_s"):
             if key in health:
                 values[key] = health[key]

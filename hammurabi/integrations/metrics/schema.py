@@ -164,9 +164,7 @@ PULL_REQUESTS = Table(
     ("ts", "run_id", "repo", "campaign"),
 )
 
-TABLES: dict[str, Table] = {
-    t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS, PULL_REQUESTS)
-}
+TABLES: dict[str, Table] = {t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS, PULL_REQUESTS)}
 #: Every column name of every table (``ts`` first), in a stable order: the spool's columns.
 COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(column.name for table in TABLES.values() for column in table.columns)

@@ -151,6 +151,7 @@ def _repo(entry: Any) -> RepoRun:
         entry.get("reason"),
         branch=entry.get("branch"),
         pull=pull,
+        stage=entry.get("stage") if isinstance(entry.get("stage"), str) else None,
         earlier=bool(entry.get("earlier")),
         seconds=float(entry.get("seconds") or 0.0),
         detail={key: entry[key] for key in DETAIL_KEYS if key in entry},

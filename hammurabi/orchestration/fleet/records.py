@@ -30,8 +30,11 @@ class RepoRun:
     reason: str | None = None
     #: What happened to the bot branch (created, updated, unchanged, deleted, ...).
     branch: str | None = None
-    #: The pull request: action (opened, updated, closed, open, ...), number, url, title.
+    #: The pull request: action (opened, updated, closed, open, ...), number, url, title,
+    #: and as read in the run: state, checks, review, mergeable_state, age_s.
     pull: dict[str, Any] = field(default_factory=dict)
+    #: Where the repository stands in the campaign (``hammurabi.core.pullstate.Stage``).
+    stage: str | None = None
     #: Finished in an earlier attempt of the same run (resumed from the state file).
     earlier: bool = False
     seconds: float = 0.0
@@ -53,6 +56,7 @@ class RepoRun:
             "reason": self.reason,
             "branch": self.branch,
             "pull": self.pull,
+            "stage": self.stage,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,6 +107,13 @@ class FleetResult:
             )
         return counts
 
+    def stages(self) -> dict[str, int]:
+        """Repositories per campaign stage, worst first (stages no repository is in left out)."""
+        from hammurabi.core.pullstate import STAGES
+
+        found = [repo.stage for repo in self.repos]
+        return {stage.value: found.count(stage.value) for stage in STAGES if stage.value in found}
+
     @property
     def failed(self) -> list[RepoRun]:
         return [repo for repo in self.repos if repo.status is Status.FAILED]
@@ -128,6 +139,7 @@ class FleetResult:
             "seconds": round(self.seconds, 3),
             "interrupted": self.interrupted,
             "counts": self.counts(),
+            "stages": self.stages(),
             "archived": self.archived,
             "repos": [repo.to_dict() for repo in self.repos],
         }

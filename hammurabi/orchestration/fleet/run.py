@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hammurabi import __version__
 from hammurabi.core import masking
 from hammurabi.core.errors import HammurabiError
+from hammurabi.core.pullstate import Stage
 from hammurabi.core.results import RunResult, Status
 from hammurabi.orchestration.fleet.limits import Limits, fork_context
 from hammurabi.orchestration.fleet.records import FleetResult, RepoRun
@@ -160,6 +161,7 @@ class _Fleet:
                     entry.get("reason"),
                     branch=entry.get("branch"),
                     pull=entry.get("pull") or {},
+                    stage=entry.get("stage"),
                     earlier=True,
                 )
             else:
@@ -274,14 +276,17 @@ class _Fleet:
     def _judge(self, target: Target, result: RunResult) -> RepoRun:
         git = result.extra.get("git") or {}
         pull = result.extra.get("pull_request") or {}
-        summary = {
-            key: pull.get(key) for key in ("action", "number", "url", "title") if pull.get(key)
-        }
+        keys = ("action", "number", "url", "title", "state", "checks", "review")
+        summary = {key: pull.get(key) for key in (*keys, "mergeable_state") if pull.get(key)}
+        campaign = result.extra.get("campaign") or {}
         record = RepoRun(target.name, result.status, branch=git.get("action"), pull=summary)
+        record.stage = campaign.get("stage")
         record.result = result
         if result.repo in self.limits.capped or target.name in self.limits.capped:
             record.status = Status.DEFERRED
             record.reason = result.error
+            if campaign:  # pushed, its pull request held back: not a failure of the change
+                campaign["stage"] = record.stage = Stage.UNPROPOSED
         elif record.status is Status.FAILED:
             record.reason = "; ".join(result.failures()) or "failed"
         return record

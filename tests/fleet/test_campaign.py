@@ -1,0 +1,180 @@
+"""A campaign across runs: pull requests pass, fail, get approved, merged and closed; each run
+reads their state (GitHub stand-in over HTTP) and records it in the report and in QuestDB."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from github import Auth, Github
+
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from tests.fleet.conftest import Fleet
+from tests.github_standin import GitHubStandIn
+from tests.metrics.helpers import wait_tables
+from tests.metrics.test_html import chromium, run_chromium
+from tests.questdb_server import QuestDBServer
+
+REPOS = [f"acme/svc-0{i}" for i in range(6)]  # svc-01 is compliant from the start
+
+
+def open_pull(hub: GitHubStandIn, repo: str) -> dict:  # type: ignore[type-arg]
+    (pull,) = hub.pulls(repo, "open")
+    return pull
+
+
+def shape_the_fleet(hub: GitHubStandIn) -> None:
+    """What CI and people did to the pull requests of the first run."""
+    hub.add_token("alice-token", "alice")
+    for repo in REPOS:
+        hub.configure_repo(repo, collaborators=["alice"])
+    pulls = {repo: open_pull(hub, repo) for repo in REPOS if repo != "acme/svc-01"}
+    sha = {repo: pull["head"]["sha"] for repo, pull in pulls.items()}
+    # svc-00: green and approved, then merged by alice through the API.
+    hub.set_status("acme/svc-00", sha["acme/svc-00"], "ci", "success")
+    hub.review("acme/svc-00", pulls["acme/svc-00"]["number"], "alice", "APPROVE")
+    alice = Github(
+        base_url=hub.base_url,
+        auth=Auth.Token("alice-token"),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+    )
+    alice.get_repo("acme/svc-00").get_pull(pulls["acme/svc-00"]["number"]).merge()
+    # svc-02: its CI fails (a status and a check run).
+    hub.set_status("acme/svc-02", sha["acme/svc-02"], "ci", "success")
+    hub.set_check_run("acme/svc-02", sha["acme/svc-02"], "tests", "completed", "failure")
+    # svc-03: CI still running; svc-04: no CI at all, approved; svc-05: closed by a reviewer.
+    hub.set_check_run("acme/svc-03", sha["acme/svc-03"], "tests", "in_progress")
+    hub.review("acme/svc-04", pulls["acme/svc-04"]["number"], "alice", "APPROVE")
+    hub.close_pull("acme/svc-05", pulls["acme/svc-05"]["number"])
+
+
+@pytest.mark.questdb
+def test_each_run_records_where_every_repository_stands(
+    fleet: Fleet, questdb: QuestDBServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HAMMURABI_METRICS_SPOOL", str(tmp_path / "spool.sqlite3"))
+    include = ["--include", "svc-0[0-5]"]
+    code, out, first = fleet.run(*include, "--metrics", questdb.conf, "--run-id", "c-1")
+    assert code == ExitCode.OK, out
+    assert first["stages"] == {"proposed": 5, "compliant": 1}
+    shape_the_fleet(fleet.hub)
+
+    code, out, second = fleet.run(*include, "--metrics", questdb.conf, "--run-id", "c-2")
+    assert code == ExitCode.OK, out
+    stages = {repo["name"]: repo["stage"] for repo in second["repos"]}
+    assert stages == {
+        "acme/svc-00": "merged",
+        "acme/svc-01": "compliant",
+        "acme/svc-02": "failing",
+        "acme/svc-03": "pending",
+        "acme/svc-04": "approved",
+        "acme/svc-05": "ignored",
+    }
+    assert list(second["stages"]) == [  # worst first
+        "failing",
+        "ignored",
+        "pending",
+        "approved",
+        "merged",
+        "compliant",
+    ]
+    pulls = {repo["name"]: repo["pull"] for repo in second["repos"]}
+    assert pulls["acme/svc-02"]["checks"] == "failing"
+    assert pulls["acme/svc-04"]["review"] == "approved"
+
+    assert main(["metrics", "flush", "--metrics", questdb.conf]) == ExitCode.OK
+    wait_tables(questdb)
+    rows = questdb.rows(
+        "SELECT repo, campaign, stage, checks, checks_failing, checks_pending, review,"
+        " approvals, mergeable, mergeable_state, pr_state, api_calls"
+        " FROM hammurabi_pull_requests WHERE run_id = 'c-2' ORDER BY repo"
+    )
+    by_repo = {row.pop("repo"): row for row in rows}
+    assert {row["campaign"] for row in rows} == {"hammurabi/laws"}
+    assert {repo: row["stage"] for repo, row in by_repo.items()} == stages
+    failing = by_repo["acme/svc-02"]
+    assert (failing["checks"], failing["checks_failing"], failing["pr_state"]) == (
+        "failing",
+        "tests",
+        "open",
+    )
+    assert by_repo["acme/svc-03"]["checks_pending"] == "tests"
+    approved = by_repo["acme/svc-04"]
+    assert (approved["review"], approved["approvals"], approved["checks"]) == (
+        "approved",
+        1,
+        "none",
+    )
+    assert (approved["mergeable"], approved["mergeable_state"]) == (True, "clean")
+    # The API calls each repository cost are recorded (a compliant one costs the fewest).
+    calls = {repo: row["api_calls"] for repo, row in by_repo.items()}
+    assert all(isinstance(n, int) and n > 0 for n in calls.values()), calls
+    assert calls["acme/svc-01"] <= min(calls.values())
+    first_rows = questdb.rows(
+        "SELECT stage, count() n FROM hammurabi_pull_requests WHERE run_id = 'c-1' ORDER BY stage"
+    )
+    assert first_rows == [{"stage": "compliant", "n": 1}, {"stage": "proposed", "n": 5}]
+
+    # hammurabi campaign: the same, read back, worst and oldest first, with the burn-down.
+    fleet.capsys.readouterr()
+    assert main(["campaign", "--metrics", questdb.conf, "--format", "json"]) == ExitCode.OK
+    view = json.loads(fleet.capsys.readouterr().out)
+    assert view["campaign"] == "hammurabi/laws"
+    assert (view["repos_total"], view["repos_done"]) == (6, 2)
+    assert [repo["repo"] for repo in view["repos"]] == [
+        "acme/svc-02",  # failing
+        "acme/svc-05",  # ignored
+        "acme/svc-03",  # pending
+        "acme/svc-04",  # approved
+        "acme/svc-00",  # merged
+        "acme/svc-01",  # compliant
+    ]
+    assert view["repos"][0]["pull_request"]["failing"] == ["tests"]
+    (today,) = view["history"]  # both runs today: the day ends as the second run left it
+    assert today["remaining"] == 4 and today["stages"]["merged"] == 1
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["campaign", "--metrics", questdb.conf]) == ExitCode.OK
+    text = fleet.capsys.readouterr().out
+    assert "Campaign hammurabi/laws: 2 of 6 repositories done (33%)" in text
+    assert text.index("acme/svc-02") < text.index("acme/svc-01")
+
+    # The health page shows the campaign: rendered by headless Chromium from QuestDB's data.
+    binary = chromium()
+    page = tmp_path / "health.html"
+    assert main(["health", "--metrics", questdb.conf, "--html", str(page)]) == ExitCode.OK
+    dom = _CampaignDom()
+    dom.feed(run_chromium(binary, tmp_path, "--dump-dom", page.as_uri()).stdout)
+    assert dom.campaigns == ["hammurabi/laws"]
+    assert dom.segments == {stage: n for stage, n in view["stages"].items() if n}
+    assert dom.rows == [(repo["repo"], repo["stage"]) for repo in view["repos"]]
+    assert dom.remaining == [day["remaining"] for day in view["history"]]
+    shot = tmp_path / "campaign.png"
+    run_chromium(binary, tmp_path, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri())
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+class _CampaignDom(HTMLParser):
+    """The campaign sections of the rendered page: stage segments, burn-down, rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.campaigns: list[str] = []
+        self.segments: dict[str, int] = {}
+        self.rows: list[tuple[str, str]] = []
+        self.remaining: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        classes = a.get("class", "").split()
+        if tag == "section" and "campaign" in classes:
+            self.campaigns.append(a["data-campaign"])
+        elif tag == "span" and "seg" in classes:
+            self.segments[a["data-stage"]] = int(a["data-count"])
+        elif tag == "tr" and "campaign-repo" in classes:
+            self.rows.append((a["data-repo"], a["data-stage"]))
+        elif tag == "svg" and "burndown" in classes:
+            self.remaining = [int(n) for n in a["data-remaining"].split(",") if n]
