@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from hammurabi.cli import main
-from hammurabi.exitcodes import ExitCode
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
 from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
 
 BRANCH = "hammurabi/laws"
@@ -219,7 +219,7 @@ def test_custom_rules_edit_with_pathlib_and_each_kind_of_change_is_committed(
 @pytest.mark.parametrize("mode", ["--no-push", "--dry-run"])
 def test_a_run_that_pushes_nothing_loads_no_gitpython(repo: Path, laws: Path, mode: str) -> None:
     probe = (
-        "import json, sys\nfrom hammurabi.cli import main\n"
+        "import json, sys\nfrom hammurabi.cli.main import main\n"
         f"code = main(['enforce', {str(repo)!r}, '--laws', {str(laws)!r}, '-p', 'python', "
         f"'-q', {mode!r}])\n"
         "print(json.dumps([code, sorted(m for m in sys.modules if m.split('.')[0] == 'git')]))"
