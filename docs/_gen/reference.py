@@ -533,6 +533,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "exit-codes": lambda: _exit_codes(),
     "outcomes": _enum("hammurabi.core.results.Outcome", ("outcome", "meaning")),
     "statuses": _enum("hammurabi.core.results.Status", ("status", "meaning")),
+    "stages": _enum("hammurabi.core.pullstate.Stage", ("stage", "meaning")),
     "settings": settings_reference,
     "workspace": workspace_api,
     "hooks": hooks_reference,

@@ -142,6 +142,15 @@ def test_each_run_records_where_every_repository_stands(
     assert "Campaign hammurabi/laws: 2 of 6 repositories done (33%)" in text
     assert text.index("acme/svc-02") < text.index("acme/svc-01")
 
+    # No campaign in the window: a usage error naming what there is.
+    fleet.capsys.readouterr()
+    empty = ["--since", "2001-01-01", "--until", "2001-01-02"]
+    assert main(["campaign", "--metrics", questdb.conf, *empty]) == ExitCode.USAGE_ERROR
+    assert fleet.capsys.readouterr().err == (
+        "hammurabi: error: name the campaign with --branch (campaigns with runs in the window:"
+        " none)\n"
+    )
+
     # The health page shows the campaign: rendered by headless Chromium from QuestDB's data.
     binary = chromium()
     page = tmp_path / "health.html"
