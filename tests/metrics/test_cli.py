@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -166,6 +168,15 @@ def test_help_does_not_import_questdb_or_httpx() -> None:
     )
     assert proc.stdout.strip().splitlines()[-1] == "[]"
     assert "flush" in proc.stdout and "--since" in proc.stdout
+
+
+def test_an_install_brings_neither_the_questdb_client_nor_numpy() -> None:
+    # Issue 17: about 140 MB in every install, also where metrics are off.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {
+        re.split(r"[ <>=!~\[;]", dep, maxsplit=1)[0].lower() for dep in project["dependencies"]
+    }
+    assert "httpx" in names and not names & {"questdb", "numpy"}
 
 
 def test_without_questdb_the_run_works_and_says_metrics_are_off(

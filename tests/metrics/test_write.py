@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from hammurabi.core.results import LawResult
 from hammurabi.integrations.metrics.config import MetricsConfig
 from hammurabi.integrations.metrics.plugin import MetricsPlugin
 from hammurabi.integrations.metrics.questdb import QuestDB
@@ -33,6 +34,7 @@ from tests.metrics.helpers import (
     frozen,
     law,
     rows_of,
+    rule,
     run,
     ship,
     wait_tables,
@@ -294,26 +296,71 @@ def test_the_next_run_sends_what_earlier_runs_left_in_the_spool(
         assert spool.state().pending == 0
 
 
-def test_a_run_start_imports_the_client_in_the_background(spool_path: Path) -> None:
+@pytest.mark.questdb
+def test_a_run_end_sends_its_rows_without_the_questdb_client_or_numpy(
+    questdb: QuestDBServer, spool_path: Path
+) -> None:
+    # Neither is installed with Hammurabi (issue 17: 140 MB).
     code = textwrap.dedent(
         f"""
-        import sys, threading
+        import sys
+        sys.modules["questdb"] = sys.modules["numpy"] = None  # import fails: not installed
+        from hammurabi.integrations.metrics.config import MetricsConfig
         from hammurabi.integrations.metrics.plugin import MetricsPlugin
-        from hammurabi.loading.settings import MetricsSettings, Settings
-        metrics = MetricsSettings(conf="http::addr=127.0.0.1:9;", spool={str(spool_path)!r})
-        MetricsPlugin().hammurabi_run_starting(settings=Settings(metrics=metrics))
-        others = [t for t in threading.enumerate() if t is not threading.current_thread()]
-        print(len(others), all(thread.is_alive() for thread in others))
-        for thread in others:
-            thread.join()
-        print("questdb" in sys.modules, "httpx" in sys.modules)
+        from hammurabi.loading.settings import MetricsSettings
+        from tests.metrics.helpers import C, U, law, run
+        config = MetricsConfig.from_settings(
+            MetricsSettings(conf={questdb.conf!r}, spool={str(spool_path)!r})
+        )
+        report = MetricsPlugin().record(run("o/light", [law("A", [U, C])]), config)
+        loaded = [m for m in ("questdb", "numpy") if sys.modules.get(m)]
+        print(report.sent, report.remaining, report.error, loaded)
         """
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert proc.stdout.split() == ["1", "True", "True", "False"]  # returned while importing
-    assert proc.stderr == "" and not spool_path.exists()  # nothing sent, nothing said
+    assert proc.stdout.split() == ["4", "0", "None", "[]"], proc.stderr
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_rule_runs", "repo = 'o/light'") == 2
+
+
+@pytest.mark.questdb
+def test_awkward_text_and_numbers_arrive_exactly(
+    questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin
+) -> None:
+    # What ILP must escape: quotes, backslashes, newlines, commas, equals signs and spaces.
+    awkward = 'line 1\nline 2\r\n "quoted" back\\slash\\, a=b c\\"\\'
+    name = 'o/a b,c=d\\e"f'
+    failed = rule("r=1, x", F, law="L w", error=awkward)
+    tiny = rule("tiny", U, law="L w")
+    tiny.duration = 1e-8  # 1e-05 ms
+    result = run(name, [LawResult("L w", "d", [failed, tiny], weight=1e20, started_at=T0)])
+    report = plugin.record(result, config)
+    assert report is not None and (report.sent, report.remaining) == (4, 0)
+    wait_tables(questdb)
+    got = questdb.rows(
+        "SELECT repo, law, rule, error, duration_ms, law_weight"
+        " FROM hammurabi_rule_runs ORDER BY seq"
+    )
+    assert got == [
+        {
+            "repo": name,
+            "law": "L w",
+            "rule": "r=1, x",
+            "error": awkward,
+            "duration_ms": pytest.approx(2.0),
+            "law_weight": 1e20,
+        },
+        {
+            "repo": name,
+            "law": "L w",
+            "rule": "tiny",
+            "error": None,
+            "duration_ms": pytest.approx(1e-5),
+            "law_weight": 1e20,
+        },
+    ]
 
 
 def test_a_run_end_with_questdb_down_keeps_its_rows(

@@ -10,15 +10,11 @@ acknowledge stays in the spool, made durable, for the next run or ``hammurabi me
 flush``; after a failure, the runs of the next ``RETRY_AFTER`` seconds only spool (a fleet
 does not wait for a server that is down once per repository). Nothing here ever fails the
 run: errors are logged.
-
-The ``questdb`` client loads numpy (a tenth of a second or more): as a run starts
-(``hammurabi_run_starting``) a thread imports it, while the run waits for git and the forge.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib
 import json
 import logging
 import threading
@@ -74,17 +70,6 @@ class MetricsPlugin:
         self._unsent: MetricsConfig | None = None  # rows of ours wait in this one's spool
         self._warned = self._said_off = False
         self._questdb: QuestDB | None = None  # connected once, for every run
-
-    @hookimpl
-    def hammurabi_run_starting(self, settings: Settings) -> None:
-        """Import the client in a thread while the rules run (never raises)."""
-        try:
-            if MetricsConfig.from_settings(settings.metrics).enabled:
-                threading.Thread(
-                    target=importlib.import_module, args=("questdb",), daemon=True
-                ).start()
-        except ConfigError:
-            pass  # said when the run finishes
 
     @hookimpl
     def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:
@@ -148,8 +133,6 @@ class MetricsPlugin:
         from hammurabi.integrations.metrics.questdb import QuestDB
 
         if self._questdb is None or self._questdb.config != config:
-            if self._questdb is not None:
-                self._questdb.close()
             questdb = QuestDB(config, timeout=timeout)
             created = questdb.ensure_tables(config.ttl_days)
             if created:
