@@ -2,9 +2,8 @@
 
 1. The real job (goal: ratio <= 1.05): ``hammurabi enforce`` of one repository as a process:
    a clone of a stand-in repository, two laws, the bot branch pushed over smart HTTP and a
-   pull request opened with PyGithub. Variants: metrics off (the baseline), metrics on (rows
-   spooled and sent to QuestDB as the run ends), and metrics on with the client imported at
-   the run's end rather than in a thread as the run starts (``on, lazy import``).
+   pull request opened with PyGithub. Variants: metrics off (the baseline) and metrics on
+   (rows spooled and sent to QuestDB as the run ends).
 2. A fleet (goal: <= 1.02 per repository): ``hammurabi enforce --repos`` over 100 stand-in
    repositories (``--jobs 4``), metrics off and on.
 3. Backfill: spool N rows of realistic runs, replay them (``hammurabi metrics flush``);
@@ -13,9 +12,9 @@
 Every round runs each variant once, in an order that alternates between rounds, on fresh
 work: a new bot branch (so a new push and a new pull request) of a fresh clone. Printed, for
 the wall time and for the CPU time of the job's processes (on a machine busy with other
-work, the wall time varies much more): the medians, their ratio to the baseline, and the
-median of the rounds' own ratios (less sensitive to the machine's speed drifting). Each
-variant's first run is not timed.
+work, the wall time varies much more): the medians with the fastest and slowest run, their
+ratio to the baseline, and the median, fastest and slowest of the rounds' own ratios (less
+sensitive to the machine's speed drifting). Each variant's first run is not timed.
 
 With two CPUs or more, the servers (QuestDB, and the stand-in in this process) run on the
 last CPU and the job on the others, as GitHub and QuestDB run on machines of their own; the
@@ -42,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hammurabi import gitops  # noqa: E402
 from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
+from hammurabi.integrations import git as gitops  # noqa: E402
 from hammurabi.integrations.metrics.config import MetricsConfig  # noqa: E402
 from hammurabi.integrations.metrics.questdb import QuestDB  # noqa: E402
 from hammurabi.integrations.metrics.rows import Row, run_rows, validate  # noqa: E402
@@ -55,14 +54,8 @@ from tests.questdb_server import QuestDBServer, install  # noqa: E402
 
 FILES = {"app.py": "DEBUG = True\n", "README.md": "# service\n"}
 OUTCOMES = [Outcome.UNCHANGED] * 6 + [Outcome.CHANGED] * 3 + [Outcome.FAILED, Outcome.SKIPPED]
-#: Runs the CLI with the metrics plugin's run-start import turned off (``on, lazy import``).
 #: Wall time, CPU time of the job's processes, CPU time of QuestDB (seconds).
 Times = tuple[float, float, float]
-LAZY = (
-    "import sys; from hammurabi.integrations.metrics.plugin import MetricsPlugin;"
-    " MetricsPlugin.hammurabi_run_starting = lambda self, settings: None;"
-    " from hammurabi.cli.main import run; sys.argv[0] = 'hammurabi'; run()"
-)
 
 
 class Bench:
@@ -88,13 +81,9 @@ class Bench:
         self.count = 0
 
     def command(self, variant: str, *args: str) -> list[str]:
-        start = (
-            [sys.executable, "-c", LAZY]
-            if variant == "lazy"
-            else [sys.executable, "-m", "hammurabi"]
-        )
         metrics = [] if variant == "off" else ["--metrics", self.server.conf]
-        return [*start, "enforce", *args, "--laws", str(self.laws), "-p", "python", *metrics]
+        args += ("--laws", str(self.laws), "-p", "python")
+        return [sys.executable, "-m", "hammurabi", "enforce", *args, *metrics]
 
     def questdb_cpu(self) -> float:
         """CPU seconds the QuestDB server used so far."""
@@ -156,42 +145,23 @@ def rounds(title: str, count: int, variants: list[str], once: Callable[[str], Ti
     for i in range(count):
         for variant in variants if i % 2 == 0 else variants[::-1]:
             times[variant].append(once(variant))
-    print(f"{title}; medians of {count} rounds")
+    print(f"{title}; medians of {count} rounds [fastest, slowest]")
     for kind, index in (("wall", 0), ("CPU", 1)):
         base = [pair[index] for pair in times[variants[0]]]
         low = statistics.median(base)
         for variant in variants:
             mine = [pair[index] for pair in times[variant]]
             median = statistics.median(mine)
-            paired = statistics.median(b / a for a, b in zip(base, mine, strict=True))
+            paired = [b / a for a, b in zip(base, mine, strict=True)]
             print(
-                f"  {kind:<4} {variant:<6} {median * 1000:9.1f} ms   ratio {median / low:.3f}"
-                f"   paired ratio {paired:.3f}   (+{(median - low) * 1000:.1f} ms)"
+                f"  {kind:<4} {variant:<4} {median * 1000:8.1f} ms"
+                f" [{min(mine) * 1000:.1f}, {max(mine) * 1000:.1f}]"
+                f"   ratio {median / low:.3f} ({(median - low) * 1000:+.1f} ms)"
+                f"   paired ratio {statistics.median(paired):.3f}"
+                f" [{min(paired):.3f}, {max(paired):.3f}]"
             )
     server = (f"{v} {statistics.median(t[2] for t in times[v]) * 1000:.1f} ms" for v in variants)
     print(f"  QuestDB's CPU time meanwhile: {', '.join(server)}")
-
-
-def import_cost(bench: Bench, count: int = 9) -> None:
-    """Print the time a process takes to import the client, against one that imports nothing."""
-    for label, code in [
-        ("python", "pass"),
-        ("import questdb", "import questdb"),
-        ("import httpx", "import httpx"),
-    ]:
-        times = []
-        for _ in range(count):
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-c", code],
-                env=bench.env,
-                check=True,
-                preexec_fn=lambda: os.sched_setaffinity(0, bench.cpus),
-            )
-            times.append(time.perf_counter() - started)
-        print(
-            f"  {label:<16} {statistics.median(times) * 1000:9.1f} ms (process, median of {count})"
-        )
 
 
 # ----------------------------------------------------------------------------- backfill
@@ -300,7 +270,6 @@ def main(argv: list[str] | None = None) -> None:
             f"QuestDB {server.version}; {len(every)} CPUs (load {load});"
             f" servers on CPU {sorted(servers)}, the job on CPU {sorted(job)}"
         )
-        import_cost(bench)
         if args.rounds:
             hub.create_repo("acme/job", FILES)
             for cpus in (job, set(every)) if job != set(every) else (job,):
@@ -309,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
                     "the real job: enforce one repository, push, open a pull request,"
                     f" on CPU {sorted(cpus)}",
                     args.rounds,
-                    ["off", "on", "lazy"],
+                    ["off", "on"],
                     bench.job,
                 )
             bench.cpus = job
