@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -509,3 +511,92 @@ def test_each_plugin_manager_has_a_metrics_plugin_of_its_own() -> None:
     )
     assert isinstance(first, MetricsPlugin) and isinstance(second, MetricsPlugin)
     assert first is not second  # no state (fleet runs, a connection) shared between them
+
+
+@contextlib.contextmanager
+def _tls_proxy(port: int, folder: Path) -> Iterator[tuple[int, Path]]:
+    """Serve TLS on a free port (a self-signed certificate for localhost) in front of QuestDB's
+    HTTP ``port``; yield the port and the certificate."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def pipe(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # the listener closed
+            while True:
+                client, _ = listener.accept()
+                try:
+                    secure = context.wrap_socket(client, server_side=True)
+                except (OSError, ssl.SSLError):  # a client that refused the certificate
+                    client.close()
+                    continue
+                upstream = socket.create_connection(("127.0.0.1", port))
+                for ends in ((secure, upstream), (upstream, secure)):
+                    threading.Thread(target=pipe, args=ends, daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1], cert
+    finally:
+        listener.close()
+
+
+@pytest.mark.questdb
+def test_rows_go_over_tls_checked_against_the_given_roots(
+    questdb: QuestDBServer,
+    plugin: MetricsPlugin,
+    spool_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("hammurabi.integrations.metrics.plugin.SEND_EVERY", 0.0)
+    monkeypatch.setattr("hammurabi.integrations.metrics.plugin.RETRY_AFTER", 0.0)
+    port = int(questdb.conf.rstrip(";").rsplit(":", 1)[1])
+    with _tls_proxy(port, tmp_path) as (tls_port, cert):
+        base = f"https::addr=localhost:{tls_port};"
+        reports = [
+            plugin.record(
+                run(f"o/tls-{i}", [law("A", [U])], run_id=f"tls-{i}"),
+                MetricsConfig.from_settings(MetricsSettings(conf=conf, spool=str(spool_path))),
+            )
+            for i, conf in enumerate(
+                [f"{base}tls_roots={cert};", base, f"{base}tls_verify=unsafe_off;"]
+            )
+        ]
+    checked, unknown, unchecked = reports
+    assert checked is not None and (checked.sent, checked.remaining) == (3, 0)
+    assert unknown is not None and (unknown.sent, unknown.remaining) == (0, 3)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(unknown.error)  # the certificate's CA is unknown
+    assert unchecked is not None and (unchecked.sent, unchecked.remaining) == (6, 0)
+    wait_tables(questdb)
+    assert count(questdb, "hammurabi_repo_health", "repo LIKE 'o/tls-%'") == 3

@@ -176,6 +176,3 @@ class MetricsPlugin:
             )
         return report
 
-
-#: The entry point's former name, which installs made before still use.
-plugin = MetricsPlugin

@@ -14,11 +14,10 @@ already (PyGithub uses it). ILP's text form is small: the escapes below are the 
 from __future__ import annotations
 
 import json
-import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from hammurabi.core.errors import ConfigError
@@ -30,6 +29,9 @@ from hammurabi.integrations.metrics.config import (
     parse_conf,
 )
 from hammurabi.integrations.metrics.schema import COLUMNS, TABLES
+
+if TYPE_CHECKING:
+    import ssl
 
 _NAME_ESCAPES = str.maketrans(
     {"\\": "\\\\", " ": "\\ ", ",": "\\,", "=": "\\=", "\n": "\\\n", "\r": "\\\r"}
@@ -131,6 +133,8 @@ class QuestDB:
         self._timeout = timeout
         self._tls: ssl.SSLContext | None = None
         if urlsplit(self.url).scheme == "https":
+            import ssl  # only for TLS: not among the imports of every run
+
             self._tls = ssl.create_default_context(cafile=params.get("tls_roots") or None)
             if params.get("tls_verify") == "unsafe_off":
                 self._tls.check_hostname = False
