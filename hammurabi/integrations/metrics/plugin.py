@@ -70,6 +70,7 @@ class MetricsPlugin:
         self._unsent: MetricsConfig | None = None  # rows of ours wait in this one's spool
         self._warned = self._said_off = False
         self._questdb: QuestDB | None = None  # connected once, for every run
+        self._spool: Spool | None = None  # opened once, for every run
 
     @hookimpl
     def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:
@@ -93,7 +94,8 @@ class MetricsPlugin:
                 self._said_off = True
             return None
         rows, refused = build_rows(result, self.fleet)
-        with self._lock, Spool(config.spool) as spool:
+        with self._lock:
+            spool = self._open(config)
             if refused:
                 spool.reject(refused, "client")
                 log.warning(
@@ -122,11 +124,19 @@ class MetricsPlugin:
             if config is None:
                 return None
             atexit.unregister(self.flush)
-            with Spool(config.spool) as spool:
-                report = self._send(spool, config)
-                if report is None or report.remaining:
-                    spool.sync()
+            spool = self._open(config)
+            report = self._send(spool, config)
+            if report is None or report.remaining:
+                spool.sync()
         return report
+
+    def _open(self, config: MetricsConfig) -> Spool:
+        """The spool of ``config``, opened once (a fleet's runs share the handle)."""
+        if self._spool is None or self._spool.path != config.spool:
+            if self._spool is not None:
+                self._spool.close()
+            self._spool = Spool(config.spool)
+        return self._spool
 
     def _connection(self, config: MetricsConfig, timeout: float) -> QuestDB:
         """The connection to ``config``'s QuestDB, its tables made the first time."""
@@ -175,4 +185,3 @@ class MetricsPlugin:
                 "metrics: %d row(s) written to QuestDB, %d left", report.sent, report.remaining
             )
         return report
-

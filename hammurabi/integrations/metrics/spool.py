@@ -117,12 +117,14 @@ class _TooManyRejected(MetricsError):
 
 
 class Spool:
-    """A spool file; open one per thread (SQLite connections are not shared)."""
+    """A spool file. A handle may serve several threads, one at a time (callers lock)."""
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        self._db = sqlite3.connect(
+            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes on a new file
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # commits reach the WAL; sync() fsyncs
