@@ -169,7 +169,7 @@ def fresh(remote: Path, dest: Path) -> Path:
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
-    if cmd[0] != sys.executable:  # the original, in its own venv
+    if cmd[0] not in (sys.executable, "env"):  # the original, in its own venv
         env = {key: value for key, value in env.items() if key != "PYTHONPATH"}
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
@@ -179,22 +179,27 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
     return wall
 
 
-def commands(original: str | None) -> dict[str, list[str]]:
-    found = {
-        "floor": [sys.executable, "-c", FLOOR % {"laws": LAWS}],
-        "hammurabi": [
-            sys.executable,
-            "-m",
-            "hammurabi",
-            "enforce",
-            "--no-allow-push",
-            "--no-report",
-            "-q",
-        ],
-    }
+def hammurabi(before: str | None = None) -> list[str]:
+    """``python -m hammurabi``, from the checkout ``before`` names when given."""
+    prefix = ["env", f"PYTHONPATH={before}"] if before else []
+    return [*prefix, sys.executable, "-m", "hammurabi"]
+
+
+def commands(original: str | None, before: str | None) -> dict[str, list[str]]:
+    legacy = ["enforce", "--no-allow-push", "--no-report", "-q"]
+    found = {"floor": [sys.executable, "-c", FLOOR % {"laws": LAWS}]}
     if original:
-        found["original"] = [original, "enforce", "--no-allow-push", "--no-report"]
+        found["original"] = [original, *legacy[:-1]]
+    if before:
+        found["before"] = [*hammurabi(before), *legacy]
+    found["hammurabi"] = [*hammurabi(), *legacy]
     return found
+
+
+def restart(clone: Path) -> None:
+    """Put a clone back on its base branch, bot branch deleted (its runs' leftovers kept)."""
+    git("checkout", "-q", "-f", "main", cwd=clone)
+    git("branch", "-q", "-D", BRANCH, cwd=clone)
 
 
 def check_same(hammurabi: Path, floor: Path) -> None:
@@ -213,30 +218,33 @@ def stats(samples: list[float]) -> str:
     return f"{statistics.median(samples):6.3f} [{min(samples):.3f}-{max(samples):.3f}]"
 
 
-def measure_size(files: int, runs: int, original: str | None, scratch: Path) -> dict:
+def measure_size(
+    files: int, runs: int, original: str | None, before: str | None, scratch: Path
+) -> dict:
+    """Per variant: the first run on a fresh clone, the no-change re-run, and a repeat run
+    (the bot branch deleted in between: the same work again, on a repository already used)."""
     where = scratch / f"size-{files}"
     where.mkdir()
     remote = make_remote(where, files)
     env = {**os.environ, **ENV, "HAMMURABI_SETTINGS_PATH": "pyproject.toml"}
-    cmds = commands(original)
-    first: dict[str, list[float]] = {name: [] for name in cmds}
-    again: dict[str, list[float]] = {name: [] for name in cmds}
+    cmds = commands(original, before)
+    found: dict[str, dict[str, list[float]]] = {
+        key: {name: [] for name in cmds} for key in ("first", "again", "repeat")
+    }
     for run in range(runs + 1):  # the first round warms the caches and is not counted
         clones = {name: fresh(remote, where / f"{name}-{run}") for name in cmds}
-        for name, cmd in cmds.items():
-            seconds = timed(cmd, clones[name], env)
-            if run:
-                first[name].append(seconds)
-        check_same(clones["hammurabi"], clones["floor"])
-        for name, cmd in cmds.items():
-            seconds = timed(cmd, clones[name], env)
-            if run:
-                again[name].append(seconds)
-        check_same(clones["hammurabi"], clones["floor"])
+        for key in ("first", "again", "repeat"):
+            for name, cmd in cmds.items():
+                if key == "repeat":
+                    restart(clones[name])
+                seconds = timed(cmd, clones[name], env)
+                if run:
+                    found[key][name].append(seconds)
+            check_same(clones["hammurabi"], clones["floor"])
         for path in clones.values():
             shutil.rmtree(path)
     shutil.rmtree(where)
-    return {"first": first, "again": again}
+    return found
 
 
 def fleet_floor(listing: list[Path], scratch: Path, env: dict[str, str]) -> float:
@@ -256,7 +264,7 @@ def fleet_floor(listing: list[Path], scratch: Path, env: dict[str, str]) -> floa
     return time.perf_counter() - started
 
 
-def measure_fleet(sizes: list[int], jobs: int, scratch: Path) -> list[str]:
+def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path) -> list[str]:
     env = {**os.environ, **ENV, "XDG_STATE_HOME": str(scratch / "state")}
     lines = []
     where = scratch / "fleet"
@@ -277,25 +285,52 @@ def measure_fleet(sizes: list[int], jobs: int, scratch: Path) -> list[str]:
         floor_wall = fleet_floor(chosen, where / f"floor-{size}", env) if size <= 100 else None
         listing = where / f"repos-{size}.txt"
         listing.write_text("".join(f"{path}\n" for path in chosen))
-        cache = where / f"cache-{size}"
-        argv = [sys.executable, "-m", "hammurabi", "enforce", str(where), "--repos", str(listing)]
-        argv += ["--laws", str(laws), "--jobs", str(jobs), "--branch", f"bench/n{size}"]
-        argv += ["--cache", str(cache), "--quiet"]
-        first = timed(argv, where, env)
-        again = timed(argv, where, env)
         if floor_wall is not None:
             lines.append(
                 f"{'shell loop floor (clone, edit, commit, push)':<44} {size:>5} "
                 f"{floor_wall:>7.1f} {size / floor_wall * 60:>9.0f}"
             )
-        lines.append(
-            f"{f'hammurabi --jobs {jobs}, first run':<44} {size:>5} {first:>7.1f} "
-            f"{size / first * 60:>9.0f}"
-        )
-        lines.append(
-            f"{f'hammurabi --jobs {jobs}, no-change re-run':<44} {size:>5} {again:>7.1f} "
-            f"{size / again * 60:>9.0f}"
-        )
+        variants = {"before": before, "hammurabi": None} if before else {"hammurabi": None}
+        for name, source in variants.items():
+            argv = [*hammurabi(source), "enforce", str(where), "--repos", str(listing)]
+            argv += ["--laws", str(laws), "--jobs", str(jobs), "--branch", f"{name}/n{size}"]
+            argv += ["--cache", str(where / f"cache-{name}-{size}"), "--quiet"]
+            for label in ("first run", "no-change re-run"):
+                wall = timed(argv, where, env)
+                lines.append(
+                    f"{f'{name} --jobs {jobs}, {label}':<44} {size:>5} {wall:>7.1f} "
+                    f"{size / wall * 60:>9.0f}"
+                )
+    return lines
+
+
+def table(results: dict[int, dict], names: list[str]) -> list[str]:
+    """The side-by-side table: medians [min-max], then Hammurabi's ratios to the others."""
+    others = [name for name in names if name != "hammurabi"]
+    header = f"{'workload':<36}" + "".join(f" {name:>22}" for name in names)
+    header += "".join(f" {'ham/' + name:>10}" for name in others)
+    lines = [header, "-" * len(header)]
+    labels = {"first": "enforce", "again": "no-change re-run", "repeat": "repeat run"}
+    for size, result in results.items():
+        for key, label in labels.items():
+            row = result[key]
+            line = f"{f'{label}, {size} files':<36}"
+            line += "".join(f" {stats(row[name]):>22}" for name in names)
+            ham = statistics.median(row["hammurabi"])
+            line += "".join(f" {ham / statistics.median(row[name]):10.2f}" for name in others)
+            lines.append(line)
+    if len(results) > 1:
+        low, high = min(results), max(results)
+        for key in ("first", "repeat"):
+            fixed = {
+                size: statistics.median(results[size][key]["hammurabi"])
+                - statistics.median(results[size][key]["floor"])
+                for size in (low, high)
+            }
+            lines.append(
+                f"fixed cost (hammurabi - floor), {labels[key]}, {low} -> {high} files: "
+                f"{fixed[low]:.3f} s -> {fixed[high]:.3f} s ({fixed[high] / fixed[low]:.2f}x)"
+            )
     return lines
 
 
@@ -304,6 +339,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="200,2000,20000")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--original", default="/work/orig-venv/bin/hammurabi")
+    parser.add_argument("--before", help="another checkout of Hammurabi, measured beside")
     parser.add_argument("--fleet", default="", help="fleet sizes, e.g. 25,100,400")
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
@@ -311,39 +347,19 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",") if size]
     with tempfile.TemporaryDirectory(prefix="bench-repo-cost-") as tmp:
         scratch = Path(tmp)
-        results = {size: measure_size(size, args.runs, original, scratch) for size in sizes}
+        results = {
+            size: measure_size(size, args.runs, original, args.before, scratch) for size in sizes
+        }
         print(f"{os.cpu_count()} CPUs; {LAWS} laws, {2 * LAWS} rules; {args.runs} interleaved")
         print("runs per variant, median [min-max] seconds of whole processes")
-        names = ["original", "floor", "hammurabi"] if original else ["floor", "hammurabi"]
-        header = f"{'workload':<32}" + "".join(f" {name:>22}" for name in names)
-        header += f" {'ham/orig':>8} {'ham/floor':>9}"
-        print(header)
-        print("-" * len(header))
-        for size, result in results.items():
-            for key, label in (("first", "enforce"), ("again", "no-change re-run")):
-                row = result[key]
-                line = f"{f'{label}, {size} files':<32}"
-                line += "".join(f" {stats(row[name]):>22}" for name in names)
-                ham = statistics.median(row["hammurabi"])
-                orig = (
-                    f"{ham / statistics.median(row['original']):8.2f}" if original else "       -"
-                )
-                line += f" {orig} {ham / statistics.median(row['floor']):9.2f}"
+        if results:
+            names = [name for name in commands(original, args.before) if name != "hammurabi"]
+            for line in table(results, [*names, "hammurabi"]):
                 print(line)
-        if len(results) > 1:
-            fixed = {
-                size: statistics.median(r["first"]["hammurabi"])
-                - statistics.median(r["first"]["floor"])
-                for size, r in results.items()
-            }
-            low, high = min(fixed), max(fixed)
-            print(
-                f"fixed cost (hammurabi - floor), {low} -> {high} files: "
-                f"{fixed[low]:.3f} s -> {fixed[high]:.3f} s ({fixed[high] / fixed[low]:.2f}x)"
-            )
-        print("committed trees: Hammurabi's equal the floor's on every run, one commit per law")
+            print("committed trees: Hammurabi's equal the floor's on every run, one per law")
         if args.fleet:
-            for line in measure_fleet([int(n) for n in args.fleet.split(",")], args.jobs, scratch):
+            sizes = [int(n) for n in args.fleet.split(",")]
+            for line in measure_fleet(sizes, args.jobs, args.before, scratch):
                 print(line)
 
 
