@@ -124,18 +124,25 @@ def test_runs_reuse_one_work_tree_and_rewrite_only_what_they_touch(
     assert git("branch", "--show-current", cwd=repo) == "main"
 
 
-def test_what_a_killed_run_left_in_the_work_tree_is_reset(repo: Path, laws: Path) -> None:
-    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+def test_files_a_run_left_uncommitted_are_gone_before_the_next(
+    repo: Path, laws: Path, tmp_path: Path
+) -> None:
+    pillar = tmp_path / "shape.py"
+    pillar.write_text(CUSTOM)  # leaves build.log, which git ignores, in the work tree
+    assert enforce(repo, pillar, "--no-push") == ExitCode.OK
     (kept,) = work_trees(repo)
-    (kept / "README.md").write_text("half-done edit\n")
-    (kept / "stray.txt").write_text("left by a killed run\n")
-    (kept / "build.log").write_text("ignored, left behind\n")
-    git("branch", "-D", BRANCH, cwd=repo)
+    assert (kept / "build.log").exists()
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert not (kept / "build.log").exists() and not (kept / "new").exists()
     files = git("ls-tree", "-r", "--name-only", BRANCH, cwd=repo).splitlines()
-    assert "stray.txt" not in files and "build.log" not in files
-    assert git("show", f"{BRANCH}:README.md", cwd=repo) == "# widgets"
-    assert not (kept / "stray.txt").exists() and not (kept / "build.log").exists()
+    assert sorted(files) == sorted([*FILES, ".gitignore"])
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
+    # A tidy run (everything committed) leaves the next one only the paths that differ.
+    git("branch", "-D", BRANCH, cwd=repo)
+    readme = (kept / "README.md").stat()
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert (kept / "README.md").stat().st_ino == readme.st_ino
+    assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", "main", cwd=repo)
 
 
 def test_a_busy_work_tree_makes_a_concurrent_run_use_a_temporary_one(

@@ -70,11 +70,12 @@ SAFE_CONFIG = (
 
 #: Git's messages in English, as the parsing here expects.
 _C_LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
-#: Bot commits start no ``git maintenance``/``gc``: a run costs what it touches.
-_NO_MAINTENANCE = ("-c", "maintenance.auto=false", "-c", "gc.auto=0")
 
 #: The lock reason of a run's temporary work tree, followed by its process id and host.
 _LOCK_REASON = "hammurabi run, process "
+#: In ``.git/hammurabi``: the tree the reusable work tree holds, written when a run left
+#: nothing in it but its commits (deleted while a run uses it).
+_TIDY = "worktree.tidy"
 #: The lock reason of the work tree kept for the runs on a repository.
 _KEPT_REASON = "hammurabi: the work tree its runs reuse"
 
@@ -344,13 +345,21 @@ def clone(
     credentials: Credentials | None = None,
     branch: str | None = None,
     depth: int | None = None,
+    kept: bool = False,
 ) -> Repository:
-    """Clone ``url`` into ``dest`` (credentials from the environment only) and open it."""
+    """Clone ``url`` into ``dest`` (credentials from the environment only) and open it.
+
+    ``kept`` makes a clone for Hammurabi's own use (the fleet's cache): partial (no blob is
+    downloaded until a work tree needs it, where the remote supports it) and with no
+    checkout (runs build in a work tree of their own).
+    """
     args = ["git", "clone", "--quiet", "--no-tags"]
     if branch:
         args += ["--branch", branch]
     if depth:
         args += ["--depth", str(depth)]
+    if kept:
+        args += ["--no-checkout", "--filter=blob:none"]
     args += ["--", url, os.fspath(dest)]
     secrets = [credentials.password] if credentials else []
     parent = Path(dest).resolve().parent
@@ -736,8 +745,12 @@ class Repository:
         kept = self._reusable_worktree(start) if reuse else None
         if kept is not None:
             path, lock = kept
+            tree = Worktree(self, path, path.parent.parent, start)
             try:
-                yield Worktree(self, path, path.parent.parent)
+                yield tree
+                tree.settle()
+                if tree.tidy:  # nothing but committed changes in it: the next run's fast path
+                    (path.parent.parent / _TIDY).write_text(tree.tree, encoding="ascii")
             finally:
                 os.close(lock)  # releases the lock
             return
@@ -757,7 +770,7 @@ class Repository:
                 what="worktree add",
             )
             try:
-                yield Worktree(self, path, scratch)
+                yield Worktree(self, path, scratch, start)
             finally:
                 removed, _, _ = self._run(
                     ["worktree", "remove", "--force", "--force", os.fspath(path)]
@@ -823,6 +836,19 @@ class Repository:
         if not gitdir.is_dir() or gitdir.parent.parent.resolve() != (self.root / ".git").resolve():
             return False
         (gitdir / "index.lock").unlink(missing_ok=True)  # ours alone: we hold the lock
+        tidy = path.parent.parent / _TIDY
+        try:
+            left = tidy.read_text(encoding="ascii").strip()
+            tidy.unlink()  # until this run ends tidily
+        except (OSError, UnicodeDecodeError):
+            left = ""
+        if left:
+            # The last run left its files as the tree ``left`` (all committed): move to
+            # ``start`` rewriting only the paths that differ between the two.
+            status, _, _ = self._run(["read-tree", "-m", "-u", left, start], cwd=path)
+            if status == 0:
+                self._git("update-ref", "--no-deref", "HEAD", start, cwd=path)
+                return True
         for args in (["reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
             status, _, err = self._run(args, cwd=path)
             if status != 0:
@@ -892,50 +918,52 @@ class Repository:
 
 
 class Worktree:
-    """A private work tree where laws run and each law's changes become one commit."""
+    """A private work tree where laws run and each law's changes become one commit.
 
-    def __init__(self, repository: Repository, path: Path, scratch: Path) -> None:
+    Commits are built from the index (``update-index`` of the changed paths, ``write-tree``,
+    ``commit-tree``): nothing scans the whole tree, and no hook, maintenance or gc runs.
+    The commit built last is :attr:`head` (the work tree's ``HEAD`` follows in
+    :meth:`settle`).
+    """
+
+    def __init__(
+        self, repository: Repository, path: Path, scratch: Path, start: str | None = None
+    ) -> None:
         self.repository = repository
         self.path = path
         self._scratch = scratch
         self._offered: list[Built] = []
+        #: Where the work tree was put, when given as a commit id.
+        self._start = start if start and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", start) else None
+        self._head: str | None = self._start
+        self._tree: str | None = None
+        self._sign_default: bool | None = None
+        #: Whether the work tree holds nothing but what is committed (see ``tidy``).
+        self._tidy = True
 
     def offer(self, built: Sequence[Built]) -> None:
         """Commits to reuse, in order, where this run would make the very same ones."""
         self._offered = list(built)
 
-    def _reuse(self, message: str, author: Identity, committer: Identity) -> str | None:
-        """The offered commit equal to the one about to be made (moved to), else None."""
-        if not self._offered:
-            return None
-        candidate = self._offered[0]
-        same = (candidate.author, candidate.committer) == (author, committer)
-        if not same or candidate.message != _cleanup(_strip_trailer(message)):
-            return None
-        if candidate.parent != self.head:
-            return None
-        repo = self.repository
-        status, out, _ = repo._run(["write-tree"], cwd=self.path)
-        if status != 0 or out.strip() != candidate.tree:
-            return None
-        repo._git("update-ref", "--no-deref", "HEAD", candidate.sha, cwd=self.path)
-        self._offered.pop(0)
-        return candidate.sha
-
     @property
     def head(self) -> str:
-        """The commit checked out; read from the work tree's own ``HEAD`` file (it is
-        detached, so the file holds the commit), without starting git, when possible."""
-        try:
-            link = (self.path / ".git").read_text(encoding="utf-8").strip()
-            gitdir = self.path / link.removeprefix("gitdir:").strip()  # may be relative
-            text = (gitdir / "HEAD").read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            text = ""
-        if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", text):
-            return text
-        out = self.repository._git("rev-parse", "HEAD", cwd=self.path)
-        return out.strip()
+        """The commit the work tree is at: the last one built, else its ``HEAD``."""
+        if self._head is None:
+            self._head = self.repository._git("rev-parse", "HEAD", cwd=self.path).strip()
+        return self._head
+
+    @property
+    def tree(self) -> str:
+        """The tree of :attr:`head` (what the index holds between commits)."""
+        if self._tree is None:
+            out = self.repository._git("rev-parse", f"{self.head}^{{tree}}", cwd=self.path)
+            self._tree = out.strip()
+        return self._tree
+
+    @property
+    def tidy(self) -> bool:
+        """Whether every change made in the work tree was committed (or undone)."""
+        return self._tidy
 
     def commit(
         self,
@@ -952,27 +980,60 @@ class Worktree:
         ``paths`` names every path that changed (``added`` those that are new): only they
         are staged, so the cost does not grow with the repository; new files git ignores
         stay out, as with ``git add --all``, which stages everything when ``paths`` is
-        None. No hook, maintenance or gc runs (see :data:`SAFE_CONFIG`); a refused commit
+        None. An offered commit equal to this one is reused. A refused commit (signing)
         raises GitError.
         """
         repo = self.repository
         if paths is not None:
             self._stage(paths, added)
         else:
+            self._tidy = False  # whatever add --all leaves out (ignored files) stays
             repo._git("add", "--all", cwd=self.path)
         committer = committer or author
-        reused = self._reuse(message, author, committer)
-        if reused is not None:
-            return reused
-        env = {
-            "GIT_AUTHOR_NAME": author.name,
-            "GIT_AUTHOR_EMAIL": author.email,
-            "GIT_COMMITTER_NAME": committer.name,
-            "GIT_COMMITTER_EMAIL": committer.email,
-        }
-        message_file = self._scratch / "COMMIT_MESSAGE"
-        message_file.write_text(message, encoding="utf-8")
-        config: list[str] = [*_NO_MAINTENANCE]
+        parent, before = self.head, self.tree
+        tree = repo._git("write-tree", cwd=self.path).strip()
+        if tree == before:
+            if paths:
+                self._tidy = False  # changes git does not record (a mode, with filemode off)
+            return None
+        text = _cleanup(message)
+        sha = self._reuse(tree, parent, text, author, committer)
+        if sha is None:
+            sha = self._commit_tree(tree, parent, text, author, committer, signing)
+        self._head, self._tree = sha, tree
+        return sha
+
+    def settle(self) -> None:
+        """Move the work tree's ``HEAD`` to the last commit built (once, at the end)."""
+        if self._head is not None and self._head != self._start:
+            self.repository._git("update-ref", "--no-deref", "HEAD", self._head, cwd=self.path)
+
+    def _reuse(
+        self, tree: str, parent: str, text: str, author: Identity, committer: Identity
+    ) -> str | None:
+        """The offered commit equal to the one about to be made, else None."""
+        if not self._offered:
+            return None
+        candidate = self._offered[0]
+        same = (candidate.tree, candidate.parent, candidate.author, candidate.committer)
+        if same != (tree, parent, author, committer):
+            return None
+        if candidate.message != _cleanup(_strip_trailer(text)):
+            return None
+        self._offered.pop(0)
+        return candidate.sha
+
+    def _commit_tree(
+        self,
+        tree: str,
+        parent: str,
+        text: str,
+        author: Identity,
+        committer: Identity,
+        signing: Signing,
+    ) -> str:
+        repo = self.repository
+        config: list[str] = []
         sign: list[str] = []
         if signing.mode == "off":
             sign = ["--no-gpg-sign"]
@@ -981,24 +1042,32 @@ class Worktree:
             if signing.key:
                 config += ["-c", f"user.signingkey={signing.key}"]
             sign = ["--gpg-sign"]
+        elif self._signs_by_default():
+            sign = ["--gpg-sign"]  # commit.gpgSign, which commit-tree does not read itself
+        env = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+        }
         status, out, err = repo._run(
-            [
-                *config,
-                "commit",
-                "--quiet",
-                "--cleanup=whitespace",
-                f"--file={os.fspath(message_file)}",
-                *sign,
-            ],
+            [*config, "commit-tree", tree, "-p", parent, *sign],
             env=env,
             cwd=self.path,
+            stdin=text + "\n",
         )
         if status != 0:
-            if "nothing to commit" in out or "nothing added to commit" in out:
-                return None
             text = scrub(err.strip() or out.strip() or f"exit code {status}", repo._secrets)
             raise GitError(f"git commit failed: {text}")
-        return self.head
+        return out.strip()
+
+    def _signs_by_default(self) -> bool:
+        if self._sign_default is None:
+            _, out, _ = self.repository._run(
+                ["config", "--type=bool", "--get", "commit.gpgSign"], cwd=self.path
+            )
+            self._sign_default = out.strip() == "true"
+        return self._sign_default
 
     def _stage(self, paths: Sequence[str], added: Sequence[str]) -> None:
         """Stage exactly ``paths`` (changed, new or deleted) in the index."""
@@ -1009,6 +1078,7 @@ class Worktree:
                 ["check-ignore", "-z", "--stdin"], cwd=self.path, stdin="\0".join(added)
             )
             ignored = {path for path in out.split("\0") if path}
+            self._tidy = self._tidy and not ignored
         files: list[str] = []
         folders: list[str] = []
         for rel in paths:
@@ -1029,7 +1099,7 @@ class Worktree:
                 raise GitError(f"git update-index failed: {text}")
 
     def discard(self) -> None:
-        """Throw away uncommitted changes (after a failed commit), back to HEAD."""
+        """Throw away uncommitted changes (after a failed commit), back to :attr:`head`."""
         repo = self.repository
-        repo._git("reset", "--quiet", "--hard", "HEAD", cwd=self.path)
+        repo._git("reset", "--quiet", "--hard", self.head, cwd=self.path)
         repo._git("clean", "--quiet", "-d", "--force", "--force", "-x", cwd=self.path)
