@@ -135,6 +135,7 @@ def run(
     run_id: str | None = None,
     use_git: bool = True,
     fetched: bool = False,
+    kept: bool = False,
 ) -> RunResult:
     """Enforce the session's laws on its repository; branch, commit, push and sync the PR.
 
@@ -142,6 +143,8 @@ def run(
     says the remote's branches were just fetched (a fresh clone, or fleet runs that fetch
     first): the remote-tracking refs are used as they are, without asking the remote again
     (pushes still carry a lease, so a branch moved meanwhile is never overwritten).
+    ``kept=True`` says the repository is a clone Hammurabi keeps (the fleet's cache, with no
+    checkout and nobody's work in it): its checkout is not checked for uncommitted changes.
     """
     from hammurabi.integrations import git as gitops
 
@@ -172,7 +175,9 @@ def run(
         result.extra["timings"] = timings.to_dict()
     else:
         with repo:
-            branch_run = _BranchRun(session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched)
+            branch_run = _BranchRun(
+                session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched, kept=kept
+            )
             result = branch_run.run()
     result.extra.setdefault("provenance", _provenance(settings))
     return result
@@ -209,12 +214,14 @@ class _BranchRun:
         dry_run: bool,
         run_id: str,
         fetched: bool = False,
+        kept: bool = False,
     ):
         self.session = session
         self.settings = session.settings
         self.repo = repo
         self.dry_run = dry_run
         self.fetched = fetched
+        self.kept = kept
         self.run_id = run_id
         self.timings = Timings()
         self.git_info: dict[str, Any] = {"mode": "branch"}
@@ -238,7 +245,7 @@ class _BranchRun:
 
         git = self.settings.git
         with self.timings.measure("git"):
-            dirty = self.repo.dirty()
+            dirty = [] if self.kept else self.repo.dirty()
         if dirty and not git.allow_dirty:
             raise gitops.GitError(
                 f"{self.session.root} has {len(dirty)} uncommitted change(s) (first: "

@@ -61,3 +61,33 @@ def test_local_remotes_in_worker_processes(
         log = git("log", "--format=%s", "main..hammurabi/laws", cwd=Path(bare))
         assert log.splitlines() == ["Debug off", "Ignore caches"]
     assert result.repos[0].result is not None and "+DEBUG = False" in result.repos[0].diff
+
+
+def test_cached_clones_hold_no_checkout_and_are_fetched_not_cloned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hammurabi.orchestration.fleet import cache
+
+    isolate_git(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    work = init_repo(tmp_path / "work" / "svc", {"app.py": "DEBUG = True\n", "a/b.txt": "b\n"})
+    bare = tmp_path / "remotes" / "team" / "svc.git"
+    git("clone", "--quiet", "--bare", str(work), str(bare))
+    (tmp_path / "repos.txt").write_text(f"{bare}\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    session = runner.prepare(tmp_path, overrides={"laws": [str(tmp_path / "laws.yml")]}, env={})
+    targets = read_list(tmp_path / "repos.txt", "https://github.com")
+    options = FleetOptions(cache=tmp_path / "cache", jobs=1)
+    first = run_fleet(session, targets, options, new_run_id="r1")
+    assert [repo.status for repo in first.repos] == [Status.BRANCH_CREATED]
+    clone = cache.folder(tmp_path / "cache", targets[0])
+    assert sorted(path.name for path in clone.iterdir()) == [".git"]  # no checkout
+    objects = (clone / ".git" / "objects").stat().st_ino
+    git("push", "--quiet", str(bare), "HEAD:refs/heads/main", cwd=work)  # nothing new
+    (tmp_path / "laws.yml").write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
+    session = runner.prepare(tmp_path, overrides={"laws": [str(tmp_path / "laws.yml")]}, env={})
+    second = run_fleet(session, targets, options, new_run_id="r2")
+    assert [repo.status for repo in second.repos] == [Status.BRANCH_UPDATED]
+    assert (clone / ".git" / "objects").stat().st_ino == objects  # the same clone, fetched
+    assert sorted(path.name for path in clone.iterdir()) == [".git"]
+    assert git("show", "hammurabi/laws:app.py", cwd=bare) == "DEBUG = 0"

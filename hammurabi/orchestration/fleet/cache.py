@@ -2,9 +2,10 @@
 
 Each repository has its own folder, ``<cache>/<host>/<owner>/<name>``. Its ``origin`` is the
 repository's URL without credentials (tokens reach git through the process environment only,
-see :func:`hammurabi.integrations.git.credential_env`). The checkout itself is never edited: the
-workflow builds the bot branch in a separate work tree, so a cached clone can be reused as
-it is. A folder that is not a clone of the expected URL is replaced.
+see :func:`hammurabi.integrations.git.credential_env`). A clone is partial where the remote
+supports it (blobs are downloaded when a work tree needs them) and has no checkout: the
+workflow builds the bot branch in the work tree it keeps in the clone's git dir, so runs
+only fetch and reset it. A folder that is not a clone of the expected URL is replaced.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def checkout(
             log.info("replacing %s: not a clone of %s", path, gitops.safe_url(target.url))
             shutil.rmtree(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return gitops.clone(target.url, path, credentials=credentials), True
+        return gitops.clone(target.url, path, credentials=credentials, kept=True), True
     if refresh:
         try:
             state = repo.query_remote(REMOTE, refresh, credentials)

@@ -264,7 +264,11 @@ class _Fleet:
         closed = None if dry_run else window.check(session.settings.window)
         with run_context(session.settings):  # the runner's settings only
             result = workflow.run(
-                session, dry_run=dry_run or bool(closed), run_id=self.state.run_id, fetched=True
+                session,
+                dry_run=dry_run or bool(closed),
+                run_id=self.state.run_id,
+                fetched=True,
+                kept=True,
             )
         window.mark(result, closed)
         result.repo = result.repo or target.name
