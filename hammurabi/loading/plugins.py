@@ -59,12 +59,16 @@ def get_plugin_manager(
     for name in blocked:
         pm.set_blocked(name)
     seen: set[str] = set()
+    #: Each distribution's name and version: reading them parses its metadata file.
+    dists: dict[int, tuple[str, str]] = {}
     for ep in sorted(metadata.entry_points(group=PROJECT), key=_builtin_first):
         if ep.name in seen:
             continue
         seen.add(ep.name)
-        dist = ep.dist.name if ep.dist is not None else "?"
-        version = ep.dist.version if ep.dist is not None else "?"
+        if id(ep.dist) not in dists:
+            meta = ep.dist.metadata if ep.dist is not None else None
+            dists[id(ep.dist)] = (meta["Name"], meta["Version"]) if meta else ("?", "?")
+        dist, version = dists[id(ep.dist)]
         if ep.name in blocked:
             pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, disabled=True))
             continue
