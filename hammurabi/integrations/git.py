@@ -360,9 +360,10 @@ def clone(
         args += ["--depth", str(depth)]
     if kept:
         args += ["--no-checkout", "--filter=blob:none"]
-    args += ["--", url, os.fspath(dest)]
+    target = Path(dest).resolve()  # git runs from its parent folder (see below)
+    args += ["--", url, os.fspath(target)]
     secrets = [credentials.password] if credentials else []
-    parent = Path(dest).resolve().parent
+    parent = target.parent
     # From the destination's folder, never from the process's working directory: while
     # laws run in another thread (fleet runs), that is a work tree about to be removed.
     where = os.fspath(parent) if parent.is_dir() else None

@@ -91,3 +91,17 @@ def test_cached_clones_hold_no_checkout_and_are_fetched_not_cloned_again(
     assert (clone / ".git" / "objects").stat().st_ino == objects  # the same clone, fetched
     assert sorted(path.name for path in clone.iterdir()) == [".git"]
     assert git("show", "hammurabi/laws:app.py", cwd=bare) == "DEBUG = 0"
+
+
+def test_a_relative_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    work = init_repo(tmp_path / "work" / "svc", {"app.py": "DEBUG = True\n"})
+    bare = tmp_path / "remotes" / "team" / "svc.git"
+    git("clone", "--quiet", "--bare", str(work), str(bare))
+    (tmp_path / "repos.txt").write_text(f"{bare}\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    session = runner.prepare(tmp_path, overrides={"laws": [str(tmp_path / "laws.yml")]}, env={})
+    targets = read_list(tmp_path / "repos.txt", "https://github.com")
+    result = run_fleet(session, targets, FleetOptions(cache=Path("cache"), jobs=1), new_run_id="r")
+    assert [repo.status for repo in result.repos] == [Status.BRANCH_CREATED]
