@@ -143,6 +143,8 @@ def test_files_a_run_left_uncommitted_are_gone_before_the_next(
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert (kept / "README.md").stat().st_ino == readme.st_ino
     assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", "main", cwd=repo)
+    assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", BRANCH, cwd=repo)
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
 
 
 def test_a_busy_work_tree_makes_a_concurrent_run_use_a_temporary_one(

@@ -475,10 +475,12 @@ class Repository:
 
         The URL may contain credentials someone put there; show it only via safe_url().
         """
-        names = self._git("remote").split()
-        if remote not in names:
+        status, out, err = self._run(["remote", "get-url", remote])
+        if status == 2 and "no such remote" in err.lower():
             return None
-        return self._git("remote", "get-url", remote).strip() or None
+        if status != 0:
+            raise GitError(f"git remote failed: {scrub(err.strip() or out.strip())}")
+        return out.strip() or None
 
     def checked_out_branches(self) -> set[str]:
         """Branches checked out in this repository's work trees."""
@@ -848,8 +850,7 @@ class Repository:
             # ``start`` rewriting only the paths that differ between the two.
             status, _, _ = self._run(["read-tree", "-m", "-u", left, start], cwd=path)
             if status == 0:
-                self._git("update-ref", "--no-deref", "HEAD", start, cwd=path)
-                return True
+                return True  # HEAD follows in Worktree.settle
         for args in (["reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
             status, _, err = self._run(args, cwd=path)
             if status != 0:
@@ -1005,9 +1006,8 @@ class Worktree:
         return sha
 
     def settle(self) -> None:
-        """Move the work tree's ``HEAD`` to the last commit built (once, at the end)."""
-        if self._head is not None and self._head != self._start:
-            self.repository._git("update-ref", "--no-deref", "HEAD", self._head, cwd=self.path)
+        """Move the work tree's ``HEAD`` to :attr:`head` (once, at the end of a run)."""
+        self.repository._git("update-ref", "--no-deref", "HEAD", self.head, cwd=self.path)
 
     def _reuse(
         self, tree: str, parent: str, text: str, author: Identity, committer: Identity
