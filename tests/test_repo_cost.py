@@ -235,3 +235,14 @@ def test_a_run_that_pushes_nothing_loads_no_gitpython(repo: Path, laws: Path, mo
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [ExitCode.OK, []]
+
+
+def test_a_deleted_work_tree_is_made_again(repo: Path, laws: Path) -> None:
+    import shutil
+
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    shutil.rmtree(repo / ".git" / "hammurabi")  # someone cleaned the git dir by hand
+    git("branch", "-D", BRANCH, cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert work_trees(repo) == [kept] and (kept / "app.py").exists()

@@ -1,14 +1,16 @@
 """Git for Hammurabi: the bot branch, one commit per law, and pushes.
 
-This is the only module that talks to git (through GitPython, imported lazily so that
-``hammurabi --help`` never loads it). Everything going in and out is one of the small
-types below; no GitPython object leaks out.
+This is the only module that talks to git: plain git processes, and GitPython only to push
+(it reads git's push report), imported then. Everything going in and out is one of the
+small types below; no GitPython object leaks out.
 
 How a run uses a repository (see :mod:`hammurabi.orchestration.branch`):
 
-* The user's checkout is never modified: the bot branch is built in a temporary
-  ``git worktree`` detached at the base commit, so uncommitted changes cannot be lost and
-  the checkout stays on the branch it started on.
+* The user's checkout is never modified: the bot branch is built in a ``git worktree``
+  detached at the base commit (one kept per repository in its git dir and reset at each
+  run, so a run costs what it touches), so uncommitted changes cannot be lost and the
+  checkout stays on the branch it started on. Commits are built from that work tree's
+  index, staging only the paths the laws changed.
 * Each law that changed files becomes one commit whose message ends with a
   ``Hammurabi-Run: <run id>`` trailer; commits carrying it are Hammurabi's own, anything
   else on the bot branch was pushed by someone else and stops automatic rebuilds.
@@ -862,7 +864,9 @@ class Repository:
         if path.exists() or path.is_symlink():
             self._run(["worktree", "remove", "--force", "--force", os.fspath(path)])
             shutil.rmtree(path, ignore_errors=True)
-            self._git("worktree", "prune", check=False)
+        # Its folder may have been deleted by hand: a locked entry is never pruned.
+        self._run(["worktree", "unlock", os.fspath(path)])
+        self._git("worktree", "prune", check=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._git(
             "worktree",

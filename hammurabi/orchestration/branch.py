@@ -7,9 +7,10 @@ What happens depends on what the repository is (all documented in the README):
   tree stands for the whole repository, found as git finds it; a repository without
   commits is an error.)
 * **A git repository**: the user's checkout is never touched. The bot branch
-  (``hammurabi/<name>``) is rebuilt from the base branch in a temporary work tree, one
-  commit per law that changed files. Without a remote (or with ``--no-push``) the commits
-  land on the local bot branch; with a remote the branch is pushed (force-pushed with a
+  (``hammurabi/<name>``) is rebuilt from the base branch in a separate work tree (the
+  one kept in the repository's git dir), one commit per law that changed files. Without
+  a remote (or with ``--no-push``, which contacts no remote) the commits land on the
+  local bot branch; with a remote the branch is pushed (force-pushed with a
   lease, and only when it holds nothing but Hammurabi's commits).
 * **A forge is configured** (a GitHub token or App): the branch's pull request is opened,
   updated, or closed (and the branch deleted) when nothing is left to change.
