@@ -246,3 +246,54 @@ def test_a_deleted_work_tree_is_made_again(repo: Path, laws: Path) -> None:
     git("branch", "-D", BRANCH, cwd=repo)
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert work_trees(repo) == [kept] and (kept / "app.py").exists()
+
+
+def test_a_no_change_re_run_stages_and_commits_nothing(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    ran = [cmd.split()[0] for cmd in commands(trace)]
+    assert "write-tree" not in ran and "commit-tree" not in ran
+    assert ran.count("update-index") <= 1  # the reused commits' paths, once, at the end
+
+
+THREE = """\
+laws:
+  - name: Debug off
+    description: No DEBUG.
+    rules:
+      - line-replaced: {name: debug off, path: app.py, target: '^DEBUG = .*', text: DEBUG = False}
+  - name: Readme
+    description: Checked.
+    rules:
+      - line-exists: {name: checked, path: README.md, text: '# checked'}
+  - name: Version
+    description: A version.
+    rules:
+      - line-exists: {name: version, path: app.py, text: 'VERSION = 1'}
+"""
+
+
+def test_commits_are_reused_up_to_the_first_law_that_changed(repo: Path, tmp_path: Path) -> None:
+    laws = tmp_path / "three.yml"
+    laws.write_text(THREE)
+    branch = "hammurabi/three"
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    before = git("log", "--format=%H", f"main..{branch}", cwd=repo).splitlines()
+    laws.write_text(THREE.replace("VERSION = 1", "VERSION = 2"))
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    after = git("log", "--format=%H", f"main..{branch}", cwd=repo).splitlines()
+    assert after[1:] == before[1:] and after[0] != before[0]  # the first two reused
+    assert git("show", f"{branch}:app.py", cwd=repo) == "DEBUG = False\nVERSION = 2"
+    assert git("show", f"{branch}:README.md", cwd=repo) == "# widgets\n# checked"
+    assert git("show", f"{branch}~1:app.py", cwd=repo) == "DEBUG = False"
+    (kept,) = work_trees(repo)
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert git("rev-parse", "HEAD", cwd=kept) == after[0]
+    laws.write_text(THREE)  # back: the third commit differs again, on the reused two
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    again = git("log", "--format=%H", f"main..{branch}", cwd=repo).splitlines()
+    assert again[1:] == before[1:]
+    assert git("show", f"{branch}:app.py", cwd=repo) == "DEBUG = False\nVERSION = 1"

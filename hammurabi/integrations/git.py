@@ -41,7 +41,7 @@ from urllib.parse import urlsplit, urlunsplit
 from hammurabi.core.errors import HammurabiError
 
 if TYPE_CHECKING:
-    from hammurabi.core.results import LawResult
+    from hammurabi.core.results import FileChange, LawResult
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ PRIVATE_REFS = "refs/hammurabi/"
 HISTORY_LIMIT = 200
 _SEP = "\x1f"
 _END = "\x1e"
+_RAW = "\x1d"
 _SIGN_FORMATS = ("gpg", "ssh", "x509")
 _HELPER = (
     '!f() { test "$1" = get || exit 0; printf "username=%s\\npassword=%s\\n" '
@@ -140,6 +141,9 @@ class Built:
     author: Identity
     committer: Identity
     message: str
+    #: What it changed: path -> (mode, blob id), None for a removed path; None when a path
+    #: cannot be read back exactly (git quoted it).
+    changes: dict[str, tuple[str, str] | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,44 @@ def _one_line(text: str) -> str:
 def _strip_trailer(message: str) -> str:
     kept = [line for line in message.splitlines() if not line.startswith(f"{TRAILER}:")]
     return "\n".join(kept).strip()
+
+
+def _raw(text: str) -> dict[str, tuple[str, str] | None] | None:
+    """Parse ``git log --raw`` lines: path -> (new mode, new blob), None when removed."""
+    changes: dict[str, tuple[str, str] | None] = {}
+    for line in text.strip("\n").splitlines():
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        if len(fields) != 5 or not path or path.startswith('"'):
+            return None
+        mode, blob, status = fields[1], fields[3], fields[4]
+        changes[path] = None if status == "D" else (mode, blob)
+    return changes
+
+
+def expected_changes(
+    changes: Sequence[FileChange], object_format: int = 40
+) -> dict[str, tuple[str, str] | None] | None:
+    """What a commit of ``changes`` would record (as :func:`_raw` reads it), computed
+    without git; None when it cannot be told exactly (a content that was not kept)."""
+    import hashlib
+
+    digest = hashlib.sha256 if object_format == 64 else hashlib.sha1
+    found: dict[str, tuple[str, str] | None] = {}
+    for change in changes:
+        if change.kind in ("owner", "directory-added", "directory-deleted"):
+            continue  # nothing git records
+        if change.kind == "deleted":
+            found[change.path] = None
+            continue
+        data = change.after
+        if data is None:
+            return None
+        mode = change.modes[1]
+        kind = "120000" if mode is None else ("100755" if mode & 0o100 else "100644")
+        blob = digest(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+        found[change.path] = (kind, blob)
+    return found
 
 
 def _cleanup(message: str) -> str:
@@ -551,15 +593,31 @@ class Repository:
         return self._fingerprint(base, new_tip) == self._fingerprint(base, old_tip)
 
     def built(self, base: str, tip: str) -> list[Built]:
-        """Hammurabi's commits from ``base`` to ``tip``, oldest first, up to the first
-        commit that is someone else's or a merge."""
+        """Hammurabi's commits from ``base`` to ``tip``, oldest first, with what each one
+        changed, up to the first commit that is someone else's or a merge."""
+        fields = ["%H", "%T", "%P", "%an", "%ae", "%cn", "%ce", "%B"]
+        out = self._git(
+            "log",
+            "--reverse",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            f"--format={_END}{_SEP.join(fields)}{_RAW}",
+            f"--max-count={HISTORY_LIMIT}",
+            tip,
+            "--not",
+            base,
+            "--",
+        )
         found: list[Built] = []
-        for sha, tree, parents, an, ae, cn, ce, message in self._oldest_first(base, tip, "%H"):
+        for record in out.split(_END)[1:]:
+            head, _, raw = record.partition(_RAW)
+            sha, tree, parents, an, ae, cn, ce, message = head.split(_SEP, 7)
             if " " in parents.strip() or f"\n{TRAILER}:" not in f"\n{message}":
                 break
             cleaned = _cleanup(_strip_trailer(message))
             people = (Identity(an, ae), Identity(cn, ce))
-            found.append(Built(sha, tree, parents.strip(), *people, cleaned))
+            found.append(Built(sha, tree, parents.strip(), *people, cleaned, _raw(raw)))
         return found
 
     def _fingerprint(self, base: str, tip: str) -> list[tuple[str, ...]]:
@@ -946,6 +1004,10 @@ class Worktree:
         self._sign_default: bool | None = None
         #: Whether the work tree holds nothing but what is committed (see ``tidy``).
         self._tidy = True
+        #: Whether the index was used for a commit (then offered commits are reused only
+        #: after write-tree); and the paths of commits reused without staging them.
+        self._staged = False
+        self._pending: set[str] = set()
 
     def offer(self, built: Sequence[Built]) -> None:
         """Commits to reuse, in order, where this run would make the very same ones."""
@@ -978,31 +1040,52 @@ class Worktree:
         author: Identity,
         committer: Identity | None = None,
         signing: Signing = Signing(),
-        paths: Sequence[str] | None = None,
-        added: Sequence[str] = (),
+        changes: Sequence[FileChange] | None = None,
     ) -> str | None:
         """Stage the work tree's changes and commit them; None when nothing changed.
 
-        ``paths`` names every path that changed (``added`` those that are new): only they
-        are staged, so the cost does not grow with the repository; new files git ignores
-        stay out, as with ``git add --all``, which stages everything when ``paths`` is
-        None. An offered commit equal to this one is reused. A refused commit (signing)
-        raises GitError.
+        ``changes`` are every change made since the last commit (the workspace's record):
+        only their paths are staged, so the cost does not grow with the repository; new
+        files git ignores stay out, as with ``git add --all``, which stages everything
+        when ``changes`` is None. An offered commit recording the very same changes (same
+        parent, people and message, the run trailer aside) is reused, and while they all
+        are, nothing is staged until :meth:`settle`. A refused commit (signing) raises
+        GitError.
         """
         repo = self.repository
-        if paths is not None:
+        committer = committer or author
+        text = _cleanup(message)
+        if changes is not None and self._offered and not self._staged:
+            candidate = self._offered[0]
+            same = (candidate.parent, candidate.author, candidate.committer) == (
+                self.head,
+                author,
+                committer,
+            )
+            if same and candidate.message == _cleanup(_strip_trailer(text)):
+                wanted = expected_changes(changes, len(candidate.tree))
+                if wanted is not None and wanted == candidate.changes:
+                    self._offered.pop(0)
+                    self._pending.update(change.path for change in changes)
+                    self._head, self._tree = candidate.sha, candidate.tree
+                    return candidate.sha
+        if self._pending:  # commits were reused without staging: the index follows now
+            repo._git("read-tree", self.tree, cwd=self.path)
+            self._pending.clear()
+        self._staged = True
+        if changes is not None:
+            paths = sorted({change.path for change in changes})
+            added = sorted({change.path for change in changes if change.kind == "added"})
             self._stage(paths, added)
         else:
             self._tidy = False  # whatever add --all leaves out (ignored files) stays
             repo._git("add", "--all", cwd=self.path)
-        committer = committer or author
         parent, before = self.head, self.tree
         tree = repo._git("write-tree", cwd=self.path).strip()
         if tree == before:
-            if paths:
+            if changes:
                 self._tidy = False  # changes git does not record (a mode, with filemode off)
             return None
-        text = _cleanup(message)
         sha = self._reuse(tree, parent, text, author, committer)
         if sha is None:
             sha = self._commit_tree(tree, parent, text, author, committer, signing)
@@ -1010,7 +1093,11 @@ class Worktree:
         return sha
 
     def settle(self) -> None:
-        """Move the work tree's ``HEAD`` to :attr:`head` (once, at the end of a run)."""
+        """At the end of a run: stage what reused commits hold, and move the work tree's
+        ``HEAD`` to :attr:`head`."""
+        if self._pending:
+            self._stage(sorted(self._pending), ())
+            self._pending.clear()
         self.repository._git("update-ref", "--no-deref", "HEAD", self.head, cwd=self.path)
 
     def _reuse(

@@ -435,7 +435,7 @@ class _BranchRun:
                             author=author,
                             committer=committer,
                             signing=signing,
-                            **_staged(law),
+                            changes=law.changes or None,
                         )
                     except gitops.GitError as exc:
                         law.error = f"its commit was refused: {exc}"
@@ -820,17 +820,6 @@ def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
         "title": pull.title,
         "draft": pull.draft,
     }
-
-
-def _staged(law: LawResult) -> dict[str, Any]:
-    """What to stage for ``law``'s commit: the paths the workspace recorded (it records
-    every change, commands' and custom rules' too), so staging costs what the law
-    touched; everything (``git add --all``) when nothing was recorded."""
-    if not law.changes:
-        return {}
-    paths = sorted({change.path for change in law.changes})
-    added = sorted({change.path for change in law.changes if change.kind == "added"})
-    return {"paths": paths, "added": added}
 
 
 def _changed(law: LawResult) -> bool:
