@@ -266,9 +266,9 @@ def fleet_floor(listing: list[Path], scratch: Path, env: dict[str, str]) -> floa
     return time.perf_counter() - started
 
 
-def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path) -> list[str]:
+def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path) -> None:
+    """Print the fleet figures as they come."""
     env = {**os.environ, **ENV, "XDG_STATE_HOME": str(scratch / "state")}
-    lines = []
     where = scratch / "fleet"
     where.mkdir()
     template = make_remote(where, 60, legacy=False)
@@ -281,14 +281,15 @@ def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path
     laws = where / "laws.yml"
     laws.write_text("laws:\n" + "".join(YAML_LAW.format(i=i) for i in range(LAWS)))
     header = f"{'fleet (local bare remotes)':<44} {'repos':>5} {'wall s':>7} {'repos/min':>9}"
-    lines += [header, "-" * len(header)]
+    print(header)
+    print("-" * len(header), flush=True)
     for size in sizes:
         chosen = remotes[:size]
         floor_wall = fleet_floor(chosen, where / f"floor-{size}", env) if size <= 100 else None
         listing = where / f"repos-{size}.txt"
         listing.write_text("".join(f"{path}\n" for path in chosen))
         if floor_wall is not None:
-            lines.append(
+            print(
                 f"{'shell loop floor (clone, edit, commit, push)':<44} {size:>5} "
                 f"{floor_wall:>7.1f} {size / floor_wall * 60:>9.0f}"
             )
@@ -299,11 +300,10 @@ def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path
             argv += ["--cache", str(where / f"cache-{name}-{size}"), "--quiet"]
             for label in ("first run", "no-change re-run"):
                 wall = timed(argv, where, env)
-                lines.append(
+                print(
                     f"{f'{name} --jobs {jobs}, {label}':<44} {size:>5} {wall:>7.1f} "
                     f"{size / wall * 60:>9.0f}"
                 )
-    return lines
 
 
 def table(results: dict[int, dict], names: list[str]) -> list[str]:
@@ -349,20 +349,26 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",") if size]
     with tempfile.TemporaryDirectory(prefix="bench-repo-cost-") as tmp:
         scratch = Path(tmp)
-        results = {
-            size: measure_size(size, args.runs, original, args.before, scratch) for size in sizes
-        }
         print(f"{os.cpu_count()} CPUs; {LAWS} laws, {2 * LAWS} rules; {args.runs} interleaved")
-        print("runs per variant, median [min-max] seconds of whole processes")
-        if results:
-            names = [name for name in commands(original, args.before) if name != "hammurabi"]
-            for line in table(results, [*names, "hammurabi"]):
+        print("runs per variant, median [min-max] seconds of whole processes", flush=True)
+        names = [name for name in commands(original, args.before) if name != "hammurabi"]
+        results: dict[int, dict] = {}
+        shown = 0
+        for size in sizes:
+            results[size] = measure_size(size, args.runs, original, args.before, scratch)
+            lines = table(results, [*names, "hammurabi"])
+            rows = [line for line in lines if not line.startswith("fixed cost")]
+            for line in rows[shown:]:
+                print(line, flush=True)
+            shown = len(rows)
+        for line in table(results, [*names, "hammurabi"]) if len(results) > 1 else []:
+            if line.startswith("fixed cost"):
                 print(line)
+        if results:
             print("committed trees: Hammurabi's equal the floor's on every run, one per law")
         if args.fleet:
             sizes = [int(n) for n in args.fleet.split(",")]
-            for line in measure_fleet(sizes, args.jobs, args.before, scratch):
-                print(line)
+            measure_fleet(sizes, args.jobs, args.before, scratch)  # prints as it goes
 
 
 if __name__ == "__main__":
