@@ -297,3 +297,15 @@ def test_commits_are_reused_up_to_the_first_law_that_changed(repo: Path, tmp_pat
     again = git("log", "--format=%H", f"main..{branch}", cwd=repo).splitlines()
     assert again[1:] == before[1:]
     assert git("show", f"{branch}:app.py", cwd=repo) == "DEBUG = False\nVERSION = 1"
+
+
+def test_a_no_change_run_loads_neither_gitpython_nor_rich(repo: Path, laws: Path) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    argv = ["enforce", str(repo), "--laws", str(laws), "-p", "python", "--no-push"]
+    probe = (
+        "import sys\nfrom hammurabi.cli.main import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'git', 'rich'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "Up to date" in out.stdout and out.stdout.strip().splitlines()[-1] == "[]"

@@ -503,7 +503,6 @@ def _enforce(
     fleet: dict[str, Any] | None = None,
     trust: bool | None = None,
 ) -> None:
-    from hammurabi.cli import display
     from hammurabi.core.results import Outcome, Status
     from hammurabi.orchestration import repository as runner
 
@@ -544,6 +543,8 @@ def _enforce(
     elif (noop := quiet_line(result)) is not None:
         typer.echo(noop)
     else:
+        from hammurabi.cli import display  # rich: only for the diff and the table
+
         display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)
         _show_metrics(session.settings, quiet=quiet)
