@@ -26,6 +26,7 @@ How a run uses a repository (see :mod:`hammurabi.orchestration.branch`):
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -312,8 +313,10 @@ def _cleanup(message: str) -> str:
     return "\n".join(kept)
 
 
+@functools.lru_cache(maxsize=64)
 def check_branch_name(name: str) -> str:
-    """Return ``name`` if git accepts it as a branch name, else raise GitError."""
+    """Return ``name`` if git accepts it as a branch name, else raise GitError (asked once
+    per name: a fleet asks it for every repository)."""
     status, _, _ = _git_process(["check-ref-format", "--branch", name])
     if status != 0:
         raise GitError(f"{name!r} is not a valid git branch name")
@@ -495,6 +498,12 @@ class Repository:
         """Return the commit ``ref`` names, or None if there is none."""
         out = self._git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
         return out.strip() or None
+
+    def refs(self, names: Sequence[str]) -> dict[str, str]:
+        """The commits the refs ``names`` (full names) point at; missing ones left out."""
+        out = self._git("for-each-ref", "--format=%(refname) %(objectname)", "--", *names)
+        found = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+        return {name: found[name] for name in names if name in found}
 
     def dirty(self) -> list[str]:
         """Paths with uncommitted changes, untracked files included (ignored ones not)."""

@@ -301,6 +301,8 @@ class _BranchRun:
         git, repo = self.settings.git, self.repo
         remote = git.remote
         remote_tip: str | None = None
+        local = f"refs/heads/{branch}"
+        known: dict[str, str] | None = None  # refs read in one go, when they were
         if url is not None and publish and not self.dry_run and not self.fetched:
             wanted = [name for name in (git.base, branch) if name]
             state = repo.query_remote(remote, wanted, self.credentials)
@@ -317,14 +319,16 @@ class _BranchRun:
             remote_tip = state.heads.get(branch)
         elif url is not None:
             base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
-            base_sha = repo.resolve(f"refs/remotes/{remote}/{base}") or repo.resolve(base)
-            remote_tip = repo.resolve(f"refs/remotes/{remote}/{branch}")
+            names = [f"refs/remotes/{remote}/{base}", f"refs/remotes/{remote}/{branch}", local]
+            known = repo.refs(names)
+            base_sha = known.get(names[0]) or repo.resolve(base)
+            remote_tip = known.get(names[1])
         else:
             base = git.base or repo.branch or "HEAD"
             base_sha = repo.resolve(base)
         if base_sha is None:
             raise gitops.GitError(f"cannot find the base branch {base!r}")
-        local_tip = repo.resolve(f"refs/heads/{branch}")
+        local_tip = known.get(local) if known is not None else repo.resolve(local)
         if not publish and not self.dry_run and branch in repo.checked_out_branches():
             raise gitops.GitError(
                 f"the bot branch {branch!r} is checked out; switch to another branch first"
