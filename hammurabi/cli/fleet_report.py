@@ -175,3 +175,5 @@ def show(result: FleetResult, *, diff: bool = True) -> None:
         )
     console.print(table)
     console.print(headline(result))
+    if result.canary:
+        console.print(Text(f"Canary: {result.canary['message']}"))

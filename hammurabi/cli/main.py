@@ -177,6 +177,29 @@ MaxPrsOpt = Annotated[
         show_default=False,
     ),
 ]
+CanaryOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--canary",
+        min=0,
+        metavar="N",
+        help="Canary rollout: open pull requests in N repositories first, in the rest only "
+        "once their checks pass (a later run continues). [default: 0, everywhere at once]",
+        show_default=False,
+    ),
+]
+CanaryFailingOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--canary-failing",
+        min=0.0,
+        max=1.0,
+        metavar="SHARE",
+        help="Stop widening a canary rollout when more than this share of the proposed pull "
+        "requests have failing checks. [default: 0.2]",
+        show_default=False,
+    ),
+]
 PrIntervalOpt = Annotated[
     float | None,
     typer.Option(
@@ -317,6 +340,16 @@ def enforce(
             "dropping them (a reviewer can also label the pull request hammurabi:rebuild).",
         ),
     ] = False,
+    automerge: Annotated[
+        bool | None,
+        typer.Option(
+            "--automerge/--no-automerge",
+            help="Merge the bot pull request once its checks pass and branch protection "
+            "allows it (never bypassing it); see [tool.hammurabi.automerge]. "
+            "[default: off] [env: HAMMURABI_AUTOMERGE_ENABLED]",
+            show_default=False,
+        ),
+    ] = None,
     use_git: Annotated[
         bool | None,
         typer.Option(
@@ -336,6 +369,8 @@ def enforce(
     api_jobs: ApiJobsOpt = None,
     max_prs: MaxPrsOpt = None,
     pr_interval: PrIntervalOpt = None,
+    canary: CanaryOpt = None,
+    canary_failing: CanaryFailingOpt = None,
     shard: ShardOpt = None,
     state: StateOpt = None,
     run_id: RunIdOpt = None,
@@ -375,6 +410,8 @@ def enforce(
         state,
         run_id,
         cache,
+        canary=canary,
+        canary_failing=canary_failing,
     )
     _enforce(
         path,
@@ -388,6 +425,7 @@ def enforce(
         dry_run,
         check=False,
         git={k: v for k, v in git.items() if v is not None},
+        automerge={"enabled": automerge} if automerge is not None else None,
         metrics=metrics,
         fleet=fleet,
         trust=trust,
@@ -452,6 +490,9 @@ def _fleet_options(
     state: Path | None,
     run_id: str | None,
     cache: Path | None,
+    *,
+    canary: int | None = None,
+    canary_failing: float | None = None,
 ) -> dict[str, Any] | None:
     """The fleet options given, or None when no fleet was asked for (one repository)."""
     if repos is None and org is None:
@@ -461,6 +502,7 @@ def _fleet_options(
             "--exclude": exclude,
             "--shard": shard,
             "--state": state,
+            "--canary": canary,
         }
         given = [name for name, value in extra.items() if value]
         if given:
@@ -472,6 +514,8 @@ def _fleet_options(
         "max_prs": max_prs,
         "pr_interval": pr_interval,
         "cache": str(cache) if cache else None,
+        "canary": canary,
+        "canary_failing": canary_failing,
     }
     return {
         "repos": str(repos) if repos else None,
@@ -499,6 +543,7 @@ def _enforce(
     *,
     check: bool,
     git: dict[str, Any] | None = None,
+    automerge: dict[str, Any] | None = None,
     metrics: str | None = None,
     fleet: dict[str, Any] | None = None,
     trust: bool | None = None,
@@ -520,6 +565,7 @@ def _enforce(
             disable_plugins=disable,
             reports=None if fleet is not None else report,
             git=git,
+            automerge=automerge,
             metrics={"conf": metrics} if metrics else None,
             fleet=fleet["settings"] if fleet else None,
             github=original.github or None,
@@ -602,6 +648,8 @@ def _run_fleet(
         api_jobs=settings.api_jobs,
         max_prs=settings.max_prs,
         pr_interval=settings.pr_interval,
+        canary=settings.canary,
+        canary_failing=settings.canary_failing,
         dry_run=dry_run,
         state=None if dry_run else fleet["state"],
         run_id=check_run_id(fleet["run_id"]) if fleet["run_id"] else None,

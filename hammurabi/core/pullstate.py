@@ -195,3 +195,45 @@ def stage(status: str, pull: PullState | None, holds: bool, merged_before: bool 
         Checks.PASSING: Stage.PASSING,
         Checks.NONE: Stage.PROPOSED,
     }[pull.checks]
+
+
+#: GitHub's ``mergeable_state`` values that say branch protection allows the merge now.
+MERGEABLE_STATES = frozenset({"clean", "has_hooks"})
+_NOT_MERGEABLE = {
+    "dirty": "it conflicts with its base branch",
+    "behind": "it is behind its base branch, which branch protection wants it up to date with",
+    "blocked": "branch protection does not allow it yet (required checks or reviews)",
+    "unstable": "a check is not passing",
+    "draft": "it is a draft",
+}
+
+
+def automerge_blocker(
+    pull: PullState, *, approved: bool = False, require_checks: bool = True
+) -> str | None:
+    """Why ``pull`` may not be merged automatically now, or None when it may: open, not a
+    draft, its checks passing, approved if ``approved``, no change requested, and GitHub says
+    branch protection allows it (``mergeable_state`` clean). Never asks more of GitHub."""
+    if pull.state != "open":
+        return f"it is {pull.state}"
+    if pull.draft:
+        return "it is a draft"
+    if pull.review is Review.CHANGES_REQUESTED:
+        return "a reviewer requested changes"
+    if approved and pull.review is not Review.APPROVED:
+        return "it is not approved yet"
+    if pull.checks is Checks.FAILING:
+        return f"checks are failing: {', '.join(pull.failing)}"
+    if pull.checks is Checks.PENDING:
+        return f"checks are still running: {', '.join(pull.pending)}"
+    if pull.checks is Checks.NONE and require_checks:
+        return "no check reports on it"
+    if pull.mergeable is None:
+        return "GitHub has not computed whether it can merge yet"
+    if pull.mergeable is False:
+        return _NOT_MERGEABLE["dirty"]
+    if pull.mergeable_state not in MERGEABLE_STATES:
+        return _NOT_MERGEABLE.get(
+            pull.mergeable_state or "", f"GitHub calls it {pull.mergeable_state}"
+        )
+    return None

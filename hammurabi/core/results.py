@@ -65,6 +65,9 @@ class Status(enum.StrEnum):
     #: Outside the maintenance window: the run would write (push, pull request) and wrote
     #: nothing; it reports what it would do.
     OUTSIDE_WINDOW = "outside-window"
+    #: Fleet runs with ``--canary``: the laws want a new pull request, held back (nothing
+    #: pushed) until the canaries' checks pass.
+    HELD = "held"
 
     @property
     def text(self) -> str:
@@ -78,6 +81,7 @@ _STATUS_TEXT = {
     Status.PR_CLOSED: "pull request closed",
     Status.IGNORED: "ignored (closed by a reviewer)",
     Status.OUTSIDE_WINDOW: "held: outside the maintenance window",
+    Status.HELD: "held: waiting for the canaries",
 }
 
 

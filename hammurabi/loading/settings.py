@@ -148,6 +148,12 @@ class FleetSettings:
     pr_interval: float = 0.0
     #: Where clones are kept between runs; empty: ``$XDG_CACHE_HOME/hammurabi/repos``.
     cache: str = ""
+    #: Canary rollout: propose to this many repositories first, and to the rest only once
+    #: the proposed pull requests' checks pass (0: propose everywhere at once).
+    canary: int = 0
+    #: Stop widening a canary rollout when more than this share of the proposed pull
+    #: requests have failing checks.
+    canary_failing: float = 0.2
 
 
 @dataclass
@@ -166,6 +172,25 @@ class WindowSettings:
     hours: list[str] = field(default_factory=list)
     #: The time zone of the days and hours (IANA name, e.g. ``Europe/Berlin``); empty: UTC.
     timezone: str = ""
+
+
+@dataclass
+class AutomergeSettings:
+    """``[tool.hammurabi.automerge]``: merge the bot pull request once it may merge (see
+    ``orchestration.branch``). Off unless turned on; never bypasses branch protection: only a
+    pull request GitHub calls ``clean`` is merged. Only the runner's settings may set it."""
+
+    #: Merge the bot pull request when its checks passed (and, if asked, it is approved).
+    enabled: bool = False
+    #: ``merge``, ``squash`` or ``rebase``.
+    method: str = "squash"
+    #: Also require an approving review (branch protection may require one anyway).
+    approved: bool = False
+    #: Require at least one check (status or check run), all passing; false: a pull request
+    #: no check reports on may merge too.
+    require_checks: bool = True
+    #: Delete the bot branch once merged.
+    delete_branch: bool = True
 
 
 @dataclass
@@ -210,6 +235,7 @@ class Settings:
     fleet: FleetSettings = field(default_factory=FleetSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     window: WindowSettings = field(default_factory=WindowSettings)
+    automerge: AutomergeSettings = field(default_factory=AutomergeSettings)
     #: Where the settings were read from (not a setting).
     sources: list[str] = field(default_factory=list, metadata={"internal": True})
     #: Law sources named by an untrusted repository's own settings: YAML only (not a setting).

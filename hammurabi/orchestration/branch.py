@@ -27,6 +27,7 @@ The record goes into ``RunResult.extra``: ``git`` (branch, commits, pushed, acti
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import logging
 import re
@@ -40,11 +41,12 @@ from typing import TYPE_CHECKING, Any
 
 from hammurabi.core.engine import enforce as run_laws
 from hammurabi.core.engine import new_run_id
-from hammurabi.core.errors import HammurabiError
+from hammurabi.core.errors import ConfigError, HammurabiError
 from hammurabi.core.results import RunResult, Status
 from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
+    from hammurabi.core.pullstate import PullState
     from hammurabi.core.results import LawResult
     from hammurabi.integrations.forges.base import Forge, PullRequest, PullRequestSpec
     from hammurabi.integrations.git import Commit, Credentials, Repository
@@ -71,6 +73,7 @@ class BranchAction(enum.StrEnum):
     BLOCKED = "blocked"
     IGNORED = "ignored"
     REJECTED = "rejected"
+    HELD = "held"
 
 
 class PullAction(enum.StrEnum):
@@ -253,6 +256,9 @@ class _BranchRun:
                 f"{dirty[0]}); commit them first or pass --allow-dirty (Hammurabi never "
                 "touches them: it builds its branch in a separate work tree)"
             )
+        method = self.settings.automerge.method
+        if self.settings.automerge.enabled and method not in ("merge", "squash", "rebase"):
+            raise ConfigError(f"automerge.method {method!r}: use merge, squash or rebase")
         branch = gitops.check_branch_name(git.branch or default_branch_name(self.settings))
         url = self.repo.remote_url(git.remote)
         publish = url is not None and git.push
@@ -367,6 +373,8 @@ class _BranchRun:
         ours = _ours(start)
         if closed is not None:
             action = self._ignore(result, start, closed)
+        elif changed and self._held():
+            action = BranchAction.HELD
         elif start.foreign and not self._rebuild:
             holds = changed and ours and self._holds(start.base_sha, ours[-1].sha, result, changed)
             action = BranchAction.UNCHANGED if holds else BranchAction.BLOCKED
@@ -380,8 +388,8 @@ class _BranchRun:
         if action is BranchAction.UNCHANGED:
             for law in changed:
                 law.proposed = True
-        if action is BranchAction.IGNORED:
-            result.action = Status.IGNORED
+        if action in (BranchAction.IGNORED, BranchAction.HELD):
+            result.action = _BRANCH_STATUS[action]
             return result
         if publish and self.forge is not None and self.forge_repo is not None:
             self._sync_pull(result, start, action)
@@ -465,13 +473,16 @@ class _BranchRun:
             if closed is not None:
                 action = self._ignore(result, start, closed)
                 stack.close()
+            elif tip and self._held():
+                action = BranchAction.HELD
+                stack.close()
             else:
                 with self.timings.measure("git"):
                     action = self._publish(branch, start, tip, publish)
                     stack.close()
         self.git_info["action"] = action
-        if action is BranchAction.IGNORED:
-            result.action = Status.IGNORED
+        if action in (BranchAction.IGNORED, BranchAction.HELD):
+            result.action = _BRANCH_STATUS[action]
             return result
         if action is BranchAction.UNCHANGED:
             for law in result.laws:
@@ -529,13 +540,55 @@ class _BranchRun:
             except HammurabiError as exc:
                 record["error"] = str(exc)  # the run's own work is done: only say so
         record["stage"] = pullstate.stage(status.value, state, holds, merged_before)
-        calls = getattr(forge, "api_calls", None)
-        if isinstance(calls, int):
-            record["api_calls"] = calls
+        if state is not None and self.settings.automerge.enabled and status in _MERGEABLE:
+            record["automerge"] = self._automerge(state, branch)
+            if record["automerge"]["merged"]:
+                record["stage"] = pullstate.Stage.MERGED
+                state = dataclasses.replace(state, state="merged")
+        for key, attr in (("api_calls", "api_calls"), ("api_not_modified", "conditional_hits")):
+            value = getattr(forge, attr, None)
+            if isinstance(value, int):
+                record[key] = value
         result.extra["campaign"] = record
         if state is not None:
             pull = result.extra.setdefault("pull_request", {})
             pull.update({k: v for k, v in state.to_dict().items() if k not in ("url", "number")})
+
+    def _automerge(self, state: PullState, branch: str) -> dict[str, Any]:
+        """Merge the bot pull request when it may (``[tool.hammurabi.automerge]``): never
+        against branch protection, only what GitHub calls clean, and only if its head is
+        still the one whose checks were read. In a dry run, say what would happen."""
+        from hammurabi.core.pullstate import automerge_blocker
+
+        options = self.settings.automerge
+        forge, repository, pull = self.forge, self.forge_repo, self._pull
+        merge = getattr(forge, "merge_pull", None)
+        assert forge is not None and repository is not None and pull is not None
+        if merge is None:
+            return {"merged": False, "reason": f"the {forge.name} forge cannot merge"}
+        reason = automerge_blocker(
+            state, approved=options.approved, require_checks=options.require_checks
+        )
+        if reason is not None or self.dry_run or state.head_sha is None:
+            would = reason is None and state.head_sha is not None
+            return {"merged": False, "reason": reason or "dry run", "would_merge": would}
+        try:
+            with self.timings.measure("api"):
+                sha = merge(repository, pull, sha=state.head_sha, method=options.method)
+        except HammurabiError as exc:  # GitHub refused (protection, a moved head): say why
+            return {"merged": False, "reason": str(exc)}
+        done: dict[str, Any] = {"merged": True, "method": options.method, "sha": sha}
+        deleter = getattr(forge, "delete_branch", None)
+        if options.delete_branch and deleter is not None:
+            try:
+                with self.timings.measure("api"):
+                    deleter(repository, branch)
+                done["branch_deleted"] = True
+            except HammurabiError as exc:
+                done["branch_deleted"] = False
+                done["warning"] = str(exc)
+        log.info("merged pull request #%s (%s)", pull.number, options.method)
+        return done
 
     # -- reviewers' decisions ----------------------------------------------------------------
 
@@ -565,6 +618,20 @@ class _BranchRun:
         if closed.has_label(RE_PROPOSE_LABEL) or closed.fingerprint != prbody.fingerprint(result):
             return None
         return closed
+
+    def _held(self) -> bool:
+        """Whether a canary rollout holds back the new pull request this run would open
+        (``LimitedForge.may_propose``); the reason goes to ``git_info["held"]``."""
+        gate = getattr(self.forge, "may_propose", None)
+        known = self._open_pull
+        if gate is None or self.forge_repo is None or known is None or known[0] is not None:
+            return False
+        reason = gate(self.forge_repo)
+        if reason is None:
+            return False
+        log.info("new pull request held back: %s", reason)
+        self.git_info["held"] = reason
+        return True
 
     def _ignore(self, result: RunResult, start: _Start, closed: PullRequest) -> BranchAction:
         """Record that a reviewer's closed pull request keeps the change from being proposed."""
@@ -764,6 +831,9 @@ class _BranchRun:
             info["warnings"] = warnings
 
 
+#: Runs after which the bot pull request may be merged automatically.
+_MERGEABLE = frozenset({Status.PR_OPENED, Status.PR_UPDATED, Status.UP_TO_DATE})
+
 #: What happened to the repository, from the pull request's action, else the branch's.
 _PULL_STATUS = {
     PullAction.OPENED: Status.PR_OPENED,
@@ -784,6 +854,7 @@ _BRANCH_STATUS = {
     BranchAction.NONE: Status.NOTHING_TO_CHANGE,
     BranchAction.BLOCKED: Status.BLOCKED,
     BranchAction.IGNORED: Status.IGNORED,
+    BranchAction.HELD: Status.HELD,
 }
 
 

@@ -24,6 +24,7 @@ STATUS_ICONS = {
     Status.NOT_STARTED: "…",
     Status.DEFERRED: "⏸️",
     Status.OUTSIDE_WINDOW: "🕒",
+    Status.HELD: "⏳",
     Status.IGNORED: "🙈",
     Status.PR_OPENED: "🔧",
     Status.PR_UPDATED: "🔧",

@@ -4,15 +4,18 @@ reads their state (GitHub stand-in over HTTP) and records it in the report and i
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 import pytest
 from github import Auth, Github
 
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet
+from tests.github_standin import DEFAULT_TOKEN as TOKEN
 from tests.github_standin import GitHubStandIn
 from tests.metrics.helpers import wait_tables
 from tests.metrics.test_html import chromium, run_chromium
@@ -187,3 +190,37 @@ class _CampaignDom(HTMLParser):
             self.rows.append((a["data-repo"], a["data-stage"]))
         elif tag == "svg" and "burndown" in classes:
             self.remaining = [int(n) for n in a["data-remaining"].split(",") if n]
+
+
+def test_unchanged_pull_requests_are_read_conditionally_and_cost_no_rate_limit(
+    fleet: Fleet,
+) -> None:
+    include = ["--include", "svc-0[02]"]  # two repositories that need a pull request
+    code, out, _ = fleet.run(*include)
+    assert code == ExitCode.OK, out
+    for repo in ("acme/svc-00", "acme/svc-02"):
+        sha = open_pull(fleet.hub, repo)["head"]["sha"]
+        fleet.hub.set_status(repo, sha, "ci", "success")
+    code, out, second = fleet.run(*include)  # reads the new state, keeps the answers
+    assert code == ExitCode.OK, out
+    assert {repo["stage"] for repo in second["repos"]} == {"passing"}
+
+    fleet.hub.clear_requests()
+    before = rate_remaining(fleet.hub)
+    code, out, third = fleet.run(*include)  # nothing changed since
+    assert code == ExitCode.OK, out
+    assert {repo["stage"] for repo in third["repos"]} == {"passing"}
+    api = [r for r in fleet.hub.requests if r.api and r.path != "/rate_limit"]
+    not_modified = [r for r in api if r.status == 304]
+    state_reads = [r for r in api if STATE_READ.search(r.path)]
+    assert len(state_reads) == 8 and not_modified == state_reads  # 4 per pull request, all 304
+    assert before - rate_remaining(fleet.hub) == len(api) - len(not_modified)
+
+
+STATE_READ = re.compile(r"/pulls/\d+(/reviews)?$|/commits/[^/]+/(status|check-runs)$")
+
+
+def rate_remaining(hub: GitHubStandIn) -> int:
+    """What is left of the token's rate limit (``GET /rate_limit`` costs nothing)."""
+    answer = httpx.get(f"{hub.base_url}/rate_limit", headers={"Authorization": "token " + TOKEN})
+    return int(answer.json()["rate"]["remaining"])

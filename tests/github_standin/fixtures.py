@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +18,12 @@ def standin_retry() -> GithubRetry:
 
 
 @pytest.fixture
-def github_server(tmp_path: Path) -> Iterator[GitHubStandIn]:
-    """Run a fresh GitHub stand-in for one test; ``DEFAULT_TOKEN`` is accepted as hammurabi-bot."""
+def github_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitHubStandIn]:
+    """Run a fresh GitHub stand-in for one test; ``DEFAULT_TOKEN`` is accepted as hammurabi-bot.
+
+    The answers Hammurabi keeps for conditional requests go to the test's own cache folder."""
+    if not os.environ.get("XDG_CACHE_HOME", "").startswith(str(tmp_path)):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     with GitHubStandIn(tmp_path / "github") as server:
         server.add_token(DEFAULT_TOKEN)
         yield server

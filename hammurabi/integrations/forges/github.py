@@ -14,13 +14,14 @@ every error is scrubbed of them before it leaves this module.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from hammurabi.core import masking
 from hammurabi.core.hooks import hookimpl
@@ -37,6 +38,7 @@ from hammurabi.integrations.forges.base import (
     pull_changes,
     redact,
 )
+from hammurabi.integrations.forges.etags import ETagCache
 
 if TYPE_CHECKING:
     from hammurabi.integrations.git import Credentials
@@ -93,8 +95,11 @@ class GitHubForge:
         self._installation_auth: dict[str, Any] = {}
         self._raw: dict[tuple[str, int], Any] = {}
         self._issued: list[str] = []
-        #: REST requests sent so far (retries of one request not counted).
+        #: REST requests sent so far (retries of one request not counted), and how many of
+        #: them GitHub answered "not modified" (free: not counted against the rate limit).
         self.api_calls = 0
+        self.conditional_hits = 0
+        self._etags: ETagCache | None = None
 
     def __repr__(self) -> str:
         auth = "app" if self._app else "token" if self._token else "none"
@@ -477,46 +482,103 @@ class GitHubForge:
     def pull_state(self, repository: str, pull: PullRequest) -> PullState:
         """Read a pull request's review decision, combined checks and mergeability: the pull
         request itself, its reviews, and (open ones) its head's combined status and latest
-        check runs; one more read when GitHub had not computed ``mergeable`` yet."""
+        check runs; one more read when GitHub had not computed ``mergeable`` yet.
+
+        Each read is conditional on the answer kept by the last run (:mod:`.etags`): what did
+        not change since costs no rate limit."""
         from hammurabi.core import pullstate
 
+        base = f"/repos/{repository}"
         with self._api(f"reading the state of pull request #{pull.number}", repository):
-            raw = self._repo(repository).get_pull(pull.number)
-            self._raw[(repository, pull.number)] = raw
-            if raw.state == "open" and raw.mergeable is None:
-                raw.update()  # GitHub computes it on the first read
+            raw = self._get(repository, f"{base}/pulls/{pull.number}")
+            if raw.get("state") == "open" and raw.get("mergeable") is None:
+                raw = self._get(repository, f"{base}/pulls/{pull.number}")  # now computed
             reviews = [
-                (review.user.login if review.user else "", review.state)
-                for review in raw.get_reviews()
+                ((review.get("user") or {}).get("login") or "", str(review.get("state")))
+                for review in self._get_all(repository, f"{base}/pulls/{pull.number}/reviews")
             ]
             states: dict[str, str] = {}
-            if raw.state == "open":
-                commit = self._repo(repository).get_commit(raw.head.sha)
-                combined = commit.get_combined_status()
-                for status in combined.statuses:
-                    states[status.context] = pullstate.status_state(status.state)
-                for run in commit.get_check_runs():
-                    states[run.name] = pullstate.check_run_state(run.status, run.conclusion)
+            sha = (raw.get("head") or {}).get("sha")
+            if raw.get("state") == "open" and sha:
+                combined = self._get(repository, f"{base}/commits/{sha}/status?per_page=100")
+                for status in combined.get("statuses") or ():
+                    states[status["context"]] = pullstate.status_state(status["state"])
+                runs = self._get(repository, f"{base}/commits/{sha}/check-runs?per_page=100")
+                for run in runs.get("check_runs") or ():
+                    states[run["name"]] = pullstate.check_run_state(
+                        run["status"], run.get("conclusion")
+                    )
         review, approvals = pullstate.review_decision(reviews)
         checks, failing, pending = pullstate.combine_checks(states)
         return PullState(
-            number=raw.number,
-            url=raw.html_url,
-            state="merged" if raw.merged else raw.state,
-            draft=bool(raw.draft),
+            number=int(raw["number"]),
+            url=str(raw.get("html_url") or pull.url),
+            state="merged" if raw.get("merged") or raw.get("merged_at") else str(raw["state"]),
+            draft=bool(raw.get("draft")),
             review=review,
             approvals=approvals,
             checks=checks,
             failing=failing,
             pending=pending,
-            mergeable=raw.mergeable,
-            mergeable_state=raw.mergeable_state,
-            head_sha=raw.head.sha,
-            created_at=raw.created_at,
-            merged_at=raw.merged_at,
-            closed_at=raw.closed_at,
+            mergeable=raw.get("mergeable"),
+            mergeable_state=raw.get("mergeable_state"),
+            head_sha=sha,
+            created_at=_time(raw.get("created_at")),
+            merged_at=_time(raw.get("merged_at")),
+            closed_at=_time(raw.get("closed_at")),
             read_at=datetime.now(UTC),
         )
+
+    def merge_pull(self, repository: str, pull: PullRequest, *, sha: str, method: str) -> str:
+        """Merge ``pull`` with ``method`` if its head is still ``sha``; return the merge
+        commit. GitHub refuses (405, 409) what branch protection or a moved head forbids."""
+        raw = self._raw_pull(repository, pull)
+        with self._api(f"merging pull request #{pull.number}", repository):
+            status = raw.merge(merge_method=method, sha=sha)
+        if not status.merged:
+            raise ForgeError(f"GitHub did not merge #{pull.number}: {status.message}")
+        return str(status.sha)
+
+    def delete_branch(self, repository: str, branch: str) -> None:
+        """Delete ``branch`` (one request)."""
+        path = f"/repos/{repository}/git/refs/heads/{quote(branch, safe='/')}"
+        with self._api(f"deleting the branch {branch}", repository):
+            self._client(repository).requester.requestJsonAndCheck("DELETE", path)
+
+    def _get(self, repository: str, path: str) -> Any:
+        """GET ``path`` of the API as JSON, conditionally on the answer the last run kept."""
+        from github import GithubException
+
+        if self._etags is None:
+            self._etags = ETagCache()
+        key = f"{self._api_url}{path}"
+        kept = self._etags.get(key)
+        headers = {"If-None-Match": kept[0]} if kept else {}
+        requester = self._client(repository).requester
+        status, answer_headers, body = requester.requestJson("GET", path, headers=headers)
+        if status == 304 and kept is not None:
+            self.conditional_hits += 1
+            return kept[1]
+        data = json.loads(body) if body else None
+        if status != 200:
+            raise GithubException(status, data, answer_headers)
+        etag = answer_headers.get("etag")
+        if etag:
+            self._etags.put(key, etag, data)
+        return data
+
+    def _get_all(self, repository: str, path: str) -> list[Any]:
+        """GET a list of at most 100 items conditionally; a longer one page by page."""
+        first = self._get(repository, f"{path}?per_page=100")
+        if not isinstance(first, list) or len(first) < 100:
+            return list(first or [])
+        found, page = list(first), 2
+        while True:
+            more = self._get(repository, f"{path}?per_page=100&page={page}")
+            found += more or []
+            if not more or len(more) < 100:
+                return found
+            page += 1
 
     def _raw_pull(self, repository: str, pull: PullRequest) -> Any:
         raw = self._raw.get((repository, pull.number))
@@ -534,6 +596,13 @@ class GitHubForge:
 
 class _AlreadyOpen(Exception):
     pass
+
+
+def _time(value: Any) -> datetime | None:
+    """A GitHub timestamp (``2024-05-01T12:00:00Z``) as an aware datetime."""
+    if not isinstance(value, str) or not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _counted(auth_class: type, forge: GitHubForge) -> type:

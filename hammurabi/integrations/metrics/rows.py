@@ -323,8 +323,9 @@ def pull_request_row(result: RunResult, repo: str) -> Row | None:
         "status": result.status.value,
         "dry_run": result.dry_run,
     }
-    if isinstance(campaign.get("api_calls"), int):
-        values["api_calls"] = campaign["api_calls"]
+    for key in ("api_calls", "api_not_modified"):
+        if isinstance(campaign.get(key), int):
+            values[key] = campaign[key]
     pr = result.extra.get("pull_request")
     last = campaign.get("last_pull")
     if not (isinstance(pr, dict) and isinstance(pr.get("number"), int)) and isinstance(last, dict):

@@ -159,6 +159,7 @@ PULL_REQUESTS = Table(
         _c("pr_created_at", "TIMESTAMP"),
         _c("pr_age_s", "DOUBLE"),  # seconds from the PR's creation to this run
         _c("api_calls", "LONG"),  # REST requests the run sent for this repository
+        _c("api_not_modified", "LONG"),  # of which answered 304: free of rate limit
         _c("dry_run", "BOOLEAN"),
     ),
     ("ts", "run_id", "repo", "campaign"),

@@ -65,6 +65,10 @@ class Limits:
         #: Repositories (as the forge names them) whose pull request was held back in this
         #: process.
         self.capped: set[str] = set()
+        #: A canary rollout's gate (:meth:`gate`): why new pull requests wait (None: they
+        #: may open), and how many may still open in this run (-1: no limit).
+        self.hold: str | None = None
+        self._new = context.Value("i", -1, lock=False)
         self._opened = context.Value("i", 0, lock=False)
         self._next_open = context.Value("d", 0.0, lock=False)
         self._lock = context.Lock()
@@ -91,6 +95,24 @@ class Limits:
         if wait:
             self._sleep(wait)
 
+    def gate(self, hold: str | None, new: int = -1) -> None:
+        """Set the canary gate before the workers start: ``hold`` says why no new pull
+        request may open; else at most ``new`` may (-1: any number)."""
+        self.hold = hold
+        self._new.value = new
+
+    def may_propose(self, repository: str) -> str | None:
+        """Why ``repository`` may not get a new pull request now (a canary rollout), or
+        None, taking one of the new pull requests the gate allows."""
+        if self.hold is not None:
+            return self.hold
+        with self._lock:
+            if self._new.value == 0:
+                return "the canaries are proposed: the others wait for their checks to pass"
+            if self._new.value > 0:
+                self._new.value -= 1
+        return None
+
     def release(self) -> None:
         """Give back a reservation whose pull request was not opened."""
         with self._lock:
@@ -114,7 +136,15 @@ class LimitedForge:
         self.warnings: list[str] = forge.warnings  # the same list: the forge appends to it
 
     def __getattr__(self, attribute: str) -> Any:  # optional capabilities (list_repositories)
-        return getattr(self.inner, attribute)
+        found = getattr(self.inner, attribute)
+        if attribute in ("merge_pull", "delete_branch"):  # writes: through the write limit
+
+            def write(*args: Any, **kwargs: Any) -> Any:
+                with self.limits.writes:
+                    return found(*args, **kwargs)
+
+            return write
+        return found
 
     def repository(self, remote_url: str) -> str | None:
         return self.inner.repository(remote_url)
@@ -127,6 +157,9 @@ class LimitedForge:
 
     def find_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
         return self.inner.find_pull(repository, head, base)
+
+    def may_propose(self, repository: str) -> str | None:
+        return self.limits.may_propose(repository)
 
     def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
         self.limits.reserve(repository)

@@ -17,6 +17,7 @@ NEEDS_CHANGES = frozenset(
         Status.PR_OPENED,
         Status.PR_UPDATED,
         Status.DEFERRED,
+        Status.HELD,
     }
 )
 
@@ -92,6 +93,8 @@ class FleetResult:
     laws: list[str] = field(default_factory=list)
     #: Archived repositories left out of the listing.
     archived: list[str] = field(default_factory=list)
+    #: A canary rollout's survey and decision (``--canary``), else None.
+    canary: dict[str, Any] | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seconds: float = 0.0
     interrupted: bool = False
@@ -140,6 +143,7 @@ class FleetResult:
             "interrupted": self.interrupted,
             "counts": self.counts(),
             "stages": self.stages(),
+            "canary": self.canary,
             "archived": self.archived,
             "repos": [repo.to_dict() for repo in self.repos],
         }

@@ -63,6 +63,10 @@ class FleetOptions:
     api_jobs: int = 1
     max_prs: int = 0
     pr_interval: float = 0.0
+    #: Canary rollout: propose to this many first (0: everywhere at once), and stop widening
+    #: above this share of failing checks.
+    canary: int = 0
+    canary_failing: float = 0.2
     dry_run: bool = False
     #: The state file; None: not resumable.
     state: Path | None = None
@@ -116,6 +120,8 @@ def run_fleet(
         laws=[law.name for law in session.laws],
     )
     started = time.perf_counter()
+    if options.canary > 0:
+        result.canary = fleet.canary(list(targets))
     session.pm.register(fleet.limits, name="fleet-limits")
     try:
         result.repos = fleet.run(list(targets))
@@ -277,12 +283,18 @@ class _Fleet:
             rule.output = None  # values handed between rules: not needed, maybe not picklable
         return self._judge(target, result)
 
+    def canary(self, targets: list[Target]) -> dict[str, Any]:
+        """Survey the campaign and set the canary gate (``--canary``)."""
+        return _canary(self, targets)
+
     def _judge(self, target: Target, result: RunResult) -> RepoRun:
         git = result.extra.get("git") or {}
         pull = result.extra.get("pull_request") or {}
         keys = ("action", "number", "url", "title", "state", "checks", "review")
         summary = {key: pull.get(key) for key in (*keys, "mergeable_state") if pull.get(key)}
         campaign = result.extra.get("campaign") or {}
+        if campaign.get("automerge"):
+            summary["automerge"] = campaign["automerge"]
         record = RepoRun(target.name, result.status, branch=git.get("action"), pull=summary)
         record.stage = campaign.get("stage")
         record.result = result
@@ -293,6 +305,8 @@ class _Fleet:
                 campaign["stage"] = record.stage = Stage.UNPROPOSED
         elif record.status is Status.FAILED:
             record.reason = "; ".join(result.failures()) or "failed"
+        elif record.status is Status.HELD:
+            record.reason = git.get("held")
         return record
 
     def _failed(self, target: Target, reason: str) -> RepoRun:
@@ -329,6 +343,22 @@ class _Fleet:
         if forge is None or repository is None:
             return None
         return forge.git_credentials(repository)
+
+
+def _canary(fleet: _Fleet, targets: list[Target]) -> dict[str, Any]:
+    """Survey the campaign and set the fleet's canary gate; return what was decided."""
+    from hammurabi.orchestration.fleet import canary
+
+    found = canary.Canary(fleet.options.canary, fleet.options.canary_failing)
+    forge = fleet.session.pm.hook.hammurabi_forge(settings=fleet.session.settings)
+    if forge is None:
+        found.decision, found.message = "widen", "no forge: nothing to wait for"
+    else:
+        canary.survey(forge, targets, fleet.branch, found)
+        canary.decide(found)
+    fleet.limits.gate(found.hold, found.new)
+    log.info("%s", found.message)
+    return found.to_dict()
 
 
 #: The fleet a worker process works for (set in the worker when it starts).

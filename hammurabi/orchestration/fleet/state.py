@@ -41,6 +41,7 @@ FINISHED = frozenset(
         Status.DEFERRED,
         Status.NOT_STARTED,
         Status.OUTSIDE_WINDOW,
+        Status.HELD,
     )
 )
 
