@@ -1,6 +1,6 @@
 """``hammurabi metrics init|flush|status`` and ``hammurabi health``: parse, call, print.
 
-Imports only typer at module level; the QuestDB client, httpx and rich load inside the
+Imports only typer at module level; the metrics modules and rich load inside the
 commands, so ``hammurabi --help`` stays light.
 """
 

@@ -1,10 +1,12 @@
 """Where metrics go: the effective configuration, and the errors of the metrics package.
 
-The connection is a ``questdb`` client configuration string (``http::addr=HOST:9000;``). It
+The connection is a QuestDB client configuration string (``http::addr=HOST:9000;``). It
 comes from, first to last: ``--metrics`` (whose environment variable is
 ``HAMMURABI_QUESTDB_CONF``), the ``metrics.conf`` setting (``[tool.hammurabi.metrics]`` or
 ``HAMMURABI_METRICS_CONF``), and ``HAMMURABI_QUESTDB_CONF`` when nothing else sets it. Only
-ILP over HTTP(S) is accepted: over TCP the server drops bad rows without telling anyone.
+ILP over HTTP(S) is accepted: over TCP the server drops bad rows without telling anyone. Of
+its keys, ``addr``, ``username``/``password``, ``token``, ``tls_verify``, ``tls_roots`` and
+``request_timeout`` are used; the others are accepted and ignored, as the client does.
 """
 
 from __future__ import annotations
