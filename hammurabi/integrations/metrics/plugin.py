@@ -131,12 +131,18 @@ class MetricsPlugin:
         return report
 
     def _open(self, config: MetricsConfig) -> Spool:
-        """The spool of ``config``, opened once (a fleet's runs share the handle)."""
+        """The spool of ``config``, opened once (a fleet's runs share it), closed at exit."""
         if self._spool is None or self._spool.path != config.spool:
-            if self._spool is not None:
-                self._spool.close()
+            self._close()
             self._spool = Spool(config.spool)
+            atexit.register(self._close)  # after flush, which is registered later
         return self._spool
+
+    def _close(self) -> None:
+        spool, self._spool = self._spool, None
+        if spool is not None:
+            atexit.unregister(self._close)
+            spool.close()
 
     def _connection(self, config: MetricsConfig, timeout: float) -> QuestDB:
         """The connection to ``config``'s QuestDB, its tables made the first time."""
