@@ -360,7 +360,7 @@ class BlockExists(_BlockRule):
 
 
 class BlockNotExists(_BlockRule):
-    """Ensure the marker-delimited block (markers included) is gone. A missing file is fine."""
+    """Ensure every marker-delimited block (markers included) is gone. A missing file is fine."""
 
     id = "block-not-exists"
 
@@ -368,10 +368,12 @@ class BlockNotExists(_BlockRule):
         lines = self._load(missing_ok=True)
         if lines is None:
             return self.path
-        found = self._find(lines.lines)
-        if found is not None:
+        removed = False
+        while (found := self._find(lines.lines)) is not None:
             start, end = found
             del lines.lines[start : end + 1]
+            removed = True
+        if removed:
             self._save(lines)
         return self.path
 

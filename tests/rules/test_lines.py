@@ -144,6 +144,13 @@ def test_block_exists_insert_update_remove(tmp_path: Path) -> None:
     assert (tmp_path / "f").read_text() == "top\nanchor\nbottom\n"
 
 
+def test_block_not_exists_removes_every_block(tmp_path: Path) -> None:
+    block = "# BEGIN HAMMURABI MANAGED BLOCK\n.idea/\n# END HAMMURABI MANAGED BLOCK\n"
+    make_tree(tmp_path, {".gitignore": f"*.pyc\n{block}build/\n{block}"})
+    apply_twice(tmp_path, BlockNotExists(name="b", path=".gitignore"))
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\nbuild/\n"
+
+
 def test_block_custom_marker_and_unterminated(tmp_path: Path) -> None:
     make_tree(tmp_path, {"f": "// <<< managed\nold\n"})
     rule = BlockExists(
