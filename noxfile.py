@@ -66,10 +66,11 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style with ruff (lint rules and formatting)."""
-    session.install("ruff==0.17.6")
+    """Check style with ruff (lint rules and formatting) and the layers with import-linter."""
+    session.install("ruff==0.17.6", "import-linter>=2.17")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session

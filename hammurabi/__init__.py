@@ -10,10 +10,7 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING
 
-try:  # written by the build from the git tag (hatch-vcs)
-    from hammurabi._version import __version__
-except ImportError:  # a source tree that was never built or installed
-    __version__ = "0.0.0+unknown"
+from hammurabi.core.version import __version__ as __version__
 
 _CORE = {
     "HammurabiError": "hammurabi.core.errors",

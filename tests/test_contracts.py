@@ -13,10 +13,10 @@ import pytest
 import hammurabi
 from hammurabi.core.engine import enforce
 from hammurabi.core.law import Law
-from hammurabi.core.registry import Registry
 from hammurabi.core.results import Outcome
 from hammurabi.loading import hookspecs
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from tests.helpers import make_tree, snapshot
 
 REGISTRY = Registry.from_plugins(get_plugin_manager(disabled=["python"]))

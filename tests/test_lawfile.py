@@ -8,9 +8,9 @@ import pytest
 
 from hammurabi import LawFileError, Outcome
 from hammurabi.core.engine import enforce
-from hammurabi.core.registry import Registry
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from tests.helpers import make_tree
 
 

@@ -6,8 +6,8 @@ import json
 from importlib import metadata
 from pathlib import Path
 
-from hammurabi.core.registry import Registry
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from tests.helpers import hammurabi, make_tree
 
 

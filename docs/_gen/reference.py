@@ -92,8 +92,8 @@ class TypeGroup:
 
 def type_groups(hook: str) -> list[TypeGroup]:
     """The types of ``hook`` (``hammurabi_rule_types``...) grouped by plugin, built-ins first."""
-    from hammurabi.core.registry import Registry
     from hammurabi.loading.plugins import get_plugin_manager
+    from hammurabi.loading.registry import Registry
 
     pm = get_plugin_manager()
     registry = Registry.from_plugins(pm)  # what `hammurabi rules` lists (and its checks)

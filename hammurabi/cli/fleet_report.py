@@ -7,12 +7,12 @@ import os
 from pathlib import Path
 
 from hammurabi.core.errors import ConfigError
+from hammurabi.core.reports import STATUS_ICONS, escape
 from hammurabi.core.results import Status
 from hammurabi.core.wording import count
 from hammurabi.orchestration.fleet.merge import missing_shards
 from hammurabi.orchestration.fleet.records import FleetResult, RepoRun
 from hammurabi.orchestration.repository import check_report_path
-from hammurabi.reporters import STATUS_ICONS, escape
 
 ICONS = STATUS_ICONS
 #: Repositories listed one by one in Markdown at most (failures always are).

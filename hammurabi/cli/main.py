@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import typer
 
-from hammurabi import __version__
 from hammurabi.cli.metrics import campaign as _campaign
 from hammurabi.cli.metrics import health as _health
 from hammurabi.cli.metrics import metrics_app
@@ -26,6 +25,7 @@ from hammurabi.compat import cli as original_cli
 from hammurabi.core.errors import ConfigError, HammurabiError, PluginError
 from hammurabi.core.exitcodes import ExitCode
 from hammurabi.core.masking import clean, output_masked
+from hammurabi.core.version import __version__
 
 app = typer.Typer(
     name="hammurabi",

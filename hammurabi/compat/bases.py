@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hammurabi.core.node import Node
-from hammurabi.rules.base import Rule
+from hammurabi.core.rule import Rule
 
 #: 0.11's common base of rules and preconditions.
 AbstractRule = Node

@@ -26,7 +26,7 @@ from hammurabi.compat.mode import muted, original_api
 if TYPE_CHECKING:
     from hammurabi.core.law import Law
     from hammurabi.core.node import Node
-    from hammurabi.core.registry import Registry
+    from hammurabi.loading.registry import Registry
 
 
 @dataclass
@@ -54,8 +54,8 @@ def migrate_file(path: Path, attr: str | None = None) -> Migration:
 
 def migrate_laws(laws: list[Law], source: str = "the pillar") -> Migration:
     """The law file for ``laws`` (built with 0.11's or current spellings)."""
-    from hammurabi.core.registry import Registry
     from hammurabi.loading.plugins import get_plugin_manager
+    from hammurabi.loading.registry import Registry
 
     writer = _Writer(Registry.from_plugins(get_plugin_manager()))
     data = {"laws": [done for done in map(writer.law, laws) if done is not None]}

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from hammurabi.compat.notifications import Notification
 from hammurabi.compat.reporting import JsonReporter, Reporter
 from hammurabi.core import law as _law
+from hammurabi.core import pillar as _pillar
 from hammurabi.core.errors import ConfigError
-from hammurabi.rules.base import Rule
+from hammurabi.core.rule import Rule
 
 
-class Pillar(_law.Pillar):
+class Pillar(_pillar.Pillar):
     """The ordered collection of laws to enforce.
 
     ``reporter_class`` (0.11) writes a report after the run (``JsonReporter``, the 0.11

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hammurabi import __version__
 from hammurabi.core.errors import PathError
 from hammurabi.core.law import Law
 from hammurabi.core.results import LawResult, RunResult
+from hammurabi.core.version import __version__
 from hammurabi.core.workspace import IGNORED_DIRS, Workspace, activated
 
 

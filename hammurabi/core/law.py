@@ -1,21 +1,16 @@
-"""Laws (named groups of rules) and the Pillar that holds them."""
+"""Laws: named groups of rules, each one logical change (one commit)."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from hammurabi.core import limits, workspace
 from hammurabi.core.errors import ConfigError, HammurabiError
+from hammurabi.core.precondition import Precondition
 from hammurabi.core.results import LawResult, Outcome
-from hammurabi.preconditions.base import Precondition
-from hammurabi.rules.base import Rule
-
-if TYPE_CHECKING:
-    from hammurabi.core.results import RunResult
+from hammurabi.core.rule import Rule
 
 
 class Law:
@@ -96,35 +91,3 @@ def _rolled_back(result: LawResult) -> None:
     for rule in result.walk():
         if rule.outcome is Outcome.CHANGED:
             rule.outcome, rule.reason, rule.changes = Outcome.SKIPPED, reason, []
-
-
-class Pillar:
-    """The ordered collection of laws to enforce (the article's entry point)."""
-
-    def __init__(self, name: str | None = None) -> None:
-        self.name = name
-        self._laws: list[Law] = []
-
-    def register(self, law: Law) -> None:
-        """Add a law; names must be unique within a pillar."""
-        if not isinstance(law, Law):
-            raise ConfigError(f"{law!r} is not a Law")
-        if any(existing.name == law.name for existing in self._laws):
-            raise ConfigError(f"law {law.name!r} is registered twice")
-        self._laws.append(law)
-
-    @property
-    def laws(self) -> list[Law]:
-        return list(self._laws)
-
-    def get_law(self, name: str) -> Law:
-        for law in self._laws:
-            if law.name == name:
-                return law
-        raise ConfigError(f"no law named {name!r}")
-
-    def enforce(self, root: str | os.PathLike[str] = ".", *, dry_run: bool = False) -> RunResult:
-        """Apply every law to the repository at ``root``."""
-        from hammurabi.core.engine import enforce
-
-        return enforce(self._laws, root, dry_run=dry_run)

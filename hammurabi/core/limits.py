@@ -82,7 +82,7 @@ def check_size(size: int, limit: int, what: str, setting: str) -> None:
 
 class RuleTimeout(BaseException):
     """The rule ran past ``limits.rule_seconds``. Not an ``Exception``, so that a rule's
-    ``except Exception`` cannot swallow it; :class:`~hammurabi.rules.base.Rule` turns it
+    ``except Exception`` cannot swallow it; :class:`~hammurabi.core.rule.Rule` turns it
     into a failed (rolled back) rule."""
 
 

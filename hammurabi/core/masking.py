@@ -12,16 +12,14 @@ message from a law file or a repository cannot drive the terminal or break Markd
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hammurabi.core.results import RunResult
-    from hammurabi.loading.settings import Settings
 
 MASK = "***"
 #: Values shorter than this are not masked (they would hide ordinary text, not a secret).
@@ -98,15 +96,9 @@ def clean(text: str) -> str:
     return neutralise(mask(text))
 
 
-def register_settings(settings: Settings, env: Mapping[str, str] | None = None) -> None:
-    """Register the secrets the settings and the environment hold."""
-    source = os.environ if env is None else env
-    github = settings.github
-    values: list[str | None] = [github.token, github.private_key]
-    values += [source.get(name) for name in (*SECRET_VARIABLES, *settings.secret_env)]
-    for conf in (settings.metrics.conf, source.get("HAMMURABI_QUESTDB_CONF", "")):
-        values += [match.group(1).replace(";;", ";") for match in _CONF_SECRET.finditer(conf)]
-    register(*values)
+def conf_secrets(conf: str) -> list[str]:
+    """The passwords and tokens in a QuestDB client configuration string."""
+    return [match.group(1).replace(";;", ";") for match in _CONF_SECRET.finditer(conf)]
 
 
 def scrub(result: RunResult) -> RunResult:

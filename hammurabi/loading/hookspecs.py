@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from hammurabi.core.hooks import hookspec
 
 if TYPE_CHECKING:
+    from hammurabi.core.forge import Forge
     from hammurabi.core.law import Law
+    from hammurabi.core.precondition import Precondition
+    from hammurabi.core.reports import Reporter
     from hammurabi.core.results import RunResult
-    from hammurabi.integrations.forges.base import Forge
+    from hammurabi.core.rule import Rule
     from hammurabi.loading.settings import Settings
-    from hammurabi.preconditions.base import Precondition
-    from hammurabi.reporters import Reporter
-    from hammurabi.rules.base import Rule
 
 
 # -- types that law files can name -----------------------------------------------------
@@ -75,7 +75,7 @@ def hammurabi_forge(settings: Settings) -> Forge | None:
     :param settings: the effective settings of the run.
     The first non-None result wins (plugins registered later are asked first, so a
     third-party forge is preferred to the built-in ``github`` one when both answer).
-    See :class:`hammurabi.integrations.forges.base.Forge` for what the object must offer.
+    See :class:`hammurabi.core.forge.Forge` for what the object must offer.
     """
 
 

@@ -32,7 +32,7 @@ import yaml
 
 from hammurabi.core.errors import ConfigError, LawFileError
 from hammurabi.core.law import Law
-from hammurabi.core.registry import Registry
+from hammurabi.loading.registry import Registry
 
 _LAW_KEYS = {"name", "description", "rules", "preconditions", "weight"}
 _CHAIN_KEYS = ("preconditions", "pipe", "children")

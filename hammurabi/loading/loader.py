@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from hammurabi.compat.settings import split_source
 from hammurabi.core.errors import ConfigError, HammurabiError, LawFileError, NoLawsError
-from hammurabi.core.law import Law, Pillar
+from hammurabi.core.law import Law
+from hammurabi.core.pillar import Pillar
 
 if TYPE_CHECKING:
-    from hammurabi.core.registry import Registry
     from hammurabi.loading.plugins import PluginManager
+    from hammurabi.loading.registry import Registry
     from hammurabi.loading.settings import Settings
 
 PLUGINS = "plugins"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hammurabi.core import masking
 from hammurabi.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -522,3 +523,15 @@ def describe() -> list[dict[str, str]]:
 
     walk(Settings, "", ENV_PREFIX)
     return rows
+
+
+def register_secrets(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Have :mod:`~hammurabi.core.masking` mask the secrets the settings and the environment
+    hold: the GitHub token or App key, QuestDB's password or token, ``secret_env``'s values."""
+    source = os.environ if env is None else env
+    github = settings.github
+    values: list[str | None] = [github.token, github.private_key]
+    values += [source.get(name) for name in (*masking.SECRET_VARIABLES, *settings.secret_env)]
+    for conf in (settings.metrics.conf, source.get("HAMMURABI_QUESTDB_CONF", "")):
+        values += masking.conf_secrets(conf)
+    masking.register(*values)

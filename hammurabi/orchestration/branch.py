@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from hammurabi.integrations.forges.base import Forge, PullRequest, PullRequestSpec
     from hammurabi.integrations.git import Commit, Credentials, Repository
     from hammurabi.loading.settings import Settings
-    from hammurabi.orchestration.repository import Session
+    from hammurabi.orchestration.session import Session
 
 log = logging.getLogger(__name__)
 

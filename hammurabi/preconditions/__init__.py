@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hammurabi.core.hooks import hookimpl
+from hammurabi.core.precondition import Precondition
 from hammurabi.preconditions.attributes import HasMode, HasNoMode, IsNotOwnedBy, IsOwnedBy
-from hammurabi.preconditions.base import Precondition
 from hammurabi.preconditions.combinators import All, Any, Not
 from hammurabi.preconditions.documents import HasValue, IsKeyExists, IsKeyNotExists
 from hammurabi.preconditions.files import (

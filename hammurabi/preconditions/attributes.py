@@ -30,7 +30,7 @@ from typing import Any
 from hammurabi.core.errors import ConfigError, RuleError
 from hammurabi.core.hooks import hookimpl
 from hammurabi.core.node import as_path
-from hammurabi.preconditions.base import Precondition
+from hammurabi.core.precondition import Precondition
 
 HOW = ("set", "add", "remove")
 _OCTAL = re.compile(r"^(?:0o|0)?([0-7]{1,4})$")

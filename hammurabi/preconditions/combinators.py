@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hammurabi.core.errors import ConfigError
-from hammurabi.preconditions.base import Precondition
+from hammurabi.core.precondition import Precondition
 
 
 def _checked(items: tuple[Precondition, ...], owner: str) -> tuple[Precondition, ...]:

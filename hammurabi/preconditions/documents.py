@@ -14,10 +14,10 @@ from typing import Any
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.hooks import hookimpl
 from hammurabi.core.node import as_path
+from hammurabi.core.precondition import Precondition
 from hammurabi.documents import check_format, format_for, open_document
 from hammurabi.documents.base import MISSING, check_value, same_value
 from hammurabi.documents.paths import KeyPath, PathLike, parse_path
-from hammurabi.preconditions.base import Precondition
 
 __all__ = ["HasValue", "IsKeyExists", "IsKeyNotExists"]
 

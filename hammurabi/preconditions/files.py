@@ -7,7 +7,7 @@ from typing import Any
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.node import as_path, compile_regex
-from hammurabi.preconditions.base import Precondition
+from hammurabi.core.precondition import Precondition
 
 
 class _PathPrecondition(Precondition):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hammurabi.core.rule import Rule
 from hammurabi.rules.attributes import ModeChanged, OwnerChanged
-from hammurabi.rules.base import Rule
 from hammurabi.rules.commands import CommandRun
 from hammurabi.rules.documents import (
     JsonKeyExists,

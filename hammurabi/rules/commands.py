@@ -31,9 +31,9 @@ from typing import Any
 from hammurabi.core.errors import ConfigError, RuleError
 from hammurabi.core.hooks import hookimpl
 from hammurabi.core.node import as_path
+from hammurabi.core.precondition import Precondition
+from hammurabi.core.rule import Rule
 from hammurabi.core.workspace import IGNORED_DIRS, Workspace
-from hammurabi.preconditions.base import Precondition
-from hammurabi.rules.base import Rule
 
 #: Inherited environment variables whose names contain one of these are not passed on.
 SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KEY", "PRIVATE_KEY")

@@ -8,8 +8,8 @@ from typing import Any
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.node import as_path
-from hammurabi.preconditions.base import Precondition
-from hammurabi.rules.base import Rule
+from hammurabi.core.precondition import Precondition
+from hammurabi.core.rule import Rule
 
 IF_MISSING = ("fail", "end", "skip")
 

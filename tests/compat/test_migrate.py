@@ -12,9 +12,9 @@ import yaml
 from hammurabi.cli.main import main
 from hammurabi.compat import mode
 from hammurabi.core.exitcodes import ExitCode
-from hammurabi.core.registry import Registry
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from tests.compat import expected_0_11, original_repo
 from tests.compat.test_original_pillar import expected_tree, tree
 from tests.gitrepos import bare_remote, init_repo, isolate_git

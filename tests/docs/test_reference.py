@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from hammurabi.core.engine import enforce
-from hammurabi.core.registry import Registry
 from hammurabi.core.results import Outcome
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from hammurabi.rules.commands import commands_allowed
 from tests.docs.helpers import pages, reference
 from tests.helpers import make_tree, snapshot

@@ -29,9 +29,9 @@ from hammurabi import (
 )
 from hammurabi.core.engine import enforce
 from hammurabi.core.errors import ConfigError
-from hammurabi.core.registry import Registry
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from hammurabi.rules.base import Rule
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 

@@ -25,10 +25,10 @@ from hammurabi import (
     RuleError,
 )
 from hammurabi.core.engine import enforce
-from hammurabi.core.registry import Registry
 from hammurabi.core.workspace import Workspace
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from hammurabi.preconditions.attributes import parse_mode
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 

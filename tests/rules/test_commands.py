@@ -13,9 +13,9 @@ import pytest
 from hammurabi import CommandRun, ConfigError, FileExists, Outcome
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
-from hammurabi.core.registry import Registry
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from hammurabi.loading.settings import load_settings
 from hammurabi.rules.commands import CommandOutput, CommandSucceeds, commands_allowed
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot

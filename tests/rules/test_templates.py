@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hammurabi import ConfigError, ModeChanged, Outcome, TemplateRendered
-from hammurabi.core.registry import Registry
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from tests.helpers import apply_twice, make_tree, only, run_rules, snapshot
 
 

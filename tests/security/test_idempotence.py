@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from hammurabi.core.engine import enforce
 from hammurabi.core.errors import ConfigError
-from hammurabi.core.registry import Registry
 from hammurabi.core.results import Outcome
 from hammurabi.loading.lawfile import load_law_file
 from hammurabi.loading.plugins import get_plugin_manager
+from hammurabi.loading.registry import Registry
 from hammurabi.rules.commands import commands_allowed
 from hammurabi.rules.documents import KeyExists, KeyNotExists, ValueExists, ValueNotExists
 from tests.docs.helpers import reference

@@ -24,9 +24,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from hammurabi.core import masking
-from hammurabi.core.hooks import hookimpl
-from hammurabi.core.pullstate import PullState
-from hammurabi.integrations.forges.base import (
+from hammurabi.core.forge import (
     ForgeError,
     ListedRepository,
     PullRequest,
@@ -38,6 +36,8 @@ from hammurabi.integrations.forges.base import (
     pull_changes,
     redact,
 )
+from hammurabi.core.hooks import hookimpl
+from hammurabi.core.pullstate import PullState
 from hammurabi.integrations.forges.etags import ETagCache
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from hammurabi.core.reports import ICONS, escape
 from hammurabi.core.results import LawResult, Outcome, RunResult
 from hammurabi.integrations.forges.base import REBUILD_LABEL, marker
-from hammurabi.reporters import ICONS, escape
 
 if TYPE_CHECKING:
     from hammurabi.integrations.git import Commit

@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from hammurabi import __version__
 from hammurabi.core import masking
 from hammurabi.core.errors import HammurabiError
 from hammurabi.core.pullstate import Stage
 from hammurabi.core.results import RunResult, Status
+from hammurabi.core.version import __version__
 from hammurabi.orchestration.fleet.limits import Limits, fork_context
 from hammurabi.orchestration.fleet.records import FleetResult, RepoRun
 from hammurabi.orchestration.fleet.state import FleetState

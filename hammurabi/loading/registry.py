@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, cast
 from hammurabi.core.errors import PluginError
 
 if TYPE_CHECKING:
+    from hammurabi.core.precondition import Precondition
+    from hammurabi.core.reports import Reporter
+    from hammurabi.core.rule import Rule
     from hammurabi.loading.plugins import PluginManager
-    from hammurabi.preconditions.base import Precondition
-    from hammurabi.reporters import Reporter
-    from hammurabi.rules.base import Rule
 
 
 @dataclass
