@@ -150,9 +150,10 @@ class JsonDocument(Document):
         ch = t[pos]
         if ch == '"':
             try:
-                return scanstring(t, pos + 1)
+                string: tuple[str, int] = scanstring(t, pos + 1)
             except ValueError as exc:
                 raise _Invalid(str(exc).split(":")[0], pos) from None
+            return string
         if ch in "{[":
             c = self._container(pos)
             if c.is_object:

@@ -312,7 +312,7 @@ class YamlDocument(Document):
     def _colon(self, key: Node) -> int:
         """Return the index just past the ``:`` after a mapping key."""
         t = self.text
-        i = key.end_mark.index
+        i: int = key.end_mark.index
         while i < len(t) and t[i] in " \t":
             i += 1
         if i < len(t) and t[i] == ":":

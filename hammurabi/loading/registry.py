@@ -45,7 +45,7 @@ class Registry:
         return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _collect(pm: PluginManager, hook: str, into: dict, what: str) -> None:
+def _collect(pm: PluginManager, hook: str, into: dict[str, Any], what: str) -> None:
     owners: dict[str, str] = {}
     for impl in getattr(pm.hook, hook).get_hookimpls():
         for kind in cast(Iterable[Any], impl.function() or ()):

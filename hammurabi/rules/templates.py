@@ -16,7 +16,7 @@ import re
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hammurabi.core import limits
 from hammurabi.core.errors import ConfigError, HammurabiError, RuleError
@@ -24,6 +24,9 @@ from hammurabi.core.hooks import hookimpl
 from hammurabi.core.limits import LimitError, check_size
 from hammurabi.core.node import as_path
 from hammurabi.rules.common import PathRule
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 
 _PACKAGE = re.compile(r"^[A-Za-z_][\w.]*(?::[^:]+)?$")
 _Source = tuple[str, str, Callable[[], bool]]
@@ -93,10 +96,9 @@ class TemplateRendered(PathRule):
     def render(self) -> str:
         """Render the template with the context (inside a run: it reads the repository)."""
         import jinja2
-        from jinja2.sandbox import SandboxedEnvironment
 
         loaded: set[str] = set()
-        env = _limited_environment(SandboxedEnvironment)(
+        env = _limited_environment()(
             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
         )
         try:
@@ -180,10 +182,11 @@ class TemplateRendered(PathRule):
         return load
 
 
-def _limited_environment(base: type) -> type:
+def _limited_environment() -> type[SandboxedEnvironment]:
     """The sandbox, refusing arithmetic that would build a string or list over the limit."""
+    from jinja2.sandbox import SandboxedEnvironment
 
-    class Limited(base):
+    class Limited(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "+"})
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
@@ -197,7 +200,7 @@ def _limited_environment(base: type) -> type:
 
 def _too_long(operator: str, left: Any, right: Any, limit: int) -> bool:
     """Whether ``left operator right`` would build a value over ``limit`` (bytes, roughly)."""
-    sequences = str | bytes | list | tuple
+    sequences = (str, bytes, list, tuple)
     if operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
         return abs(left) >= 2 and abs(left).bit_length() * right > limit * 8
     if operator == "*":
