@@ -65,3 +65,60 @@ def test_crossings_break_the_contracts(tmp_path: Path) -> None:
         name = next(text for text in summary.splitlines() if contract in text)
         assert " BROKEN" in name, (module, line, run.stdout)
     assert "4 broken" in summary, run.stdout
+
+
+def _resolves(name: str, modules: dict[str, object]) -> bool:
+    """Whether ``a.b.c`` names something: a module of Hammurabi whose dotted path ends with a
+    prefix of the name, then attributes (``repository.enforce``, ``Law.enforce`` by class)."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        head, rest = ".".join(parts[:cut]), parts[cut:]
+        for module_name, module in modules.items():
+            if module_name in (head, f"hammurabi.{head}") or module_name.endswith(f".{head}"):
+                found: object = module
+            elif cut == 1 and hasattr(module, head):
+                found = getattr(module, head)
+            else:
+                continue
+            for attr in rest:
+                found = getattr(found, attr, None)
+            if found is not None:
+                return True
+    return False
+
+
+def test_architecture_md_names_what_exists() -> None:
+    """ARCHITECTURE.md stays true: its layers are the contract's, in its order, and every
+    file and every dotted name it cites exists."""
+    import importlib
+    import pkgutil
+    import re
+    import tomllib
+
+    import hammurabi
+
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = next(
+        c["layers"] for c in contract["tool"]["importlinter"]["contracts"] if c["id"] == "layers"
+    )
+    order = " > ".join(f"`{layer.removeprefix('hammurabi.')}`" for layer in layers[1:])
+    assert order in " ".join(text.split()), order
+    modules = {
+        info.name: importlib.import_module(info.name)
+        for info in pkgutil.walk_packages(hammurabi.__path__, "hammurabi.")
+        if not info.name.endswith("__main__")
+    }
+    cited = set(re.findall(r"`([^`\s]+)`", text))
+    files = {c for c in cited if re.fullmatch(r"[\w/]+(\.py|/)", c)}
+    missing = [
+        f
+        for f in files
+        if not any((ROOT / base / f).exists() for base in ("", "hammurabi"))
+        and not list(ROOT.glob(f"hammurabi/**/{f}"))
+    ]
+    assert not missing, missing
+    names = {c.split("(")[0] for c in cited if re.fullmatch(r"[A-Za-z_]\w*(\.\w+)+(\(.*\))?", c)}
+    names -= {c for c in names if c.endswith((".py", ".toml", ".md"))}
+    unknown = sorted(n for n in names if not _resolves(n, modules))
+    assert not unknown, unknown
