@@ -1,36 +1,32 @@
 """The built-in ``metrics`` plugin: record every repository run in QuestDB.
 
-When a run ends (``hammurabi_run_finished``) its record becomes rows, validated here (a row
-that fails is kept in the spool's ``rejected`` table with the reason); the rows are appended
-to the spool, and the spool is replayed into QuestDB for at most ``metrics.drain_timeout``
-seconds (a request under way may take that long again): at once, unless an earlier run of
-this process sent less than ``SEND_EVERY`` seconds ago (a fleet), in which case the rows go
-with a later run or as the process exits (:meth:`MetricsPlugin.flush`). What QuestDB did not
-acknowledge stays in the spool, made durable, for the next run or ``hammurabi metrics
-flush``; after a failure, the runs of the next ``RETRY_AFTER`` seconds only spool (a fleet
-does not wait for a server that is down once per repository). Nothing here ever fails the
-run: errors are logged.
+As a run ends (``hammurabi_run_finished``) its rows are validated (a refused row is kept in the
+spool's ``rejected`` table with the reason), appended to the spool and, unless this process
+sent less than ``SEND_EVERY`` seconds ago (a fleet: those rows go with a later run or as the
+process exits), the spool is replayed into QuestDB for at most ``metrics.drain_timeout``
+seconds. What QuestDB did not acknowledge stays spooled, made durable, for the next run or
+``hammurabi metrics flush``; after a failure the runs of the next ``RETRY_AFTER`` seconds only
+spool. Nothing here fails the run: errors are logged. The spool, SQLite and the writer are
+imported only when metrics are on, so a run without them pays nothing.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import threading
 import time
 from typing import TYPE_CHECKING
 
-from hammurabi.core.errors import ConfigError
 from hammurabi.core.hooks import hookimpl
-from hammurabi.core.results import RunResult
-from hammurabi.integrations.metrics.config import MetricsConfig, UnavailableError
-from hammurabi.integrations.metrics.rows import FleetRuns, Row, RowError, run_rows, validate
-from hammurabi.integrations.metrics.spool import ShipReport, Spool
-from hammurabi.loading.settings import Settings
 
 if TYPE_CHECKING:
+    from hammurabi.core.results import RunResult
+    from hammurabi.integrations.metrics.config import MetricsConfig
     from hammurabi.integrations.metrics.questdb import QuestDB
+    from hammurabi.integrations.metrics.rows import FleetRuns, Row
+    from hammurabi.integrations.metrics.spool import ShipReport, Spool
+    from hammurabi.loading.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +43,15 @@ def build_rows(
     result: RunResult, fleet: FleetRuns | None = None
 ) -> tuple[list[Row], list[Refused]]:
     """Return the run's valid rows and the refused ones with their reasons."""
+    from hammurabi.integrations.metrics.rows import RowError, run_rows, validate
+
     rows: list[Row] = []
     refused: list[Refused] = []
     for row in run_rows(result, fleet):
         try:
             rows.append(validate(row))
         except RowError as exc:
-            text = json.dumps({"ts": row.ts, **row.values}, default=str)
-            refused.append((row.table, text, f"refused by validation: {exc}"))
+            refused.append((row.table, row.to_json(), f"refused by validation: {exc}"))
     return rows, refused
 
 
@@ -62,19 +59,20 @@ class MetricsPlugin:
     """The plugin the entry point ``metrics`` names: one instance per plugin manager."""
 
     def __init__(self) -> None:
-        self.fleet = FleetRuns()
-        #: What the last replay did (None before one, or while QuestDB is taken for down).
-        self.last_report: ShipReport | None = None
+        self._fleet: FleetRuns | None = None  # the run rows of this process's run ids
         self._lock = threading.Lock()  # one run's rows at a time
         self._down_until = self._next_send = 0.0
         self._unsent: MetricsConfig | None = None  # rows of ours wait in this one's spool
         self._warned = self._said_off = False
         self._questdb: QuestDB | None = None  # connected once, for every run
-        self._spool: Spool | None = None  # opened once, for every run
+        self._spool: Spool | None = None  # opened once, for every run; closed at exit
 
     @hookimpl
     def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:
         """Record the repository run (never raises)."""
+        from hammurabi.core.errors import ConfigError
+        from hammurabi.integrations.metrics.config import MetricsConfig
+
         try:
             self.record(result, MetricsConfig.from_settings(settings.metrics))
         except ConfigError as exc:
@@ -93,16 +91,17 @@ class MetricsPlugin:
                 )
                 self._said_off = True
             return None
-        rows, refused = build_rows(result, self.fleet)
+        from hammurabi.integrations.metrics.rows import FleetRuns
+
+        self._fleet = self._fleet or FleetRuns()
+        rows, refused = build_rows(result, self._fleet)
         with self._lock:
             spool = self._open(config)
             if refused:
                 spool.reject(refused, "client")
                 log.warning(
                     "metrics: %d row(s) refused by validation and kept in %s: %s",
-                    len(refused),
-                    spool.path,
-                    refused[0][2],
+                    *(len(refused), spool.path, refused[0][2]),
                 )
             spool.append(rows, durable=False)
             report = None
@@ -131,11 +130,12 @@ class MetricsPlugin:
         return report
 
     def _open(self, config: MetricsConfig) -> Spool:
-        """The spool of ``config``, opened once (a fleet's runs share it), closed at exit."""
+        from hammurabi.integrations.metrics.spool import Spool
+
         if self._spool is None or self._spool.path != config.spool:
             self._close()
             self._spool = Spool(config.spool)
-            atexit.register(self._close)  # after flush, which is registered later
+            atexit.register(self._close)  # runs after flush, which is registered later
         return self._spool
 
     def _close(self) -> None:
@@ -144,46 +144,39 @@ class MetricsPlugin:
             atexit.unregister(self._close)
             spool.close()
 
-    def _connection(self, config: MetricsConfig, timeout: float) -> QuestDB:
-        """The connection to ``config``'s QuestDB, its tables made the first time."""
-        from hammurabi.integrations.metrics.questdb import QuestDB
-
-        if self._questdb is None or self._questdb.config != config:
-            questdb = QuestDB(config, timeout=timeout)
-            created = questdb.ensure_tables(config.ttl_days)
-            if created:
-                log.info("metrics: created tables %s", ", ".join(created))
-            self._questdb = questdb
-        return self._questdb
-
     def _send(self, spool: Spool, config: MetricsConfig) -> ShipReport | None:
-        """Replay the spool into QuestDB, unless it was found down a moment ago."""
+        """Replay the spool into QuestDB (its tables made the first time), unless it was
+        found down a moment ago."""
+        from hammurabi.integrations.metrics.config import UnavailableError
+        from hammurabi.integrations.metrics.questdb import QuestDB
+        from hammurabi.integrations.metrics.spool import ShipReport
+
         if time.monotonic() < self._down_until:
             return None
         self._next_send = time.monotonic() + SEND_EVERY
         timeout = max(config.drain_timeout, 0.1)
+        until = time.monotonic() + timeout
         try:
-            until = time.monotonic() + timeout
-            questdb = self._connection(config, timeout)
-            report = spool.ship(questdb, batch=10_000, lock_timeout=timeout, until=until)
+            if self._questdb is None or self._questdb.config != config:
+                self._questdb = QuestDB(config, timeout=timeout)
+                if created := self._questdb.ensure_tables(config.ttl_days):
+                    log.info("metrics: created tables %s", ", ".join(created))
+            report = spool.ship(self._questdb, batch=10_000, lock_timeout=timeout, until=until)
         except UnavailableError as exc:
+            self._questdb = None
             report = ShipReport(remaining=spool.state().pending, error=str(exc))
-        self.last_report = report
         if report.rejected:
             log.warning(
-                "metrics: QuestDB refused %d row(s); kept in %s (see `hammurabi metrics "
-                "status`): %s",
-                len(report.rejected),
-                spool.path,
-                report.rejected[0].reason,
+                "metrics: QuestDB refused %d row(s); kept in %s (`hammurabi metrics status`): %s",
+                *(len(report.rejected), spool.path, report.rejected[0].reason),
             )
         if report.error:
             self._down_until = time.monotonic() + RETRY_AFTER
+            level = logging.INFO if self._warned else logging.WARNING
             log.log(
-                logging.INFO if self._warned else logging.WARNING,
+                level,
                 "metrics: %s; rows kept in %s (run `hammurabi metrics flush` later)",
-                report.error,
-                spool.path,
+                *(report.error, spool.path),
             )
             self._warned = True
         else:
