@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import C, U, law, rows_of, run
 
@@ -78,3 +80,14 @@ def test_a_queue_of_the_former_json_format_is_converted(spool_path: Path) -> Non
         assert "unreadable spool entry" in bad.reason
     with Spool(spool_path) as spool:  # converted once
         assert spool.state().pending == len(rows)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Connection.setconfig is Python 3.12+")
+def test_closing_the_spool_leaves_its_write_ahead_log(spool_path: Path) -> None:
+    # No checkpoint (two fsyncs) as a run ends: the WAL stays and the next handle reads it.
+    rows = rows_of([run("org/a", [law("A", [U, C])])])
+    with Spool(spool_path) as spool:
+        spool.append(rows, durable=False)
+    assert Path(f"{spool_path}-wal").stat().st_size > 0
+    with Spool(spool_path) as spool:
+        assert spool.pending() == rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -187,27 +187,15 @@ def fetch_health(
 
 
 def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
+    names = [f.name for f in fields(RunPoint)]
     sql = (
-        "SELECT ts, repo, run_id, score, outcome, rules_compliant, rules_total, pr_number,"
-        f" pr_state, pr_url, pr_age_s FROM {REPO_HEALTH.name} WHERE {where}"
+        f"SELECT repo, {', '.join(names)} FROM {REPO_HEALTH.name} WHERE {where}"
         f" ORDER BY ts LIMIT {MAX_ROWS}"
     )
     points: dict[str, list[RunPoint]] = defaultdict(list)
     for row in client.rows(sql):
-        points[row["repo"]].append(
-            RunPoint(
-                ts=parse_ts(row["ts"]),
-                run_id=row["run_id"],
-                score=row["score"],
-                outcome=row["outcome"],
-                rules_compliant=row["rules_compliant"],
-                rules_total=row["rules_total"],
-                pr_number=row["pr_number"],
-                pr_state=row["pr_state"],
-                pr_url=row["pr_url"],
-                pr_age_s=row["pr_age_s"],
-            )
-        )
+        row["ts"] = parse_ts(row["ts"])
+        points[row.pop("repo")].append(RunPoint(**row))
     return points
 
 

@@ -64,10 +64,6 @@ def to_ns(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1) * 1000
 
 
-def from_ns(ns: int) -> datetime:
-    return EPOCH + timedelta(microseconds=ns // 1000)
-
-
 def parse_time(value: Any) -> datetime | None:
     """Parse an ISO 8601 string or a datetime; return None for anything else."""
     if isinstance(value, datetime):

@@ -104,6 +104,8 @@ class Spool:
         db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes on a new file
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # commits reach the WAL; sync() fsyncs
+        if setconfig := getattr(db, "setconfig", None):  # Python 3.12+: closing checkpoints
+            setconfig(1006, True)  # no more (two fsyncs as a run ends): NO_CKPT_ON_CLOSE
         columns = ", ".join(f'"{name}"' for name in COLUMNS)
         db.executescript(
             "CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT,"
