@@ -89,15 +89,20 @@ def init(
 ) -> None:
     """Create the tables (WAL, daily partitions, DEDUP keys) and set their retention."""
     from hammurabi.integrations.metrics.questdb import QuestDB
-
-    config = _config(conf, ttl_days=ttl_days)
-    with QuestDB(config) as questdb:
-        created = questdb.ensure_tables(config.ttl_days, set_ttl=True)
     from hammurabi.integrations.metrics.schema import TABLES
 
+    config = _config(conf, ttl_days=ttl_days)
+    created = QuestDB(config).ensure_tables(config.ttl_days, set_ttl=True)
     ttl = f"TTL {config.ttl_days} days" if config.ttl_days else "no TTL"
     for name in TABLES:
         typer.echo(f"{name}: {'created' if name in created else 'exists'} ({ttl})")
+
+
+def _refused(items: Any) -> list[dict[str, Any]]:
+    return [
+        {"table": r.table, "reason": r.reason, "source": r.source, "row": json.loads(r.row)}
+        for r in items
+    ]
 
 
 @metrics_app.command("flush")
@@ -114,27 +119,25 @@ def flush(
     from hammurabi.integrations.metrics.spool import Spool
 
     config = _config(conf)
-    with Spool(config.spool) as spool, QuestDB(config) as questdb:
-        requeued = spool.retry_rejected() if retry_rejected else (0, 0)
+    questdb = QuestDB(config)
+    with Spool(config.spool) as spool:
+        requeued, invalid = spool.retry_rejected() if retry_rejected else (0, 0)
         questdb.ensure_tables(config.ttl_days)
         report = spool.ship(questdb)
-    data = {
-        "spool": str(config.spool),
-        "sent": report.sent,
-        "refused": [
-            {"table": r.table, "reason": r.reason, "row": json.loads(r.row)}
-            for r in report.rejected
-        ],
-        "remaining": report.remaining,
-        "requeued": requeued[0],
-        "error": report.error,
-        "seconds": round(report.seconds, 3),
-    }
     if output_format is Format.json:
+        data = {
+            "spool": str(config.spool),
+            "sent": report.sent,
+            "refused": _refused(report.rejected),
+            "remaining": report.remaining,
+            "requeued": requeued,
+            "error": report.error,
+            "seconds": round(report.seconds, 3),
+        }
         typer.echo(json.dumps(data, indent=2))
     else:
         if retry_rejected:
-            typer.echo(f"requeued {requeued[0]} refused row(s); {requeued[1]} still invalid")
+            typer.echo(f"requeued {requeued} refused row(s); {invalid} still invalid")
         typer.echo(
             f"sent {report.sent} row(s) in {report.seconds:.2f}s; "
             f"{len(report.rejected)} refused; {report.remaining} pending in {config.spool}"
@@ -161,58 +164,46 @@ def status(
 
     config = _config(conf)
     with Spool(config.spool) as spool:
-        state = spool.state()
-        refused = spool.rejected(rejected)
-    data: dict[str, Any] = {
-        "metrics": "on" if config.enabled else ("spool only" if config.spool_only else "off"),
-        "conf": redact(config.conf) if config.enabled else None,
-        "spool": {
-            "path": str(state.path),
-            "pending": state.pending,
-            "rejected": state.rejected,
-            "oldest_pending": state.oldest_pending,
-            "bytes": state.size_bytes,
-        },
-        "refused": [
-            {"table": r.table, "reason": r.reason, "source": r.source, "row": json.loads(r.row)}
-            for r in refused
-        ],
-        "server": None,
-    }
+        state, refused = spool.state(), _refused(spool.rejected(rejected))
+    server: dict[str, Any] | None = None
     if config.enabled:
         from hammurabi.integrations.metrics.questdb import QuestDB
         from hammurabi.integrations.metrics.schema import TABLES
 
         try:
-            with QuestDB(config, timeout=5.0) as questdb:
-                existing = questdb.tables()
-                counts = {
-                    name: questdb.exec(f"SELECT count() FROM {name}")["dataset"][0][0]
-                    for name in TABLES
-                    if name in existing
-                }
-            data["server"] = {"reachable": True, "tables": counts}
+            questdb = QuestDB(config, timeout=5.0)
+            names = sorted(questdb.tables() & set(TABLES), key=list(TABLES).index)
+            counts = {name: questdb.rows(f"SELECT count() n FROM {name}")[0]["n"] for name in names}
+            server = {"reachable": True, "tables": counts}
         except MetricsError as exc:
-            data["server"] = {"reachable": False, "error": str(exc)}
+            server = {"reachable": False, "error": str(exc)}
+    mode = "on" if config.enabled else ("spool only" if config.spool_only else "off")
+    shown = redact(config.conf) if config.enabled else None
     if output_format is Format.json:
-        typer.echo(json.dumps(data, indent=2))
+        spool_data = {
+            "path": str(state.path),
+            "pending": state.pending,
+            "rejected": state.rejected,
+            "oldest_pending": state.oldest_pending,
+            "bytes": state.size_bytes,
+        }
+        data = {"metrics": mode, "conf": shown, "spool": spool_data, "refused": refused}
+        typer.echo(json.dumps({**data, "server": server}, indent=2))
         return
-    typer.echo(f"metrics: {data['metrics']}" + (f" ({data['conf']})" if data["conf"] else ""))
+    typer.echo(f"metrics: {mode}" + (f" ({shown})" if shown else ""))
     if not config.enabled:
         typer.echo("  set --metrics, HAMMURABI_QUESTDB_CONF or [tool.hammurabi.metrics] conf")
     typer.echo(
         f"spool: {state.path}: {state.pending} pending, {state.rejected} refused "
         f"({state.size_bytes} bytes)"
     )
-    for item in data["refused"]:
+    for item in refused:
         typer.echo(f"  refused ({item['source']}) {item['table']}: {item['reason']}")
-    server = data["server"]
-    if server is not None:
-        if server["reachable"]:
-            tables = ", ".join(f"{k} {v} rows" for k, v in server["tables"].items()) or "none"
-            typer.echo(f"server: reachable; tables: {tables}")
-        else:
-            typer.echo(f"server: unreachable: {server['error']}")
+    if server is not None and server["reachable"]:
+        tables = ", ".join(f"{k} {v} rows" for k, v in server["tables"].items()) or "none"
+        typer.echo(f"server: reachable; tables: {tables}")
+    elif server is not None:
+        typer.echo(f"server: unreachable: {server['error']}")
 
 
 def health(
