@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hammurabi.core.records import PullAction, PullRequestRecord, PullSummary  # noqa: E402
 from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult  # noqa: E402
 from hammurabi.integrations import git as gitops  # noqa: E402
 from hammurabi.integrations.metrics.config import MetricsConfig  # noqa: E402
@@ -204,13 +205,10 @@ def synthetic_rows(count: int, seed: int = 5) -> list[Row]:
             started_at=at,
             duration=0.08,
         )
-        result.extra["pull_request"] = {
-            "number": 1000 + n % 500,
-            "state": "open",
-            "action": "updated",
-            "url": f"https://github.example/org/repo-{n % 500:03d}/pull/{1000 + n % 500}",
-            "created_at": (at - timedelta(days=3)).isoformat(),
-        }
+        number, repo = 1000 + n % 500, f"org/repo-{n % 500:03d}"
+        url = f"https://github.example/{repo}/pull/{number}"
+        pull = PullSummary(number, url, "open", at - timedelta(days=3))
+        result.pull_request = PullRequestRecord("github", repo, PullAction.UPDATED, pull=pull)
         rows.extend(validate(row) for row in run_rows(result))
         n += 1
     return rows[:count]

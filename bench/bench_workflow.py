@@ -10,7 +10,7 @@ smart HTTP), with a generated repository of 500 files:
 4. ``update`` — one law changed: rebuild, force-push, update the pull request.
 5. ``close``  — upstream fixed everything: close the pull request, delete the branch.
 
-Each step's wall time is split into git, rules and API (``RunResult.extra["timings"]``),
+Each step's wall time is split into git, rules and API (``RunResult.timings``),
 with the API requests it made (reads/writes) and its pushes. The baseline is the same laws
 run with git off (``git.enabled = false``, files edited in place): the ratio is what the
 branch, commits and pull request cost on top of the rules. API pacing is off here; the
@@ -108,9 +108,10 @@ def step(server: GitHubStandIn, action: Callable[[], RunResult | None]) -> dict[
     started = time.perf_counter()
     result = action()
     wall = time.perf_counter() - started
-    timings = result.extra.get("timings", {}) if result else {}
-    pull = (result.extra.get("pull_request") or {}) if result else {}
-    git = (result.extra.get("git") or {}) if result else {}
+    records = result.records() if result else {}
+    timings = records.get("timings", {})
+    pull = records.get("pull_request") or {}
+    git = records.get("git") or {}
     if result is not None and result.error:
         raise SystemExit(f"run failed: {result.error}")
     return {

@@ -49,8 +49,8 @@ def test_the_window_follows_the_time_zone(now: str, open_: bool, opens: str | No
     closed = check(BERLIN, at(now))
     assert (closed is None) is open_
     if opens is not None:
-        assert closed is not None and at(closed["next_open"]) == at(opens)
-        assert closed["window"] == "mon-fri 09:00-17:00 Europe/Berlin"
+        assert closed is not None and closed.next_open == at(opens)
+        assert closed.window == "mon-fri 09:00-17:00 Europe/Berlin"
 
 
 def test_a_range_past_midnight_belongs_to_the_day_it_starts() -> None:

@@ -14,7 +14,7 @@ import tempfile
 import traceback
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -26,6 +26,9 @@ from hammurabi.core.errors import ConfigError, HammurabiError, PluginError
 from hammurabi.core.exitcodes import ExitCode
 from hammurabi.core.masking import clean, output_masked
 from hammurabi.core.version import __version__
+
+if TYPE_CHECKING:
+    from hammurabi.core.results import RunResult
 
 app = typer.Typer(
     name="hammurabi",
@@ -578,8 +581,7 @@ def _enforce(
     if fleet is not None:
         _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
         return
-    from hammurabi.orchestration.branch import quiet_line
-    from hammurabi.orchestration.window import note as window_note
+    from hammurabi.cli.summary import quiet_line, window_note
 
     result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
@@ -681,8 +683,8 @@ def _run_fleet(
 
 def _show_window(result: Any, output_format: Format) -> None:
     """Say that the maintenance window held repositories back, and when it opens."""
+    from hammurabi.cli.summary import window_note as note
     from hammurabi.core.results import Status
-    from hammurabi.orchestration.window import note
 
     held = [repo for repo in result.repos if repo.status is Status.OUTSIDE_WINDOW]
     line = next((note(repo.result) for repo in held if repo.result is not None), None)
@@ -702,18 +704,19 @@ def _show_metrics(settings: Any, *, quiet: bool) -> None:
         typer.echo(note)
 
 
-def _show_workflow(result: Any, *, quiet: bool) -> None:
+def _show_workflow(result: RunResult, *, quiet: bool) -> None:
     """Print what happened to the bot branch and pull request (or would, in a dry run)."""
+    from hammurabi.cli.summary import summary_lines
+    from hammurabi.core.records import PullAction
     from hammurabi.integrations.forges import prbody
-    from hammurabi.orchestration import branch as workflow
 
-    for line in workflow.summary_lines(result):
+    for line in summary_lines(result):
         typer.echo(clean(line))
-    pull = result.extra.get("pull_request") or {}
-    git = result.extra.get("git") or {}
-    if result.dry_run and not quiet and pull.get("action") in ("open", "update"):
+    pull, git = result.pull_request, result.git
+    planned = pull is not None and pull.action in (PullAction.OPEN, PullAction.UPDATE)
+    if result.dry_run and not quiet and planned and git is not None:
         typer.echo("")
-        typer.echo(prbody.render(result, branch=git["branch"], base=git["base"], diffs=False))
+        typer.echo(prbody.render(result, branch=git.branch, base=git.base, diffs=False))
 
 
 @app.command("laws")

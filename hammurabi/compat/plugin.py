@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hammurabi.core.hooks import hookimpl
+from hammurabi.core.records import BranchAction, PullAction
 
 if TYPE_CHECKING:
     from hammurabi.compat.pillar import Pillar
@@ -84,12 +85,12 @@ def write_report(pillar: Pillar, result: RunResult, settings: Settings) -> Path 
 
 def notify(pillar: Pillar, result: RunResult, settings: Settings) -> int:
     """Send the pillar's notifications if the run opened or updated a pull request."""
-    pull = result.extra.get("pull_request") or {}
-    git = result.extra.get("git") or {}
-    if result.dry_run or not pillar.notifications or not pull.get("url"):
+    pull, git = result.pull_request, result.git
+    if result.dry_run or not pillar.notifications or pull is None or not pull.url:
         return 0
-    opened_or_updated = pull.get("action") in ("opened", "updated") or (
-        pull.get("action") == "unchanged" and git.get("action") in ("created", "updated")
+    pushed = git is not None and git.action in (BranchAction.CREATED, BranchAction.UPDATED)
+    opened_or_updated = pull.action in (PullAction.OPENED, PullAction.UPDATED) or (
+        pull.action is PullAction.UNCHANGED and pushed
     )
     if not opened_or_updated:
         return 0
@@ -103,8 +104,8 @@ def notify(pillar: Pillar, result: RunResult, settings: Settings) -> int:
         )
         if secret
     ]
-    repository = pull.get("repository") or settings.github.repository
+    repository = pull.repository or settings.github.repository
     sent = 0
     for notification in pillar.notifications:
-        sent += notification.send(pull["url"], repository=repository, secrets=secrets)
+        sent += notification.send(pull.url, repository=repository, secrets=secrets)
     return sent

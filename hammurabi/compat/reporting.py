@@ -105,8 +105,8 @@ class Reporter(ABC):
         self.additional_data.started = started.isoformat()
         finished = datetime.fromtimestamp(started.timestamp() + result.duration)
         self.additional_data.finished = finished.isoformat()
-        pull = result.extra.get("pull_request") or {}
-        self.additional_data.pull_request_url = pull.get("url") or ""
+        pull = result.pull_request
+        self.additional_data.pull_request_url = (pull.url if pull is not None else None) or ""
 
     @abstractmethod
     def report(self) -> Any:

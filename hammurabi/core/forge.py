@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from hammurabi.core.errors import ConfigError, HammurabiError
 
 if TYPE_CHECKING:
-    from hammurabi.integrations.git import Credentials
+    from hammurabi.core.records import Credentials
 
 #: A reviewer sets it on a closed pull request to have the same change proposed again.
 RE_PROPOSE_LABEL = "hammurabi:re-propose"

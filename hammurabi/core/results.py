@@ -12,7 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hammurabi.core.records import (
+        CampaignRecord,
+        ClosedWindow,
+        GitRecord,
+        PullRequestRecord,
+        Timings,
+    )
 
 
 class Outcome(enum.StrEnum):
@@ -242,7 +251,17 @@ class RunResult:
     changes: list[FileChange] = field(default_factory=list)
     #: What happened to the repository; None: judged from the laws' outcomes alone.
     action: Status | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: What the run did with git (None: a run that never got that far).
+    git: GitRecord | None = None
+    #: What it did to the bot branch's pull request (None: no forge, or not asked).
+    pull_request: PullRequestRecord | None = None
+    #: Where the repository stands in its bot branch's campaign (None: no bot branch).
+    campaign: CampaignRecord | None = None
+    timings: Timings | None = None
+    #: The law sources the run was given (pull-request bodies name them, to re-run).
+    law_sources: list[str] | None = None
+    #: The maintenance window, when it was closed: nothing was written.
+    window: ClosedWindow | None = None
 
     @property
     def status(self) -> Status:
@@ -319,8 +338,25 @@ class RunResult:
             "failed": [law.name for law in laws if law.outcome is Outcome.FAILED],
             "skipped": [law.name for law in laws if law.outcome is Outcome.SKIPPED],
             "laws": [law.to_dict() for law in laws],
-            **self.extra,
+            **self.records(),
         }
+
+    def records(self) -> dict[str, Any]:
+        """The report's keys for the records beyond the laws (only those the run has)."""
+        data: dict[str, Any] = {}
+        if self.git is not None:
+            data["git"] = self.git.to_dict()
+        if self.pull_request is not None:
+            data["pull_request"] = self.pull_request.to_dict()
+        if self.campaign is not None:
+            data["campaign"] = self.campaign.to_dict()
+        if self.timings is not None:
+            data["timings"] = self.timings.to_dict()
+        if self.law_sources is not None:
+            data["provenance"] = {"laws": list(self.law_sources)}
+        if self.window is not None:
+            data["window"] = self.window.to_dict()
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str) + "\n"

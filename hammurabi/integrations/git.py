@@ -34,12 +34,13 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from hammurabi.core.errors import HammurabiError
+from hammurabi.core.records import Commit, Credentials
 
 if TYPE_CHECKING:
     from hammurabi.core.results import FileChange, LawResult
@@ -99,14 +100,6 @@ class GitError(HammurabiError):
 
 
 @dataclass(frozen=True)
-class Credentials:
-    """A username and password (token) for HTTPS remotes; the password is never shown."""
-
-    username: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True)
 class Identity:
     """A git author or committer."""
 
@@ -115,19 +108,6 @@ class Identity:
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
-
-
-@dataclass(frozen=True)
-class Commit:
-    """One commit on a branch: who wrote it and whether Hammurabi made it."""
-
-    sha: str
-    author: str
-    subject: str
-    hammurabi: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"sha": self.sha, "author": self.author, "subject": self.subject}
 
 
 @dataclass(frozen=True)

@@ -19,37 +19,47 @@ What happens depends on what the repository is (all documented in the README):
 forge to say what it would open or update, and records the plan with imperative verbs
 (``open``, ``update``, ``close``) instead of past ones (``opened``, ``updated``, ``closed``).
 
-The record goes into ``RunResult.extra``: ``git`` (branch, commits, pushed, action),
-``pull_request`` (number, url, state, action, created_at, ...) and ``timings``
-(seconds spent in git, rules and the forge API).
+The records go into the result's typed fields (:mod:`hammurabi.core.records`): ``git``
+(branch, commits, pushed, action), ``pull_request`` (number, url, state, action, ...),
+``campaign`` (where the repository stands) and ``timings`` (seconds in git, rules, the API).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 import logging
 import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hammurabi.core.engine import enforce as run_laws
 from hammurabi.core.engine import new_run_id
 from hammurabi.core.errors import ConfigError, HammurabiError
+from hammurabi.core.records import (
+    AutomergeRecord,
+    BranchAction,
+    CampaignRecord,
+    GitMode,
+    GitRecord,
+    LawCommit,
+    PullAction,
+    PullRequestRecord,
+    PullSummary,
+    Timings,
+)
 from hammurabi.core.results import RunResult, Status
-from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
     from hammurabi.core.pullstate import PullState
+    from hammurabi.core.records import Commit, Credentials
     from hammurabi.core.results import LawResult
     from hammurabi.integrations.forges.base import Forge, PullRequest, PullRequestSpec
-    from hammurabi.integrations.git import Commit, Credentials, Repository
+    from hammurabi.integrations.git import Repository
     from hammurabi.loading.settings import Settings
     from hammurabi.orchestration.session import Session
 
@@ -58,61 +68,9 @@ log = logging.getLogger(__name__)
 BRANCH_PREFIX = "hammurabi/"
 
 
-class BranchAction(enum.StrEnum):
-    """What happened to the bot branch; dry runs use the planned verbs (create, rebuild,
-    delete)."""
-
-    CREATE = "create"
-    REBUILD = "rebuild"
-    DELETE = "delete"
-    CREATED = "created"
-    UPDATED = "updated"
-    DELETED = "deleted"
-    UNCHANGED = "unchanged"
-    NONE = "none"
-    BLOCKED = "blocked"
-    IGNORED = "ignored"
-    REJECTED = "rejected"
-    HELD = "held"
-
-
-class PullAction(enum.StrEnum):
-    """What happened to the pull request; dry runs use the planned verbs (open, update,
-    close)."""
-
-    OPEN = "open"
-    UPDATE = "update"
-    CLOSE = "close"
-    OPENED = "opened"
-    UPDATED = "updated"
-    CLOSED = "closed"
-    UNCHANGED = "unchanged"
-    NONE = "none"
-
-
 #: While laws run, the engine makes the repository the process's working directory, which
 #: is one for all threads: runs in threads (fleet runs) take turns for that part only.
 ENGINE_LOCK = threading.RLock()
-
-
-@dataclass
-class Timings:
-    """Seconds spent in git, in the rules and in the forge's API during one run."""
-
-    git: float = 0.0
-    rules: float = 0.0
-    api: float = 0.0
-
-    @contextlib.contextmanager
-    def measure(self, part: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            setattr(self, part, getattr(self, part) + time.perf_counter() - started)
-
-    def to_dict(self) -> dict[str, float]:
-        return {"git": round(self.git, 6), "rules": round(self.rules, 6), "api": round(self.api, 6)}
 
 
 def default_branch_name(settings: Settings) -> str:
@@ -175,21 +133,22 @@ def run(
         timings = Timings()
         with ENGINE_LOCK, timings.measure("rules"):
             result = run_laws(session.laws, session.root, dry_run=dry_run, run_id=run_id)
-        result.extra["git"] = {"mode": "files", "reason": reason}
-        result.extra["timings"] = timings.to_dict()
+        result.git = GitRecord(GitMode.FILES, reason=reason)
+        result.timings = timings
     else:
         with repo:
             branch_run = _BranchRun(
                 session, repo, dry_run=dry_run, run_id=run_id, fetched=fetched, kept=kept
             )
             result = branch_run.run()
-    result.extra.setdefault("provenance", _provenance(settings))
+    if result.law_sources is None:
+        result.law_sources = _law_sources(settings)
     return result
 
 
-def _provenance(settings: Settings) -> dict[str, Any]:
+def _law_sources(settings: Settings) -> list[str]:
     """Where the run's laws come from (pull-request bodies say it, with how to re-run)."""
-    return {"laws": [source for source in settings.laws if source]}
+    return [source for source in settings.laws if source]
 
 
 @dataclass
@@ -228,7 +187,7 @@ class _BranchRun:
         self.kept = kept
         self.run_id = run_id
         self.timings = Timings()
-        self.git_info: dict[str, Any] = {"mode": "branch"}
+        self.git = GitRecord(GitMode.BRANCH)
         self.forge: Forge | None = None
         self.forge_repo: str | None = None
         self.credentials: Credentials | None = None
@@ -262,12 +221,10 @@ class _BranchRun:
         branch = gitops.check_branch_name(git.branch or default_branch_name(self.settings))
         url = self.repo.remote_url(git.remote)
         publish = url is not None and git.push
-        self.git_info.update(
-            branch=branch,
-            remote=git.remote if url else None,
-            url=gitops.safe_url(url) if url else None,
-            publish=publish,
-        )
+        record = self.git
+        record.branch, record.publish = branch, publish
+        record.remote = git.remote if url else None
+        record.url = gitops.safe_url(url) if url else None
         if url is not None:
             with self.timings.measure("api"):
                 self._choose_forge(url)
@@ -275,14 +232,14 @@ class _BranchRun:
             start = self._start(branch, url, publish)
         if start.base == branch:
             raise gitops.GitError(f"the bot branch {branch!r} cannot also be the base branch")
-        self.git_info.update(base=start.base, base_sha=start.base_sha)
+        record.base, record.base_sha = start.base, start.base_sha
         result = self._dry_run(start) if self.dry_run else self._build(branch, start, publish)
         self._campaign(result, branch, start.base)
         result.root = str(self.session.root.resolve())
         if self.forge_repo and not result.repo:
             result.repo = self.forge_repo
-        result.extra["git"] = self.git_info
-        result.extra["timings"] = self.timings.to_dict()
+        result.git = self.git
+        result.timings = self.timings
         return result
 
     def _choose_forge(self, url: str) -> None:
@@ -294,7 +251,7 @@ class _BranchRun:
             log.info("the remote is not on the %s forge; no pull request", forge.name)
             return
         self.forge, self.forge_repo = forge, repository
-        if not self.dry_run and self.git_info["publish"]:
+        if not self.dry_run and self.git.publish:
             check = getattr(forge, "check_access", None)  # optional for plugins' forges
             if check is not None:
                 check(repository)  # before any push: nothing is left half-done
@@ -353,7 +310,7 @@ class _BranchRun:
     # -- dry run ---------------------------------------------------------------------------
 
     def _dry_run(self, start: _Start) -> RunResult:
-        publish = self.git_info["publish"]
+        publish = self.git.publish
         target = start.remote_tip if publish else start.local_tip
         with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
             tree = Path(scratch) / self.session.root.resolve().name
@@ -363,12 +320,10 @@ class _BranchRun:
                 result = run_laws(self.session.laws, tree, run_id=self.run_id)
         result.dry_run = True
         changed = [law for law in result.laws if _changed(law)]
-        self.git_info.update(
-            pushed=False,
-            commits=[{"sha": None, "law": law.name, "files": law.files} for law in changed],
-            head=target,
-            foreign_commits=[commit.to_dict() for commit in start.foreign],
-        )
+        self.git.pushed = False
+        self.git.commits = [LawCommit(law.name, law.files) for law in changed]
+        self.git.head = target
+        self.git.foreign_commits = start.foreign
         closed = self._review(result, start, publish) if changed else None
         ours = _ours(start)
         if closed is not None:
@@ -384,7 +339,7 @@ class _BranchRun:
             action = BranchAction.REBUILD if target else BranchAction.CREATE
         else:
             action = BranchAction.DELETE if target else BranchAction.NONE
-        self.git_info["action"] = action
+        self.git.action = action
         if action is BranchAction.UNCHANGED:
             for law in changed:
                 law.proposed = True
@@ -427,7 +382,7 @@ class _BranchRun:
             git.committer_name or git.author_name, git.committer_email or git.author_email
         )
         signing = gitops.Signing(git.sign, git.signing_key)
-        commits: list[dict[str, Any]] = []
+        commits: list[LawCommit] = []
         committing = Timings()
         with contextlib.ExitStack() as stack:
             with self.timings.measure("git"):
@@ -454,7 +409,7 @@ class _BranchRun:
                         tree.discard()
                         return
                 if sha:
-                    commits.append({"sha": sha, "law": law.name, "files": law.files})
+                    commits.append(LawCommit(law.name, law.files, sha))
 
             with ENGINE_LOCK:
                 started = time.perf_counter()
@@ -463,12 +418,9 @@ class _BranchRun:
                 )
             self.timings.git += committing.git
             self.timings.rules += time.perf_counter() - started - committing.git
-            tip = commits[-1]["sha"] if commits else None
-            self.git_info.update(
-                commits=commits,
-                pushed=False,
-                foreign_commits=[commit.to_dict() for commit in start.foreign],
-            )
+            tip = commits[-1].sha if commits else None
+            self.git.commits, self.git.pushed = list(commits), False
+            self.git.foreign_commits = start.foreign
             closed = self._review(result, start, publish) if tip else None
             if closed is not None:
                 action = self._ignore(result, start, closed)
@@ -480,7 +432,7 @@ class _BranchRun:
                 with self.timings.measure("git"):
                     action = self._publish(branch, start, tip, publish)
                     stack.close()
-        self.git_info["action"] = action
+        self.git.action = action
         if action in (BranchAction.IGNORED, BranchAction.HELD):
             result.action = _BRANCH_STATUS[action]
             return result
@@ -488,7 +440,7 @@ class _BranchRun:
             for law in result.laws:
                 law.proposed = _changed(law)
         if action is BranchAction.REJECTED:
-            result.error = self.git_info["error"]
+            result.error = self.git.error
             return result
         if publish and self.forge is not None and self.forge_repo is not None:
             try:
@@ -503,9 +455,9 @@ class _BranchRun:
         if action is BranchAction.DELETE:
             with self.timings.measure("git"):
                 action = self._delete(branch, start, publish)
-            self.git_info["action"] = action
+            self.git.action = action
             if action is BranchAction.REJECTED:
-                result.error = self.git_info["error"]
+                result.error = self.git.error
         if self._rebuild_label is not None and start.foreign and action is BranchAction.UPDATED:
             self._done_rebuilding()
         result.action = _status(action, result)
@@ -514,17 +466,18 @@ class _BranchRun:
     # -- the campaign: where the repository stands ------------------------------------------
 
     def _campaign(self, result: RunResult, branch: str, base: str) -> None:
-        """Record where the repository stands for this law source (``result.extra
-        ["campaign"]``) and, when the forge can tell, its open pull request's review, checks
-        and mergeability (into ``result.extra["pull_request"]``). A compliant repository
-        costs one more read: whether its last pull request was merged."""
+        """Record where the repository stands for this law source (``result.campaign``)
+        and, when the forge can tell, its open pull request's review, checks and
+        mergeability (``result.pull_request.read_state``). A compliant repository costs
+        one more read: whether its last pull request was merged."""
         from hammurabi.core import pullstate
 
         forge, repository = self.forge, self.forge_repo
         reader = getattr(forge, "pull_state", None)
         state: pullstate.PullState | None = None
         merged_before = False
-        record: dict[str, Any] = {"branch": branch}
+        last_pull: PullSummary | None = None
+        error: str | None = None
         status, holds = result.status, not result.changed and not result.failed
         if forge is not None and repository and reader is not None and not result.error:
             try:
@@ -536,25 +489,30 @@ class _BranchRun:
                         if found is None:
                             found = (forge.find_closed_pull(repository, branch, base),)
                         merged_before = found[0] is not None and found[0].state == "merged"
-                        record["last_pull"] = _pull_record(found[0])
+                        last_pull = _pull_summary(found[0])
             except HammurabiError as exc:
-                record["error"] = str(exc)  # the run's own work is done: only say so
-        record["stage"] = pullstate.stage(status.value, state, holds, merged_before)
+                error = str(exc)  # the run's own work is done: only say so
+        stage = pullstate.stage(status.value, state, holds, merged_before)
+        automerge: AutomergeRecord | None = None
         if state is not None and self.settings.automerge.enabled and status in _MERGEABLE:
-            record["automerge"] = self._automerge(state, branch)
-            if record["automerge"]["merged"]:
-                record["stage"] = pullstate.Stage.MERGED
+            automerge = self._automerge(state, branch)
+            if automerge.merged:
+                stage = pullstate.Stage.MERGED
                 state = dataclasses.replace(state, state="merged")
-        for key, attr in (("api_calls", "api_calls"), ("api_not_modified", "conditional_hits")):
-            value = getattr(forge, attr, None)
-            if isinstance(value, int):
-                record[key] = value
-        result.extra["campaign"] = record
-        if state is not None:
-            pull = result.extra.setdefault("pull_request", {})
-            pull.update({k: v for k, v in state.to_dict().items() if k not in ("url", "number")})
+        calls, hits = (getattr(forge, name, None) for name in ("api_calls", "conditional_hits"))
+        result.campaign = CampaignRecord(
+            branch,
+            stage,
+            last_pull=last_pull,
+            error=error,
+            automerge=automerge,
+            api_calls=calls if isinstance(calls, int) else None,
+            api_not_modified=hits if isinstance(hits, int) else None,
+        )
+        if state is not None and result.pull_request is not None:
+            result.pull_request.read_state = state
 
-    def _automerge(self, state: PullState, branch: str) -> dict[str, Any]:
+    def _automerge(self, state: PullState, branch: str) -> AutomergeRecord:
         """Merge the bot pull request when it may (``[tool.hammurabi.automerge]``): never
         against branch protection, only what GitHub calls clean, and only if its head is
         still the one whose checks were read. In a dry run, say what would happen."""
@@ -565,30 +523,32 @@ class _BranchRun:
         merge = getattr(forge, "merge_pull", None)
         assert forge is not None and repository is not None and pull is not None
         if merge is None:
-            return {"merged": False, "reason": f"the {forge.name} forge cannot merge"}
+            return AutomergeRecord(False, f"the {forge.name} forge cannot merge")
         reason = automerge_blocker(
             state, approved=options.approved, require_checks=options.require_checks
         )
         if reason is not None or self.dry_run or state.head_sha is None:
             would = reason is None and state.head_sha is not None
-            return {"merged": False, "reason": reason or "dry run", "would_merge": would}
+            return AutomergeRecord(False, reason or "dry run", would_merge=would)
         try:
             with self.timings.measure("api"):
                 sha = merge(repository, pull, sha=state.head_sha, method=options.method)
         except HammurabiError as exc:  # GitHub refused (protection, a moved head): say why
-            return {"merged": False, "reason": str(exc)}
-        done: dict[str, Any] = {"merged": True, "method": options.method, "sha": sha}
+            return AutomergeRecord(False, str(exc))
+        deleted: bool | None = None
+        warning: str | None = None
         deleter = getattr(forge, "delete_branch", None)
         if options.delete_branch and deleter is not None:
             try:
                 with self.timings.measure("api"):
                     deleter(repository, branch)
-                done["branch_deleted"] = True
+                deleted = True
             except HammurabiError as exc:
-                done["branch_deleted"] = False
-                done["warning"] = str(exc)
+                deleted, warning = False, str(exc)
         log.info("merged pull request #%s (%s)", pull.number, options.method)
-        return done
+        return AutomergeRecord(
+            True, method=options.method, sha=sha, branch_deleted=deleted, warning=warning
+        )
 
     # -- reviewers' decisions ----------------------------------------------------------------
 
@@ -603,7 +563,7 @@ class _BranchRun:
         forge, repository = self.forge, self.forge_repo
         if not publish or forge is None or repository is None:
             return None
-        branch = self.git_info["branch"]
+        branch = self.git.branch
         with self.timings.measure("api"):
             pull = forge.find_pull(repository, branch, start.base)
             self._open_pull = (pull,)
@@ -621,7 +581,7 @@ class _BranchRun:
 
     def _held(self) -> bool:
         """Whether a canary rollout holds back the new pull request this run would open
-        (``LimitedForge.may_propose``); the reason goes to ``git_info["held"]``."""
+        (``LimitedForge.may_propose``); the reason goes to ``git.held``."""
         gate = getattr(self.forge, "may_propose", None)
         known = self._open_pull
         if gate is None or self.forge_repo is None or known is None or known[0] is not None:
@@ -630,21 +590,19 @@ class _BranchRun:
         if reason is None:
             return False
         log.info("new pull request held back: %s", reason)
-        self.git_info["held"] = reason
+        self.git.held = reason
         return True
 
     def _ignore(self, result: RunResult, start: _Start, closed: PullRequest) -> BranchAction:
         """Record that a reviewer's closed pull request keeps the change from being proposed."""
         assert self.forge is not None
         log.info("pull request #%s was closed by a reviewer: not proposing it again", closed.number)
-        target = start.remote_tip if self.git_info["publish"] else start.local_tip
-        self.git_info.update(head=target, commits=[])
-        record = {
-            "forge": self.forge.name,
-            "repository": self.forge_repo,
-            "action": PullAction.NONE,
-        }
-        result.extra["pull_request"] = {**record, "changes": [], **_pull_record(closed)}
+        assert self.forge_repo is not None
+        target = start.remote_tip if self.git.publish else start.local_tip
+        self.git.head, self.git.commits = target, []
+        result.pull_request = PullRequestRecord(
+            self.forge.name, self.forge_repo, PullAction.NONE, pull=_pull_summary(closed)
+        )
         return BranchAction.IGNORED
 
     def _done_rebuilding(self) -> None:
@@ -661,11 +619,11 @@ class _BranchRun:
         repo, remote = self.repo, self.settings.git.remote
         target = start.remote_tip if publish else start.local_tip
         if start.foreign and not self._rebuild:
-            self.git_info.update(head=target, commits=[])
+            self.git.head, self.git.commits = target, []
             ours = _ours(start)
             if tip and ours and repo.equivalent(start.base_sha, tip, ours[-1].sha):
                 # Someone added commits, but Hammurabi's own still hold what it proposes.
-                self.git_info["commits"] = [commit.to_dict() for commit in ours]
+                self.git.commits = list(ours)
                 return BranchAction.UNCHANGED
             names = ", ".join(sorted({commit.author for commit in start.foreign}))
             log.info(
@@ -676,33 +634,35 @@ class _BranchRun:
             )
             return BranchAction.BLOCKED
         if tip is None:
-            self.git_info["head"] = None
+            self.git.head = None
             return BranchAction.DELETE if target else BranchAction.NONE
         if target and repo.equivalent(start.base_sha, tip, target):
             # The branch holds these very commits: report its own, which exist there.
-            for commit, old in zip(self.git_info["commits"], reversed(start.history), strict=False):
-                commit["sha"] = old.sha
-            self.git_info["head"] = target
+            self.git.commits = [
+                dataclasses.replace(commit, sha=old.sha)
+                for commit, old in zip(self.git.commits, reversed(start.history), strict=False)
+            ] + self.git.commits[len(start.history) :]
+            self.git.head = target
             return BranchAction.UNCHANGED
         if not publish:
             repo.set_branch(branch, tip)
-            self.git_info["head"] = tip
+            self.git.head = tip
             return BranchAction.UPDATED if target else BranchAction.CREATED
         pushed = repo.push(
             remote, tip, branch, expected=start.remote_tip, credentials=self.credentials
         )
         if not pushed.ok:
-            self.git_info["error"] = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
-            self.git_info["head"] = start.remote_tip
-            self.git_info["commits"] = []  # they exist nowhere but in a deleted work tree
+            self.git.error = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
+            self.git.head = start.remote_tip
+            self.git.commits = []  # they exist nowhere but in a deleted work tree
             return BranchAction.REJECTED
-        self.git_info.update(pushed=True, head=tip)
+        self.git.pushed, self.git.head = True, tip
         return BranchAction.UPDATED if start.remote_tip else BranchAction.CREATED
 
     def _unpush(self, branch: str, start: _Start) -> None:
         """Put the branch back as it was (deleted, or at its old tip): the pull request it
         was pushed for could not be opened or updated, and nothing is left half-done."""
-        head = self.git_info.get("head")
+        head = self.git.head
         if not head:
             return
         remote, old = self.settings.git.remote, start.remote_tip
@@ -715,7 +675,8 @@ class _BranchRun:
                 remote, old, branch, expected=head, credentials=self.credentials
             )
         if outcome.ok:
-            self.git_info.update(action=BranchAction.NONE, pushed=False, head=old, commits=[])
+            self.git.action, self.git.pushed = BranchAction.NONE, False
+            self.git.head, self.git.commits = old, []
         else:
             log.warning("could not put %s back: %s", branch, outcome.describe())
 
@@ -733,9 +694,9 @@ class _BranchRun:
             credentials=self.credentials,
         )
         if not outcome.ok:
-            self.git_info["error"] = f"deleting {branch} was rejected: {outcome.describe()}"
+            self.git.error = f"deleting {branch} was rejected: {outcome.describe()}"
             return BranchAction.REJECTED
-        self.git_info["pushed"] = True
+        self.git.pushed = True
         return BranchAction.DELETED
 
     # -- the pull request ------------------------------------------------------------------------
@@ -751,7 +712,7 @@ class _BranchRun:
 
         assert self.forge is not None and self.forge_repo is not None
         options = self.forge.options
-        branch = self.git_info["branch"]
+        branch = self.git.branch
         changed = prbody.changed_laws(result)
         title = render_title(
             options.title,
@@ -764,7 +725,8 @@ class _BranchRun:
                 repository=self.forge_repo,
             ),
         )
-        result.extra.setdefault("provenance", _provenance(self.settings))
+        if result.law_sources is None:
+            result.law_sources = _law_sources(self.settings)
         body = redact(prbody.render(result, branch=branch, base=base), self.forge.secrets())
         return PullRequestSpec(
             head=branch,
@@ -784,9 +746,9 @@ class _BranchRun:
 
         forge, repository = self.forge, self.forge_repo
         assert forge is not None and repository is not None
-        branch = self.git_info["branch"]
-        info: dict[str, Any] = {"forge": forge.name, "repository": repository}
-        result.extra["pull_request"] = info
+        branch = self.git.branch
+        record = PullRequestRecord(forge.name, repository)
+        result.pull_request = record
         with self.timings.measure("api"):
             known = self._open_pull
             pull = (
@@ -811,7 +773,7 @@ class _BranchRun:
                 else:
                     pull, changes = forge.update_pull(repository, pull, spec)
                     pr_action = PullAction.UPDATED if changes else PullAction.UNCHANGED
-                info["title"] = spec.title
+                record.proposed_title = spec.title
             elif action in (BranchAction.DELETE, BranchAction.NONE) and pull is not None:
                 pr_action = PullAction.CLOSE if self.dry_run else PullAction.CLOSED
                 if not self.dry_run:
@@ -821,14 +783,10 @@ class _BranchRun:
                 if not self.dry_run:
                     body = prbody.foreign_commits_comment(start.foreign, branch)
                     commented = forge.upsert_comment(repository, pull, "foreign-commits", body)
-        info["action"] = pr_action
-        info["changes"] = changes
-        info["commented"] = commented
-        info.update(_pull_record(pull))
+        record.action, record.changes, record.commented = pr_action, list(changes), commented
+        record.pull = _pull_summary(pull)
         self._pull = pull
-        warnings = list(getattr(forge, "warnings", []) or [])
-        if warnings:
-            info["warnings"] = warnings
+        record.warnings = list(getattr(forge, "warnings", []) or [])
 
 
 #: Runs after which the bot pull request may be merged automatically.
@@ -859,9 +817,8 @@ _BRANCH_STATUS = {
 
 
 def _status(action: BranchAction, result: RunResult) -> Status:
-    pull = result.extra.get("pull_request") or {}
-    pull_action = pull.get("action")
-    found = _PULL_STATUS.get(pull_action) if isinstance(pull_action, PullAction) else None
+    pull = result.pull_request
+    found = _PULL_STATUS.get(pull.action) if pull is not None and pull.action else None
     if found is not None and action not in (BranchAction.BLOCKED, BranchAction.IGNORED):
         return found
     return _BRANCH_STATUS.get(action, Status.FAILED)
@@ -884,100 +841,13 @@ def _ours(start: _Start) -> list[Commit]:
     return ours
 
 
-def _pull_record(pull: PullRequest | None) -> dict[str, Any]:
+def _pull_summary(pull: PullRequest | None) -> PullSummary:
     if pull is None:
-        return {"number": None, "url": None, "state": None, "created_at": None}
-    return {
-        "number": pull.number,
-        "url": pull.url,
-        "state": pull.state,
-        "created_at": pull.created_at.isoformat() if pull.created_at else None,
-        "title": pull.title,
-        "draft": pull.draft,
-    }
+        return PullSummary()
+    return PullSummary(pull.number, pull.url, pull.state, pull.created_at, pull.title, pull.draft)
 
 
 def _changed(law: LawResult) -> bool:
     from hammurabi.core.results import Outcome
 
     return law.outcome is Outcome.CHANGED
-
-
-def quiet_line(result: RunResult) -> str | None:
-    """The one line a run that found nothing new prints instead of a diff and a table:
-    nothing to change, or everything already proposed and up to date. None otherwise."""
-    from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL
-
-    status = result.status
-    laws = count(len(result.laws), "law")
-    pull = result.extra.get("pull_request") or {}
-    if status is Status.NOTHING_TO_CHANGE:
-        return f"Nothing to change: all {laws} already hold."
-    if status is Status.IGNORED:
-        return (
-            f"Ignored (closed by a reviewer): pull request #{pull.get('number')} proposed this "
-            f"very change and was closed without merging; label it {RE_PROPOSE_LABEL} or pass "
-            "--re-propose to propose it again."
-        )
-    if status is not Status.UP_TO_DATE:
-        return None
-    git = result.extra.get("git") or {}
-    where = f"{git.get('remote')}/{git.get('branch')}" if git.get("publish") else git.get("branch")
-    proposed = sum(1 for law in result.laws if law.proposed)
-    number = f", pull request #{pull['number']}" if pull.get("number") else ""
-    url = f" {pull['url']}" if pull.get("url") else ""
-    return (
-        f"Up to date: {where} already proposes {proposed} of {laws}{number}{url}; nothing to push."
-    )
-
-
-def summary_lines(result: RunResult) -> list[str]:
-    """Human lines about the branch and pull request, for the CLI to print."""
-    git = result.extra.get("git") or {}
-    lines: list[str] = []
-    if git.get("mode") != "branch":
-        return lines
-    branch, action = git.get("branch"), git.get("action")
-    from hammurabi.integrations.forges.base import REBUILD_LABEL
-
-    commits = git.get("commits") or []
-    foreign = git.get("foreign_commits") or []
-    authors = ", ".join(sorted({commit["author"] for commit in foreign}))
-    where = f"{git['remote']}/{branch}" if git.get("publish") else f"local {branch}"
-    laws = f"{len(commits)} commit{'s' if len(commits) != 1 else ''}"
-    text = {
-        "create": f"Would create {where} ({laws} on {git.get('base')})",
-        "rebuild": f"Would rebuild {where} ({laws} on {git.get('base')}) if it differs",
-        "delete": f"Would delete {where}: nothing left to change",
-        "created": f"Created {where} with {laws}",
-        "updated": f"Rebuilt {where} with {laws}",
-        "unchanged": f"Branch {where} is up to date",
-        "deleted": f"Deleted {where}: nothing left to change",
-        "none": "Nothing to commit",
-        "blocked": f"Blocked: {where} holds {count(len(foreign), 'commit')} Hammurabi did not "
-        f"make (by {authors}), so it cannot update it; label its pull request "
-        f"{REBUILD_LABEL} or pass --rebuild to rebuild it (dropping them)",
-        "rejected": f"Left {where} as it was: the push was rejected (the reason is above)",
-    }.get(action or "", f"Branch {branch}: {action}")
-    lines.append(text)
-    pull = result.extra.get("pull_request")
-    if pull and pull.get("action"):  # no action: the forge failed (the reason is above)
-        number = f"#{pull['number']}" if pull.get("number") else ""
-        url = f" {pull['url']}" if pull.get("url") else ""
-        title = pull.get("title") or ""
-        changes = ", ".join(pull.get("changes") or ())
-        pr_text = {
-            "open": f"Would open a pull request: {title}",
-            "update": f"Would update pull request {number} ({changes}){url}",
-            "close": f"Would close pull request {number}{url}",
-            "opened": f"Opened pull request {number}{url}",
-            "updated": f"Updated pull request {number} ({changes}){url}",
-            "closed": f"Closed pull request {number}{url}",
-            "unchanged": f"Pull request {number} is up to date{url}",
-            "none": "No pull request",
-        }.get(pull.get("action", ""), f"Pull request: {pull.get('action')}")
-        lines.append(pr_text)
-        if pull.get("commented"):
-            lines.append(f"Commented on pull request {number}")
-        lines += [f"warning: {warning}" for warning in pull.get("warnings", [])]
-    return lines

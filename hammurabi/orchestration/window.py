@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hammurabi.core.errors import ConfigError
+from hammurabi.core.records import ClosedWindow
 from hammurabi.core.results import Status
 
 if TYPE_CHECKING:
@@ -106,43 +107,24 @@ def _at(day: date, minute: int, zone: ZoneInfo) -> datetime:
     return local.astimezone(UTC)
 
 
-def check(settings: WindowSettings, now: datetime | None = None) -> dict[str, Any] | None:
+def check(settings: WindowSettings, now: datetime | None = None) -> ClosedWindow | None:
     """None when writes are allowed at ``now`` (default: the current time), else the closed
     window: its description, time zone and next opening (what :func:`mark` records)."""
     window = Window.from_settings(settings)
     now = now or datetime.now(UTC)
     if window is None or window.is_open(now):
         return None
-    return {
-        "open": False,
-        "window": window.text,
-        "timezone": window.zone.key,
-        "next_open": window.next_open(now).isoformat(),
-    }
+    return ClosedWindow(window.text, window.zone.key, window.next_open(now))
 
 
-def mark(result: RunResult, closed: dict[str, Any] | None) -> RunResult:
+def mark(result: RunResult, closed: ClosedWindow | None) -> RunResult:
     """Record the closed window on a run's result; a run that would write is held back."""
     if closed is None:
         return result
-    result.extra["window"] = closed
+    result.window = closed
     if result.status in WRITES:
         result.action = Status.OUTSIDE_WINDOW
     return result
-
-
-def note(result: RunResult, now: datetime | None = None) -> str | None:
-    """The line telling that the window was closed and when it opens; None if it was open."""
-    closed = result.extra.get("window")
-    if not closed:
-        return None
-    opens = datetime.fromisoformat(closed["next_open"])
-    local = opens.astimezone(ZoneInfo(closed["timezone"]))
-    wait = _duration(opens - (now or datetime.now(UTC)))
-    return (
-        f"Outside the maintenance window ({closed['window']}): nothing was written; the "
-        f"window opens {local:%a %Y-%m-%d %H:%M %Z} (in {wait})."
-    )
 
 
 def _day_numbers(items: list[str]) -> list[int]:
@@ -191,11 +173,3 @@ def _days_text(days: frozenset[int]) -> str:
     return ",".join(
         DAYS[run[0]] if len(run) == 1 else f"{DAYS[run[0]]}-{DAYS[run[-1]]}" for run in runs
     )
-
-
-def _duration(delta: timedelta) -> str:
-    minutes = max(1, round(delta.total_seconds() / 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "min")]
-    return " ".join(f"{value} {unit}" for value, unit in parts if value) or "0 min"

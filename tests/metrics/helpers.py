@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hammurabi.core.pullstate import Checks, PullState, Review
+from hammurabi.core.records import PullAction, PullRequestRecord, PullSummary
 from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult
 from hammurabi.integrations.metrics.config import MetricsConfig
 from hammurabi.integrations.metrics.questdb import QuestDB
-from hammurabi.integrations.metrics.rows import FleetRuns, Row, run_rows, validate
+from hammurabi.integrations.metrics.rows import FleetRuns, Row, parse_time, run_rows, validate
 from hammurabi.integrations.metrics.spool import Spool
 from tests.questdb_server import QuestDBServer
 
@@ -91,8 +93,33 @@ def run(
         error=error,
     )
     if pull_request is not None:
-        result.extra["pull_request"] = pull_request
+        result.pull_request = pull_record(pull_request)
     return result
+
+
+def pull_record(data: dict[str, Any]) -> PullRequestRecord:
+    """A pull-request record from the report's JSON keys (values of the wrong type are
+    left out, as a report read back would have them)."""
+    number = data.get("number")
+    number = number if isinstance(number, int) and not isinstance(number, bool) else None
+    created = parse_time(data.get("created_at"))
+    url, state = data.get("url"), data.get("state")
+    summary = PullSummary(number, url, state, created, data.get("title"), bool(data.get("draft")))
+    read = None
+    if "checks" in data:
+        read = PullState(
+            number or 0,
+            url or "",
+            state or "open",
+            review=Review(data.get("review", "none")),
+            checks=Checks(data["checks"]),
+            failing=tuple(data.get("failing", ())),
+            mergeable=data.get("mergeable"),
+            mergeable_state=data.get("mergeable_state"),
+            created_at=created,
+        )
+    action = PullAction(data["action"]) if data.get("action") else None
+    return PullRequestRecord("github", "o/r", action, pull=summary, read_state=read)
 
 
 def fleet_history(

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
+from hammurabi.core.pullstate import Stage
+from hammurabi.core.records import CampaignRecord
 from hammurabi.core.results import RunResult
 from hammurabi.integrations.metrics.config import MetricsConfig
 from hammurabi.integrations.metrics.health import health
@@ -279,15 +281,15 @@ def _history(now: datetime) -> list[RunResult]:
     )
     for result in results:  # a campaign: each run says where its repository stands
         score = health(result).score
-        pr = result.extra.get("pull_request") or {}
+        pr = result.pull_request
         if result.repo == "org/api":
-            stage = "failing"
+            stage = Stage.FAILING
         elif score == 1.0:
-            stage = "compliant"
+            stage = Stage.COMPLIANT
         else:
-            stage = "proposed" if pr.get("state") == "open" else "unproposed"
+            stage = Stage.PROPOSED if pr and pr.state == "open" else Stage.UNPROPOSED
         calls = 6 if result.repo == "org/api" else 2
-        result.extra["campaign"] = {"branch": "hammurabi/laws", "stage": stage, "api_calls": calls}
+        result.campaign = CampaignRecord("hammurabi/laws", stage, api_calls=calls)
     return results
 
 
@@ -378,7 +380,8 @@ def test_every_dashboard_query_runs_on_questdb(
     stages = results[("Campaign stages now", "A")]["dataset"]
     latest = {}
     for result in sorted(seeded, key=lambda r: r.started_at):
-        latest[result.repo] = result.extra["campaign"]["stage"]
+        assert result.campaign is not None
+        latest[result.repo] = result.campaign.stage.value
     expected = {stage: list(latest.values()).count(stage) for stage in set(latest.values())}
     assert {row[1]: row[2] for row in stages} == expected
     assert {row[0] for row in stuck} == {

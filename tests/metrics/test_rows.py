@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hammurabi.core.errors import ConfigError
+from hammurabi.core.records import PullRequestRecord
 from hammurabi.integrations.metrics.config import MetricsConfig, parse_conf, redact
 from hammurabi.integrations.metrics.rows import (
     FleetRuns,
@@ -67,7 +68,7 @@ def test_health_row_reads_the_pull_request_defensively() -> None:
         values = health_row(run("o/r", [], pull_request=odd), "o/r").values
         assert not [k for k in values if k.startswith("pr_")]
     result = run("o/r", [])
-    result.extra["pull_request"] = "not a dict"
+    result.pull_request = PullRequestRecord("github", "o/r")  # the forge failed: no action
     assert "pr_number" not in health_row(result, "o/r").values
 
 

@@ -41,7 +41,7 @@ from hammurabi.core.pullstate import PullState
 from hammurabi.integrations.forges.etags import ETagCache
 
 if TYPE_CHECKING:
-    from hammurabi.integrations.git import Credentials
+    from hammurabi.core.records import Credentials
     from hammurabi.loading.settings import GitHubSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class GitHubForge:
 
     def git_credentials(self, repository: str) -> Credentials | None:
         """The token (or a fresh installation token) for HTTPS git as ``x-access-token``."""
-        from hammurabi.integrations.git import Credentials
+        from hammurabi.core.records import Credentials
 
         if not self._app:
             return Credentials(GIT_USERNAME, self._token) if self._token else None

@@ -17,7 +17,7 @@ from hammurabi.core.results import LawResult, Outcome, RunResult
 from hammurabi.integrations.forges.base import REBUILD_LABEL, marker
 
 if TYPE_CHECKING:
-    from hammurabi.integrations.git import Commit
+    from hammurabi.core.records import Commit
 
 #: GitHub refuses bodies longer than 65,536 characters; stay well below.
 BODY_LIMIT = 60_000
@@ -120,7 +120,7 @@ def _render(result: RunResult, branch: str, base: str, dropped: set[str]) -> str
 
 def provenance_line(result: RunResult) -> str | None:
     """Where the change comes from: the law sources, Hammurabi's version, how to re-run."""
-    sources = (result.extra.get("provenance") or {}).get("laws")
+    sources = result.law_sources
     if not sources:
         return None
     named = ", ".join(f"`{escape(source)}`" for source in sources)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hammurabi.core.records import PullRequestRecord, PullSummary
 from hammurabi.core.results import Outcome, RunResult, combine
 from hammurabi.integrations.metrics.health import health
 from hammurabi.integrations.metrics.schema import (
@@ -233,20 +234,22 @@ def health_row(result: RunResult, repo: str) -> Row:
     return Row(REPO_HEALTH.name, to_ns(result.started_at), values)
 
 
-def pull_request_values(result: RunResult, pr: Any = None) -> dict[str, Any]:
-    """Read ``result.extra["pull_request"]`` (or ``pr``) defensively into ``pr_*`` values."""
+def pull_request_values(
+    result: RunResult, pr: PullRequestRecord | PullSummary | None = None
+) -> dict[str, Any]:
+    """The ``pr_*`` values of the run's pull request (or of ``pr``)."""
     if pr is None:
-        pr = result.extra.get("pull_request") if isinstance(result.extra, dict) else None
-    if not isinstance(pr, dict):
+        pr = result.pull_request
+    if pr is None:
         return {}
     values: dict[str, Any] = {}
-    number = pr.get("number")
-    if isinstance(number, int) and not isinstance(number, bool):
-        values["pr_number"] = number
-    for key in ("state", "action", "url"):
-        if isinstance(pr.get(key), str) and pr[key]:
-            values[f"pr_{key}"] = pr[key]
-    created = parse_time(pr.get("created_at"))
+    if pr.number is not None:
+        values["pr_number"] = pr.number
+    action = pr.action if isinstance(pr, PullRequestRecord) else None
+    for key, value in (("state", pr.state), ("action", action), ("url", pr.url)):
+        if value:
+            values[f"pr_{key}"] = str(value)
+    created = parse_time(pr.created_at)
     if created is not None:
         values["pr_created_at"] = to_ns(created) // 1000
         values["pr_age_s"] = max((result.started_at - created).total_seconds(), 0.0)
@@ -308,40 +311,41 @@ class FleetRuns:
 def pull_request_row(result: RunResult, repo: str) -> Row | None:
     """Return the ``hammurabi_pull_requests`` row of one repository run (None outside a
     campaign: a run that edited files in place has no bot branch)."""
-    campaign = result.extra.get("campaign") if isinstance(result.extra, dict) else None
-    if not isinstance(campaign, dict) or not campaign.get("branch") or not campaign.get("stage"):
+    campaign = result.campaign
+    if campaign is None or not campaign.branch:
         return None
     values: dict[str, Any] = {
         "run_id": result.run_id,
         "repo": repo,
-        "campaign": str(campaign["branch"]),
-        "stage": str(campaign["stage"]),
+        "campaign": campaign.branch,
+        "stage": campaign.stage.value,
         "status": result.status.value,
         "dry_run": result.dry_run,
     }
-    for key in ("api_calls", "api_not_modified"):
-        if isinstance(campaign.get(key), int):
-            values[key] = campaign[key]
-    pr = result.extra.get("pull_request")
-    last = campaign.get("last_pull")
-    if not (isinstance(pr, dict) and isinstance(pr.get("number"), int)) and isinstance(last, dict):
-        pr = last  # laws hold: the pull request that was merged (or closed) last
-    if isinstance(pr, dict) and isinstance(pr.get("number"), int):
-        health = pull_request_values(result, pr)
-        for key in ("pr_number", "pr_state", "pr_url", "pr_created_at", "pr_age_s"):
-            if key in health:
-                values[key] = health[key]
-        for key in ("review", "checks", "mergeable_state"):
-            if isinstance(pr.get(key), str) and pr[key]:
-                values[key] = pr[key]
-        for key in ("draft", "mergeable"):
-            if isinstance(pr.get(key), bool):
-                values[key] = pr[key]
-        if isinstance(pr.get("approvals"), int):
-            values["approvals"] = pr["approvals"]
-        for key in ("failing", "pending"):
-            if isinstance(pr.get(key), list) and pr[key]:
-                values[f"checks_{key}"] = ",".join(str(name) for name in pr[key])
+    if campaign.api_calls is not None:
+        values["api_calls"] = campaign.api_calls
+    if campaign.api_not_modified is not None:
+        values["api_not_modified"] = campaign.api_not_modified
+    pr: PullRequestRecord | PullSummary | None = result.pull_request
+    if (pr is None or pr.number is None) and campaign.last_pull is not None:
+        pr = campaign.last_pull  # laws hold: the pull request that was merged (or closed) last
+    if pr is None or pr.number is None:
+        return Row(PULL_REQUESTS.name, to_ns(result.started_at), values)
+    health = pull_request_values(result, pr)
+    for key in ("pr_number", "pr_state", "pr_url", "pr_created_at", "pr_age_s"):
+        if key in health:
+            values[key] = health[key]
+    values["draft"] = pr.draft
+    read = pr.read_state if isinstance(pr, PullRequestRecord) else None
+    if read is not None:
+        values.update(review=read.review.value, checks=read.checks.value, approvals=read.approvals)
+        if read.mergeable_state:
+            values["mergeable_state"] = read.mergeable_state
+        if read.mergeable is not None:
+            values["mergeable"] = read.mergeable
+        for key, names in (("failing", read.failing), ("pending", read.pending)):
+            if names:
+                values[f"checks_{key}"] = ",".join(names)
     return Row(PULL_REQUESTS.name, to_ns(result.started_at), values)
 
 

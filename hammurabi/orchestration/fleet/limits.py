@@ -21,13 +21,13 @@ from hammurabi.core.hooks import hookimpl
 from hammurabi.integrations.forges.base import ForgeError
 
 if TYPE_CHECKING:
+    from hammurabi.core.records import Credentials
     from hammurabi.integrations.forges.base import (
         Forge,
         PullRequest,
         PullRequestOptions,
         PullRequestSpec,
     )
-    from hammurabi.integrations.git import Credentials
     from hammurabi.loading.settings import Settings
 
 

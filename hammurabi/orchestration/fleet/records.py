@@ -71,7 +71,8 @@ class RepoRun:
             data["files"] = self.result.files
             data["failures"] = self.result.failures()
             data["diff"] = self.result.diff
-            data["timings"] = self.result.extra.get("timings") or {}
+            timings = self.result.timings
+            data["timings"] = timings.to_dict() if timings is not None else {}
         else:
             data.update(self.detail)
         return data

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hammurabi.core import masking
 from hammurabi.core.errors import HammurabiError
 from hammurabi.core.pullstate import Stage
+from hammurabi.core.records import GitMode
 from hammurabi.core.results import RunResult, Status
 from hammurabi.core.version import __version__
 from hammurabi.orchestration.fleet.limits import Limits, fork_context
@@ -46,8 +47,8 @@ from hammurabi.orchestration.fleet.records import FleetResult, RepoRun
 from hammurabi.orchestration.fleet.state import FleetState
 
 if TYPE_CHECKING:
+    from hammurabi.core.records import Credentials, PullRequestRecord
     from hammurabi.integrations.forges.base import Forge
-    from hammurabi.integrations.git import Credentials
     from hammurabi.orchestration.fleet.targets import Target
     from hammurabi.orchestration.repository import Session
 
@@ -288,25 +289,24 @@ class _Fleet:
         return _canary(self, targets)
 
     def _judge(self, target: Target, result: RunResult) -> RepoRun:
-        git = result.extra.get("git") or {}
-        pull = result.extra.get("pull_request") or {}
-        keys = ("action", "number", "url", "title", "state", "checks", "review")
-        summary = {key: pull.get(key) for key in (*keys, "mergeable_state") if pull.get(key)}
-        campaign = result.extra.get("campaign") or {}
-        if campaign.get("automerge"):
-            summary["automerge"] = campaign["automerge"]
-        record = RepoRun(target.name, result.status, branch=git.get("action"), pull=summary)
-        record.stage = campaign.get("stage")
+        git, pull, campaign = result.git, result.pull_request, result.campaign
+        summary = _pull_summary(pull) if pull is not None else {}
+        if campaign is not None and campaign.automerge is not None:
+            summary["automerge"] = campaign.automerge.to_dict()
+        action = git.action if git is not None and git.mode is GitMode.BRANCH else None
+        record = RepoRun(target.name, result.status, branch=action, pull=summary)
+        record.stage = campaign.stage if campaign is not None else None
         record.result = result
         if result.repo in self.limits.capped or target.name in self.limits.capped:
             record.status = Status.DEFERRED
             record.reason = result.error
-            if campaign:  # pushed, its pull request held back: not a failure of the change
-                campaign["stage"] = record.stage = Stage.UNPROPOSED
+            if campaign is not None:  # pushed, its pull request held back: not a failure
+                result.campaign = dataclasses.replace(campaign, stage=Stage.UNPROPOSED)
+                record.stage = Stage.UNPROPOSED
         elif record.status is Status.FAILED:
             record.reason = "; ".join(result.failures()) or "failed"
         elif record.status is Status.HELD:
-            record.reason = git.get("held")
+            record.reason = git.held if git is not None else None
         return record
 
     def _failed(self, target: Target, reason: str) -> RepoRun:
@@ -343,6 +343,13 @@ class _Fleet:
         if forge is None or repository is None:
             return None
         return forge.git_credentials(repository)
+
+
+def _pull_summary(pull: PullRequestRecord) -> dict[str, Any]:
+    """The pull request as the fleet's report and state file keep it (the fields set)."""
+    data = pull.to_dict()
+    keys = ("action", "number", "url", "title", "state", "checks", "review", "mergeable_state")
+    return {key: data[key] for key in keys if data.get(key)}
 
 
 def _canary(fleet: _Fleet, targets: list[Target]) -> dict[str, Any]:

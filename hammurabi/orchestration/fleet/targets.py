@@ -25,8 +25,8 @@ from urllib.parse import unquote, urlsplit
 from hammurabi.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from hammurabi.core.records import Credentials
     from hammurabi.integrations.forges.base import ListedRepository
-    from hammurabi.integrations.git import Credentials
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
