@@ -19,6 +19,12 @@ What happens depends on what the repository is (all documented in the README):
 forge to say what it would open or update, and records the plan with imperative verbs
 (``open``, ``update``, ``close``) instead of past ones (``opened``, ``updated``, ``closed``).
 
+Each run first decides, then acts: :func:`hammurabi.orchestration.plan.decide` says what to
+do with the bot branch (keep, create, rebuild, delete, leave it blocked, ignored or held)
+from what the run found, read only as far as the decision needs it (:class:`_Found`);
+:meth:`_BranchRun._carry_out` sets or pushes the branch, and :meth:`_BranchRun._conclude`
+syncs the pull request and deletes a branch left with nothing to change.
+
 The records go into the result's typed fields (:mod:`hammurabi.core.records`): ``git``
 (branch, commits, pushed, action), ``pull_request`` (number, url, state, action, ...),
 ``campaign`` (where the repository stands) and ``timings`` (seconds in git, rules, the API).
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import re
 import tempfile
@@ -53,8 +60,12 @@ from hammurabi.core.records import (
     Timings,
 )
 from hammurabi.core.results import RunResult, Status
+from hammurabi.orchestration import plan
+from hammurabi.orchestration.plan import Decision
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hammurabi.core.pullstate import PullState
     from hammurabi.core.records import Commit, Credentials
     from hammurabi.core.results import LawResult
@@ -165,6 +176,62 @@ class _Start:
     def foreign(self) -> list[Commit]:
         return [commit for commit in self.history if not commit.hammurabi]
 
+    def target(self, publish: bool) -> str | None:
+        """The branch's tip the run compares with: the remote's when it pushes."""
+        return self.remote_tip if publish else self.local_tip
+
+
+class _Found:
+    """What a run found, as :func:`plan.decide` asks for it: the costly facts (the forge's
+    pull requests, git comparisons) are read only when asked, once."""
+
+    def __init__(
+        self,
+        run: _BranchRun,
+        start: _Start,
+        result: RunResult,
+        *,
+        changed: bool,
+        holds_at: Callable[[str], bool],
+    ) -> None:
+        self._run, self._start, self._result = run, start, result
+        self.changed = changed
+        #: Whether the branch at a commit already holds the run's change.
+        self._holds_at = holds_at
+        self.target = start.target(run.git.publish)
+        self.exists = self.target is not None
+        self.foreign = bool(start.foreign)
+
+    @functools.cached_property
+    def closed(self) -> PullRequest | None:
+        """The reviewer's closed pull request that proposed this very change (a forge
+        read, only when there is a change)."""
+        if not self.changed:
+            return None
+        return self._run._review(self._result, self._start, self._run.git.publish)
+
+    @property
+    def closed_by_reviewer(self) -> bool:
+        return self.closed is not None
+
+    @functools.cached_property
+    def held(self) -> bool:
+        return self._run._held()
+
+    @property
+    def rebuild(self) -> bool:
+        _ = self.closed  # the review reads the rebuild label
+        return self._run._rebuild
+
+    @functools.cached_property
+    def ours_hold(self) -> bool:
+        ours = _ours(self._start)
+        return bool(ours) and self._holds_at(ours[-1].sha)
+
+    @functools.cached_property
+    def holds(self) -> bool:
+        return self.target is not None and self._holds_at(self.target)
+
 
 class _BranchRun:
     """The git (and forge) side of one run over one repository."""
@@ -233,7 +300,7 @@ class _BranchRun:
         if start.base == branch:
             raise gitops.GitError(f"the bot branch {branch!r} cannot also be the base branch")
         record.base, record.base_sha = start.base, start.base_sha
-        result = self._dry_run(start) if self.dry_run else self._build(branch, start, publish)
+        result = self._dry_run(start) if self.dry_run else self._build(start)
         self._campaign(result, branch, start.base)
         result.root = str(self.session.root.resolve())
         if self.forge_repo and not result.repo:
@@ -261,33 +328,18 @@ class _BranchRun:
     def _start(self, branch: str, url: str | None, publish: bool) -> _Start:
         from hammurabi.integrations import git as gitops
 
-        git, repo = self.settings.git, self.repo
-        remote = git.remote
-        remote_tip: str | None = None
-        local = f"refs/heads/{branch}"
+        repo, local = self.repo, f"refs/heads/{branch}"
         known: dict[str, str] | None = None  # refs read in one go, when they were
+        remote_tip: str | None = None
         if url is not None and publish and not self.dry_run and not self.fetched:
-            wanted = [name for name in (git.base, branch) if name]
-            state = repo.query_remote(remote, wanted, self.credentials)
-            base = git.base or state.default_branch or ""
-            if not base:
-                raise gitops.GitError(f"remote {remote!r} has no default branch; set git.base")
-            if base not in state.heads:
-                raise gitops.GitError(f"branch {base!r} does not exist on remote {remote!r}")
-            fetch = [base] + ([branch] if branch in state.heads else [])
-            repo.fetch(remote, fetch, self.credentials)
-            if branch not in state.heads:
-                repo.forget_remote_branch(remote, branch)
-            base_sha = repo.resolve(f"refs/remotes/{remote}/{base}")
-            remote_tip = state.heads.get(branch)
+            base, base_sha, remote_tip = self._ask_remote(branch)
         elif url is not None:
-            base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
-            names = [f"refs/remotes/{remote}/{base}", f"refs/remotes/{remote}/{branch}", local]
-            known = repo.refs(names)
-            base_sha = known.get(names[0]) or repo.resolve(base)
-            remote_tip = known.get(names[1])
+            base, known = self._fetched_refs(branch)
+            remote = self.settings.git.remote
+            base_sha = known.get(f"refs/remotes/{remote}/{base}") or repo.resolve(base)
+            remote_tip = known.get(f"refs/remotes/{remote}/{branch}")
         else:
-            base = git.base or repo.branch or "HEAD"
+            base = self.settings.git.base or repo.branch or "HEAD"
             base_sha = repo.resolve(base)
         if base_sha is None:
             raise gitops.GitError(f"cannot find the base branch {base!r}")
@@ -297,21 +349,55 @@ class _BranchRun:
                 f"the bot branch {branch!r} is checked out; switch to another branch first"
             )
         start = _Start(base, base_sha, remote_tip, local_tip)
-        target = remote_tip if publish else local_tip
-        if target:
-            start.history = repo.commits(base_sha, target)
-            if start.foreign and url and not self.dry_run and repo.is_shallow():
-                # A shallow clone cannot tell old base commits from someone else's: deepen.
-                fetch = [base] + ([branch] if remote_tip else [])
-                repo.fetch(remote, fetch, self.credentials, unshallow=True)
-                start.history = repo.commits(base_sha, target)
+        self._read_history(start, url, publish)
         return start
+
+    def _ask_remote(self, branch: str) -> tuple[str, str | None, str | None]:
+        """Ask the remote for the base and the bot branch and fetch them: the base's name,
+        its commit and the bot branch's tip there."""
+        from hammurabi.integrations import git as gitops
+
+        git, repo = self.settings.git, self.repo
+        remote = git.remote
+        wanted = [name for name in (git.base, branch) if name]
+        state = repo.query_remote(remote, wanted, self.credentials)
+        base = git.base or state.default_branch or ""
+        if not base:
+            raise gitops.GitError(f"remote {remote!r} has no default branch; set git.base")
+        if base not in state.heads:
+            raise gitops.GitError(f"branch {base!r} does not exist on remote {remote!r}")
+        fetch = [base] + ([branch] if branch in state.heads else [])
+        repo.fetch(remote, fetch, self.credentials)
+        if branch not in state.heads:
+            repo.forget_remote_branch(remote, branch)
+        return base, repo.resolve(f"refs/remotes/{remote}/{base}"), state.heads.get(branch)
+
+    def _fetched_refs(self, branch: str) -> tuple[str, dict[str, str]]:
+        """The base's name and the refs as last fetched (no remote asked), read in one go."""
+        git, repo = self.settings.git, self.repo
+        remote = git.remote
+        base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
+        names = [f"refs/remotes/{remote}/{base}", f"refs/remotes/{remote}/{branch}"]
+        return base, repo.refs([*names, f"refs/heads/{branch}"])
+
+    def _read_history(self, start: _Start, url: str | None, publish: bool) -> None:
+        """Read the bot branch's commits on its base (deepening a shallow clone that cannot
+        tell old base commits from someone else's)."""
+        target = start.target(publish)
+        if not target:
+            return
+        repo = self.repo
+        start.history = repo.commits(start.base_sha, target)
+        if start.foreign and url and not self.dry_run and repo.is_shallow():
+            fetch = [start.base] + ([self.git.branch] if start.remote_tip else [])
+            repo.fetch(self.settings.git.remote, fetch, self.credentials, unshallow=True)
+            start.history = repo.commits(start.base_sha, target)
 
     # -- dry run ---------------------------------------------------------------------------
 
     def _dry_run(self, start: _Start) -> RunResult:
-        publish = self.git.publish
-        target = start.remote_tip if publish else start.local_tip
+        """Run the laws on an export of the base; decide, and record the plan."""
+        git = self.git
         with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
             tree = Path(scratch) / self.session.root.resolve().name
             with self.timings.measure("git"):
@@ -320,36 +406,19 @@ class _BranchRun:
                 result = run_laws(self.session.laws, tree, run_id=self.run_id)
         result.dry_run = True
         changed = [law for law in result.laws if _changed(law)]
-        self.git.pushed = False
-        self.git.commits = [LawCommit(law.name, law.files) for law in changed]
-        self.git.head = target
-        self.git.foreign_commits = start.foreign
-        closed = self._review(result, start, publish) if changed else None
-        ours = _ours(start)
-        if closed is not None:
-            action = self._ignore(result, start, closed)
-        elif changed and self._held():
-            action = BranchAction.HELD
-        elif start.foreign and not self._rebuild:
-            holds = changed and ours and self._holds(start.base_sha, ours[-1].sha, result, changed)
-            action = BranchAction.UNCHANGED if holds else BranchAction.BLOCKED
-        elif changed and target and self._holds(start.base_sha, target, result, changed):
-            action = BranchAction.UNCHANGED
-        elif changed:
-            action = BranchAction.REBUILD if target else BranchAction.CREATE
-        else:
-            action = BranchAction.DELETE if target else BranchAction.NONE
-        self.git.action = action
-        if action is BranchAction.UNCHANGED:
-            for law in changed:
-                law.proposed = True
-        if action in (BranchAction.IGNORED, BranchAction.HELD):
-            result.action = _BRANCH_STATUS[action]
-            return result
-        if publish and self.forge is not None and self.forge_repo is not None:
-            self._sync_pull(result, start, action)
-        result.action = _status(action, result)
-        return result
+        git.pushed, git.head = False, start.target(git.publish)
+        git.commits = [LawCommit(law.name, law.files) for law in changed]
+        git.foreign_commits = start.foreign
+
+        def holds_at(sha: str) -> bool:
+            return self._holds(start.base_sha, sha, result, changed)
+
+        found = _Found(self, start, result, changed=bool(changed), holds_at=holds_at)
+        decision = plan.decide(found)
+        if decision is Decision.IGNORE:
+            assert found.closed is not None
+            self._ignore(result, start, found.closed)
+        return self._conclude(result, start, _PLANNED[decision])
 
     def _holds(
         self, base_sha: str, target: str, result: RunResult, changed: list[LawResult]
@@ -373,7 +442,31 @@ class _BranchRun:
 
     # -- building, pushing ---------------------------------------------------------------------
 
-    def _build(self, branch: str, start: _Start, publish: bool) -> RunResult:
+    def _build(self, start: _Start) -> RunResult:
+        """Run the laws in the kept work tree, one commit per law; decide, and carry it out."""
+        with contextlib.ExitStack() as stack:
+            result, commits = self._commit_laws(stack, start)
+            tip = commits[-1].sha if commits else None
+            self.git.commits, self.git.pushed = list(commits), False
+            self.git.foreign_commits = start.foreign
+
+            def holds_at(sha: str) -> bool:
+                assert tip is not None
+                with self.timings.measure("git"):
+                    return self.repo.equivalent(start.base_sha, tip, sha)
+
+            found = _Found(self, start, result, changed=tip is not None, holds_at=holds_at)
+            decision = plan.decide(found)
+            action = self._carry_out(decision, found, result, start, tip)
+            with self.timings.measure("git"):
+                stack.close()
+        return self._conclude(result, start, action)
+
+    def _commit_laws(
+        self, stack: contextlib.ExitStack[bool | None], start: _Start
+    ) -> tuple[RunResult, list[LawCommit]]:
+        """Run the laws in the work tree (entered on ``stack``), committing each law's
+        changes as it ends; return the result and the commits, oldest first."""
         from hammurabi.integrations import git as gitops
 
         git = self.settings.git
@@ -384,54 +477,98 @@ class _BranchRun:
         signing = gitops.Signing(git.sign, git.signing_key)
         commits: list[LawCommit] = []
         committing = Timings()
-        with contextlib.ExitStack() as stack:
-            with self.timings.measure("git"):
-                tree = stack.enter_context(self.repo.worktree(start.base_sha, reuse=True))
-                target = start.remote_tip if publish else start.local_tip
-                if target:
-                    tree.offer(self.repo.built(start.base_sha, target))
+        with self.timings.measure("git"):
+            tree = stack.enter_context(self.repo.worktree(start.base_sha, reuse=True))
+            target = start.target(self.git.publish)
+            if target:
+                tree.offer(self.repo.built(start.base_sha, target))
 
-            def commit_law(law: LawResult) -> None:
-                if not _changed(law):
+        def commit_law(law: LawResult) -> None:
+            if not _changed(law):
+                return
+            with committing.measure("git"):
+                message = gitops.law_commit_message(law, self.run_id)
+                try:
+                    sha = tree.commit(
+                        message,
+                        author=author,
+                        committer=committer,
+                        signing=signing,
+                        changes=law.changes or None,
+                    )
+                except gitops.GitError as exc:
+                    law.error = f"its commit was refused: {exc}"
+                    tree.discard()
                     return
-                with committing.measure("git"):
-                    message = gitops.law_commit_message(law, self.run_id)
-                    try:
-                        sha = tree.commit(
-                            message,
-                            author=author,
-                            committer=committer,
-                            signing=signing,
-                            changes=law.changes or None,
-                        )
-                    except gitops.GitError as exc:
-                        law.error = f"its commit was refused: {exc}"
-                        tree.discard()
-                        return
-                if sha:
-                    commits.append(LawCommit(law.name, law.files, sha))
+            if sha:
+                commits.append(LawCommit(law.name, law.files, sha))
 
-            with ENGINE_LOCK:
-                started = time.perf_counter()
-                result = run_laws(
-                    self.session.laws, tree.path, run_id=self.run_id, on_law=commit_law
-                )
-            self.timings.git += committing.git
-            self.timings.rules += time.perf_counter() - started - committing.git
-            tip = commits[-1].sha if commits else None
-            self.git.commits, self.git.pushed = list(commits), False
-            self.git.foreign_commits = start.foreign
-            closed = self._review(result, start, publish) if tip else None
-            if closed is not None:
-                action = self._ignore(result, start, closed)
-                stack.close()
-            elif tip and self._held():
-                action = BranchAction.HELD
-                stack.close()
-            else:
-                with self.timings.measure("git"):
-                    action = self._publish(branch, start, tip, publish)
-                    stack.close()
+        with ENGINE_LOCK:
+            started = time.perf_counter()
+            result = run_laws(self.session.laws, tree.path, run_id=self.run_id, on_law=commit_law)
+        self.timings.git += committing.git
+        self.timings.rules += time.perf_counter() - started - committing.git
+        return result, commits
+
+    def _carry_out(
+        self, decision: Decision, found: _Found, result: RunResult, start: _Start, tip: str | None
+    ) -> BranchAction:
+        """Do what was decided to the branch (not yet to the pull request)."""
+        git = self.git
+        if decision is Decision.IGNORE:
+            assert found.closed is not None
+            return self._ignore(result, start, found.closed)
+        if decision is Decision.HOLD:
+            git.head = found.target
+            return BranchAction.HELD
+        if decision in (Decision.BLOCKED, Decision.KEEP_OURS):
+            git.head, git.commits = found.target, []
+            if decision is Decision.KEEP_OURS:  # Hammurabi's own still hold what it proposes
+                git.commits = list(_ours(start))
+                return BranchAction.UNCHANGED
+            names = ", ".join(sorted({commit.author for commit in start.foreign}))
+            log.info(
+                "branch %s holds %d commit(s) not made by Hammurabi (by %s); leaving it alone",
+                git.branch,
+                len(start.foreign),
+                names,
+            )
+            return BranchAction.BLOCKED
+        if decision in (Decision.DELETE, Decision.NOTHING):
+            git.head = None
+            return BranchAction.DELETE if decision is Decision.DELETE else BranchAction.NONE
+        if decision is Decision.KEEP:  # the branch holds these very commits: report its own
+            git.commits = [
+                dataclasses.replace(commit, sha=old.sha)
+                for commit, old in zip(git.commits, reversed(start.history), strict=False)
+            ] + git.commits[len(start.history) :]
+            git.head = found.target
+            return BranchAction.UNCHANGED
+        assert tip is not None
+        with self.timings.measure("git"):
+            return self._write(start, tip)
+
+    def _write(self, start: _Start, tip: str) -> BranchAction:
+        """Push (or set the local branch to) ``tip``; return what happened to the branch."""
+        git, repo, remote = self.git, self.repo, self.settings.git.remote
+        if not git.publish:
+            repo.set_branch(git.branch, tip)
+            git.head = tip
+            return BranchAction.UPDATED if start.local_tip else BranchAction.CREATED
+        pushed = repo.push(
+            remote, tip, git.branch, expected=start.remote_tip, credentials=self.credentials
+        )
+        if not pushed.ok:
+            git.error = f"push to {remote}/{git.branch} was rejected: {pushed.describe()}"
+            git.head = start.remote_tip
+            git.commits = []  # they exist nowhere but in a deleted work tree
+            return BranchAction.REJECTED
+        git.pushed, git.head = True, tip
+        return BranchAction.UPDATED if start.remote_tip else BranchAction.CREATED
+
+    def _conclude(self, result: RunResult, start: _Start, action: BranchAction) -> RunResult:
+        """Record the branch's action; sync the pull request, delete a branch left with
+        nothing to change, and say what happened to the repository."""
         self.git.action = action
         if action in (BranchAction.IGNORED, BranchAction.HELD):
             result.action = _BRANCH_STATUS[action]
@@ -442,19 +579,11 @@ class _BranchRun:
         if action is BranchAction.REJECTED:
             result.error = self.git.error
             return result
-        if publish and self.forge is not None and self.forge_repo is not None:
-            try:
-                self._sync_pull(result, start, action)
-            except HammurabiError as exc:
-                result.error = str(exc)
-                if action in (BranchAction.CREATED, BranchAction.UPDATED) and not getattr(
-                    exc, "deferred", False
-                ):
-                    self._unpush(branch, start)  # its pull request failed: take it back
-                return result
-        if action is BranchAction.DELETE:
+        if not self._propose(result, start, action):
+            return result
+        if action is BranchAction.DELETE and not self.dry_run:
             with self.timings.measure("git"):
-                action = self._delete(branch, start, publish)
+                action = self._delete(start)
             self.git.action = action
             if action is BranchAction.REJECTED:
                 result.error = self.git.error
@@ -462,6 +591,24 @@ class _BranchRun:
             self._done_rebuilding()
         result.action = _status(action, result)
         return result
+
+    def _propose(self, result: RunResult, start: _Start, action: BranchAction) -> bool:
+        """Sync the pull request with the branch; False when the forge failed (the run's
+        error says why, and a branch pushed for it is put back as it was)."""
+        if not self.git.publish or self.forge is None or self.forge_repo is None:
+            return True
+        if self.dry_run:
+            self._sync_pull(result, start, action)
+            return True
+        try:
+            self._sync_pull(result, start, action)
+        except HammurabiError as exc:
+            result.error = str(exc)
+            pushed = action in (BranchAction.CREATED, BranchAction.UPDATED)
+            if pushed and not getattr(exc, "deferred", False):
+                self._unpush(start)  # its pull request failed: take it back
+            return False
+        return True
 
     # -- the campaign: where the repository stands ------------------------------------------
 
@@ -614,55 +761,10 @@ class _BranchRun:
         with self.timings.measure("api"):
             self.forge.remove_label(self.forge_repo, self._rebuild_label, REBUILD_LABEL)
 
-    def _publish(self, branch: str, start: _Start, tip: str | None, publish: bool) -> BranchAction:
-        """Push (or set the local branch to) ``tip``; return what happened to the branch."""
-        repo, remote = self.repo, self.settings.git.remote
-        target = start.remote_tip if publish else start.local_tip
-        if start.foreign and not self._rebuild:
-            self.git.head, self.git.commits = target, []
-            ours = _ours(start)
-            if tip and ours and repo.equivalent(start.base_sha, tip, ours[-1].sha):
-                # Someone added commits, but Hammurabi's own still hold what it proposes.
-                self.git.commits = list(ours)
-                return BranchAction.UNCHANGED
-            names = ", ".join(sorted({commit.author for commit in start.foreign}))
-            log.info(
-                "branch %s holds %d commit(s) not made by Hammurabi (by %s); leaving it alone",
-                branch,
-                len(start.foreign),
-                names,
-            )
-            return BranchAction.BLOCKED
-        if tip is None:
-            self.git.head = None
-            return BranchAction.DELETE if target else BranchAction.NONE
-        if target and repo.equivalent(start.base_sha, tip, target):
-            # The branch holds these very commits: report its own, which exist there.
-            self.git.commits = [
-                dataclasses.replace(commit, sha=old.sha)
-                for commit, old in zip(self.git.commits, reversed(start.history), strict=False)
-            ] + self.git.commits[len(start.history) :]
-            self.git.head = target
-            return BranchAction.UNCHANGED
-        if not publish:
-            repo.set_branch(branch, tip)
-            self.git.head = tip
-            return BranchAction.UPDATED if target else BranchAction.CREATED
-        pushed = repo.push(
-            remote, tip, branch, expected=start.remote_tip, credentials=self.credentials
-        )
-        if not pushed.ok:
-            self.git.error = f"push to {remote}/{branch} was rejected: {pushed.describe()}"
-            self.git.head = start.remote_tip
-            self.git.commits = []  # they exist nowhere but in a deleted work tree
-            return BranchAction.REJECTED
-        self.git.pushed, self.git.head = True, tip
-        return BranchAction.UPDATED if start.remote_tip else BranchAction.CREATED
-
-    def _unpush(self, branch: str, start: _Start) -> None:
+    def _unpush(self, start: _Start) -> None:
         """Put the branch back as it was (deleted, or at its old tip): the pull request it
         was pushed for could not be opened or updated, and nothing is left half-done."""
-        head = self.git.head
+        head, branch = self.git.head, self.git.branch
         if not head:
             return
         remote, old = self.settings.git.remote, start.remote_tip
@@ -680,9 +782,10 @@ class _BranchRun:
         else:
             log.warning("could not put %s back: %s", branch, outcome.describe())
 
-    def _delete(self, branch: str, start: _Start, publish: bool) -> BranchAction:
+    def _delete(self, start: _Start) -> BranchAction:
         """Delete the bot branch: nothing is left to change."""
-        if not publish:
+        branch = self.git.branch
+        if not self.git.publish:
             if start.local_tip:
                 self.repo.delete_branch(branch)
             return BranchAction.DELETED
@@ -800,6 +903,18 @@ _PULL_STATUS = {
     PullAction.UPDATE: Status.PR_UPDATED,
     PullAction.CLOSED: Status.PR_CLOSED,
     PullAction.CLOSE: Status.PR_CLOSED,
+}
+#: The branch's planned action for each decision (dry runs).
+_PLANNED = {
+    Decision.IGNORE: BranchAction.IGNORED,
+    Decision.HOLD: BranchAction.HELD,
+    Decision.BLOCKED: BranchAction.BLOCKED,
+    Decision.KEEP_OURS: BranchAction.UNCHANGED,
+    Decision.KEEP: BranchAction.UNCHANGED,
+    Decision.CREATE: BranchAction.CREATE,
+    Decision.REBUILD: BranchAction.REBUILD,
+    Decision.DELETE: BranchAction.DELETE,
+    Decision.NOTHING: BranchAction.NONE,
 }
 _BRANCH_STATUS = {
     BranchAction.CREATED: Status.BRANCH_CREATED,
