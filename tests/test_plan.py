@@ -17,6 +17,8 @@ from hammurabi.orchestration.plan import Decision, Facts, decide
         (Facts(changed=True), Decision.CREATE),
         (Facts(changed=True, exists=True), Decision.REBUILD),
         (Facts(changed=True, exists=True, holds=True), Decision.KEEP),
+        # On a moved base, the same change, merging cleanly: it stays (CI not restarted).
+        (Facts(changed=True, exists=True, stays=True), Decision.KEEP),
         # A reviewer closed the pull request proposing this very change: leave it be.
         (Facts(changed=True, exists=True, closed_by_reviewer=True, held=True), Decision.IGNORE),
         # A canary rollout holds the new pull request back.
@@ -60,3 +62,5 @@ def test_only_the_facts_needed_are_read_in_order() -> None:
         "exists",
         "holds",
     ]
+    moved = Asked(changed=True, exists=True, stays=True)  # the forge is read only now
+    assert decide(moved) is Decision.KEEP and moved.read[-2:] == ["holds", "stays"]

@@ -331,6 +331,9 @@ def test_upstream_change_rebuilds_a_shallow_clone(
     assert run()[0] == ExitCode.OK
     tip = hub.branch_sha(REPO, BRANCH)
     hub.commit(REPO, "main", {"CHANGELOG.md": "upstream\n"}, "Unrelated upstream change")
+    # Protection wants branches up to date: the pull request is behind, so it is rebuilt
+    # (merely moved on, it would stay: tests/fleet/test_base_moves.py).
+    hub.protect(REPO, checks=["ci"], strict=True)
     hub.clear_requests()
     code, out = run()
     assert code == ExitCode.OK and "Rebuilt origin/hammurabi/laws" in out, out

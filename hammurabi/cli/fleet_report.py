@@ -70,8 +70,33 @@ def headline(result: FleetResult) -> str:
     return "; ".join(parts)
 
 
+def campaign_line(result: FleetResult) -> str | None:
+    """``Campaign `hammurabi/laws`: 2 of 6 repositories done (33%); failing 1, …`` (stages
+    worst first), or None when no repository has a stage (no git, or a dry run of none)."""
+    from hammurabi.core.pullstate import Stage
+
+    stages = result.stages()
+    total = sum(stages.values())
+    if not total:
+        return None
+    done = sum(n for name, n in stages.items() if Stage(name).done)
+    counts = ", ".join(f"{name} {n}" for name, n in stages.items())
+    name = f" `{result.branch}`" if result.branch else ""
+    repos = count(total, "repository", "repositories")
+    return f"Campaign{name}: {done} of {repos} done ({done * 100 // total}%); {counts}."
+
+
+def stage_text(repo: RepoRun) -> str:
+    """``failing (tests)``, ``merged``, ``—``."""
+    if not repo.stage:
+        return "—"
+    failing = repo.pull.get("failing") if repo.stage == "failing" else None
+    return f"{repo.stage} ({', '.join(failing)})" if failing else repo.stage
+
+
 def markdown(result: FleetResult) -> str:
-    """A Markdown summary: counts, then a table of the repositories (failures first)."""
+    """A Markdown summary: counts, where the campaign stands, then a table of the
+    repositories (failures first) with each one's stage."""
     mode = " (dry run)" if result.dry_run else ""
     shard = f", shard {result.shard}" if result.shard else ""
     if result.shards:
@@ -82,6 +107,8 @@ def markdown(result: FleetResult) -> str:
         f"Run `{result.run_id}`{shard}: {escape(headline(result))}.",
         "",
     ]
+    if (campaign := campaign_line(result)) is not None:
+        lines += [escape(campaign), ""]
     if result.interrupted:
         lines += ["**Interrupted:** re-run with the same state file to resume.", ""]
     if missing := missing_shards(result):
@@ -91,8 +118,8 @@ def markdown(result: FleetResult) -> str:
     shown = [r for i, r in enumerate(repos) if i < MARKDOWN_ROWS or r.status is Status.FAILED]
     if shown:
         lines += [
-            "| Repository | Result | Branch | Pull request | Reason |",
-            "| --- | --- | --- | --- | --- |",
+            "| Repository | Result | Stage | Branch | Pull request | Reason |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for repo in shown:
             pull = pull_text(repo)
@@ -101,7 +128,8 @@ def markdown(result: FleetResult) -> str:
             earlier = " (earlier)" if repo.earlier else ""
             lines.append(
                 f"| {escape(repo.name)} | {ICONS[repo.status]} {repo.status.text}{earlier} "
-                f"| {escape(branch_text(repo))} | {pull} | {escape(repo.reason or '')} |"
+                f"| {escape(stage_text(repo))} | {escape(branch_text(repo))} | {pull} "
+                f"| {escape(repo.reason or '')} |"
             )
         if len(shown) < len(repos):
             lines.append(f"\n… and {len(repos) - len(shown)} more (see the JSON report).")

@@ -284,6 +284,13 @@ def _main(
 _state: dict[str, Any] = {"verbose": 0, "original": original_cli.Options()}
 
 
+def _automerge(flag: bool | None) -> dict[str, Any] | None:
+    """``--automerge`` turns automerge on; ``--no-automerge`` off, even for laws that ask."""
+    if flag is None:
+        return None
+    return {"enabled": True} if flag else {"enabled": False, "laws": False}
+
+
 def _overrides(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value}
 
@@ -349,7 +356,8 @@ def enforce(
             "--automerge/--no-automerge",
             help="Merge the bot pull request once its checks pass and branch protection "
             "allows it (never bypassing it); see [tool.hammurabi.automerge]. "
-            "[default: off] [env: HAMMURABI_AUTOMERGE_ENABLED]",
+            "--no-automerge: not even when its laws ask (automerge: true). "
+            "[default: off, on where every law asks] [env: HAMMURABI_AUTOMERGE_ENABLED]",
             show_default=False,
         ),
     ] = None,
@@ -428,7 +436,7 @@ def enforce(
         dry_run,
         check=False,
         git={k: v for k, v in git.items() if v is not None},
-        automerge={"enabled": automerge} if automerge is not None else None,
+        automerge=_automerge(automerge),
         metrics=metrics,
         fleet=fleet,
         trust=trust,

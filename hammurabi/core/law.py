@@ -18,6 +18,8 @@ class Law:
 
     If any of the law's preconditions is not met, the whole law is skipped.
     ``weight`` sets how much the law counts in a repository's health score.
+    ``automerge`` asks for the bot pull request to be merged once it may (checks passing,
+    branch protection allowing it) when every law in it asks (see ``[tool.hammurabi.automerge]``).
     """
 
     def __init__(
@@ -28,6 +30,7 @@ class Law:
         preconditions: Iterable[Precondition] = (),
         *,
         weight: float = 1.0,
+        automerge: bool = False,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ConfigError("every law needs a non-empty name")
@@ -36,6 +39,9 @@ class Law:
         self.rules = tuple(rules)
         self.preconditions = tuple(preconditions)
         self.weight = float(weight)
+        if not isinstance(automerge, bool):
+            raise ConfigError(f"law {name!r}: automerge must be true or false")
+        self.automerge = automerge
         if self.weight < 0:
             raise ConfigError(f"law {name!r}: weight must not be negative")
         for rule in self.rules:

@@ -122,6 +122,9 @@ class GitRecord:
     held: str | None = None
     #: Why a push or a deletion was rejected.
     error: str | None = None
+    #: GitHub's ``mergeable_state`` (``dirty``, ``behind``) that made the run rebuild a
+    #: branch whose changes still held on its moved base.
+    brought_up_to_date: str | None = None
 
     @property
     def where(self) -> str:
@@ -148,6 +151,8 @@ class GitRecord:
             data["held"] = self.held
         if self.error is not None:
             data["error"] = self.error
+        if self.brought_up_to_date is not None:
+            data["brought_up_to_date"] = self.brought_up_to_date
         data["action"] = self.action
         return data
 
@@ -251,18 +256,22 @@ class AutomergeRecord:
     sha: str | None = None
     branch_deleted: bool | None = None
     warning: str | None = None
+    #: Who asked for it: ``run`` (the runner's settings) or ``laws`` (every law in it).
+    asked_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         if not self.merged:
             data: dict[str, Any] = {"merged": False, "reason": self.reason}
             if self.would_merge is not None:
                 data["would_merge"] = self.would_merge
-            return data
-        data = {"merged": True, "method": self.method, "sha": self.sha}
-        if self.branch_deleted is not None:
-            data["branch_deleted"] = self.branch_deleted
-        if self.warning is not None:
-            data["warning"] = self.warning
+        else:
+            data = {"merged": True, "method": self.method, "sha": self.sha}
+            if self.branch_deleted is not None:
+                data["branch_deleted"] = self.branch_deleted
+            if self.warning is not None:
+                data["warning"] = self.warning
+        if self.asked_by is not None:
+            data["asked_by"] = self.asked_by
         return data
 
 

@@ -34,7 +34,7 @@ from hammurabi.core.errors import ConfigError, LawFileError
 from hammurabi.core.law import Law
 from hammurabi.loading.registry import Registry
 
-_LAW_KEYS = {"name", "description", "rules", "preconditions", "weight"}
+_LAW_KEYS = {"name", "description", "rules", "preconditions", "weight", "automerge"}
 _CHAIN_KEYS = ("preconditions", "pipe", "children")
 
 
@@ -133,6 +133,7 @@ class _Builder:
                 rules=[self.rule(item) for item in rules],
                 preconditions=self.preconditions(node.get("preconditions"), node),
                 weight=node.get("weight", 1.0),
+                automerge=node.get("automerge", False),
             )
         except LawFileError:
             raise

@@ -40,6 +40,15 @@ def load_laws(settings: Settings, pm: PluginManager, registry: Registry, base: P
         )
         for source in settings.laws or [PLUGINS]
     }
+    for source in settings.untrusted_laws:
+        asking = [law.name for law in by_source.get(source, ()) if law.automerge]
+        if asking:
+            from hammurabi.loading.settings import TRUST_HINT
+
+            raise ConfigError(
+                f"law {asking[0]!r} of {source} asks for automerge, which is refused: the "
+                f"repository that names this law source is not trusted; {TRUST_HINT}"
+            )
     seen: dict[str, Law] = {}
     for law in (law for laws in by_source.values() for law in laws):
         if law.name in seen and seen[law.name] is not law:

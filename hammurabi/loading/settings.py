@@ -183,6 +183,9 @@ class AutomergeSettings:
 
     #: Merge the bot pull request when its checks passed (and, if asked, it is approved).
     enabled: bool = False
+    #: Also merge it when every law in it asks for it (``automerge: true`` in a law file,
+    #: ``Law(automerge=True)``); false (``--no-automerge``): laws cannot turn it on.
+    laws: bool = True
     #: ``merge``, ``squash`` or ``rebase``.
     method: str = "squash"
     #: Also require an approving review (branch protection may require one anyway).

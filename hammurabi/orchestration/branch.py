@@ -64,7 +64,7 @@ from hammurabi.orchestration import plan
 from hammurabi.orchestration.plan import Decision
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from hammurabi.core.pullstate import PullState
     from hammurabi.core.records import Commit, Credentials
@@ -232,6 +232,13 @@ class _Found:
     def holds(self) -> bool:
         return self.target is not None and self._holds_at(self.target)
 
+    @functools.cached_property
+    def stays(self) -> bool:
+        laws = [law for law in self._result.laws if _changed(law)]
+        if self.target is None or not self._run.git.publish or not laws:
+            return False
+        return self._run._stays(self._start, self.target, laws)
+
 
 class _BranchRun:
     """The git (and forge) side of one run over one repository."""
@@ -267,6 +274,8 @@ class _BranchRun:
         #: The pull request as the run left it, and the last closed one ``_review`` found.
         self._pull: PullRequest | None = None
         self._closed: tuple[PullRequest | None] | None = None
+        #: The open pull request's state, read before pushing when the base moved.
+        self._state: PullState | None = None
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -282,8 +291,12 @@ class _BranchRun:
                 f"{dirty[0]}); commit them first or pass --allow-dirty (Hammurabi never "
                 "touches them: it builds its branch in a separate work tree)"
             )
-        method = self.settings.automerge.method
-        if self.settings.automerge.enabled and method not in ("merge", "squash", "rebase"):
+        options = self.settings.automerge
+        method = options.method
+        asked = options.enabled or (
+            options.laws and any(law.automerge for law in self.session.laws)
+        )
+        if asked and method not in ("merge", "squash", "rebase"):
             raise ConfigError(f"automerge.method {method!r}: use merge, squash or rebase")
         branch = gitops.check_branch_name(git.branch or default_branch_name(self.settings))
         url = self.repo.remote_url(git.remote)
@@ -318,10 +331,6 @@ class _BranchRun:
             log.info("the remote is not on the %s forge; no pull request", forge.name)
             return
         self.forge, self.forge_repo = forge, repository
-        if not self.dry_run and self.git.publish:
-            check = getattr(forge, "check_access", None)  # optional for plugins' forges
-            if check is not None:
-                check(repository)  # before any push: nothing is left half-done
         if not self.dry_run and url.startswith(("http://", "https://")):
             self.credentials = forge.git_credentials(repository)
 
@@ -440,6 +449,55 @@ class _BranchRun:
                 return False
         return True
 
+    def _stays(self, start: _Start, target: str, laws: list[LawResult]) -> bool:
+        """Whether the bot branch at ``target``, built on an older base, may stay as it is:
+        its commits (all Hammurabi's) make exactly the changes ``laws`` make now, one each,
+        and GitHub says its pull request neither conflicts with the base (``dirty``) nor is
+        behind a base whose protection wants it up to date (``behind``). A base that merely
+        moved does not restart every pull request's CI; one that conflicts or is required is
+        brought up to date (``git.brought_up_to_date`` says why)."""
+        from hammurabi.integrations import git as gitops
+
+        repo = self.repo
+        reader = getattr(self.forge, "pull_state", None)
+        if reader is None or self.forge_repo is None or start.foreign:
+            return False
+        with self.timings.measure("api"):
+            pull = self._read_pulls(start.base)[0]
+        if pull is None:
+            return False
+        with self.timings.measure("git"):
+            if repo.is_ancestor(start.base_sha, target):
+                return False  # the base did not move
+            built = repo.built(start.base_sha, target)
+            if len(built) != len(laws) or len(built) != len(start.history):
+                return False
+            git = self.settings.git
+            author = gitops.Identity(git.author_name, git.author_email)
+            committer = gitops.Identity(
+                git.committer_name or git.author_name, git.committer_email or git.author_email
+            )
+            for commit, law in zip(built, laws, strict=True):
+                wanted = gitops.expected_changes(law.changes, len(commit.tree))
+                subject = commit.message.split("\n", 1)[0].strip()
+                if subject != " ".join(law.name.split()) or wanted != commit.changes:
+                    return False
+                if (commit.author, commit.committer) != (author, committer):
+                    return False
+            if not repo.is_ancestor(built[0].parent, start.base_sha):
+                return False  # the base was rewritten, not moved on
+        try:
+            with self.timings.measure("api"):
+                state = reader(self.forge_repo, pull)
+        except HammurabiError as exc:
+            log.info("cannot tell whether %s may stay on its older base: %s", target, exc)
+            return False
+        if state.mergeable is False or state.mergeable_state in ("dirty", "behind"):
+            self.git.brought_up_to_date = state.mergeable_state or "dirty"
+            return False  # its head changes: the state is read anew after the push
+        self._state = state
+        return True
+
     # -- building, pushing ---------------------------------------------------------------------
 
     def _build(self, start: _Start) -> RunResult:
@@ -555,6 +613,10 @@ class _BranchRun:
             repo.set_branch(git.branch, tip)
             git.head = tip
             return BranchAction.UPDATED if start.local_tip else BranchAction.CREATED
+        self._check_access()
+        pace = getattr(self.forge, "pace", None)  # a fleet's --pr-interval: CI starts here
+        if pace is not None and self.forge_repo:
+            pace(self.forge_repo)
         pushed = repo.push(
             remote, tip, git.branch, expected=start.remote_tip, credentials=self.credentials
         )
@@ -630,19 +692,24 @@ class _BranchRun:
             try:
                 with self.timings.measure("api"):
                     if self._pull is not None and self._pull.state == "open":
-                        state = reader(repository, self._pull)
+                        early = self._state  # read before pushing, and nothing was pushed
+                        fresh = early is not None and early.number == self._pull.number
+                        state = early if fresh else reader(repository, self._pull)
                     elif holds:
-                        found = self._closed
-                        if found is None:
-                            found = (forge.find_closed_pull(repository, branch, base),)
-                        merged_before = found[0] is not None and found[0].state == "merged"
-                        last_pull = _pull_summary(found[0])
+                        last = self._pull  # closed by this run: the last one
+                        if last is None:
+                            last = self._read_pulls(base, closed=True)[1]
+                        merged_before = last is not None and last.state == "merged"
+                        last_pull = _pull_summary(last)
             except HammurabiError as exc:
                 error = str(exc)  # the run's own work is done: only say so
         stage = pullstate.stage(status.value, state, holds, merged_before)
         automerge: AutomergeRecord | None = None
-        if state is not None and self.settings.automerge.enabled and status in _MERGEABLE:
-            automerge = self._automerge(state, branch)
+        asked_by, refusal = self._automerge_asked(result)
+        if state is not None and refusal and status in _MERGEABLE:
+            automerge = AutomergeRecord(False, refusal)
+        elif state is not None and asked_by and status in _MERGEABLE:
+            automerge = dataclasses.replace(self._automerge(state, branch), asked_by=asked_by)
             if automerge.merged:
                 stage = pullstate.Stage.MERGED
                 state = dataclasses.replace(state, state="merged")
@@ -658,6 +725,27 @@ class _BranchRun:
         )
         if state is not None and result.pull_request is not None:
             result.pull_request.read_state = state
+
+    def _automerge_asked(self, result: RunResult) -> tuple[str | None, str | None]:
+        """Who asks for the pull request to be merged automatically (``run``: the runner's
+        settings; ``laws``: every law in it does), else why not when some law asks."""
+        options = self.settings.automerge
+        if options.enabled:
+            return "run", None
+        if not options.laws:
+            return None, None
+        asking = {law.name for law in self.session.laws if law.automerge}
+        proposed = [law.name for law in result.laws if _changed(law)]
+        if not asking or not proposed:
+            return None, None
+        others = [name for name in proposed if name not in asking]
+        if not others:
+            return "laws", None
+        if len(others) == len(proposed):
+            return None, None  # no law in it asks: nothing to say
+        names = ", ".join(others)
+        verb = "does" if len(others) == 1 else "do"
+        return None, f"not every law in it asks for automerge ({names} {verb} not)"
 
     def _automerge(self, state: PullState, branch: str) -> AutomergeRecord:
         """Merge the bot pull request when it may (``[tool.hammurabi.automerge]``): never
@@ -710,21 +798,36 @@ class _BranchRun:
         forge, repository = self.forge, self.forge_repo
         if not publish or forge is None or repository is None:
             return None
-        branch = self.git.branch
         with self.timings.measure("api"):
-            pull = forge.find_pull(repository, branch, start.base)
-            self._open_pull = (pull,)
+            pull, closed = self._read_pulls(start.base, closed=True)
             if pull is not None:
                 if start.foreign and pull.has_label(REBUILD_LABEL):
                     self._rebuild, self._rebuild_label = True, pull
                 return None
-            closed = forge.find_closed_pull(repository, branch, start.base)
-            self._closed = (closed,)
         if closed is None or closed.state == "merged" or self.settings.git.re_propose:
             return None
         if closed.has_label(RE_PROPOSE_LABEL) or closed.fingerprint != prbody.fingerprint(result):
             return None
         return closed
+
+    def _read_pulls(
+        self, base: str, *, closed: bool = False
+    ) -> tuple[PullRequest | None, PullRequest | None]:
+        """The bot branch's open pull request and, if ``closed`` and none is open, its last
+        closed one; each read once per run, both in one request where the forge lists them
+        together (``find_pulls``, optional for plugins' forges)."""
+        forge, repository = self.forge, self.forge_repo
+        assert forge is not None and repository is not None
+        branch = self.git.branch
+        both = getattr(forge, "find_pulls", None)
+        if both is not None and self._open_pull is None:
+            found = both(repository, branch, base)
+            self._open_pull, self._closed = (found[0],), (found[1],)
+        if self._open_pull is None:
+            self._open_pull = (forge.find_pull(repository, branch, base),)
+        if closed and self._open_pull[0] is None and self._closed is None:
+            self._closed = (forge.find_closed_pull(repository, branch, base),)
+        return self._open_pull[0], self._closed[0] if self._closed is not None else None
 
     def _held(self) -> bool:
         """Whether a canary rollout holds back the new pull request this run would open
@@ -782,6 +885,26 @@ class _BranchRun:
         else:
             log.warning("could not put %s back: %s", branch, outcome.describe())
 
+    def _check_access(self) -> None:
+        """Before the first push: the forge's credentials may push and open pull requests
+        (``check_access``, optional for plugins' forges), so nothing is left half-done. A
+        run that pushes nothing does not ask."""
+        check = getattr(self.forge, "check_access", None)
+        if check is not None and self.forge_repo is not None:
+            with self._api_within_git():
+                check(self.forge_repo)
+
+    @contextlib.contextmanager
+    def _api_within_git(self) -> Iterator[None]:
+        """Count a forge call made inside the git part of the run as API time, not git."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = time.perf_counter() - started
+            self.timings.api += spent
+            self.timings.git -= spent
+
     def _delete(self, start: _Start) -> BranchAction:
         """Delete the bot branch: nothing is left to change."""
         branch = self.git.branch
@@ -790,6 +913,7 @@ class _BranchRun:
                 self.repo.delete_branch(branch)
             return BranchAction.DELETED
         assert start.remote_tip is not None
+        self._check_access()
         outcome = self.repo.delete_remote_branch(
             self.settings.git.remote,
             branch,
@@ -853,10 +977,7 @@ class _BranchRun:
         record = PullRequestRecord(forge.name, repository)
         result.pull_request = record
         with self.timings.measure("api"):
-            known = self._open_pull
-            pull = (
-                known[0] if known is not None else forge.find_pull(repository, branch, start.base)
-            )
+            pull = self._read_pulls(start.base)[0]
             pr_action, changes, commented = PullAction.NONE, [], False
             if action in (
                 BranchAction.CREATE,

@@ -71,6 +71,11 @@ class Situation(Protocol):
     @property
     def holds(self) -> bool: ...
 
+    #: The existing branch, built on an older base, makes exactly the change and its pull
+    #: request merges cleanly (neither conflicting nor behind a base that requires it).
+    @property
+    def stays(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -84,11 +89,13 @@ class Facts:
     rebuild: bool = False
     ours_hold: bool = False
     holds: bool = False
+    stays: bool = False
 
 
 def decide(situation: Situation) -> Decision:
     """What to do with the bot branch: a reviewer's decision first, then a canary hold,
-    then others' commits, then whether the branch already holds the change."""
+    then others' commits, then whether the branch already holds the change (or may stay
+    on its older base)."""
     changed = situation.changed
     if changed and situation.closed_by_reviewer:
         return Decision.IGNORE
@@ -100,4 +107,4 @@ def decide(situation: Situation) -> Decision:
         return Decision.DELETE if situation.exists else Decision.NOTHING
     if not situation.exists:
         return Decision.CREATE
-    return Decision.KEEP if situation.holds else Decision.REBUILD
+    return Decision.KEEP if situation.holds or situation.stays else Decision.REBUILD

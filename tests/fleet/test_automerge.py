@@ -10,6 +10,7 @@ from hammurabi.core.errors import ConfigError
 from hammurabi.core.exitcodes import ExitCode
 from hammurabi.loading.settings import load_settings
 from tests.fleet.conftest import Fleet
+from tests.gitrepos import LAWS
 
 REPOS = ["acme/svc-00", "acme/svc-02", "acme/svc-03", "acme/svc-04"]
 INCLUDE = ["--include", "svc-0[0234]"]
@@ -85,6 +86,7 @@ def test_automerge_merges_only_what_branch_protection_allows(
         "merged": False,
         "reason": "dry run",
         "would_merge": True,
+        "asked_by": "run",
     }
 
     code, out, third = fleet.run(*INCLUDE)  # the laws now hold where it merged
@@ -100,3 +102,53 @@ def test_a_repository_may_not_turn_automerge_on_for_itself(tmp_path: Path) -> No
     with pytest.raises(ConfigError, match=r"'automerge\.enabled' is refused: the repository is"):
         load_settings(repo, env={}, trusted=False)
     assert load_settings(repo, env={}, trusted=True).automerge.enabled  # trusted: its choice
+
+
+#: The fleet's laws, the first asking to be merged automatically.
+CACHES = "    description: Git ignores bytecode caches.\n"
+LAWS_ONE_AUTOMERGES = LAWS.replace(CACHES, f"{CACHES}    automerge: true\n")
+
+
+def test_a_law_may_ask_for_automerge_and_the_run_may_refuse(fleet: Fleet) -> None:
+    """svc-03 needs only the law that asks: merged; svc-02 only the other: left open; svc-00
+    both: left open (every law in a pull request must ask), and says which one does not."""
+    hub = fleet.hub
+    fleet.laws.write_text(LAWS_ONE_AUTOMERGES)
+    include = ["--include", "svc-0[023]"]
+    code, out, _ = fleet.run(*include)
+    assert code == ExitCode.OK, out
+    for repo in ("acme/svc-00", "acme/svc-02", "acme/svc-03"):
+        hub.set_status(repo, head(fleet, repo)[1], "ci", "success")
+    tips = {repo: hub.branch_sha(repo, "main") for repo in ("acme/svc-00", "acme/svc-03")}
+
+    code, out, vetoed = fleet.run(*include, "--no-automerge")  # the runner says no
+    assert code == ExitCode.OK, out
+    assert {repo: hub.branch_sha(repo, "main") for repo in tips} == tips
+    assert not any(repo["pull"].get("automerge") for repo in vetoed["repos"])
+
+    code, out, second = fleet.run(*include)
+    assert code == ExitCode.OK, out
+    merged = {repo: pull["merged"] for repo in tips for pull in hub.pulls(repo)}
+    merged["acme/svc-02"] = hub.pulls("acme/svc-02")[0]["merged"]
+    assert merged == {"acme/svc-00": False, "acme/svc-02": False, "acme/svc-03": True}
+    repos = {repo["name"]: repo for repo in second["repos"]}
+    assert repos["acme/svc-03"]["stage"] == "merged"
+    assert repos["acme/svc-03"]["pull"]["automerge"]["asked_by"] == "laws"
+    assert repos["acme/svc-00"]["pull"]["automerge"] == {
+        "merged": False,
+        "reason": "not every law in it asks for automerge (Debug off does not)",
+    }
+    assert "automerge" not in repos["acme/svc-02"]["pull"]  # no law asked: nothing to say
+
+
+def test_a_law_file_the_repository_names_may_not_ask_for_automerge(tmp_path: Path) -> None:
+    from hammurabi.cli.main import main
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("DEBUG = True\n")
+    (repo / "laws.yml").write_text(LAWS_ONE_AUTOMERGES)
+    (repo / ".hammurabi.toml").write_text('laws = ["laws.yml"]\n')
+    args = ["check", str(repo), "--disable-plugin", "python"]
+    assert main(args) == ExitCode.USAGE_ERROR
+    assert main([*args, "--trust-repository"]) == ExitCode.CHANGES_NEEDED

@@ -29,6 +29,31 @@ def open_pull(hub: GitHubStandIn, repo: str) -> dict:  # type: ignore[type-arg]
     return pull
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_campaign_view() -> str:
+    """The output shown under ``$ hammurabi campaign`` in the README's first such example."""
+    text = README.read_text()
+    start = text.index("\n$ hammurabi campaign")
+    lines = text[start:].split("\n```", 1)[0].splitlines()[2:]
+    shown = [line for line in lines if line.startswith("$ ")][:1]  # up to the next command
+    return "\n".join(lines[: lines.index(shown[0])] if shown else lines)
+
+
+def view_shape(text: str) -> list[str]:
+    """The campaign view's lines with dates, times, ages and bars generalized and column
+    widths ignored."""
+    lines = []
+    for line in text.strip().splitlines():
+        line = re.sub(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", "DATE", line)
+        line = re.sub(r"\b\d+(\.\d+)?[smhd]\b", "AGE", line)
+        line = re.sub(r"(DATE\s+\d+ )█+", r"\1BAR", line)
+        line = re.sub(r"([━─])[━─]*", r"\1", line)
+        lines.append(re.sub(r"\s+", " ", line).strip())
+    return lines
+
+
 def shape_the_fleet(hub: GitHubStandIn) -> None:
     """What CI and people did to the pull requests of the first run."""
     hub.add_token("alice-token", "alice")
@@ -66,8 +91,20 @@ def test_each_run_records_where_every_repository_stands(
     assert first["stages"] == {"proposed": 5, "compliant": 1}
     shape_the_fleet(fleet.hub)
 
-    code, out, second = fleet.run(*include, "--metrics", questdb.conf, "--run-id", "c-2")
+    summary = tmp_path / "fleet.md"
+    markdown = ["--report", f"markdown={summary}"]
+    code, out, second = fleet.run(*include, "--metrics", questdb.conf, "--run-id", "c-2", *markdown)
     assert code == ExitCode.OK, out
+    # The Markdown report (and step summary) tells where the campaign stands.
+    text = summary.read_text()
+    assert (
+        "Campaign `hammurabi/laws`: 2 of 6 repositories done (33%); failing 1, ignored 1, "
+        "pending 1, approved 1, merged 1, compliant 1." in text
+    )
+    assert "| Repository | Result | Stage | Branch | Pull request | Reason |" in text
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()}
+    assert " | failing (tests) | " in rows["acme/svc-02"]
+    assert " | merged | " in rows["acme/svc-00"] and " | ignored | " in rows["acme/svc-05"]
     stages = {repo["name"]: repo["stage"] for repo in second["repos"]}
     assert stages == {
         "acme/svc-00": "merged",
@@ -144,6 +181,8 @@ def test_each_run_records_where_every_repository_stands(
     text = fleet.capsys.readouterr().out
     assert "Campaign hammurabi/laws: 2 of 6 repositories done (33%)" in text
     assert text.index("acme/svc-02") < text.index("acme/svc-01")
+    # The README's example of the campaign view is this very view (times and widths aside).
+    assert view_shape(readme_campaign_view()) == view_shape(text)
 
     # No campaign in the window: a usage error naming what there is.
     fleet.capsys.readouterr()

@@ -100,6 +100,7 @@ def test_fleet_workflow_shards_with_a_matrix() -> None:
     assert words[0] == "enforce" and "--shard" in words and "--org" in words
     # The last job joins the shards' JSON reports, whatever became of the shards.
     merge = workflow["jobs"]["report"]
+    assert list(workflow["jobs"]) == ["enforce", "report"]  # it ends with the merge
     assert merge["needs"] == "enforce" and "always()" in merge["if"]
     (words,) = [w for s in runs(merge) for w in invocations(s)]
     assert words[:2] == ["report", "merge"] and "--report" in words

@@ -171,7 +171,8 @@ def test_pull_requests_are_capped_per_run(fleet: Fleet, monkeypatch: pytest.Monk
     assert set(pull_actions(data).values()) == {"unchanged", "none"}
     markdown = summary.read_text()
     assert markdown.startswith("## Hammurabi fleet run (dry run)") and markdown in out
-    assert "| acme/svc-00 | ✅ up to date | up to date | [up to date #1](http" in markdown
+    row = "| acme/svc-00 | ✅ up to date | proposed | up to date | [up to date #1](http"
+    assert row in markdown
 
 
 def test_shards_cover_every_repository_once(fleet: Fleet) -> None:

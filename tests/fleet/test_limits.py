@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
+from hammurabi.core.exitcodes import ExitCode
 from hammurabi.orchestration.fleet.limits import Limits, PullCapReached
+from tests.fleet.conftest import Fleet
 
 
 class Clock:
@@ -42,3 +46,47 @@ def test_no_cap_no_pause() -> None:
     for index in range(50):
         limits.reserve(f"o/{index}")
     assert clock.slept == [] and limits.capped == set()
+
+
+def push_times(fleet: Fleet) -> list[float]:
+    """When each push began (git asks for the refs to push to first), in order."""
+    return sorted(
+        r.at
+        for r in fleet.hub.requests
+        if r.path.endswith("/info/refs")
+        and r.query.get("service") == "git-receive-pack"
+        and r.status == 200  # not the challenge for credentials before it
+    )
+
+
+def assert_paced(times: list[float], interval: float) -> None:
+    """Spaced by ``interval``, give or take how long git takes to start a push on a busy
+    machine (unpaced, four pushes start within about a second; paced, git may take most of a
+    second to start one on a loaded machine)."""
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= interval * 0.4, gaps
+    assert times[-1] - times[0] >= (len(times) - 1) * interval * 0.7, gaps
+
+
+def test_pushes_that_start_ci_are_paced(fleet: Fleet) -> None:
+    """``--pr-interval`` spaces out every write that starts CI in a repository: the bot
+    branch's push (new or rebuilt) as well as the pull request opened with it, across
+    worker processes; a repository is paced once (its push and pull request go together)."""
+    interval = 2.0
+    subset = ("--include", "svc-0[0-4]", "--jobs", "4", "--pr-interval", str(interval))
+    code, out, _ = fleet.run(*subset)
+    assert code == ExitCode.OK, out
+    pushes = push_times(fleet)
+    opened = [r.at for r in fleet.hub.requests_matching("POST", r"/pulls$")]
+    assert len(pushes) == len(opened) == 4  # svc-01 is compliant
+    assert_paced(pushes, interval)
+    # Rebuilt branches (the base moved; protection wants them up to date) are paced too.
+    for name in ("acme/svc-00", "acme/svc-02", "acme/svc-03", "acme/svc-04"):
+        fleet.hub.protect(name, checks=["ci"], strict=True)
+        fleet.hub.commit(name, "main", {"NOTES.md": "notes\n"}, "Unrelated change")
+    fleet.hub.clear_requests()
+    code, out, _data = fleet.run(*subset)
+    assert code == ExitCode.OK, out
+    pushes = push_times(fleet)
+    assert len(pushes) == 4
+    assert_paced(pushes, interval)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,8 @@ class RequestRecord:
     api: bool
     login: str | None
     headers: dict[str, str]
+    #: When it was answered (``time.monotonic()``).
+    at: float = field(default_factory=time.monotonic, compare=False)
 
 
 class Faults:

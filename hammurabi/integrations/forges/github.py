@@ -157,11 +157,12 @@ class GitHubForge:
 
     def check_access(self, repository: str) -> None:
         """Read the repository: the credentials work, and ``permissions.push`` says they
-        may push (and so open pull requests from a branch of it)."""
+        may push (and so open pull requests from a branch of it). Conditional, like the
+        state reads: unchanged since the last run, it costs no rate limit."""
         with self._api("checking access", repository):
-            raw = self._repo(repository)
-            permissions = raw.permissions  # completes the lazy object: GET /repos/o/r
-        if permissions is not None and not permissions.push:
+            raw = self._get(repository, f"/repos/{repository}")
+        permissions = raw.get("permissions") if isinstance(raw, dict) else None
+        if isinstance(permissions, dict) and not permissions.get("push"):
             raise ForgeError(
                 f"GitHub: the credentials may read {repository} but not push to it: give the "
                 "token (or the GitHub App) write access to its contents and pull requests"
@@ -327,16 +328,31 @@ class GitHubForge:
         ours = [pull for pull in found if pull.hammurabi]
         return (ours or found)[0]
 
+    def find_pulls(
+        self, repository: str, head: str, base: str | None
+    ) -> tuple[PullRequest | None, PullRequest | None]:
+        """What :meth:`find_pull` and :meth:`find_closed_pull` return, in one request: the
+        branch's pull requests, open and closed, newest first (more pages only for a branch
+        with more than a page of them)."""
+        options = _newest_first(repository, head, base, "all")
+        opened: list[PullRequest] = []
+        closed: PullRequest | None = None
+        with self._api(f"looking for the pull requests from {head}", repository):
+            for raw in self._repo(repository).get_pulls(**options):
+                pull = self._convert(repository, raw)
+                if pull.head != head:
+                    continue
+                if pull.state == "open":
+                    opened.append(pull)
+                elif closed is None and pull.hammurabi:
+                    closed = pull
+                if closed is not None and opened and base:  # one open per head and base
+                    break
+        ours = [pull for pull in opened if pull.hammurabi]
+        return next(iter(ours or opened), None), closed
+
     def find_closed_pull(self, repository: str, head: str, base: str | None) -> PullRequest | None:
-        owner = repository.split("/", 1)[0]
-        options: dict[str, Any] = {
-            "state": "closed",
-            "head": f"{owner}:{head}",
-            "sort": "created",
-            "direction": "desc",
-        }
-        if base:
-            options["base"] = base
+        options = _newest_first(repository, head, base, "closed")
         with self._api(f"looking for closed pull requests from {head}", repository):
             for raw in self._repo(repository).get_pulls(**options):
                 pull = self._convert(repository, raw)
@@ -592,6 +608,21 @@ class GitHubForge:
         message = redact(message, self.secrets())
         log.warning("%s", message)
         self.warnings.append(message)
+
+
+def _newest_first(repository: str, head: str, base: str | None, state: str) -> dict[str, Any]:
+    """The arguments of ``get_pulls`` listing the pull requests from branch ``head`` of
+    ``repository`` (into ``base``) in ``state``, newest first."""
+    owner = repository.split("/", 1)[0]
+    options: dict[str, Any] = {
+        "state": state,
+        "head": f"{owner}:{head}",
+        "sort": "created",
+        "direction": "desc",
+    }
+    if base:
+        options["base"] = base
+    return options
 
 
 class _AlreadyOpen(Exception):

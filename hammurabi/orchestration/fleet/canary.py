@@ -60,14 +60,18 @@ class Canary:
 def survey(forge: Forge, targets: Sequence[Target], branch: str, canary: Canary) -> None:
     """Count the campaign's proposed pull requests and their checks (read-only)."""
     reader = getattr(forge, "pull_state", None)
+    both = getattr(forge, "find_pulls", None)  # open and closed in one request
     for target in targets:
         repository = forge.repository(target.url)
         if repository is None:
             continue
         try:
-            pull = forge.find_pull(repository, branch, None)
+            if both is not None:
+                pull, closed = both(repository, branch, None)
+            else:
+                pull = forge.find_pull(repository, branch, None)
+                closed = None if pull else forge.find_closed_pull(repository, branch, None)
             if pull is None:
-                closed = forge.find_closed_pull(repository, branch, None)
                 if closed is not None and closed.state == "merged":
                     canary.proposed += 1
                     canary.merged += 1

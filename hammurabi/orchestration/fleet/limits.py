@@ -3,8 +3,10 @@
 Git work runs in ``--jobs`` processes; forge writes (opening, updating, closing pull requests,
 comments) go through their own, smaller limit (``--api-jobs``, one by default: GitHub asks
 for no concurrent writes). ``--max-prs`` caps the pull requests opened in one run and
-``--pr-interval`` spaces them out. A repository over the cap still gets its branch pushed;
-its pull request opens on a later run (the repository is reported as ``deferred``).
+``--pr-interval`` spaces out the writes that start CI, repository after repository: the bot
+branch's push (new or rebuilt) and the pull request opened with it, so a fleet does not
+start hundreds of CI runs within seconds. A repository over the cap still gets its branch
+pushed; its pull request opens on a later run (the repository is reported as ``deferred``).
 
 The limits wrap whichever forge the ``hammurabi_forge`` hook returns (a hook wrapper), so
 they apply to third-party forges too.
@@ -68,6 +70,9 @@ class Limits:
         #: A canary rollout's gate (:meth:`gate`): why new pull requests wait (None: they
         #: may open), and how many may still open in this run (-1: no limit).
         self.hold: str | None = None
+        #: Repositories this process has paced already (a push and its pull request go
+        #: together: one repository's writes are paced once).
+        self._paced: set[str] = set()
         self._new = context.Value("i", -1, lock=False)
         self._opened = context.Value("i", 0, lock=False)
         self._next_open = context.Value("d", 0.0, lock=False)
@@ -89,6 +94,15 @@ class Limits:
                     "branch is pushed and its pull request opens on a later run"
                 )
             self._opened.value += 1
+        self.pace(repository)
+
+    def pace(self, repository: str) -> None:
+        """Wait for ``repository``'s turn to start CI (``--pr-interval`` after the previous
+        repository's, in any worker process); once per repository."""
+        if repository in self._paced:
+            return
+        self._paced.add(repository)
+        with self._lock:
             now = self._clock()
             wait = max(0.0, self._next_open.value - now)
             self._next_open.value = max(now, self._next_open.value) + self.pr_interval
@@ -160,6 +174,9 @@ class LimitedForge:
 
     def may_propose(self, repository: str) -> str | None:
         return self.limits.may_propose(repository)
+
+    def pace(self, repository: str) -> None:
+        self.limits.pace(repository)
 
     def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
         self.limits.reserve(repository)

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from hammurabi.core import masking
 from hammurabi.core.errors import HammurabiError
 from hammurabi.core.pullstate import Stage
-from hammurabi.core.records import GitMode
+from hammurabi.core.records import BranchAction, GitMode
 from hammurabi.core.results import RunResult, Status
 from hammurabi.core.version import __version__
 from hammurabi.orchestration.fleet.limits import Limits, fork_context
@@ -294,7 +294,12 @@ class _Fleet:
         if campaign is not None and campaign.automerge is not None:
             summary["automerge"] = campaign.automerge.to_dict()
         action = git.action if git is not None and git.mode is GitMode.BRANCH else None
+        moved = git.brought_up_to_date if git is not None else None
+        if moved:  # rebuilt on a base it conflicted with or was behind (``branch._stays``)
+            summary["brought_up_to_date"] = moved
         record = RepoRun(target.name, result.status, branch=action, pull=summary)
+        if moved and action in (BranchAction.UPDATED, BranchAction.REBUILD):
+            record.reason = f"brought up to date: {_MOVED.get(moved, moved)}"
         record.stage = campaign.stage if campaign is not None else None
         record.result = result
         if result.repo in self.limits.capped or target.name in self.limits.capped:
@@ -348,8 +353,8 @@ class _Fleet:
 def _pull_summary(pull: PullRequestRecord) -> dict[str, Any]:
     """The pull request as the fleet's report and state file keep it (the fields set)."""
     data = pull.to_dict()
-    keys = ("action", "number", "url", "title", "state", "checks", "review", "mergeable_state")
-    return {key: data[key] for key in keys if data.get(key)}
+    keys = ("action", "number", "url", "title", "state", "checks", "failing", "review")
+    return {key: data[key] for key in (*keys, "mergeable_state") if data.get(key)}
 
 
 def _canary(fleet: _Fleet, targets: list[Target]) -> dict[str, Any]:
@@ -385,3 +390,10 @@ def _worker(fleet: _Fleet) -> None:
 def _work(target: Target) -> RepoRun:
     assert _WORKER is not None, "not a fleet worker process"
     return _WORKER._one(target)
+
+
+#: Why a bot branch was rebuilt on its moved base, by GitHub's ``mergeable_state``.
+_MOVED = {
+    "dirty": "it conflicted with its base branch",
+    "behind": "it was behind its base branch, which branch protection wants it up to date with",
+}
