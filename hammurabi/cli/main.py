@@ -297,6 +297,7 @@ def _overrides(**values: Any) -> dict[str, Any]:
 
 @app.command()
 def enforce(
+    ctx: typer.Context,
     path: PathArg = Path("."),
     laws: LawsOpt = None,
     dry_run: Annotated[
@@ -435,6 +436,7 @@ def enforce(
         quiet,
         dry_run,
         check=False,
+        ctx=ctx,
         git={k: v for k, v in git.items() if v is not None},
         automerge=_automerge(automerge),
         metrics=metrics,
@@ -445,6 +447,7 @@ def enforce(
 
 @app.command()
 def check(
+    ctx: typer.Context,
     path: PathArg = Path("."),
     laws: LawsOpt = None,
     select: SelectOpt = None,
@@ -481,6 +484,7 @@ def check(
         quiet,
         True,
         check=True,
+        ctx=ctx,
         metrics=metrics,
         fleet=fleet,
         trust=trust,
@@ -553,6 +557,7 @@ def _enforce(
     dry_run: bool,
     *,
     check: bool,
+    ctx: typer.Context,
     git: dict[str, Any] | None = None,
     automerge: dict[str, Any] | None = None,
     metrics: str | None = None,
@@ -591,6 +596,7 @@ def _enforce(
         return
     from hammurabi.cli.summary import quiet_line, window_note
 
+    _send_metrics_after_output(ctx, session)
     result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
         typer.echo(f"hammurabi: failed: {clean(line)}", err=True)
@@ -701,6 +707,22 @@ def _show_window(result: Any, output_format: Format) -> None:
 
         held_back = count(len(held), "repository", "repositories")
         typer.echo(f"{held_back} held back. {line}", err=output_format is Format.json)
+
+
+def _send_metrics_after_output(ctx: typer.Context, session: Any) -> None:
+    """Have the run's metrics sent once the command's output is out (the rows are spooled as
+    the run ends): a slow QuestDB does not hold the summary back."""
+    from hammurabi.integrations.metrics.plugin import MetricsPlugin
+
+    plugin = session.pm.get_plugin("metrics")
+    if isinstance(plugin, MetricsPlugin):
+        plugin.send_later = True
+
+        def send() -> None:
+            sys.stdout.flush()  # into a pipe (CI logs) too
+            plugin.flush()
+
+        ctx.call_on_close(send)
 
 
 def _show_metrics(settings: Any, *, quiet: bool) -> None:

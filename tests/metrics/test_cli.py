@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
 from hammurabi.integrations.metrics.spool import Spool
-from tests.metrics.helpers import count, fleet_history, rows_of, wait_tables
+from tests.metrics.helpers import count, fleet_history, frozen, rows_of, wait_tables
 from tests.questdb_server import QuestDBServer
 
 ROOT = Path(__file__).parents[2]
@@ -155,6 +156,40 @@ def test_enforce_with_metrics_records_the_run(questdb: QuestDBServer, tmp_path: 
     ]
     assert count(questdb, "hammurabi_rule_runs", "law = 'Ignore caches' AND law_weight = 2.0") == 2
     assert "TTL 30 DAYS" in questdb.query("SHOW CREATE TABLE hammurabi_runs")["dataset"][0][0]
+
+
+@pytest.mark.questdb
+def test_a_run_prints_its_summary_before_its_rows_are_sent(
+    questdb: QuestDBServer, tmp_path: Path, spool_path: Path
+) -> None:
+    # QuestDB frozen: the summary is out (even into a pipe) while the rows wait to be sent.
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    (repo / "app.py").write_text("DEBUG = True\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env |= {"HAMMURABI_METRICS_DRAIN_TIMEOUT": "3", "HAMMURABI_METRICS_SPOOL": str(spool_path)}
+    args = [sys.executable, "-m", "hammurabi.cli.main", "enforce", str(repo), "--no-git"]
+    args += ["--laws", str(tmp_path / "laws.yml"), "--disable-plugin", "python"]
+    with frozen(questdb):
+        proc = subprocess.Popen(
+            [*args, "--metrics", questdb.conf],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        printed = time.monotonic()
+        _, errors = proc.communicate(timeout=120)
+        ended = time.monotonic()
+    assert proc.returncode == 0 and first.strip(), errors
+    assert ended - printed > 2.0, "the summary waited for QuestDB"
+    assert "rows kept in" in errors
+    with Spool(spool_path) as spool:
+        assert spool.state().pending > 0
 
 
 def test_help_does_not_import_questdb_or_httpx() -> None:

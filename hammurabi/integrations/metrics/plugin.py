@@ -66,6 +66,8 @@ class MetricsPlugin:
         self._warned = self._said_off = False
         self._questdb: QuestDB | None = None  # connected once, for every run
         self._spool: Spool | None = None  # opened once, for every run; closed at exit
+        #: Only spool as runs end; :meth:`flush` sends (the CLI's, once its output is out).
+        self.send_later = False
 
     @hookimpl
     def hammurabi_run_finished(self, result: RunResult, settings: Settings) -> None:
@@ -105,7 +107,7 @@ class MetricsPlugin:
                 )
             spool.append(rows, durable=False)
             report = None
-            if config.enabled and time.monotonic() >= self._next_send:
+            if config.enabled and not self.send_later and time.monotonic() >= self._next_send:
                 report = self._send(spool, config)
             elif config.enabled and self._unsent is None:
                 self._unsent = config
