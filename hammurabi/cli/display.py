@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hammurabi.cli import plain
 from hammurabi.core.masking import clean
 from hammurabi.core.results import Outcome, RunResult
-from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
     from hammurabi.core.law import Law
@@ -51,38 +51,21 @@ def show_run(result: RunResult, *, diff: bool = True, check: bool = False) -> No
     if diff and result.diff:
         show_diff(result.diff)
         console.print()
-    table = Table(
-        title=f"Hammurabi{' (dry run)' if result.dry_run and not check else ''}",
-        title_justify="left",
-    )
-    table.add_column("Law", overflow="fold")
-    table.add_column("Outcome", overflow="fold")
-    table.add_column("Rules", justify="right", overflow="fold")
-    table.add_column("Files", overflow="fold")
-    table.add_column("Details", overflow="fold")
-    for law in result.laws:
-        rules = list(law.walk())
-        changed = sum(r.outcome is Outcome.CHANGED for r in rules)
-        details = (
-            law.error
-            or law.reason
-            or "; ".join(f"{r.rule}: {r.error}" for r in rules if r.outcome is Outcome.FAILED)
-        )
+    table = Table(title=plain.run_title(result, check=check), title_justify="left")
+    for name, right in plain.COLUMNS:
+        table.add_column(name, justify="right" if right else "left", overflow="fold")
+    for law, (name, status, rules, files, details) in zip(
+        result.laws, plain.run_rows(result), strict=True
+    ):
         table.add_row(
-            _text(law.name),
-            _text(law.status.value, style="green" if law.proposed else STYLES[law.outcome]),
-            f"{changed}/{len(rules)}",
-            _text(", ".join(law.files)),
+            _text(name),
+            _text(status, style="green" if law.proposed else STYLES[law.outcome]),
+            rules,
+            _text(files),
             _text(details, style="red" if law.outcome is Outcome.FAILED else "dim"),
         )
     console.print(table)
-    counts = result.counts()
-    verb = "would change" if result.dry_run else "changed"
-    console.print(
-        f"{count(len(result.laws), 'law')} in {result.duration:.2f}s — rules: "
-        f"{counts['changed']} {verb}, {counts['unchanged']} unchanged, "
-        f"{counts['skipped']} skipped, {counts['failed']} failed"
-    )
+    console.print(plain.run_line(result))
 
 
 def law_row(law: Law) -> dict[str, Any]:

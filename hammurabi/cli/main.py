@@ -3,11 +3,11 @@
 Heavy libraries are imported inside the commands that need them, so ``--help`` stays fast.
 """
 
-from __future__ import annotations
-
 import contextlib
+import copy
 import json
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -605,9 +605,12 @@ def _enforce(
     elif (noop := quiet_line(result)) is not None:
         typer.echo(noop)
     else:
-        from hammurabi.cli import display  # rich: only for the diff and the table
+        from hammurabi.cli import plain
 
-        display.show_run(result, diff=not quiet, check=check)
+        if not plain.show_run(result, diff=not quiet, check=check):
+            from hammurabi.cli import display  # rich: for a terminal, and unusual text
+
+            display.show_run(result, diff=not quiet, check=check)
         _show_workflow(result, quiet=quiet)
         _show_metrics(session.settings, quiet=quiet)
     if (held := window_note(result)) is not None:
@@ -925,10 +928,44 @@ def main(argv: list[str] | None = None) -> int:
         return _main_unmasked(argv)
 
 
+#: The program's options that take a value (the subcommand is the first word after them).
+VALUE_OPTIONS = frozenset({"--config", "-c", "--repository", "--token", "--log-level"})
+
+
+def _command_app(argv: list[str]) -> typer.Typer:
+    """The app with only the subcommand ``argv`` names: Typer builds every command's
+    options from its signature at each start, which a run of one command need not pay.
+    The whole app for anything else (help, completion, an unknown command)."""
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return app
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return app
+        if word in VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            break
+    else:
+        return app
+    commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or typer.main.get_command_name(info.callback.__name__))  # type: ignore[union-attr]
+        == word
+    ]
+    groups = [info for info in app.registered_groups if info.name == word]
+    if len(commands) + len(groups) != 1:
+        return app
+    lean = copy.copy(app)
+    lean.registered_commands, lean.registered_groups = commands, groups
+    return lean
+
+
 def _main_unmasked(argv: list[str] | None) -> int:
     argv = _common_options_first(sys.argv[1:] if argv is None else list(argv))
     try:
-        code = app(args=argv, standalone_mode=False, prog_name="hammurabi")
+        code = _command_app(argv)(args=argv, standalone_mode=False, prog_name="hammurabi")
         if code == ExitCode.INTERRUPTED:  # Typer turns Ctrl-C into Exit(130)
             typer.echo("hammurabi: interrupted; the rule in progress was rolled back", err=True)
     except typer.Abort:

@@ -31,7 +31,6 @@ import logging
 import os
 import re
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,6 +82,12 @@ _LOCK_REASON = "hammurabi run, process "
 _TIDY = "worktree.tidy"
 #: The lock reason of the work tree kept for the runs on a repository.
 _KEPT_REASON = "hammurabi: the work tree its runs reuse"
+
+
+def _hostname() -> str:
+    """This machine's name, as ``socket.gethostname()`` says it, without importing socket
+    (a few milliseconds of every run's start-up: it builds enums of all its constants)."""
+    return os.uname().nodename
 
 
 def _alive(pid: int) -> bool:
@@ -293,10 +298,23 @@ def _cleanup(message: str) -> str:
     return "\n".join(kept)
 
 
+#: Branch names git surely accepts (``git check-ref-format --branch`` decides the others):
+#: components of letters, digits, ``.``, ``_`` and ``-``, none starting with ``.`` or ``-``.
+_PLAIN_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
+
+
+def _plain_branch(name: str) -> bool:
+    if not _PLAIN_BRANCH.fullmatch(name) or ".." in name or name == "HEAD":
+        return False
+    return not any(part.endswith((".", ".lock")) for part in name.split("/"))
+
+
 @functools.lru_cache(maxsize=64)
 def check_branch_name(name: str) -> str:
-    """Return ``name`` if git accepts it as a branch name, else raise GitError (asked once
-    per name: a fleet asks it for every repository)."""
+    """Return ``name`` if git accepts it as a branch name, else raise GitError (a plain
+    name is told without starting git; others are asked once per name)."""
+    if _plain_branch(name):
+        return name
     status, _, _ = _git_process(["check-ref-format", "--branch", name])
     if status != 0:
         raise GitError(f"{name!r} is not a valid git branch name")
@@ -359,10 +377,24 @@ def open_repository(path: str | os.PathLike[str]) -> Repository | None:
     root = Path(path).resolve()
     if not (root / ".git").exists():
         return None
-    top = toplevel(root)
-    if top is None or top.resolve() != root:
+    # One git process tells the top level, the commit checked out and the branch.
+    args = ["rev-parse", "--show-toplevel", "HEAD^{commit}", "--symbolic-full-name", "HEAD", "--"]
+    try:
+        status, out, _ = _git_process(args, cwd=root)
+    except OSError:  # no git on this machine
         return None
-    return Repository(root)
+    lines = out.splitlines()
+    if not lines or not lines[0] or Path(lines[0]).resolve() != root:
+        return None
+    repo = Repository(root)
+    if status == 0 and len(lines) >= 3:
+        ref = lines[2]
+        repo._opened["head"] = lines[1]
+        if ref == "HEAD":
+            repo._opened["branch"] = None
+        elif ref.startswith("refs/heads/"):
+            repo._opened["branch"] = ref.removeprefix("refs/heads/")
+    return repo
 
 
 def clone(
@@ -417,6 +449,9 @@ class Repository:
         self.root = root
         self._repo: Any = None
         self._secrets: list[str] = []
+        #: ``head`` and ``branch`` as read when the repository was opened, each answered
+        #: once from here (the first read of a run), then from git again.
+        self._opened: dict[str, str | None] = {}
 
     def __enter__(self) -> Repository:
         return self
@@ -466,12 +501,16 @@ class Repository:
     @property
     def branch(self) -> str | None:
         """The branch checked out in the work tree, or None when HEAD is detached."""
+        if "branch" in self._opened:
+            return self._opened.pop("branch")
         out = self._git("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
         return out.strip() or None
 
     @property
     def head(self) -> str | None:
         """The commit checked out, or None in a repository without commits."""
+        if "head" in self._opened:
+            return self._opened.pop("head")
         return self.resolve("HEAD")
 
     def resolve(self, ref: str) -> str | None:
@@ -816,7 +855,7 @@ class Repository:
                 "--detach",
                 "--quiet",
                 "--lock",
-                f"--reason={_LOCK_REASON}{os.getpid()} on {socket.gethostname()}",
+                f"--reason={_LOCK_REASON}{os.getpid()} on {_hostname()}",
                 os.fspath(path),
                 start,
                 what="worktree add",
@@ -935,7 +974,7 @@ class Repository:
             fields = dict(line.partition(" ")[::2] for line in block.splitlines())
             path, reason = fields.get("worktree", ""), fields.get("locked", "")
             owner = re.fullmatch(rf"{re.escape(_LOCK_REASON)}(\d+) on (.*)", reason)
-            if not path or owner is None or owner[2] != socket.gethostname():
+            if not path or owner is None or owner[2] != _hostname():
                 continue
             if _alive(int(owner[1])):
                 continue

@@ -8,7 +8,6 @@ import sys
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pluggy
@@ -16,6 +15,7 @@ import pluggy
 from hammurabi.core.errors import PluginError
 from hammurabi.core.hooks import PROJECT
 from hammurabi.loading import hookspecs
+from hammurabi.loading.entrypoints import EntryPoint, entry_points
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +60,15 @@ def get_plugin_manager(
         pm.set_blocked(name)
     seen: set[str] = set()
     #: Each distribution's name and version: reading them parses its metadata file.
-    dists: dict[int, tuple[str, str]] = {}
-    for ep in sorted(metadata.entry_points(group=PROJECT), key=_builtin_first):
+    dists: dict[tuple[str, tuple[str, str] | None], tuple[str, str]] = {}
+    for ep in sorted(entry_points(PROJECT), key=_builtin_first):
         if ep.name in seen:
             continue
         seen.add(ep.name)
-        if id(ep.dist) not in dists:
-            meta = ep.dist.metadata if ep.dist is not None else None
-            dists[id(ep.dist)] = (meta["Name"], meta["Version"]) if meta else ("?", "?")
-        dist, version = dists[id(ep.dist)]
+        where = (ep.folder, ep.known)
+        if where not in dists:
+            dists[where] = ep.distribution()
+        dist, version = dists[where]
         if ep.name in blocked:
             pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, disabled=True))
             continue
@@ -107,7 +107,7 @@ def get_plugin_manager(
 def culprit(exc: BaseException) -> tuple[str, str] | None:
     """The third-party plugin (entry-point name) and function where ``exc`` was raised."""
     folders: dict[str, str] = {}
-    for ep in metadata.entry_points(group=PROJECT):
+    for ep in entry_points(PROJECT):
         module = sys.modules.get(ep.module)
         if module is None or ep.value.startswith("hammurabi.") or not module.__file__:
             continue
@@ -120,5 +120,5 @@ def culprit(exc: BaseException) -> tuple[str, str] | None:
     return None
 
 
-def _builtin_first(ep: metadata.EntryPoint) -> tuple[int, str]:
+def _builtin_first(ep: EntryPoint) -> tuple[int, str]:
     return (0 if ep.value.startswith("hammurabi.") else 1, ep.name)

@@ -349,7 +349,8 @@ class _BranchRun:
             remote_tip = known.get(f"refs/remotes/{remote}/{branch}")
         else:
             base = self.settings.git.base or repo.branch or "HEAD"
-            base_sha = repo.resolve(base)
+            known = repo.refs([f"refs/heads/{base}", local])
+            base_sha = known.get(f"refs/heads/{base}") or repo.resolve(base)
         if base_sha is None:
             raise gitops.GitError(f"cannot find the base branch {base!r}")
         local_tip = known.get(local) if known is not None else repo.resolve(local)

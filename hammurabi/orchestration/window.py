@@ -16,13 +16,14 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.records import ClosedWindow
 from hammurabi.core.results import Status
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo  # imported where a window is set (a run without one does not)
+
     from hammurabi.core.results import RunResult
     from hammurabi.loading.settings import WindowSettings
 
@@ -61,6 +62,8 @@ class Window:
         days = frozenset(_day_numbers(settings.days)) if settings.days else frozenset(range(7))
         ranges = tuple(_minutes(text) for text in settings.hours) or ((0, 1440),)
         zone_name = settings.timezone or "UTC"
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError, OSError):

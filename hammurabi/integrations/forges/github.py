@@ -38,10 +38,10 @@ from hammurabi.core.forge import (
 )
 from hammurabi.core.hooks import hookimpl
 from hammurabi.core.pullstate import PullState
-from hammurabi.integrations.forges.etags import ETagCache
 
 if TYPE_CHECKING:
     from hammurabi.core.records import Credentials
+    from hammurabi.integrations.forges.etags import ETagCache  # sqlite3: once a read is made
     from hammurabi.loading.settings import GitHubSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -566,6 +566,8 @@ class GitHubForge:
         from github import GithubException
 
         if self._etags is None:
+            from hammurabi.integrations.forges.etags import ETagCache
+
             self._etags = ETagCache()
         key = f"{self._api_url}{path}"
         kept = self._etags.get(key)

@@ -1,0 +1,246 @@
+"""What a run's start-up costs: the modules a command imports and the git processes it starts.
+
+``enforce --dry-run`` on a small repository should cost little more than importing Typer
+and pluggy (bench/bench_startup.py measures it): nothing is imported that the run does not
+use, and the repository is read in few git processes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hammurabi.loading import entrypoints
+from tests.gitrepos import LAWS, init_repo, isolate_git
+
+#: Imported by nothing a dry run of built-in line rules needs.
+NOT_NEEDED = (
+    "importlib.metadata",  # entry points are read without it
+    "email",
+    "socket",
+    "sqlite3",  # the GitHub forge's ETag cache, the metrics spool
+    "zoneinfo",  # maintenance windows
+    "pydantic",
+    "git",  # GitPython: only to push
+    "github",
+    "jinja2",
+    "ruamel",
+    "tomlkit",
+    "httpx",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+
+
+def _probe(argv: list[str], cwd: Path, *, trace: Path | None = None) -> list[str]:
+    """Run the CLI in a fresh interpreter; return the top-level modules it imported."""
+    probe = (
+        "import json, sys\nfrom hammurabi.cli.main import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = None
+    if trace is not None:
+        import os
+
+        env = {**os.environ, "GIT_TRACE": str(trace)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _git_commands(trace: Path) -> list[str]:
+    found = []
+    for line in trace.read_text().splitlines():
+        if "trace: built-in: git " in line:
+            found.append(line.split("trace: built-in: git ", 1)[1].split()[0])
+    return found
+
+
+def test_a_dry_run_imports_only_what_it_uses(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"app.py": "DEBUG = True\n"})
+    (tmp_path / "laws.yml").write_text(LAWS)
+    argv = ["enforce", "--dry-run", "--laws", str(tmp_path / "laws.yml"), "-p", "python", "-q"]
+    loaded = set(_probe(argv, repo))
+    assert "hammurabi.rules.lines" in loaded  # the run did run
+    unwanted = sorted(name for name in NOT_NEEDED if name in loaded)
+    assert unwanted == []
+
+
+def test_a_dry_run_reads_the_repository_in_few_git_processes(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"app.py": "DEBUG = True\n"})
+    (tmp_path / "laws.yml").write_text(LAWS)
+    trace = tmp_path / "trace.txt"
+    argv = ["enforce", "--dry-run", "--laws", str(tmp_path / "laws.yml"), "-p", "python", "-q"]
+    _probe(argv, repo, trace=trace)
+    started = _git_commands(trace)
+    assert "check-ref-format" not in started  # a plain branch name is checked in Python
+    assert started.count("rev-parse") <= 2, started
+    assert len(started) <= 7, started
+
+
+def test_entry_points_are_those_importlib_metadata_finds(tmp_path: Path) -> None:
+    from importlib import metadata
+
+    def dist(name: str, version: str, eps: str) -> None:
+        info = tmp_path / f"{name}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nName: not this\n"
+        )
+        (info / "entry_points.txt").write_text(eps)
+
+    dist("Alpha.Plugin", "1.0", "# a comment\n[hammurabi]\nalpha = alpha_mod:Thing [extra]\n")
+    dist("beta", "2.0", "[console_scripts]\nb = b:main\n\n[hammurabi]\n beta=beta_mod\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        ours = {
+            (ep.name, ep.value, ep.module, ep.distribution())
+            for ep in entrypoints.entry_points("hammurabi")
+        }
+        theirs = {
+            (ep.name, ep.value, ep.module, (ep.dist.metadata["Name"], ep.dist.metadata["Version"]))
+            for ep in metadata.entry_points(group="hammurabi")
+            if ep.dist is not None
+        }
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert ours == theirs
+    assert ("alpha", "alpha_mod:Thing [extra]", "alpha_mod", ("Alpha.Plugin", "1.0")) in ours
+
+
+def test_a_zip_on_the_path_is_left_to_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    archive = tmp_path / "plugins.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("zipped-1.0.dist-info/METADATA", "Name: zipped\nVersion: 1.0\n")
+        zipped.writestr("zipped-1.0.dist-info/entry_points.txt", "[hammurabi]\nzipped = zp\n")
+    monkeypatch.syspath_prepend(str(archive))
+    found = {ep.name: ep.distribution() for ep in entrypoints.entry_points("hammurabi")}
+    assert found["zipped"] == ("zipped", "1.0")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rules"],
+        ["-v", "plugins", "--format", "json"],
+        ["--log-level", "rules", "laws", "--help"],
+        ["report", "--help"],
+        ["metrics", "--help"],
+    ],
+)
+def test_every_command_still_runs(argv: list[str], tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "hammurabi", *argv], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip()
+
+
+def test_an_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "hammurabi", "-v", "nosuch"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and "No such command 'nosuch'" in out.stderr
+
+
+def test_a_branch_name_git_refuses_is_still_refused(tmp_path: Path) -> None:
+    """A branch name outside the plain subset is still asked of git (and refused by it)."""
+    repo = init_repo(tmp_path / "repo", {"app.py": "DEBUG = True\n"})
+    (tmp_path / "laws.yml").write_text(LAWS)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hammurabi",
+            "enforce",
+            "--dry-run",
+            "--laws",
+            str(tmp_path / "laws.yml"),
+            "-p",
+            "python",
+            "--branch",
+            "bad..name",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 1 and "not a valid git branch name" in out.stderr
+
+
+PLAIN_LAWS = """\
+laws:
+  - name: {name}
+    description: Git ignores bytecode caches.
+    rules:
+      - line-exists: {{name: pycache ignored, path: .gitignore, text: __pycache__/, create: true}}
+  - name: Debug off
+    description: No DEBUG in production.
+    rules:
+      - line-replaced: {{name: debug off, path: app.py, target: '^DEBUG = .*', text: {text}}}
+  - name: Broken
+    description: A rule that fails.
+    rules:
+      - line-exists: {{name: missing file, path: nothere/x.txt, text: x}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "columns", "plain"),
+    [
+        ("Ignore caches", "DEBUG = False", "100", True),
+        ("Ignore caches", "DEBUG = False", "80", False),  # the details do not fit: rich folds
+        ("Ignore caches", "DEBUG = False", "200", True),
+        ("Ignore caches", "DEBUG\\tFalse", "80", False),  # a tab in the diff
+        ("Caches ignorés", "DEBUG = False", "80", False),  # not ASCII
+        ("A law with a long name " * 3, "DEBUG = False", "80", False),  # wider than 80
+        ("A law with a long name " * 3, "DEBUG = False", "300", True),
+    ],
+)
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_summary_without_rich_is_what_rich_prints(
+    name: str,
+    text: str,
+    columns: str,
+    plain: bool,
+    quiet: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hammurabi.cli import display
+    from hammurabi.cli import plain as plain_output
+    from hammurabi.orchestration import repository as runner
+    from tests.helpers import make_tree
+
+    monkeypatch.setenv("COLUMNS", columns)
+    for key in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(key, raising=False)
+    root = make_tree(tmp_path / "tree", {"app.py": "DEBUG = True\n"})
+    laws = tmp_path / "laws.yml"
+    laws.write_text(PLAIN_LAWS.format(name=name.strip(), text=f'"{text}"'))
+    session = runner.prepare(root, overrides={"laws": [str(laws)], "disable_plugins": ["python"]})
+    result = runner.enforce(session, dry_run=True, git=False)
+    assert result.diff and any(row[4] for row in plain_output.run_rows(result))  # details
+    capsys.readouterr()
+    display.show_run(result, diff=not quiet)
+    by_rich = capsys.readouterr().out
+    assert plain_output.show_run(result, diff=not quiet) is plain
+    assert capsys.readouterr().out == (by_rich if plain else "")
