@@ -520,9 +520,22 @@ class Repository:
 
     def refs(self, names: Sequence[str]) -> dict[str, str]:
         """The commits the refs ``names`` (full names) point at; missing ones left out."""
-        out = self._git("for-each-ref", "--format=%(refname) %(objectname)", "--", *names)
-        found = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
-        return {name: found[name] for name in names if name in found}
+        return self.refs_checked_out(names)[0]
+
+    def refs_checked_out(self, names: Sequence[str]) -> tuple[dict[str, str], set[str]]:
+        """What :meth:`refs` tells, and which of ``names`` are checked out in a work tree of
+        this repository (one git process for both)."""
+        fmt = f"--format=%(refname){_SEP}%(objectname){_SEP}%(worktreepath)"
+        out = self._git("for-each-ref", fmt, "--", *names)
+        found: dict[str, str] = {}
+        busy: set[str] = set()
+        for line in out.splitlines():
+            ref, sha, where = [*line.split(_SEP), "", ""][:3]
+            found[ref] = sha
+            if where:
+                busy.add(ref)
+        wanted = set(names)
+        return {name: found[name] for name in names if name in found}, busy & wanted
 
     def dirty(self) -> list[str]:
         """Paths with uncommitted changes, untracked files included (ignored ones not)."""
@@ -872,9 +885,35 @@ class Repository:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def _reusable_worktree(self, start: str) -> tuple[Path, int] | None:
+    @contextlib.contextmanager
+    def dry_tree(self, start: str) -> Iterator[DryTree]:
+        """A tree at ``start`` for a dry run, whose changes are put back afterwards.
+
+        The reusable work tree when runs made one (reset to ``start``, rewriting only the
+        paths that differ), so a dry run costs what it touches; else (no run made one yet,
+        or it is busy) a temporary copy of the tree, which registers no work tree. Either
+        way the repository's refs, index and checkout are left as they were.
+        """
+        kept = self._reusable_worktree(start, create=False)
+        if kept is None:
+            with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
+                copy = Path(scratch) / self.root.name
+                self.export(start, copy)
+                yield DryTree(self, copy, None)
+            return
+        path, lock = kept
+        try:
+            tree = DryTree(self, path, start)
+            yield tree
+            if tree.put_back():  # the next run's fast path, as after a tidy run
+                (path.parent.parent / _TIDY).write_text(start, encoding="ascii")
+        finally:
+            os.close(lock)
+
+    def _reusable_worktree(self, start: str, *, create: bool = True) -> tuple[Path, int] | None:
         """Lock the repository's reusable work tree and reset it to ``start`` (creating it
-        the first time); None when it is busy or cannot be kept here."""
+        the first time, unless ``create`` is false); None when it is busy or cannot be kept
+        here."""
         try:
             import fcntl
         except ImportError:  # not POSIX
@@ -883,6 +922,8 @@ class Repository:
         if home.is_symlink() or not home.is_dir():
             return None
         folder = home / "hammurabi"
+        if not create and not (folder / "worktree" / self.root.name / ".git").is_file():
+            return None
         try:
             folder.mkdir(exist_ok=True)
             lock = os.open(folder / "worktree.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -899,6 +940,9 @@ class Repository:
             if self._left_by_runs(home):
                 self._clean_stale_worktrees()
             if not self._reset_worktree(path, start):
+                if not create:
+                    os.close(lock)
+                    return None
                 self._create_worktree(path, start)
         except BaseException:
             os.close(lock)
@@ -950,9 +994,10 @@ class Repository:
         if path.exists() or path.is_symlink():
             self._run(["worktree", "remove", "--force", "--force", os.fspath(path)])
             shutil.rmtree(path, ignore_errors=True)
-        # Its folder may have been deleted by hand: a locked entry is never pruned.
-        self._run(["worktree", "unlock", os.fspath(path)])
-        self._git("worktree", "prune", check=False)
+        if (self.root / ".git" / "worktrees").is_dir():
+            # Its folder may have been deleted by hand: a locked entry is never pruned.
+            self._run(["worktree", "unlock", os.fspath(path)])
+            self._git("worktree", "prune", check=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._git(
             "worktree",
@@ -1007,6 +1052,54 @@ class Repository:
             )
         finally:
             index.unlink(missing_ok=True)
+
+
+class DryTree:
+    """Where a dry run's laws run: :attr:`path`; the reusable work tree when ``start`` is
+    given (then :meth:`put_back` undoes the run's changes), else a temporary copy."""
+
+    def __init__(self, repository: Repository, path: Path, start: str | None) -> None:
+        self.repository = repository
+        self.path = path
+        self._start = start
+        self._changes: list[FileChange] | None = None
+
+    def record(self, changes: Sequence[FileChange]) -> None:
+        """The run's changes (the workspace's record), which :meth:`put_back` undoes."""
+        self._changes = list(changes)
+
+    def put_back(self) -> bool:
+        """Bring the reusable work tree back to ``start``: the changed paths checked out
+        from its index again, the new ones removed. False when that cannot be told exactly
+        (the next run then resets the whole work tree)."""
+        if self._start is None or self._changes is None:
+            return False
+        changes = [change for change in self._changes if change.kind != "owner"]
+        if any(change.kind.startswith("directory") for change in changes):
+            return False
+        added = sorted({change.path for change in changes if change.kind == "added"})
+        restored = sorted({change.path for change in changes} - set(added))
+        for rel in added:
+            full = self.path / rel
+            with contextlib.suppress(FileNotFoundError):
+                full.unlink()
+            folder = full.parent
+            while folder != self.path:  # the folders made for it, now empty
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+                folder = folder.parent
+        if restored:
+            status, _, _ = self.repository._run(
+                ["checkout-index", "--force", "-z", "--stdin"],
+                cwd=self.path,
+                stdin="".join(f"{rel}\0" for rel in restored),
+            )
+            if status != 0:
+                return False
+        self.repository._git("update-ref", "--no-deref", "HEAD", self._start, cwd=self.path)
+        return True
 
 
 class Worktree:

@@ -37,7 +37,6 @@ import dataclasses
 import functools
 import logging
 import re
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -340,21 +339,24 @@ class _BranchRun:
         repo, local = self.repo, f"refs/heads/{branch}"
         known: dict[str, str] | None = None  # refs read in one go, when they were
         remote_tip: str | None = None
+        busy: set[str] = set()  # of those, the ones checked out in a work tree
         if url is not None and publish and not self.dry_run and not self.fetched:
             base, base_sha, remote_tip = self._ask_remote(branch)
         elif url is not None:
-            base, known = self._fetched_refs(branch)
+            base, known, busy = self._fetched_refs(branch)
             remote = self.settings.git.remote
             base_sha = known.get(f"refs/remotes/{remote}/{base}") or repo.resolve(base)
             remote_tip = known.get(f"refs/remotes/{remote}/{branch}")
         else:
             base = self.settings.git.base or repo.branch or "HEAD"
-            known = repo.refs([f"refs/heads/{base}", local])
+            known, busy = repo.refs_checked_out([f"refs/heads/{base}", local])
             base_sha = known.get(f"refs/heads/{base}") or repo.resolve(base)
         if base_sha is None:
             raise gitops.GitError(f"cannot find the base branch {base!r}")
         local_tip = known.get(local) if known is not None else repo.resolve(local)
-        if not publish and not self.dry_run and branch in repo.checked_out_branches():
+        if not publish and not self.dry_run and (
+            local in busy if known is not None else branch in repo.checked_out_branches()
+        ):
             raise gitops.GitError(
                 f"the bot branch {branch!r} is checked out; switch to another branch first"
             )
@@ -382,13 +384,14 @@ class _BranchRun:
             repo.forget_remote_branch(remote, branch)
         return base, repo.resolve(f"refs/remotes/{remote}/{base}"), state.heads.get(branch)
 
-    def _fetched_refs(self, branch: str) -> tuple[str, dict[str, str]]:
-        """The base's name and the refs as last fetched (no remote asked), read in one go."""
+    def _fetched_refs(self, branch: str) -> tuple[str, dict[str, str], set[str]]:
+        """The base's name and the refs as last fetched (no remote asked), read in one go,
+        with those of them checked out in a work tree."""
         git, repo = self.settings.git, self.repo
         remote = git.remote
         base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
         names = [f"refs/remotes/{remote}/{base}", f"refs/remotes/{remote}/{branch}"]
-        return base, repo.refs([*names, f"refs/heads/{branch}"])
+        return base, *repo.refs_checked_out([*names, f"refs/heads/{branch}"])
 
     def _read_history(self, start: _Start, url: str | None, publish: bool) -> None:
         """Read the bot branch's commits on its base (deepening a shallow clone that cannot
@@ -406,14 +409,15 @@ class _BranchRun:
     # -- dry run ---------------------------------------------------------------------------
 
     def _dry_run(self, start: _Start) -> RunResult:
-        """Run the laws on an export of the base; decide, and record the plan."""
+        """Run the laws on the base (in the kept work tree, put back after, else an export);
+        decide, and record the plan."""
         git = self.git
-        with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
-            tree = Path(scratch) / self.session.root.resolve().name
+        with contextlib.ExitStack() as stack:
             with self.timings.measure("git"):
-                self.repo.export(start.base_sha, tree)
+                tree = stack.enter_context(self.repo.dry_tree(start.base_sha))
             with ENGINE_LOCK, self.timings.measure("rules"):
-                result = run_laws(self.session.laws, tree, run_id=self.run_id)
+                result = run_laws(self.session.laws, tree.path, run_id=self.run_id)
+            tree.record(result.changes)  # undone as the block ends
         result.dry_run = True
         changed = [law for law in result.laws if _changed(law)]
         git.pushed, git.head = False, start.target(git.publish)

@@ -1,0 +1,92 @@
+"""A dry run on a repository whose runs keep a work tree: no copy of the tree, the same diff.
+
+Real repositories; ``GIT_TRACE`` tells which git commands a run started.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hammurabi.cli.main import main
+from hammurabi.core.exitcodes import ExitCode
+from tests.gitrepos import LAWS, git, init_repo, isolate_git
+from tests.test_repo_cost import CUSTOM, FILES, commands, traced, work_trees
+
+BRANCH = "hammurabi/laws"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_git(monkeypatch)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return init_repo(tmp_path / "widgets", {**FILES, ".gitignore": "*.log\n"})
+
+
+def run(repo: Path, laws: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> dict:
+    capsys.readouterr()
+    code = main(["enforce", str(repo), "--laws", str(laws), "-p", "python", *args, "-f", "json"])
+    out = capsys.readouterr().out
+    report = json.loads(out[out.index("{") :])
+    report["exit"] = code
+    report["diff"] = "".join(c["diff"] for law in report["laws"] for c in law["changes"])
+    return report
+
+
+def test_a_dry_run_uses_the_kept_work_tree_and_its_diff_is_exact(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    fresh = run(repo, laws, "--dry-run", capsys=capsys)  # no kept work tree yet: a copy
+    assert work_trees(repo) == []  # a dry run registers no work tree
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    (kept,) = work_trees(repo)
+    git("branch", "-D", BRANCH, cwd=repo)
+    untouched = (kept / "README.md").stat()
+
+    trace = traced(monkeypatch, tmp_path)
+    again = run(repo, laws, "--dry-run", capsys=capsys)
+    ran = commands(trace)
+    assert not [cmd for cmd in ran if cmd.startswith(("checkout-index --all", "worktree add"))]
+    assert again["diff"] == fresh["diff"] and again["files"] == fresh["files"]
+    assert again["git"]["action"] == "create"
+    assert (kept / "README.md").stat().st_ino == untouched.st_ino  # not rewritten
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""  # put back
+    assert git("branch", "--list", BRANCH, cwd=repo) == ""  # nothing written
+
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
+
+
+def test_custom_rules_in_a_dry_run_leave_the_kept_work_tree_clean(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    pillar = tmp_path / "shape.py"
+    pillar.write_text(CUSTOM)  # pathlib edits: new folder, deletion, mode, symlink, ignored file
+    fresh = run(repo, pillar, "--dry-run", capsys=capsys)
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    (kept,) = work_trees(repo)
+
+    again = run(repo, pillar, "--dry-run", capsys=capsys)
+    assert again["diff"] == fresh["diff"] and again["files"] == fresh["files"]
+    assert "new/dir/stack.txt" in again["files"]
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert not (kept / "new").exists() and not (kept / "build.log").exists()
+
+    assert run(repo, pillar, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    branch = "hammurabi/shape"
+    assert git("show", f"{branch}:new/dir/stack.txt", cwd=repo) == "python"
+    entries = git("ls-tree", "-r", branch, cwd=repo)
+    assert "old.txt" not in entries and "100755 blob" in entries
