@@ -90,3 +90,63 @@ def test_custom_rules_in_a_dry_run_leave_the_kept_work_tree_clean(
     assert git("show", f"{branch}:new/dir/stack.txt", cwd=repo) == "python"
     entries = git("ls-tree", "-r", branch, cwd=repo)
     assert "old.txt" not in entries and "100755 blob" in entries
+
+
+# -- law commits: one fast-import for a run's commits ------------------------------------------
+
+CRLF = """
+from pathlib import Path
+from hammurabi import Law, Pillar
+from hammurabi.rules.base import Rule
+
+class Write(Rule):
+    def task(self):
+        Path("win.txt").write_bytes(b"one\\r\\ntwo\\r\\n")
+        return Path("win.txt")
+
+pillar = Pillar()
+pillar.register(Law(name="Windows", description="A file.", rules=(Write(name="write"),)))
+"""
+
+
+def test_a_runs_commits_are_made_by_one_git_process(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    trace = traced(monkeypatch, tmp_path)
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    ran = [cmd.split()[0] for cmd in commands(trace)]
+    assert ran.count("fast-import") == 1 and "commit-tree" not in ran and "write-tree" not in ran
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
+    assert git("show", f"{BRANCH}:.gitignore", cwd=repo) == "*.log\n__pycache__/"
+    (kept,) = work_trees(repo)
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert git("fsck", "--no-progress", cwd=repo) == ""
+    author = git("log", "-1", "--format=%an <%ae>|%cn <%ce>", BRANCH, cwd=repo)
+    assert author.split("|")[0] == "Hammurabi <hammurabi-bot@users.noreply.github.com>"
+
+
+def test_attributes_and_given_dates_are_honoured(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".gitattributes").write_text("* text=auto\n")
+    git("add", ".gitattributes", cwd=repo)
+    git("commit", "-qm", "attributes", cwd=repo)
+    pillar = tmp_path / "windows.py"
+    pillar.write_text(CRLF)
+    assert run(repo, pillar, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    blob = git("cat-file", "blob", "hammurabi/windows:win.txt", cwd=repo, strip=False)
+    assert blob == "one\ntwo\n"  # normalized as git add would
+
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "1700000000 +0200")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "1700000100 +0200")
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    dates = git("log", "-1", "--format=%at %ai|%ct", BRANCH, cwd=repo)
+    assert dates == "1700000000 2023-11-15 00:13:20 +0200|1700000100"

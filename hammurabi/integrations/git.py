@@ -452,6 +452,8 @@ class Repository:
         #: ``head`` and ``branch`` as read when the repository was opened, each answered
         #: once from here (the first read of a run), then from git again.
         self._opened: dict[str, str | None] = {}
+        #: The ``git fast-import`` making a run's commits (see :class:`_Importer`).
+        self._importer: _Importer | None = None
 
     def __enter__(self) -> Repository:
         return self
@@ -461,6 +463,7 @@ class Repository:
 
     def close(self) -> None:
         """Stop the git helper processes GitPython keeps, if it was loaded."""
+        self._end_import()
         if self._repo is not None:
             self._repo.close()
             self._repo = None
@@ -489,7 +492,14 @@ class Repository:
         cwd: Path | None = None,
         stdin: str | None = None,
     ) -> tuple[int, str, str]:
+        if args[0] not in _BESIDE_IMPORT:
+            self._end_import()  # what it made is seen by other git processes once it ends
         return _git_process(args, cwd=cwd or self.root, env=env, stdin=stdin)
+
+    def _end_import(self) -> None:
+        if self._importer is not None:
+            importer, self._importer = self._importer, None
+            importer.finish()
 
     def _with_credentials(self, credentials: Credentials | None) -> dict[str, str]:
         if credentials is not None and credentials.password not in self._secrets:
@@ -785,6 +795,7 @@ class Repository:
     ) -> PushResult:
         import git
 
+        self._end_import()
         progress = git.RemoteProgress()
         env = self._with_credentials(credentials)
         if self._repo is None:
@@ -1054,6 +1065,133 @@ class Repository:
             index.unlink(missing_ok=True)
 
 
+#: git commands run while a fast-import is open (they need none of the objects it makes).
+_BESIDE_IMPORT = frozenset({"check-ignore"})
+#: Dates given to git through the environment (commits are then made as before).
+_DATES = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")
+#: The settings that decide whether fast-import makes the commit commit-tree would.
+_COMMIT_CONFIG = (
+    r"^(commit\.gpgsign|core\.(filemode|symlinks|autocrlf|attributesfile)|i18n\.commitencoding)$"
+)
+#: What git strips from the ends of names and emails (ident.c's crud()).
+_CRUD = set(" .,:;<>\"\\'")
+
+
+def _plain_ident(who: Identity) -> bool:
+    """Whether git records ``who`` exactly as written (it strips or refuses other text)."""
+    for text in (who.name, who.email):
+        if not text or text[0] in _CRUD or text[-1] in _CRUD:
+            return False
+        if any(ord(char) < 32 or char in "<>" for char in text):
+            return False
+    return True
+
+
+class _Importer:
+    """One ``git fast-import`` making a run's commits: one process for all of them instead
+    of three (update-index, write-tree, commit-tree) for each. Its objects are seen by other
+    git processes once it has ended (:meth:`finish`), which the repository makes it do
+    before starting any other."""
+
+    def __init__(self, cwd: Path) -> None:
+        import subprocess
+
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
+        self._process = subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--done", "--force", "--date-format=raw"],
+            cwd=os.fspath(cwd),
+            env={**os.environ, **_C_LOCALE, **credential_env(None)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+        )
+        #: The marks of the commits it made (``from`` takes those by mark only).
+        self._marks: dict[str, int] = {}
+
+    def tree(self, commit: str, path: str) -> str | None:
+        """The object id at ``path`` ("": the root tree) in ``commit``; None if none."""
+        answer = self._ask(
+            f"ls {commit} {path}\n".encode() if path else f'ls {commit} ""\n'.encode()
+        )
+        meta, _, _ = answer.partition("\t")
+        fields = meta.split()
+        return fields[2] if len(fields) == 3 else None
+
+    def commit(
+        self,
+        parent: str,
+        entries: list[tuple[str, str, bytes]],
+        message: str,
+        author: Identity,
+        committer: Identity,
+    ) -> tuple[str, str]:
+        """Make a commit of ``entries`` on ``parent``, dated now; return it and its tree."""
+        import time
+
+        now = int(time.time())
+        offset = time.localtime(now).tm_gmtoff
+        zone = (
+            f"{'-' if offset < 0 else '+'}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
+        )
+        mark = len(self._marks) + 1
+        base = f":{self._marks[parent]}" if parent in self._marks else parent
+        data = message.encode("utf-8", "surrogateescape")
+        parts = [
+            f"commit HEAD\nmark :{mark}\n".encode(),
+            f"author {author} {now} {zone}\ncommitter {committer} {now} {zone}\n".encode(),
+            b"data %d\n" % len(data),
+            data,
+            f"\nfrom {base}\n".encode(),
+        ]
+        for mode, rel, content in entries:
+            path = os.fsencode(rel)
+            if not mode:
+                parts.append(b"D " + path + b"\n")
+            else:
+                parts += [b"M %s inline %s\ndata %d\n" % (mode.encode(), path, len(content))]
+                parts += [content, b"\n"]
+        parts.append(b"\n")
+        self._send(b"".join(parts))
+        sha = self._ask(f"get-mark :{mark}\n".encode()).strip()
+        self._marks[sha] = mark
+        tree = self.tree(f":{mark}", "")
+        if tree is None:
+            raise GitError("git fast-import did not tell the new commit's tree")
+        return sha, tree
+
+    def finish(self) -> None:
+        """End the stream: git writes the objects and moves the work tree's HEAD."""
+        try:
+            self._send(b"done\n")
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+        except GitError:
+            pass
+        status = self._process.wait()
+        self._process.stdout.close()  # type: ignore[union-attr]
+        self._errors.seek(0)
+        error = self._errors.read().decode("utf-8", "replace").strip()
+        self._errors.close()
+        if status != 0:
+            raise GitError(f"git fast-import failed: {error or f'exit code {status}'}")
+
+    def _send(self, data: bytes) -> None:
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(data)
+            self._process.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise GitError("git fast-import stopped") from None
+
+    def _ask(self, question: bytes) -> str:
+        self._send(question)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise GitError("git fast-import stopped")
+        return line.decode("utf-8", "surrogateescape").rstrip("\n")
+
+
 class DryTree:
     """Where a dry run's laws run: :attr:`path`; the reusable work tree when ``start`` is
     given (then :meth:`put_back` undoes the run's changes), else a temporary copy."""
@@ -1122,13 +1260,15 @@ class Worktree:
         self._start = start if start and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", start) else None
         self._head: str | None = self._start
         self._tree: str | None = None
-        self._sign_default: bool | None = None
         #: Whether the work tree holds nothing but what is committed (see ``tidy``).
         self._tidy = True
         #: Whether the index was used for a commit (then offered commits are reused only
         #: after write-tree); and the paths of commits reused without staging them.
         self._staged = False
         self._pending: set[str] = set()
+        #: git config, read once; which folders hold attributes ("": git's own files).
+        self._settings: dict[str, str] | None = None
+        self._attributes: dict[str, bool] | None = None
 
     def offer(self, built: Sequence[Built]) -> None:
         """Commits to reuse, in order, where this run would make the very same ones."""
@@ -1190,6 +1330,10 @@ class Worktree:
                     self._pending.update(change.path for change in changes)
                     self._head, self._tree = candidate.sha, candidate.tree
                     return candidate.sha
+        if changes is not None and self._importable(author, committer, signing):
+            entries = self._entries(changes)
+            if entries is not None and not self._has_attributes(entries):
+                return self._import(entries, changes, text, author, committer)
         if self._pending:  # commits were reused without staging: the index follows now
             repo._git("read-tree", self.tree, cwd=self.path)
             self._pending.clear()
@@ -1275,12 +1419,124 @@ class Worktree:
         return out.strip()
 
     def _signs_by_default(self) -> bool:
-        if self._sign_default is None:
+        return self._config().get("commit.gpgsign", "false") == "true"
+
+    def _config(self) -> dict[str, str]:
+        """The settings that decide how commits are made, read once (booleans as
+        ``true``/``false``)."""
+        if self._settings is None:
             _, out, _ = self.repository._run(
-                ["config", "--type=bool", "--get", "commit.gpgSign"], cwd=self.path
+                ["config", "-z", "--type=bool-or-str", "--get-regexp", _COMMIT_CONFIG],
+                cwd=self.path,
             )
-            self._sign_default = out.strip() == "true"
-        return self._sign_default
+            found: dict[str, str] = {}
+            for record in out.split("\0"):
+                key, _, value = record.partition("\n")
+                if key:
+                    found[key.lower()] = value
+            self._settings = found
+        return self._settings
+
+    def _importable(self, author: Identity, committer: Identity, signing: Signing) -> bool:
+        """Whether git fast-import makes the very commit ``commit-tree`` would: unsigned,
+        dated now, people git takes as written, no attributes or line-ending conversion
+        (git add would filter the files), file modes and symbolic links as on disk."""
+        if signing.mode not in ("", "off") or any(key in os.environ for key in _DATES):
+            return False
+        if not all(_plain_ident(who) for who in (author, committer)):
+            return False
+        config = self._config()
+        if signing.mode == "" and config.get("commit.gpgsign", "false") != "false":
+            return False
+        if config.get("core.filemode", "true") != "true":
+            return False
+        if config.get("core.symlinks", "true") != "true":
+            return False
+        if config.get("core.autocrlf", "false") != "false":
+            return False
+        return not any(key in config for key in ("core.attributesfile", "i18n.commitencoding"))
+
+    def _has_attributes(self, entries: list[tuple[str, str, bytes]]) -> bool:
+        """Whether git attributes could apply to the paths of ``entries`` (then git add
+        might filter or convert their content)."""
+        if self._attributes is None:
+            common = self.repository.root / ".git"
+            xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+            places = [common / "info" / "attributes", Path(xdg) / "git" / "attributes"]
+            if not os.environ.get("GIT_ATTR_NOSYSTEM"):
+                places.append(Path("/etc/gitattributes"))
+            self._attributes = {"": any(place.exists() for place in places)}
+        for _, rel, _ in entries:
+            folder = rel
+            while folder:
+                folder = folder.rpartition("/")[0]
+                if folder not in self._attributes:
+                    where = self.path / folder / ".gitattributes"
+                    self._attributes[folder] = where.exists() or where.is_symlink()
+                if self._attributes[folder]:
+                    return True
+        return self._attributes[""]
+
+    def _entries(self, changes: Sequence[FileChange]) -> list[tuple[str, str, bytes]] | None:
+        """What a commit of ``changes`` records, read from the work tree: (mode, path,
+        content), mode ``""`` for a removed path. None where fast-import would not record
+        what the index does (a folder where a file was, anything but a file or a link)."""
+        import stat as st
+
+        entries: list[tuple[str, str, bytes]] = []
+        for rel in sorted({change.path for change in changes if change.kind != "owner"}):
+            if rel.startswith('"') or "\n" in rel:
+                return None
+            full = self.path / rel
+            try:
+                info = full.lstat()
+            except FileNotFoundError:
+                entries.append(("", rel, b""))
+                continue
+            if st.S_ISLNK(info.st_mode):
+                entries.append(("120000", rel, os.fsencode(os.readlink(full))))
+            elif st.S_ISREG(info.st_mode):
+                mode = "100755" if info.st_mode & 0o100 else "100644"
+                entries.append((mode, rel, full.read_bytes()))
+            else:
+                return None
+        return entries
+
+    def _import(
+        self,
+        entries: list[tuple[str, str, bytes]],
+        changes: Sequence[FileChange],
+        text: str,
+        author: Identity,
+        committer: Identity,
+    ) -> str | None:
+        """Commit ``entries`` on :attr:`head` through the run's fast-import; None when they
+        leave the tree as it is (say, only new files git ignores)."""
+        repo = self.repository
+        added = sorted({change.path for change in changes if change.kind == "added"})
+        if added:
+            _, out, _ = repo._run(
+                ["check-ignore", "-z", "--stdin"], cwd=self.path, stdin="\0".join(added)
+            )
+            ignored = {path for path in out.split("\0") if path}
+            if ignored:
+                self._tidy = False  # as with git add: new files git ignores stay out
+                entries = [entry for entry in entries if entry[1] not in ignored]
+        if repo._importer is None:
+            repo._importer = _Importer(self.path)
+        importer, parent = repo._importer, self.head
+        # A path removed that the tree does not hold (an untracked file) changes nothing.
+        entries = [e for e in entries if e[0] or importer.tree(parent, e[1]) is not None]
+        if not entries:
+            return None
+        before = self._tree or importer.tree(parent, "")
+        sha, tree = importer.commit(parent, entries, text + "\n", author, committer)
+        if tree == before:
+            return None
+        self._staged = True
+        self._pending.update(rel for _, rel, _ in entries)
+        self._head, self._tree = self._reuse(tree, parent, text, author, committer) or sha, tree
+        return self._head
 
     def _stage(self, paths: Sequence[str], added: Sequence[str]) -> None:
         """Stage exactly ``paths`` (changed, new or deleted) in the index."""

@@ -354,8 +354,10 @@ class _BranchRun:
         if base_sha is None:
             raise gitops.GitError(f"cannot find the base branch {base!r}")
         local_tip = known.get(local) if known is not None else repo.resolve(local)
-        if not publish and not self.dry_run and (
-            local in busy if known is not None else branch in repo.checked_out_branches()
+        if (
+            not publish
+            and not self.dry_run
+            and (local in busy if known is not None else branch in repo.checked_out_branches())
         ):
             raise gitops.GitError(
                 f"the bot branch {branch!r} is checked out; switch to another branch first"
