@@ -150,3 +150,20 @@ def test_attributes_and_given_dates_are_honoured(
     assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
     dates = git("log", "-1", "--format=%at %ai|%ct", BRANCH, cwd=repo)
     assert dates == "1700000000 2023-11-15 00:13:20 +0200|1700000100"
+
+
+def test_a_push_is_one_git_process(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.gitrepos import bare_remote
+
+    remote = bare_remote(tmp_path / "remote.git", repo)
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS)
+    trace = traced(monkeypatch, tmp_path)
+    report = run(repo, laws, "--push", capsys=capsys)
+    assert report["exit"] == ExitCode.OK and report["git"]["action"] == "created"
+    ran = [cmd.split()[0] for cmd in commands(trace)]
+    assert ran.count("push") == 1 and "version" not in ran  # no GitPython around git push
+    assert git("rev-parse", BRANCH, cwd=remote) == git("rev-parse", f"origin/{BRANCH}", cwd=repo)
+    assert run(repo, laws, "--push", capsys=capsys)["git"]["action"] == "unchanged"

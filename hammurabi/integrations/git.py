@@ -1,8 +1,8 @@
 """Git for Hammurabi: the bot branch, one commit per law, and pushes.
 
-This is the only module that talks to git: plain git processes, and GitPython only to push
-(it reads git's push report), imported then. Everything going in and out is one of the
-small types below; no GitPython object leaks out.
+This is the only module that talks to git, as plain git processes (a push's report is read
+from ``git push --porcelain``). Everything going in and out is one of the small types
+below.
 
 How a run uses a repository (see :mod:`hammurabi.orchestration.branch`):
 
@@ -435,19 +435,11 @@ def clone(
     return repo
 
 
-def _stderr(exc: Any, secrets: Sequence[str] = ()) -> str:
-    text = exc.stderr if isinstance(getattr(exc, "stderr", None), str) else str(exc)
-    text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
-    return scrub(text or f"exit code {getattr(exc, 'status', '?')}", secrets)
-
-
 class Repository:
-    """One local repository with a work tree. Git runs as plain processes; GitPython is
-    loaded only to push (it reads git's push report)."""
+    """One local repository with a work tree; git runs as plain processes."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._repo: Any = None
         self._secrets: list[str] = []
         #: ``head`` and ``branch`` as read when the repository was opened, each answered
         #: once from here (the first read of a run), then from git again.
@@ -462,11 +454,8 @@ class Repository:
         self.close()
 
     def close(self) -> None:
-        """Stop the git helper processes GitPython keeps, if it was loaded."""
+        """End the run's fast-import, if one is open (its commits are then written)."""
         self._end_import()
-        if self._repo is not None:
-            self._repo.close()
-            self._repo = None
 
     # -- running git ---------------------------------------------------------------------
 
@@ -793,44 +782,31 @@ class Repository:
         expected: str | None,
         credentials: Credentials | None,
     ) -> PushResult:
-        import git
-
-        self._end_import()
-        progress = git.RemoteProgress()
-        env = self._with_credentials(credentials)
-        if self._repo is None:
-            self._repo = git.Repo(self.root)
+        """One ``git push --porcelain`` with a lease; its report read line by line."""
         lease = f"refs/heads/{branch}:{expected or ''}"
-        try:
-            with self._repo.git.custom_environment(**env):
-                infos = self._repo.remote(remote).push(
-                    refspec, progress=progress, force_with_lease=lease
-                )
-        except git.GitCommandError as exc:
-            message = _stderr(exc, self._secrets)
-            return PushResult(False, branch, "rejected", "push failed", message)
+        status, out, err = self._run(
+            ["push", "--porcelain", f"--force-with-lease={lease}", "--", remote, refspec],
+            env=self._with_credentials(credentials),
+        )
+        said = [line.strip() for line in err.splitlines()]  # what the remote said: its hooks
         remote_lines = [
-            line.strip().removeprefix("remote:").strip()
-            for line in progress.other_lines + progress.error_lines
-            if line.strip().startswith("remote:")
+            line[len("remote:") :].strip() for line in said if line.startswith("remote:")
         ]
-        message = scrub(" ".join(line for line in remote_lines if line), self._secrets)
-        if not infos:
-            return PushResult(False, branch, "rejected", "no result from git push", message)
-        info = infos[0]
-        summary = scrub(info.summary.strip(), self._secrets)
-        bad = info.ERROR | info.REJECTED | info.REMOTE_REJECTED | info.REMOTE_FAILURE
-        if info.flags & bad:
-            return PushResult(False, branch, "rejected", summary, message)
-        if info.flags & info.DELETED:
-            action = "deleted"
-        elif info.flags & info.UP_TO_DATE:
-            action = "unchanged"
-        elif info.flags & info.NEW_HEAD:
-            action = "created"
-        else:
-            action = "updated"
-        return PushResult(True, branch, action, summary, message)
+        message = scrub(" ".join(text for text in remote_lines if text), self._secrets)
+        for line in out.splitlines():  # <flag> TAB <from>:<to> TAB <summary>
+            flag, sep, rest = line.partition("\t")
+            refs, _, summary = rest.partition("\t")
+            if not sep or len(flag) != 1 or refs.rpartition(":")[2] != f"refs/heads/{branch}":
+                continue
+            summary = scrub(summary.strip(), self._secrets)
+            if flag == "!":
+                return PushResult(False, branch, "rejected", summary, message)
+            action = {"-": "deleted", "=": "unchanged", "*": "created"}.get(flag, "updated")
+            return PushResult(True, branch, action, summary, message)
+        if status != 0:
+            text = scrub(err.strip() or f"exit code {status}", self._secrets)
+            return PushResult(False, branch, "rejected", "push failed", text)
+        return PushResult(False, branch, "rejected", "no result from git push", message)
 
     # -- local branches --------------------------------------------------------------------
 
