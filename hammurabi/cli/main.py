@@ -737,7 +737,7 @@ def _show_metrics(settings: Any, *, quiet: bool) -> None:
         typer.echo(note)
 
 
-def _show_workflow(result: RunResult, *, quiet: bool) -> None:
+def _show_workflow(result: "RunResult", *, quiet: bool) -> None:
     """Print what happened to the bot branch and pull request (or would, in a dry run)."""
     from hammurabi.cli.summary import summary_lines
     from hammurabi.core.records import PullAction

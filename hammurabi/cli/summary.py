@@ -6,7 +6,6 @@ Built from the run's typed records only (:mod:`hammurabi.core.records`).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from hammurabi.core.records import BranchAction, GitMode, PullAction
 from hammurabi.core.results import RunResult, Status
@@ -98,6 +97,8 @@ def window_note(result: RunResult, now: datetime | None = None) -> str | None:
     closed = result.window
     if closed is None:
         return None
+    from zoneinfo import ZoneInfo  # only where a window held the run back
+
     local = closed.next_open.astimezone(ZoneInfo(closed.timezone))
     wait = _duration(closed.next_open - (now or datetime.now(UTC)))
     return (
