@@ -25,7 +25,7 @@ NOT_NEEDED = (
     "sqlite3",  # the GitHub forge's ETag cache, the metrics spool
     "zoneinfo",  # maintenance windows
     "pydantic",
-    "git",  # GitPython: only to push
+    "git",  # GitPython: no longer imported by the package (pushes are plain git)
     "github",
     "jinja2",
     "ruamel",
