@@ -154,6 +154,16 @@ def test_tables_at_80_columns_cut_nothing() -> None:
         assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
+def test_plugins_at_80_columns_show_names_and_modules_whole() -> None:
+    listed = json.loads(hammurabi("plugins", "--format", "json").stdout)
+    text = hammurabi("plugins", env={"COLUMNS": "80"}).stdout
+    lines = [line.strip("│ ") for line in text.splitlines()]
+    for plugin in listed:
+        assert any(line.startswith(plugin["name"]) for line in lines), plugin["name"]
+        assert any(line.startswith(plugin["module"]) for line in lines), plugin["module"]
+        assert f"Plugins from {plugin['distribution']} {plugin['version']}" in text
+
+
 def test_counts_are_singular_for_one(tmp_path: Path) -> None:
     root = make_tree(tmp_path / "repo", {"app.py": "x = 1\n"})
     laws = tmp_path / "laws.yml"

@@ -137,14 +137,26 @@ def plugin_row(info: PluginInfo, pm: PluginManager) -> dict[str, Any]:
 
 
 def show_plugins(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Plugins", title_justify="left")
-    for column in ("Name", "Distribution", "Module", "Hooks"):
-        table.add_column(column, overflow="fold")
+    """A table per distribution, laid out to stay readable at 80 columns: each plugin's module
+    under its name, its hooks one per line without their common ``hammurabi_`` prefix."""
+    groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        state = " (disabled)" if row["disabled"] else " (failed to load)" if row["error"] else ""
-        name = _text(row["name"] + state, style="dim" if row["disabled"] else "")
-        hooks = _text(row["error"], style="red") if row["error"] else _text(", ".join(row["hooks"]))
-        table.add_row(
-            name, _text(f"{row['distribution']} {row['version']}"), _text(row["module"]), hooks
-        )
-    console.print(table)
+        groups.setdefault(f"{row['distribution']} {row['version']}", []).append(row)
+    for index, (distribution, members) in enumerate(groups.items()):
+        if index:
+            console.print()
+        table = Table(title=f"Plugins from {distribution}", title_justify="left")
+        table.add_column("Plugin / module", overflow="fold")
+        table.add_column("Hooks (hammurabi_*)", no_wrap=True)
+        for row in members:
+            state = "disabled" if row["disabled"] else "failed to load" if row["error"] else ""
+            name = _text(
+                row["name"] + (f" ({state})" if state else ""),
+                style="dim" if row["disabled"] else "bold",
+            )
+            name.append("\n").append_text(_text(row["module"], style="dim"))
+            if row["error"]:
+                name.append("\n").append_text(_text(row["error"], style="red"))
+            hooks = "\n".join(h.removeprefix("hammurabi_") for h in row["hooks"])
+            table.add_row(name, _text(hooks))
+        console.print(table)
