@@ -244,3 +244,36 @@ def test_the_summary_without_rich_is_what_rich_prints(
     by_rich = capsys.readouterr().out
     assert plain_output.show_run(result, diff=not quiet) is plain
     assert capsys.readouterr().out == (by_rich if plain else "")
+
+
+#: The module each runtime dependency is imported as.
+IMPORTED_AS = {
+    "pluggy": "pluggy",
+    "typer": "typer",
+    "rich": "rich",
+    "pyyaml": "yaml",
+    "ruamel.yaml": "ruamel",
+    "tomlkit": "tomlkit",
+    "configupdater": "configupdater",
+    "jinja2": "jinja2",
+    "pygithub": "github",
+    "httpx": "httpx",
+}
+
+
+def test_every_runtime_dependency_is_imported_by_the_package() -> None:
+    """An install carries only what the package imports (GitPython is for the tests only)."""
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    names = [re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
+    assert set(names) == set(IMPORTED_AS), "say here how a new dependency is imported"
+    source = "\n".join(p.read_text() for p in (root / "hammurabi").rglob("*.py"))
+    unused = [
+        name
+        for name in names
+        if not re.search(rf"^\s*(import|from) {re.escape(IMPORTED_AS[name])}\b", source, re.M)
+    ]
+    assert unused == []
