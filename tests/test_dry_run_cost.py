@@ -48,7 +48,7 @@ def test_a_dry_run_uses_the_kept_work_tree_and_its_diff_is_exact(
     assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
     (kept,) = work_trees(repo)
     git("branch", "-D", BRANCH, cwd=repo)
-    untouched = (kept / "README.md").stat()
+    assert not (kept / "README.md").exists()  # no law names it: not checked out
 
     trace = traced(monkeypatch, tmp_path)
     again = run(repo, laws, "--dry-run", capsys=capsys)
@@ -56,7 +56,7 @@ def test_a_dry_run_uses_the_kept_work_tree_and_its_diff_is_exact(
     assert not [cmd for cmd in ran if cmd.startswith(("checkout-index --all", "worktree add"))]
     assert again["diff"] == fresh["diff"] and again["files"] == fresh["files"]
     assert again["git"]["action"] == "create"
-    assert (kept / "README.md").stat().st_ino == untouched.st_ino  # not rewritten
+    assert not (kept / "README.md").exists()
     assert git("status", "--porcelain", "--ignored", cwd=kept) == ""  # put back
     assert git("branch", "--list", BRANCH, cwd=repo) == ""  # nothing written
 
@@ -167,3 +167,27 @@ def test_a_push_is_one_git_process(
     assert ran.count("push") == 1 and "version" not in ran  # no GitPython around git push
     assert git("rev-parse", BRANCH, cwd=remote) == git("rev-parse", f"origin/{BRANCH}", cwd=repo)
     assert run(repo, laws, "--push", capsys=capsys)["git"]["action"] == "unchanged"
+
+
+def test_a_first_dry_run_copies_only_the_paths_its_laws_name(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_repo_cost import NEW_FILE
+
+    laws = tmp_path / "laws.yml"
+    laws.write_text(LAWS + NEW_FILE.removeprefix("laws:\n"))
+    monkeypatch.setattr("hammurabi.integrations.git._SMALL_INDEX", 0)  # none is copied whole
+    trace = traced(monkeypatch, tmp_path)
+    report = run(repo, laws, "--dry-run", capsys=capsys)
+    ran = commands(trace)
+    assert [cmd for cmd in ran if cmd.startswith("checkout-index")] == [
+        "checkout-index --force -z --stdin " + next(c for c in ran if "--prefix" in c).split()[-1]
+    ]
+    changes = [(c["path"], c["kind"]) for law in report["laws"] for c in law["changes"]]
+    assert changes == [
+        (".gitignore", "modified"),
+        ("app.py", "modified"),
+        ("docs/notes.md", "added"),
+    ]
+    assert "-DEBUG = True\n+DEBUG = False" in report["diff"]
+    assert work_trees(repo) == []

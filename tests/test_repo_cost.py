@@ -109,12 +109,10 @@ def test_runs_reuse_one_work_tree_and_rewrite_only_what_they_touch(
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     (kept,) = work_trees(repo)
     assert kept.is_relative_to(repo / ".git") and kept.name == repo.name
-    untouched = (kept / "docs" / "untouched.md").stat()
+    assert not (kept / "docs").exists()  # the laws name other paths: not checked out
     laws.write_text(LAWS.replace("text: DEBUG = False", "text: DEBUG = 0"))
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert work_trees(repo) == [kept]
-    again = (kept / "docs" / "untouched.md").stat()
-    assert (again.st_ino, again.st_mtime_ns) == (untouched.st_ino, untouched.st_mtime_ns)
     assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = 0"
     assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
         "Debug off",
@@ -125,7 +123,7 @@ def test_runs_reuse_one_work_tree_and_rewrite_only_what_they_touch(
 
 
 def test_files_a_run_left_uncommitted_are_gone_before_the_next(
-    repo: Path, laws: Path, tmp_path: Path
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pillar = tmp_path / "shape.py"
     pillar.write_text(CUSTOM)  # leaves build.log, which git ignores, in the work tree
@@ -139,9 +137,11 @@ def test_files_a_run_left_uncommitted_are_gone_before_the_next(
     assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
     # A tidy run (everything committed) leaves the next one only the paths that differ.
     git("branch", "-D", BRANCH, cwd=repo)
-    readme = (kept / "README.md").stat()
+    trace = traced(monkeypatch, tmp_path)
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
-    assert (kept / "README.md").stat().st_ino == readme.st_ino
+    ran = commands(trace)
+    assert any(" read-tree -m -u " in f" {cmd}" for cmd in ran)
+    assert not [cmd for cmd in ran if " reset " in f" {cmd}" or " clean " in f" {cmd}"]
     assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", "main", cwd=repo)
     assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", BRANCH, cwd=repo)
     assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
@@ -309,3 +309,96 @@ def test_a_no_change_run_loads_neither_gitpython_nor_rich(repo: Path, laws: Path
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "Up to date" in out.stdout and out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def checked_out(tree: Path) -> set[str]:
+    """The files in a work tree (its ``.git`` link aside)."""
+    return {
+        path.relative_to(tree).as_posix()
+        for path in tree.rglob("*")
+        if not path.is_dir() and path.name != ".git"
+    }
+
+
+def test_a_run_checks_out_only_the_paths_its_laws_name(
+    repo: Path, laws: Path, tmp_path: Path
+) -> None:
+    for i in range(30):
+        (repo / "many" / f"file{i:02d}.txt").parent.mkdir(exist_ok=True)
+        (repo / "many" / f"file{i:02d}.txt").write_text(f"{i}\n")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "many", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    assert checked_out(kept) == {".gitignore", "app.py"}  # of 37 files
+    files = git("ls-tree", "-r", "--name-only", BRANCH, cwd=repo).splitlines()
+    assert len(files) == 37 and "many/file29.txt" in files  # the commits hold the rest
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
+    assert git("status", "--porcelain", cwd=kept) == ""
+    # A custom rule may read anything (service.yml, with pathlib): the whole tree is out.
+    pillar = tmp_path / "shape.py"
+    pillar.write_text(CUSTOM)
+    assert enforce(repo, pillar, "--no-push") == ExitCode.OK
+    assert git("show", "hammurabi/shape:new/dir/stack.txt", cwd=repo) == "python"
+    assert {"service.yml", "many/file29.txt"} <= checked_out(kept)
+    # Back to laws naming their paths: the rest goes again, the commits are the same.
+    tip = git("rev-parse", BRANCH, cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert checked_out(kept) == {".gitignore", "app.py"}
+    assert git("rev-parse", BRANCH, cwd=repo) == tip
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+
+
+NEW_FILE = """\
+laws:
+  - name: Notes
+    description: A notes file among the docs.
+    rules:
+      - file-exists: {name: notes, path: docs/notes.md, content: "# notes\\n"}
+"""
+
+
+def test_a_new_file_in_a_folder_not_checked_out_is_all_a_run_adds(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    laws = tmp_path / "notes.yml"
+    laws.write_text(NEW_FILE)
+    argv = ["enforce", str(repo), "--laws", str(laws), "-p", "python", "-f", "json"]
+    assert main([*argv, "--no-push"]) == ExitCode.OK
+    (kept,) = work_trees(repo)
+    assert checked_out(kept) == {".gitignore", "docs/notes.md"}  # not docs/untouched.md
+    git("branch", "-D", "hammurabi/notes", cwd=repo)
+    capsys.readouterr()
+    assert main([*argv, "--dry-run"]) == ExitCode.OK
+    out = capsys.readouterr().out
+    report = json.loads(out[out.index("{") :])
+    changes = [(c["path"], c["kind"]) for law in report["laws"] for c in law["changes"]]
+    assert changes == [("docs/notes.md", "added")]  # the folder was there, as in git
+    assert main([*argv, "--no-push"]) == ExitCode.OK
+    assert git("show", "hammurabi/notes:docs/untouched.md", cwd=repo) == "never edited"
+    assert git("show", "hammurabi/notes:docs/notes.md", cwd=repo) == "# notes"
+
+
+LINKED = """\
+laws:
+  - name: Config
+    description: Debug off in the linked config.
+    rules:
+      - line-replaced: {name: debug off, path: conf/app.cfg, target: '^debug', text: quiet}
+"""
+
+
+def test_a_link_above_a_named_path_checks_out_the_whole_tree(repo: Path, tmp_path: Path) -> None:
+    (repo / "real").mkdir()
+    (repo / "real" / "app.cfg").write_text("debug\n")
+    (repo / "conf").symlink_to("real")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "linked", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+    laws = tmp_path / "linked.yml"
+    laws.write_text(LINKED)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    assert {"real/app.cfg", "docs/untouched.md"} <= checked_out(kept)
+    assert git("show", "hammurabi/linked:real/app.cfg", cwd=repo) == "quiet"

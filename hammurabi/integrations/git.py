@@ -33,7 +33,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -82,6 +82,22 @@ _LOCK_REASON = "hammurabi run, process "
 _TIDY = "worktree.tidy"
 #: The lock reason of the work tree kept for the runs on a repository.
 _KEPT_REASON = "hammurabi: the work tree its runs reuse"
+#: Git's sparse checkout, with the patterns a kept work tree's ``info/sparse-checkout``
+#: holds (non-cone: whole paths), for the commands that check files out there; no look
+#: for files outside the patterns (runs write only inside them), which costs a stat per
+#: file of the repository.
+_SPARSE = (
+    "-c",
+    "core.sparseCheckout=true",
+    "-c",
+    "core.sparseCheckoutCone=false",
+    "-c",
+    "sparse.expectFilesOutsideOfPatterns=true",
+)
+#: The patterns of a work tree holding the whole tree.
+_WHOLE = "/*\n"
+#: An index smaller than this (about a thousand files) is copied whole for a dry run.
+_SMALL_INDEX = 64 * 1024
 
 
 def _hostname() -> str:
@@ -821,19 +837,26 @@ class Repository:
     # -- building trees ----------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def worktree(self, start: str, *, reuse: bool = False) -> Iterator[Worktree]:
+    def worktree(
+        self, start: str, *, reuse: bool = False, paths: Sequence[str] | None = None
+    ) -> Iterator[Worktree]:
         """A work tree detached at ``start`` where laws run and commits are built.
 
         ``reuse`` keeps one work tree per repository in its git dir
         (``.git/hammurabi/worktree/<name>``), reset to ``start`` at the beginning of each
         run: only the files that differ are rewritten, so a run costs what it touches, not
-        the repository's size. A run finding it busy (another run holds its lock), or a
-        repository whose ``.git`` is not a folder, gets a temporary work tree instead,
-        removed afterwards and locked with this process's id so that a later run can tell
-        it was left by a killed run and remove it. Commits made in either stay in the
-        repository's object database; keep them reachable (push, set_branch).
+        the repository's size. ``paths`` (repository-relative, a folder standing for all it
+        holds) are all the run's laws can touch: the kept work tree then holds only them
+        (a sparse checkout), with the folders git holds above them and their ignore and
+        attribute files; None checks out the whole tree.
+
+        A run finding it busy (another run holds its lock), or a repository whose ``.git``
+        is not a folder, gets a temporary work tree instead, removed afterwards and locked
+        with this process's id so that a later run can tell it was left by a killed run and
+        remove it. Commits made in either stay in the repository's object database; keep
+        them reachable (push, set_branch).
         """
-        kept = self._reusable_worktree(start) if reuse else None
+        kept = self._reusable_worktree(start, paths=paths) if reuse else None
         if kept is not None:
             path, lock = kept
             tree = Worktree(self, path, path.parent.parent, start)
@@ -873,19 +896,20 @@ class Repository:
             shutil.rmtree(scratch, ignore_errors=True)
 
     @contextlib.contextmanager
-    def dry_tree(self, start: str) -> Iterator[DryTree]:
+    def dry_tree(self, start: str, paths: Sequence[str] | None = None) -> Iterator[DryTree]:
         """A tree at ``start`` for a dry run, whose changes are put back afterwards.
 
         The reusable work tree when runs made one (reset to ``start``, rewriting only the
         paths that differ), so a dry run costs what it touches; else (no run made one yet,
         or it is busy) a temporary copy of the tree, which registers no work tree. Either
-        way the repository's refs, index and checkout are left as they were.
+        way the repository's refs, index and checkout are left as they were. ``paths`` as
+        for :meth:`worktree`.
         """
-        kept = self._reusable_worktree(start, create=False)
+        kept = self._reusable_worktree(start, create=False, paths=paths)
         if kept is None:
             with tempfile.TemporaryDirectory(prefix="hammurabi-dry-run-") as scratch:
                 copy = Path(scratch) / self.root.name
-                self.export(start, copy)
+                self.export(start, copy, paths)
                 yield DryTree(self, copy, None)
             return
         path, lock = kept
@@ -897,10 +921,12 @@ class Repository:
         finally:
             os.close(lock)
 
-    def _reusable_worktree(self, start: str, *, create: bool = True) -> tuple[Path, int] | None:
-        """Lock the repository's reusable work tree and reset it to ``start`` (creating it
-        the first time, unless ``create`` is false); None when it is busy or cannot be kept
-        here."""
+    def _reusable_worktree(
+        self, start: str, *, create: bool = True, paths: Sequence[str] | None = None
+    ) -> tuple[Path, int] | None:
+        """Lock the repository's reusable work tree and reset it to ``start`` holding
+        ``paths`` (creating it the first time, unless ``create`` is false); None when it is
+        busy or cannot be kept here."""
         try:
             import fcntl
         except ImportError:  # not POSIX
@@ -926,11 +952,14 @@ class Repository:
         try:
             if self._left_by_runs(home):
                 self._clean_stale_worktrees()
-            if not self._reset_worktree(path, start):
+            sparse = self._sparse(start, paths)
+            if not self._reset_worktree(path, start, sparse.patterns):
                 if not create:
                     os.close(lock)
                     return None
-                self._create_worktree(path, start)
+                self._create_worktree(path, start, sparse.patterns)
+            for name in sparse.folders:  # as in a whole tree, though nothing in them is out
+                (path / name).mkdir(parents=True, exist_ok=True)
         except BaseException:
             os.close(lock)
             raise
@@ -945,9 +974,69 @@ class Repository:
                     return True
         return False
 
-    def _reset_worktree(self, path: Path, start: str) -> bool:
+    def _sparse(self, start: str, paths: Sequence[str] | None) -> _Sparse:
+        """What a work tree at ``start`` holding ``paths`` checks out (see :class:`_Sparse`):
+        the whole tree when ``paths`` is None, or where a path, a folder above it or
+        anything in a folder named is a link or a submodule in git, or a folder above a
+        path is a file (a rule would then read what lies elsewhere)."""
+        if paths is None:
+            return _Sparse()
+        env = {"GIT_LITERAL_PATHSPECS": "1"}
+        # The folders above each path (-t), the path, and all a named folder holds (-r).
+        status, out, _ = self._run(["ls-tree", "-r", "-t", "-z", start, "--", *paths], env=env)
+        if status != 0:
+            return _Sparse()
+        kinds = dict(_tree_entry(record) for record in out.split("\0") if record)
+        named = tuple(paths)
+        inside = tuple(f"{path}/" for path in paths)
+        files: list[str] = []
+        for name, kind in kinds.items():
+            if name in named or name.startswith(inside):
+                if kind in ("120000", "160000"):
+                    return _Sparse()
+                if kind != "040000":
+                    files.append(name)
+        folders: set[str] = set()
+        unknown: set[str] = set()  # absent, or not a folder (-t shows folders only)
+        for path in paths:
+            parts = path.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if kinds.get(folder) != "040000":
+                    unknown.add(folder)
+                    break
+                folders.add(folder)
+        if unknown:  # shown now only if it is there: as a file, a link or a submodule
+            _, out, _ = self._run(["ls-tree", "-z", start, "--", *sorted(unknown)], env=env)
+            if out:
+                return _Sparse()
+        lines = ["/.gitignore", "/.gitattributes"]
+        for folder in sorted(folders):
+            lines += [f"/{folder}/.gitignore", f"/{folder}/.gitattributes"]
+        lines += [f"/{path}" for path in paths]
+        return _Sparse("\n".join(lines) + "\n", sorted(folders), sorted(files))
+
+    @staticmethod
+    def _write_patterns(gitdir: Path, patterns: str) -> None:
+        """Give the work tree whose git dir is ``gitdir`` its sparse-checkout patterns."""
+        where = gitdir / "info" / "sparse-checkout"
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if where.read_text(encoding="utf-8") == patterns:
+                return
+        where.parent.mkdir(exist_ok=True)
+        where.write_text(patterns, encoding="utf-8")
+
+    def _index_bytes(self) -> int:
+        """The size of the checkout's index: about 70 bytes a file (0 when unknown)."""
+        try:
+            return (self.root / ".git" / "index").stat().st_size
+        except OSError:
+            return 0
+
+    def _reset_worktree(self, path: Path, start: str, patterns: str = _WHOLE) -> bool:
         """Bring the kept work tree to ``start`` with nothing else in it (a killed run may
-        have left edits, stray files or locks); False when it is missing or broken."""
+        have left edits, stray files or locks) and only what ``patterns`` check out; False
+        when it is missing or broken."""
         link = path / ".git"
         if not link.is_file():
             return False
@@ -958,6 +1047,7 @@ class Repository:
         if not gitdir.is_dir() or gitdir.parent.parent.resolve() != (self.root / ".git").resolve():
             return False
         (gitdir / "index.lock").unlink(missing_ok=True)  # ours alone: we hold the lock
+        self._write_patterns(gitdir, patterns)
         tidy = path.parent.parent / _TIDY
         try:
             left = tidy.read_text(encoding="ascii").strip()
@@ -967,17 +1057,17 @@ class Repository:
         if left:
             # The last run left its files as the tree ``left`` (all committed): move to
             # ``start`` rewriting only the paths that differ between the two.
-            status, _, _ = self._run(["read-tree", "-m", "-u", left, start], cwd=path)
+            status, _, _ = self._run([*_SPARSE, "read-tree", "-m", "-u", left, start], cwd=path)
             if status == 0:
                 return True  # HEAD follows in Worktree.settle
-        for args in (["reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
+        for args in ([*_SPARSE, "reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
             status, _, err = self._run(args, cwd=path)
             if status != 0:
                 log.info("recreating the reusable work tree: %s", err.strip())
                 return False
         return True
 
-    def _create_worktree(self, path: Path, start: str) -> None:
+    def _create_worktree(self, path: Path, start: str, patterns: str = _WHOLE) -> None:
         if path.exists() or path.is_symlink():
             self._run(["worktree", "remove", "--force", "--force", os.fspath(path)])
             shutil.rmtree(path, ignore_errors=True)
@@ -986,6 +1076,7 @@ class Repository:
             self._run(["worktree", "unlock", os.fspath(path)])
             self._git("worktree", "prune", check=False)
         path.parent.mkdir(parents=True, exist_ok=True)
+        sparse = patterns != _WHOLE
         self._git(
             "worktree",
             "add",
@@ -993,10 +1084,15 @@ class Repository:
             "--quiet",
             "--lock",
             f"--reason={_KEPT_REASON}",
+            *(["--no-checkout"] if sparse else []),
             os.fspath(path),
             start,
             what="worktree add",
         )
+        link = (path / ".git").read_text(encoding="utf-8").strip().removeprefix("gitdir:")
+        self._write_patterns(Path(link.strip()), patterns)
+        if sparse:  # only what the patterns name is checked out
+            self._git(*_SPARSE, "read-tree", "-m", "-u", "HEAD", cwd=path, what="read-tree")
 
     def _clean_stale_worktrees(self) -> None:
         """Remove the work trees (and their temporary folders) of Hammurabi runs on this
@@ -1017,8 +1113,9 @@ class Repository:
                 shutil.rmtree(scratch, ignore_errors=True)
         self._git("worktree", "prune", check=False)
 
-    def export(self, commit: str, dest: Path) -> None:
-        """Write the tree of ``commit`` to ``dest`` without touching the repository.
+    def export(self, commit: str, dest: Path, paths: Sequence[str] | None = None) -> None:
+        """Write the tree of ``commit`` to ``dest`` without touching the repository: only
+        ``paths`` (and the folders git holds above them) when given, as :meth:`worktree`.
 
         Uses a throw-away index file, so the repository's index, refs and work tree stay
         exactly as they were (this is what dry runs start from).
@@ -1026,17 +1123,24 @@ class Repository:
         dest.mkdir(parents=True, exist_ok=True)
         index = dest.parent / f".{dest.name}.index"
         env = {"GIT_INDEX_FILE": os.fspath(index)}
+        # A small tree is copied whole: that costs less than finding what to copy.
+        small = paths is None or self._index_bytes() < _SMALL_INDEX
+        sparse = _Sparse() if small else self._sparse(commit, paths)
+        prefix = f"--prefix={os.fspath(dest)}{os.sep}"
         try:
             self._git("read-tree", commit, env=env, what="read-tree")
-            prefix = os.fspath(dest) + os.sep
-            self._git(
-                "checkout-index",
-                "--all",
-                "--force",
-                f"--prefix={prefix}",
-                env=env,
-                what="checkout-index",
-            )
+            if sparse.patterns == _WHOLE:
+                self._git("checkout-index", "--all", "--force", prefix, env=env)
+                return
+            if sparse.files:
+                listed = "".join(f"{name}\0" for name in sparse.files)
+                status, _, err = self._run(
+                    ["checkout-index", "--force", "-z", "--stdin", prefix], env=env, stdin=listed
+                )
+                if status != 0:
+                    raise GitError(f"git checkout-index failed: {scrub(err, self._secrets)}")
+            for name in sparse.folders:
+                (dest / name).mkdir(parents=True, exist_ok=True)
         finally:
             index.unlink(missing_ok=True)
 
@@ -1051,6 +1155,24 @@ _COMMIT_CONFIG = (
 )
 #: What git strips from the ends of names and emails (ident.c's crud()).
 _CRUD = set(" .,:;<>\"\\'")
+
+
+@dataclass(frozen=True)
+class _Sparse:
+    """What a sparse work tree holds: its sparse-checkout ``patterns`` (each path named,
+    and the ignore and attribute files of the folders above them), those ``folders``
+    that git holds (made although nothing else in them may be checked out), and the
+    ``files`` the patterns check out. The defaults: the whole tree."""
+
+    patterns: str = _WHOLE
+    folders: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def _tree_entry(record: str) -> tuple[str, str]:
+    """The path and mode of one ``git ls-tree -z`` record."""
+    meta, _, name = record.partition("\t")
+    return name, meta.partition(" ")[0]
 
 
 def _plain_ident(who: Identity) -> bool:
@@ -1311,7 +1433,7 @@ class Worktree:
             if entries is not None and not self._has_attributes(entries):
                 return self._import(entries, changes, text, author, committer)
         if self._pending:  # commits were reused without staging: the index follows now
-            repo._git("read-tree", self.tree, cwd=self.path)
+            repo._git("read-tree", "--reset", self.tree, cwd=self.path)  # keeps what is not out
             self._pending.clear()
         self._staged = True
         if changes is not None:
@@ -1546,5 +1668,5 @@ class Worktree:
     def discard(self) -> None:
         """Throw away uncommitted changes (after a failed commit), back to :attr:`head`."""
         repo = self.repository
-        repo._git("reset", "--quiet", "--hard", self.head, cwd=self.path)
+        repo._git(*_SPARSE, "reset", "--quiet", "--hard", self.head, cwd=self.path, what="reset")
         repo._git("clean", "--quiet", "-d", "--force", "--force", "-x", cwd=self.path)

@@ -60,6 +60,7 @@ from hammurabi.core.records import (
 )
 from hammurabi.core.results import RunResult, Status
 from hammurabi.orchestration import plan
+from hammurabi.orchestration.paths import law_paths
 from hammurabi.orchestration.plan import Decision
 
 if TYPE_CHECKING:
@@ -283,7 +284,7 @@ class _BranchRun:
 
         git = self.settings.git
         with self.timings.measure("git"):
-            dirty = [] if self.kept else self.repo.dirty()
+            dirty = [] if self.kept or git.allow_dirty else self.repo.dirty()
         if dirty and not git.allow_dirty:
             raise gitops.GitError(
                 f"{self.session.root} has {len(dirty)} uncommitted change(s) (first: "
@@ -416,7 +417,8 @@ class _BranchRun:
         git = self.git
         with contextlib.ExitStack() as stack:
             with self.timings.measure("git"):
-                tree = stack.enter_context(self.repo.dry_tree(start.base_sha))
+                paths = law_paths(self.session.laws)
+                tree = stack.enter_context(self.repo.dry_tree(start.base_sha, paths))
             with ENGINE_LOCK, self.timings.measure("rules"):
                 result = run_laws(self.session.laws, tree.path, run_id=self.run_id)
             tree.record(result.changes)  # undone as the block ends
@@ -543,7 +545,8 @@ class _BranchRun:
         commits: list[LawCommit] = []
         committing = Timings()
         with self.timings.measure("git"):
-            tree = stack.enter_context(self.repo.worktree(start.base_sha, reuse=True))
+            paths = law_paths(self.session.laws)
+            tree = stack.enter_context(self.repo.worktree(start.base_sha, reuse=True, paths=paths))
             target = start.target(self.git.publish)
             if target:
                 tree.offer(self.repo.built(start.base_sha, target))
