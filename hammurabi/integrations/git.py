@@ -738,10 +738,17 @@ class Repository:
         credentials: Credentials | None = None,
         *,
         unshallow: bool = False,
+        maybe: Sequence[str] = (),
     ) -> None:
-        """Fetch ``branches`` of ``remote`` into ``refs/remotes/<remote>/``."""
+        """Fetch ``branches`` of ``remote`` into ``refs/remotes/<remote>/``, and those in
+        ``maybe`` where the remote has them (their remote-tracking refs go where it has
+        not): one round trip, no ``ls-remote`` first."""
         specs = [f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches]
+        # A pattern matches the branch when it is there and fails nothing when it is not;
+        # --prune then drops the refs of those gone (of these patterns only).
+        specs += [f"+refs/heads/{b}*:refs/remotes/{remote}/{b}*" for b in maybe]
         extra = ["--unshallow"] if unshallow else []
+        extra += ["--prune"] if maybe else []
         self._git(
             "fetch",
             "--quiet",

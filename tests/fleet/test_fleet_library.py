@@ -105,3 +105,43 @@ def test_a_relative_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     targets = read_list(tmp_path / "repos.txt", "https://github.com")
     result = run_fleet(session, targets, FleetOptions(cache=Path("cache"), jobs=1), new_run_id="r")
     assert [repo.status for repo in result.repos] == [Status.BRANCH_CREATED]
+
+
+def test_a_cached_clone_is_brought_up_to_date_by_one_fetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_git(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    work = init_repo(tmp_path / "work" / "svc", {"app.py": "DEBUG = True\n"})
+    bare = tmp_path / "remotes" / "team" / "svc.git"
+    git("clone", "--quiet", "--bare", str(work), str(bare))
+    (tmp_path / "repos.txt").write_text(f"file://{bare}\n")
+    (tmp_path / "laws.yml").write_text(LAWS)
+    session = runner.prepare(tmp_path, overrides={"laws": [str(tmp_path / "laws.yml")]}, env={})
+    targets = read_list(tmp_path / "repos.txt", "https://github.com")
+    options = FleetOptions(cache=tmp_path / "cache", jobs=1)
+    first = run_fleet(session, targets, options, new_run_id="r1")
+    assert [repo.status for repo in first.repos] == [Status.BRANCH_CREATED]
+    # The bot branch merged and deleted, the base moved on: the next run sees both.
+    (work / "README.md").write_text("# svc\n")
+    git("add", "README.md", cwd=work)
+    git("commit", "--quiet", "-m", "readme", cwd=work)
+    git("push", "--quiet", str(bare), "HEAD:refs/heads/main", cwd=work)
+    git("branch", "--quiet", "-D", "hammurabi/laws", cwd=bare)
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("GIT_TRACE", str(trace))
+    second = run_fleet(session, targets, options, new_run_id="r2")
+    monkeypatch.delenv("GIT_TRACE")
+    assert [repo.status for repo in second.repos] == [Status.BRANCH_CREATED]
+    ran = [
+        line.split("trace: built-in: git ", 1)[1]
+        for line in trace.read_text().splitlines()
+        if "trace: built-in: git " in line
+    ]
+    assert not [cmd for cmd in ran if cmd.startswith("ls-remote")]
+    assert len([cmd for cmd in ran if cmd.startswith("fetch ")]) == 1
+    assert git("show", "hammurabi/laws:README.md", cwd=bare) == "# svc"
+    assert git("log", "--format=%s", "main..hammurabi/laws", cwd=bare).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]

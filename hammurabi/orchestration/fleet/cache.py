@@ -52,7 +52,9 @@ def checkout(
 
     An existing clone fetches the remote's default branch and the branches in ``refresh``
     (the bot branch); those the remote lacks lose their remote-tracking refs. Either way
-    the remote-tracking refs are then as fresh as the workflow needs them.
+    the remote-tracking refs are then as fresh as the workflow needs them. The default
+    branch is the one the clone recorded (``origin/HEAD``, which the workflow takes as the
+    base), so one fetch does it all; a clone without one asks the remote first.
     """
     from hammurabi.integrations import git as gitops
 
@@ -69,6 +71,11 @@ def checkout(
         return gitops.clone(target.url, path, credentials=credentials, kept=True), True
     if refresh:
         try:
+            default = repo.remote_default_branch(REMOTE)
+            if default is not None:
+                maybe = [name for name in refresh if name != default]
+                repo.fetch(REMOTE, [default], credentials, maybe=maybe)
+                return repo, False
             state = repo.query_remote(REMOTE, refresh, credentials)
             wanted = [name for name in refresh if name in state.heads]
             if state.default_branch and state.default_branch not in wanted:
