@@ -14,7 +14,7 @@ clone). Medians with [min-max]; ratios are of medians measured in this run. Hamm
 committed tree must equal the floor's (checked on every run), with one commit per law.
 
     python bench/bench_repo_cost.py [--sizes 200,2000,20000] [--runs 11]
-        [--original /work/orig-venv/bin/hammurabi] [--fleet 25,100,400] [--jobs 2]
+        [--original PATH] [--fleet 25,100,400] [--jobs 2]
 
 To measure another checkout of Hammurabi (a baseline), run it from outside any checkout
 with ``PYTHONPATH=/path/to/that/checkout``; the original never sees ``PYTHONPATH``.
@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 
 LAWS = 10
+#: Where the original 0.11.1 is looked for (see the issue for how to install it).
+ORIGINALS = ("/work/orig-venv/bin/hammurabi", "/tmp/orig-venv/bin/hammurabi")
 BRANCH = "hammurabi"
 ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -266,8 +268,11 @@ def fleet_floor(listing: list[Path], scratch: Path, env: dict[str, str]) -> floa
     return time.perf_counter() - started
 
 
-def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path) -> None:
-    """Print the fleet figures as they come."""
+def measure_fleet(
+    sizes: list[int], jobs: int, before: str | None, scratch: Path
+) -> dict[tuple[int, str], float]:
+    """Print the fleet figures as they come; return Hammurabi's repositories per minute by
+    (size, run)."""
     env = {**os.environ, **ENV, "XDG_STATE_HOME": str(scratch / "state")}
     where = scratch / "fleet"
     where.mkdir()
@@ -294,6 +299,7 @@ def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path
                 f"{floor_wall:>7.1f} {size / floor_wall * 60:>9.0f}"
             )
         variants = {"before": before, "hammurabi": None} if before else {"hammurabi": None}
+        rates: dict[tuple[int, str], float] = {}
         for name, source in variants.items():
             argv = [*hammurabi(source), "enforce", str(where), "--repos", str(listing)]
             argv += ["--laws", str(laws), "--jobs", str(jobs), "--branch", f"{name}/n{size}"]
@@ -302,8 +308,12 @@ def measure_fleet(sizes: list[int], jobs: int, before: str | None, scratch: Path
                 wall = timed(argv, where, env)
                 print(
                     f"{f'{name} --jobs {jobs}, {label}':<44} {size:>5} {wall:>7.1f} "
-                    f"{size / wall * 60:>9.0f}"
+                    f"{size / wall * 60:>9.0f}",
+                    flush=True,
                 )
+                if name == "hammurabi":
+                    rates[size, label] = size / wall * 60
+    return rates
 
 
 def table(results: dict[int, dict], names: list[str]) -> list[str]:
@@ -336,11 +346,73 @@ def table(results: dict[int, dict], names: list[str]) -> list[str]:
     return lines
 
 
+def goals(results: dict[int, dict], fleet: dict[tuple[int, str], float], jobs: int) -> list[str]:
+    """Issue 14's goals, each with the figure measured in this run: met or not met."""
+    rows: list[tuple[str, str, str, bool]] = []
+
+    def ratio(size: int, key: str, other: str) -> float:
+        row = results[size][key]
+        return statistics.median(row["hammurabi"]) / statistics.median(row[other])
+
+    for size, result in results.items():
+        if "original" in result["first"]:
+            value = ratio(size, "first", "original")
+            rows.append(
+                (
+                    f"enforce, {size} files",
+                    "<= 0.25x the original (4x faster)",
+                    f"{value:.2f}x",
+                    value <= 0.25,
+                )
+            )
+        value = ratio(size, "first", "floor")
+        rows.append((f"enforce, {size} files", "<= 1.5x the floor", f"{value:.2f}x", value <= 1.5))
+        value = ratio(size, "again", "floor")
+        rows.append(
+            (
+                f"no-change re-run, {size} files",
+                "<= 3x the floor's re-run",
+                f"{value:.2f}x",
+                value <= 3,
+            )
+        )
+    if len(results) > 1:
+        low, high = min(results), max(results)
+        fixed = {
+            size: statistics.median(results[size]["first"]["hammurabi"])
+            - statistics.median(results[size]["first"]["floor"])
+            for size in (low, high)
+        }
+        value = fixed[high] / fixed[low] if fixed[low] > 0 else float("inf")
+        rows.append(
+            (f"fixed cost growth, {low} -> {high} files", "<= 1.3x", f"{value:.2f}x", value <= 1.3)
+        )
+    for (size, label), rate in sorted(fleet.items()):
+        wanted = 600 if label == "first run" else 1200
+        rows.append(
+            (
+                f"fleet {size} repos --jobs {jobs}, {label}",
+                f">= {wanted} repos/min",
+                f"{rate:.0f}/min",
+                rate >= wanted,
+            )
+        )
+    header = f"{'goal (issue 14)':<42} {'wanted':<36} {'measured':>10}  result"
+    lines = [header, "-" * len(header)]
+    for label, wanted, measured, met in rows:
+        lines.append(f"{label:<42} {wanted:<36} {measured:>10}  {'met' if met else 'NOT MET'}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,2000,20000")
     parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--original", default="/work/orig-venv/bin/hammurabi")
+    parser.add_argument(
+        "--original",
+        default=next((p for p in ORIGINALS if Path(p).exists()), ORIGINALS[0]),
+        help="the original 0.11.1's command (skipped when missing)",
+    )
     parser.add_argument("--before", help="another checkout of Hammurabi, measured beside")
     parser.add_argument("--fleet", default="", help="fleet sizes, e.g. 25,100,400")
     parser.add_argument("--jobs", type=int, default=2)
@@ -349,7 +421,9 @@ def main() -> None:
     sizes = [int(size) for size in args.sizes.split(",") if size]
     with tempfile.TemporaryDirectory(prefix="bench-repo-cost-") as tmp:
         scratch = Path(tmp)
-        print(f"{os.cpu_count()} CPUs; {LAWS} laws, {2 * LAWS} rules; {args.runs} interleaved")
+        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"{os.cpu_count()} CPUs, load average {load} at the start")
+        print(f"{LAWS} laws, {2 * LAWS} rules; {args.runs} interleaved")
         print("runs per variant, median [min-max] seconds of whole processes", flush=True)
         names = [name for name in commands(original, args.before) if name != "hammurabi"]
         results: dict[int, dict] = {}
@@ -366,9 +440,15 @@ def main() -> None:
                 print(line)
         if results:
             print("committed trees: Hammurabi's equal the floor's on every run, one per law")
+        fleet: dict[tuple[int, str], float] = {}
         if args.fleet:
             sizes = [int(n) for n in args.fleet.split(",")]
-            measure_fleet(sizes, args.jobs, args.before, scratch)  # prints as it goes
+            fleet = measure_fleet(sizes, args.jobs, args.before, scratch)  # prints as it goes
+        print()
+        for line in goals(results, fleet, args.jobs):
+            print(line)
+        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"load average {load} at the end (figures are only comparable at a low load)")
 
 
 if __name__ == "__main__":
