@@ -8,16 +8,20 @@ command line, ``python -m hammurabi enforce --repos FILE``:
 2. CI reports on the pull requests (a status and a check run each), some are approved, some
    merged, one closed by a reviewer;
 3. a second run reads every pull request's new state;
-4. a third run, nothing changed: the state is read conditionally (``304`` costs no quota).
+4. a third run, nothing changed.
 
 For each run it prints the REST requests per repository (median and most) the stand-in
 answered, split into reads and writes and by the repository's stage, and how many of them
 read the pull request's state (the pull request, its reviews, the head's combined status
 and check runs); the ratio all / (all - state reads) is what recording a campaign costs.
+Then the fleet-wide reads: the GraphQL queries that read every repository's bot pull
+requests at once, and the points they cost (GraphQL's own rate limit, 5,000 points an hour).
+``--rest`` turns the GraphQL reads off (``github.graphql_batch = 0``): every repository reads
+through REST, the state conditionally (``304`` costs no quota), as before GraphQL.
 Request counts are deterministic: one round is enough (``--rounds`` repeats it on fresh
 repositories and takes the median).
 
-    python bench/bench_campaign.py [--repos 40] [--rounds 1]
+    python bench/bench_campaign.py [--repos 40] [--rounds 1] [--rest]
 """
 
 from __future__ import annotations
@@ -111,10 +115,23 @@ def summary(counts: dict[str, Counter[str]], stages: dict[str, str]) -> list[str
     return lines
 
 
+def fleet_reads(server: GitHubStandIn, repositories: int) -> str:
+    """The fleet-wide reads of a run: GraphQL queries, their cost and nodes."""
+    queries = server.graphql_queries
+    cost = sum(query.cost for query in queries)
+    nodes = max((query.nodes for query in queries), default=0)
+    return (
+        f"  fleet-wide   {len(queries)} GraphQL quer{'y' if len(queries) == 1 else 'ies'}, "
+        f"{cost} points ({cost / repositories:.3f} per repository; largest query "
+        f"{nodes:,} nodes of 500,000)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rest", action="store_true", help="REST reads only (no GraphQL)")
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp,
@@ -133,9 +150,12 @@ def main() -> None:
             XDG_STATE_HOME=str(scratch / "state"),
             XDG_CACHE_HOME=str(scratch / "xdg-cache"),
         )
+        if args.rest:
+            env["HAMMURABI_GITHUB_GRAPHQL_BATCH"] = "0"
         ratios: list[float] = []
         per_repository: list[float] = []
         charged: list[float] = []
+        points: list[float] = []
         for round_ in range(args.rounds):
             names = [f"{OWNER}/r{round_}-{i:03d}" for i in range(args.repos)]
             for i, name in enumerate(names):
@@ -149,33 +169,40 @@ def main() -> None:
                 print(f"first run over {args.repos} repositories (opens the pull requests):")
                 stages = {r["name"]: r["stage"] for r in first["repos"]}
                 print("\n".join(summary(per_repo(server), stages)))
+                print(fleet_reads(server, len(names)))
             shape(server, names)
             server.clear_requests()
             second = enforce(scratch, env, listing, branch)
             counts = per_repo(server)
-            total = sum(c["read"] + c["write"] for c in counts.values())
+            queries = len(server.graphql_queries)  # fleet-wide: no repository's own
+            total = sum(c["read"] + c["write"] for c in counts.values()) + queries
             state = sum(c["state"] for c in counts.values())
-            ratios.append(total / (total - state))
+            ratios.append(total / max(1, total - state - queries))
             per_repository.append(total / len(names))
             if round_ == 0:
                 print("second run (CI reported; some approved, merged or closed):")
                 stages = {r["name"]: r["stage"] for r in second["repos"]}
                 print("\n".join(summary(counts, stages)))
+                print(fleet_reads(server, len(names)))
+            points.append(sum(q.cost for q in server.graphql_queries) / len(names))
             server.clear_requests()
             third = enforce(scratch, env, listing, branch)
             again = per_repo(server)
             spent = sum(c["read"] + c["write"] - c["free"] for c in again.values())
             charged.append(spent / len(names))
             if round_ == 0:
-                print("third run (nothing changed: state read conditionally, 304 is free):")
+                print("third run (nothing changed; REST reads are conditional, 304 is free):")
                 stages = {r["name"]: r["stage"] for r in third["repos"]}
                 print("\n".join(summary(again, stages)))
+                print(fleet_reads(server, len(names)))
         print(
-            f"second run: {statistics.median(per_repository):.2f} requests per repository; "
+            f"second run: {statistics.median(per_repository):.2f} requests per repository "
+            "(REST, and GraphQL queries shared out); "
             f"with the state reads / without them: {statistics.median(ratios):.2f}"
             f" (median of {args.rounds} round(s)); third run, nothing changed: "
-            f"{statistics.median(charged):.2f} requests per repository counted against the rate"
-            " limit"
+            f"{statistics.median(charged):.2f} REST requests per repository counted against the"
+            " REST rate limit; GraphQL points per repository (second run): "
+            f"{statistics.median(points):.3f}"
         )
 
 

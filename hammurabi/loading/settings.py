@@ -114,6 +114,9 @@ class GitHubSettings:
     seconds_between_requests: float = 0.25
     #: Pause between two API writes (seconds; 0: none).
     seconds_between_writes: float = 1.0
+    #: Fleet runs read the bot pull requests of this many repositories in one GraphQL query
+    #: (0: REST reads per repository, as on a GitHub Enterprise without GraphQL).
+    graphql_batch: int = 50
 
 
 @dataclass

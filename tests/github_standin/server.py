@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from . import api_apps, api_issues, api_protection, api_repos, api_reviews, githttp, tracker
+from .api_graphql import GraphQL, QueryRecord
 from .auth import RateLimiter, identify, public_key
 from .errors import ApiError
 from .faults import SECONDARY_MESSAGE, Fault, Faults, RequestRecord, Stall
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TOKEN = "ghp_standin_token"
 DEFAULT_LOGIN = "hammurabi-bot"
 API_PREFIX = "/api/v3"
+#: Where GitHub Enterprise answers GraphQL (``/api/graphql`` beside ``/api/v3``).
+GRAPHQL_PATH = "/api/graphql"
 
 
 class GitHubStandIn:
@@ -51,7 +54,15 @@ class GitHubStandIn:
     ``github.Github(base_url=...)`` wants; ``clone_url("o/r")`` what ``git clone`` wants.
     """
 
-    def __init__(self, root: Path, *, rate_limit: int = 5000, rate_window: int = 3600) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        rate_limit: int = 5000,
+        rate_window: int = 3600,
+        graphql: bool = True,
+    ) -> None:
+        """``graphql=False``: an older GitHub Enterprise without the GraphQL API (404)."""
         root.mkdir(parents=True, exist_ok=True)
         self.state = State(root)
         self.limiter = RateLimiter(limit=rate_limit, window=rate_window)
@@ -71,6 +82,9 @@ class GitHubStandIn:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.render = Renderer(self.state, "http://127.0.0.1:0")
+        self.graphql: GraphQL | None = (
+            GraphQL(self.state, "http://127.0.0.1:0") if graphql else None
+        )
 
     # lifecycle
 
@@ -79,6 +93,8 @@ class GitHubStandIn:
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.standin = self
         self.render = Renderer(self.state, f"http://127.0.0.1:{self.port}")
+        if self.graphql is not None:
+            self.graphql.web = self.web_url
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="github-standin", daemon=True
         )
@@ -520,8 +536,13 @@ class GitHubStandIn:
             return list(self._log)
 
     def writes(self) -> list[RequestRecord]:
-        """Return the REST requests that were not GET or HEAD."""
-        return [r for r in self.requests if r.api and r.method not in ("GET", "HEAD")]
+        """Return the REST requests that were not GET or HEAD (GraphQL queries read: they
+        are POSTs, and the stand-in has no mutations)."""
+        return [
+            r
+            for r in self.requests
+            if r.api and r.method not in ("GET", "HEAD") and r.path != "/graphql"
+        ]
 
     def requests_matching(self, method: str | None, path: str) -> list[RequestRecord]:
         """Return the requests with ``method`` (None: any) whose path matches regex ``path``."""
@@ -533,9 +554,11 @@ class GitHubStandIn:
         ]
 
     def clear_requests(self) -> None:
-        """Forget the request log."""
+        """Forget the request log (and the GraphQL queries')."""
         with self._log_lock:
             self._log.clear()
+            if self.graphql is not None:
+                self.graphql.log.clear()
 
     # request handling
 
@@ -550,6 +573,12 @@ class GitHubStandIn:
             path, body, api = path[len(API_PREFIX) :] or "/", _json_or_none(raw), True
             response, who = self.handle_api(method, path, query, headers, raw, client)
             payload = b"" if response.body is None else json.dumps(response.body).encode()
+            status = response.status
+            reply_headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
+        elif path == GRAPHQL_PATH and self.graphql is not None:
+            path, body, api = "/graphql", _json_or_none(raw), True
+            response, who = self.handle_graphql(method, headers, raw)
+            payload = json.dumps(response.body).encode()
             status = response.status
             reply_headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
         elif githttp.is_git_path(path):
@@ -610,6 +639,43 @@ class GitHubStandIn:
         budget = budget or self.limiter.budget(who, client)
         response.headers = {**RateLimiter.headers(budget), **response.headers}
         return response, who
+
+    def handle_graphql(
+        self, method: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[Response, Identity]:
+        """Answer one GraphQL request (POST only; faults apply as to REST paths)."""
+        assert self.graphql is not None
+        who = ANONYMOUS
+        fault = self.faults.take(method, "/graphql")
+        try:
+            who = identify(self.state, headers.get("authorization"))
+        except ApiError as error:
+            return Response(error.status, error.body(), dict(error.headers)), who
+        if fault is not None:
+            return Response(fault.status, fault.response_body(), dict(fault.headers)), who
+        if method != "POST":
+            return Response(404, {"message": "Not Found"}), who
+        try:
+            status, body = self.graphql.answer(who, _json_or_none(raw))
+        except Exception:
+            log.exception("stand-in failed on a GraphQL query")
+            status, body = 500, {"message": "Server Error"}
+        points = self.graphql.points.get(who.token or who.login)
+        limits = {}
+        if points is not None:
+            limits = {
+                "X-RateLimit-Limit": str(points.limit),
+                "X-RateLimit-Remaining": str(points.limit - points.used),
+                "X-RateLimit-Used": str(points.used),
+                "X-RateLimit-Reset": str(int(points.reset)),
+                "X-RateLimit-Resource": "graphql",
+            }
+        return Response(status, body, limits), who
+
+    @property
+    def graphql_queries(self) -> list[QueryRecord]:
+        """Return the GraphQL queries answered (cost, nodes, aliases, errors), oldest first."""
+        return list(self.graphql.log) if self.graphql is not None else []
 
     def _conditional(
         self, path: str, query: dict[str, str], who: Identity, headers: dict[str, str], client: str

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,7 @@ from hammurabi.core.pullstate import PullState
 
 if TYPE_CHECKING:
     from hammurabi.core.records import Credentials
+    from hammurabi.integrations.forges.batch import Batch
     from hammurabi.integrations.forges.etags import ETagCache  # sqlite3: once a read is made
     from hammurabi.loading.settings import GitHubSettings, Settings
 
@@ -100,6 +101,8 @@ class GitHubForge:
         self.api_calls = 0
         self.conditional_hits = 0
         self._etags: ETagCache | None = None
+        #: False once GitHub answered that it has no GraphQL API (older Enterprise servers).
+        self._graphql = True
 
     def __repr__(self) -> str:
         auth = "app" if self._app else "token" if self._token else "none"
@@ -545,6 +548,76 @@ class GitHubForge:
             read_at=datetime.now(UTC),
         )
 
+    def read_pulls(self, repositories: Sequence[str], head: str) -> Batch:
+        """Read the pull requests from branch ``head`` of many repositories, and the open
+        ones' review, checks and mergeability, in GraphQL queries of ``graphql_batch``
+        repositories each (:mod:`.batch`); a second query re-reads those whose
+        mergeability GitHub had not computed yet. Repositories it could not read (not
+        found, an error, no GraphQL API) are left out: REST reads them as before."""
+        from hammurabi.integrations.forges import batch
+
+        found = batch.Batch()
+        size = self.settings.graphql_batch
+        if size <= 0 or not repositories:
+            found.error = "GraphQL reads are off (github.graphql_batch = 0)" if size <= 0 else None
+            return found
+        by_owner: dict[str, list[str]] = {}
+        for repository in repositories:  # an App's installations are per owner
+            by_owner.setdefault(repository.split("/", 1)[0].lower(), []).append(repository)
+        try:
+            for group in by_owner.values():
+                for start in range(0, len(group), size):
+                    self._read_chunk(group[start : start + size], head, found)
+            unknown = [name for name, known in found.known.items() if known.unknown_mergeable]
+            for start in range(0, len(unknown), size):
+                self._read_chunk(unknown[start : start + size], head, found)
+        except ForgeError as exc:
+            found.error = str(exc)
+            log.info("%s; the rest is read through REST", exc)
+        return found
+
+    def _read_chunk(self, repositories: Sequence[str], head: str, found: Batch) -> None:
+        from github import GithubException
+
+        from hammurabi.integrations.forges import batch
+
+        if not self._graphql:
+            raise ForgeError("this GitHub has no GraphQL API")
+        requester = self._client(repositories[0]).requester
+        payload = {
+            "query": batch.query(len(repositories)),
+            "variables": batch.variables(repositories, head),
+        }
+        try:
+            with self._api("reading pull requests through GraphQL"):
+                try:
+                    _, answer = requester.requestJsonAndCheck(
+                        "POST", requester.graphql_url, input=payload
+                    )
+                except GithubException as exc:
+                    if exc.status in (404, 410):
+                        raise _NoGraphQL() from None
+                    raise
+        except _NoGraphQL:
+            self._graphql = False
+            raise ForgeError("this GitHub has no GraphQL API") from None
+        found.queries += 1
+        data = answer.get("data") if isinstance(answer, dict) else None
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if not isinstance(data, dict):
+            messages = "; ".join(
+                str(error.get("message")) for error in errors or () if isinstance(error, dict)
+            )
+            raise ForgeError(
+                redact(f"GitHub's GraphQL API refused the query: {messages}", self.secrets())
+            )
+        rate = data.get("rateLimit") or {}
+        found.cost += int(rate.get("cost") or 0)
+        found.remaining = rate.get("remaining", found.remaining)
+        for error in errors or ():
+            log.info("GraphQL: %s (read through REST)", error.get("message"))
+        found.known.update(batch.read(data, repositories))
+
     def merge_pull(self, repository: str, pull: PullRequest, *, sha: str, method: str) -> str:
         """Merge ``pull`` with ``method`` if its head is still ``sha``; return the merge
         commit. GitHub refuses (405, 409) what branch protection or a moved head forbids."""
@@ -628,6 +701,10 @@ def _newest_first(repository: str, head: str, base: str | None, state: str) -> d
 
 
 class _AlreadyOpen(Exception):
+    pass
+
+
+class _NoGraphQL(Exception):
     pass
 
 

@@ -10,6 +10,12 @@ pushed; its pull request opens on a later run (the repository is reported as ``d
 
 The limits wrap whichever forge the ``hammurabi_forge`` hook returns (a hook wrapper), so
 they apply to third-party forges too.
+
+The wrapped forge also answers the reads a fleet made for every repository at once before
+the repositories run (:attr:`Limits.known`: GitHub's GraphQL reads of the bot pull requests,
+see :mod:`hammurabi.integrations.forges.batch`): ``find_pulls`` and ``pull_state`` answer from
+them while they are fresh (``KNOWN_MAX_AGE``) and nothing was written to the repository's
+pull request or branch since; otherwise the forge is asked as before.
 """
 
 from __future__ import annotations
@@ -17,12 +23,14 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable, Generator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from hammurabi.core.hooks import hookimpl
 from hammurabi.integrations.forges.base import ForgeError
 
 if TYPE_CHECKING:
+    from hammurabi.core.pullstate import PullState
     from hammurabi.core.records import Credentials
     from hammurabi.integrations.forges.base import (
         Forge,
@@ -30,7 +38,12 @@ if TYPE_CHECKING:
         PullRequestOptions,
         PullRequestSpec,
     )
+    from hammurabi.integrations.forges.batch import KnownPulls
     from hammurabi.loading.settings import Settings
+
+
+#: Seconds the fleet's batched reads answer for a repository (older: read again).
+KNOWN_MAX_AGE = 600.0
 
 
 def fork_context() -> Any:
@@ -78,6 +91,36 @@ class Limits:
         self._next_open = context.Value("d", 0.0, lock=False)
         self._lock = context.Lock()
         self._clock, self._sleep = clock, sleep
+        #: The bot branch's pull requests of every repository, read at once before the
+        #: workers fork (each worker forgets those of a repository once it writes there).
+        self.known: dict[str, KnownPulls] = {}
+        self.known_head: str | None = None
+
+    def known_pulls(
+        self, repository: str, head: str, base: str | None
+    ) -> tuple[PullRequest | None, PullRequest | None] | None:
+        """What ``find_pulls`` answers for ``repository`` from the batched reads, if they can
+        tell (fresh, the same branch, nothing written since)."""
+        known = self._fresh(repository) if head == self.known_head else None
+        return known.pick(base) if known is not None else None
+
+    def known_state(self, repository: str, pull: PullRequest) -> PullState | None:
+        """``pull``'s state from the batched reads, if they hold it and its head is the same."""
+        known = self._fresh(repository)
+        return known.state(pull) if known is not None else None
+
+    def forget(self, repository: str) -> None:
+        """A write to ``repository``'s branch or pull request: its batched reads are stale."""
+        self.known.pop(repository, None)
+
+    def _fresh(self, repository: str) -> KnownPulls | None:
+        known = self.known.get(repository)
+        if known is None:
+            return None
+        if (datetime.now(UTC) - known.read_at).total_seconds() > KNOWN_MAX_AGE:
+            self.known.pop(repository, None)
+            return None
+        return known
 
     @property
     def opened(self) -> int:
@@ -151,13 +194,31 @@ class LimitedForge:
 
     def __getattr__(self, attribute: str) -> Any:  # optional capabilities (list_repositories)
         found = getattr(self.inner, attribute)
-        if attribute in ("merge_pull", "delete_branch"):  # writes: through the write limit
+        limits = self.limits
+        if attribute in ("merge_pull", "delete_branch", "remove_label"):  # writes: limited
 
-            def write(*args: Any, **kwargs: Any) -> Any:
-                with self.limits.writes:
-                    return found(*args, **kwargs)
+            def write(repository: str, *args: Any, **kwargs: Any) -> Any:
+                limits.forget(repository)
+                with limits.writes:
+                    return found(repository, *args, **kwargs)
 
             return write
+        if attribute == "find_pulls":  # the fleet's batched reads first
+
+            def find_pulls(
+                repository: str, head: str, base: str | None
+            ) -> tuple[PullRequest | None, PullRequest | None]:
+                known = limits.known_pulls(repository, head, base)
+                return known if known is not None else found(repository, head, base)
+
+            return find_pulls
+        if attribute == "pull_state":
+
+            def pull_state(repository: str, pull: PullRequest) -> PullState:
+                known = limits.known_state(repository, pull)
+                return known if known is not None else found(repository, pull)
+
+            return pull_state
         return found
 
     def repository(self, remote_url: str) -> str | None:
@@ -176,9 +237,11 @@ class LimitedForge:
         return self.limits.may_propose(repository)
 
     def pace(self, repository: str) -> None:
+        self.limits.forget(repository)  # a push follows
         self.limits.pace(repository)
 
     def open_pull(self, repository: str, spec: PullRequestSpec) -> PullRequest:
+        self.limits.forget(repository)
         self.limits.reserve(repository)
         try:
             with self.limits.writes:
@@ -191,9 +254,13 @@ class LimitedForge:
         self, repository: str, pull: PullRequest, spec: PullRequestSpec
     ) -> tuple[PullRequest, list[str]]:
         with self.limits.writes:
-            return self.inner.update_pull(repository, pull, spec)
+            updated, changes = self.inner.update_pull(repository, pull, spec)
+        if changes:
+            self.limits.forget(repository)
+        return updated, changes
 
     def close_pull(self, repository: str, pull: PullRequest, comment: str) -> PullRequest:
+        self.limits.forget(repository)
         with self.limits.writes:
             return self.inner.close_pull(repository, pull, comment)
 

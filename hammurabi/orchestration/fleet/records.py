@@ -96,6 +96,9 @@ class FleetResult:
     archived: list[str] = field(default_factory=list)
     #: A canary rollout's survey and decision (``--canary``), else None.
     canary: dict[str, Any] | None = None
+    #: The batched reads of every repository's pull requests (GraphQL queries and their
+    #: cost in points), else None.
+    reads: dict[str, Any] | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seconds: float = 0.0
     interrupted: bool = False
@@ -145,6 +148,7 @@ class FleetResult:
             "counts": self.counts(),
             "stages": self.stages(),
             "canary": self.canary,
+            "reads": self.reads,
             "archived": self.archived,
             "repos": [repo.to_dict() for repo in self.repos],
         }

@@ -121,6 +121,7 @@ def run_fleet(
         laws=[law.name for law in session.laws],
     )
     started = time.perf_counter()
+    result.reads = fleet.read_pulls(list(targets))
     if options.canary > 0:
         result.canary = fleet.canary(list(targets))
     session.pm.register(fleet.limits, name="fleet-limits")
@@ -284,6 +285,33 @@ class _Fleet:
             rule.output = None  # values handed between rules: not needed, maybe not picklable
         return self._judge(target, result)
 
+    def read_pulls(self, targets: list[Target]) -> dict[str, Any] | None:
+        """Read every repository's bot pull requests at once, where the forge can
+        (``read_pulls``: GitHub's GraphQL API), for the runs to answer from
+        (:attr:`Limits.known`); say what it cost."""
+        settings = self.session.settings
+        forge = self.session.pm.hook.hammurabi_forge(settings=settings)
+        reader = getattr(forge, "read_pulls", None)
+        if forge is None or reader is None or not targets:
+            return None
+        names = [name for name in (forge.repository(t.url) for t in targets) if name]
+        try:
+            found = reader(names, self.branch)
+        except HammurabiError as exc:  # the runs read through REST
+            log.info("batched pull-request reads failed: %s", exc)
+            return {"repositories": 0, "error": str(exc)}
+        self.limits.known, self.limits.known_head = dict(found.known), self.branch
+        reads: dict[str, Any] = found.to_dict()
+        log.info(
+            "read the pull requests of %d of %d repositories in %d GraphQL quer%s (%d points)",
+            len(found.known),
+            len(names),
+            found.queries,
+            "y" if found.queries == 1 else "ies",
+            found.cost,
+        )
+        return reads
+
     def canary(self, targets: list[Target]) -> dict[str, Any]:
         """Survey the campaign and set the canary gate (``--canary``)."""
         return _canary(self, targets)
@@ -366,7 +394,7 @@ def _canary(fleet: _Fleet, targets: list[Target]) -> dict[str, Any]:
     if forge is None:
         found.decision, found.message = "widen", "no forge: nothing to wait for"
     else:
-        canary.survey(forge, targets, fleet.branch, found)
+        canary.survey(forge, targets, fleet.branch, found, fleet.limits)
         canary.decide(found)
     fleet.limits.gate(found.hold, found.new)
     log.info("%s", found.message)
