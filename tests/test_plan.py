@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from hammurabi.orchestration.plan import Decision, Facts, decide
+
+#: A branch built on an older base whose commits make the same change, its pull request open
+#: and clean.
+MOVED = Facts(
+    changed=True,
+    exists=True,
+    open_pull=True,
+    base_moved=True,
+    same_change=True,
+    merge_state="clean",
+)
 
 
 @pytest.mark.parametrize(
@@ -17,8 +30,19 @@ from hammurabi.orchestration.plan import Decision, Facts, decide
         (Facts(changed=True), Decision.CREATE),
         (Facts(changed=True, exists=True), Decision.REBUILD),
         (Facts(changed=True, exists=True, holds=True), Decision.KEEP),
-        # On a moved base, the same change, merging cleanly: it stays (CI not restarted).
-        (Facts(changed=True, exists=True, stays=True), Decision.KEEP),
+        # On a moved base, the same change, merging cleanly: it stays (CI not restarted)...
+        (MOVED, Decision.STAY),
+        # ... and so while GitHub has not computed its mergeability (the next run decides);
+        (replace(MOVED, merge_state="unknown"), Decision.STAY),
+        # it is brought up to date when it conflicts, or is behind a base that requires it;
+        (replace(MOVED, merge_state="dirty"), Decision.UPDATE),
+        (replace(MOVED, merge_state="behind"), Decision.UPDATE),
+        # it is rebuilt when GitHub's word could not be read, its pull request is not open,
+        # the base did not move, or its commits do not make the same change.
+        (replace(MOVED, merge_state=None), Decision.REBUILD),
+        (replace(MOVED, open_pull=False), Decision.REBUILD),
+        (replace(MOVED, base_moved=False), Decision.REBUILD),
+        (replace(MOVED, same_change=False), Decision.REBUILD),
         # A reviewer closed the pull request proposing this very change: leave it be.
         (Facts(changed=True, exists=True, closed_by_reviewer=True, held=True), Decision.IGNORE),
         # A canary rollout holds the new pull request back.
@@ -62,5 +86,9 @@ def test_only_the_facts_needed_are_read_in_order() -> None:
         "exists",
         "holds",
     ]
-    moved = Asked(changed=True, exists=True, stays=True)  # the forge is read only now
-    assert decide(moved) is Decision.KEEP and moved.read[-2:] == ["holds", "stays"]
+    moved = Asked(changed=True, exists=True, open_pull=True, base_moved=True, same_change=True)
+    assert decide(moved) is Decision.REBUILD  # GitHub's word on merging could not be read
+    # the forge's pull request, then git's comparisons, then the forge's state: in that order
+    assert moved.read[-5:] == ["holds", "open_pull", "base_moved", "same_change", "merge_state"]
+    fresh = Asked(changed=True, exists=True, open_pull=True)  # the base did not move
+    assert decide(fresh) is Decision.REBUILD and fresh.read[-2:] == ["open_pull", "base_moved"]

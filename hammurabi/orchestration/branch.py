@@ -233,11 +233,53 @@ class _Found:
         return self.target is not None and self._holds_at(self.target)
 
     @functools.cached_property
-    def stays(self) -> bool:
-        laws = [law for law in self._result.laws if _changed(law)]
-        if self.target is None or not self._run.git.publish or not laws:
+    def open_pull(self) -> bool:
+        """An open pull request whose state the forge can read (a forge read, made once
+        per run: the reviewers' decision read it already)."""
+        run = self._run
+        reader = getattr(run.forge, "pull_state", None)
+        if reader is None or run.forge_repo is None or not run.git.publish or not self._laws:
             return False
-        return self._run._stays(self._start, self.target, laws)
+        with run.timings.measure("api"):
+            return run._read_pulls(self._start.base)[0] is not None
+
+    @functools.cached_property
+    def base_moved(self) -> bool:
+        assert self.target is not None
+        with self._run.timings.measure("git"):
+            return not self._run.repo.is_ancestor(self._start.base_sha, self.target)
+
+    @functools.cached_property
+    def same_change(self) -> bool:
+        assert self.target is not None
+        with self._run.timings.measure("git"):
+            return self._run._same_change(self._start, self.target, self._laws)
+
+    @functools.cached_property
+    def read_state(self) -> PullState | None:
+        """The open pull request's state (a forge read), None when it could not be read."""
+        run = self._run
+        pull = run._read_pulls(self._start.base)[0]
+        reader = getattr(run.forge, "pull_state", None)
+        assert reader is not None and run.forge_repo is not None and pull is not None
+        try:
+            with run.timings.measure("api"):
+                state: PullState = reader(run.forge_repo, pull)
+                return state
+        except HammurabiError as exc:
+            log.info("cannot tell whether %s may stay on its older base: %s", self.target, exc)
+            return None
+
+    @property
+    def merge_state(self) -> str | None:
+        state = self.read_state
+        if state is None:
+            return None
+        return "dirty" if state.mergeable is False else state.mergeable_state or "unknown"
+
+    @functools.cached_property
+    def _laws(self) -> list[LawResult]:
+        return [law for law in self._result.laws if _changed(law)]
 
 
 class _BranchRun:
@@ -433,6 +475,7 @@ class _BranchRun:
 
         found = _Found(self, start, result, changed=bool(changed), holds_at=holds_at)
         decision = plan.decide(found)
+        self._note(decision, found)
         if decision is Decision.IGNORE:
             assert found.closed is not None
             self._ignore(result, start, found.closed)
@@ -458,54 +501,32 @@ class _BranchRun:
                 return False
         return True
 
-    def _stays(self, start: _Start, target: str, laws: list[LawResult]) -> bool:
-        """Whether the bot branch at ``target``, built on an older base, may stay as it is:
-        its commits (all Hammurabi's) make exactly the changes ``laws`` make now, one each,
-        and GitHub says its pull request neither conflicts with the base (``dirty``) nor is
-        behind a base whose protection wants it up to date (``behind``). A base that merely
-        moved does not restart every pull request's CI; one that conflicts or is required is
-        brought up to date (``git.brought_up_to_date`` says why)."""
+    def _same_change(self, start: _Start, target: str, laws: list[LawResult]) -> bool:
+        """Whether the bot branch at ``target``, built on an older base, makes exactly the
+        changes ``laws`` make now: its commits all Hammurabi's (by the configured author and
+        committer), one per law, each with the law's name and changes, on an ancestor of the
+        base (a base rewritten, not moved on, does not count)."""
         from hammurabi.integrations import git as gitops
 
         repo = self.repo
-        reader = getattr(self.forge, "pull_state", None)
-        if reader is None or self.forge_repo is None or start.foreign:
+        if start.foreign:
             return False
-        with self.timings.measure("api"):
-            pull = self._read_pulls(start.base)[0]
-        if pull is None:
+        built = repo.built(start.base_sha, target)
+        if len(built) != len(laws) or len(built) != len(start.history):
             return False
-        with self.timings.measure("git"):
-            if repo.is_ancestor(start.base_sha, target):
-                return False  # the base did not move
-            built = repo.built(start.base_sha, target)
-            if len(built) != len(laws) or len(built) != len(start.history):
+        git = self.settings.git
+        author = gitops.Identity(git.author_name, git.author_email)
+        committer = gitops.Identity(
+            git.committer_name or git.author_name, git.committer_email or git.author_email
+        )
+        for commit, law in zip(built, laws, strict=True):
+            wanted = gitops.expected_changes(law.changes, len(commit.tree))
+            subject = commit.message.split("\n", 1)[0].strip()
+            if subject != " ".join(law.name.split()) or wanted != commit.changes:
                 return False
-            git = self.settings.git
-            author = gitops.Identity(git.author_name, git.author_email)
-            committer = gitops.Identity(
-                git.committer_name or git.author_name, git.committer_email or git.author_email
-            )
-            for commit, law in zip(built, laws, strict=True):
-                wanted = gitops.expected_changes(law.changes, len(commit.tree))
-                subject = commit.message.split("\n", 1)[0].strip()
-                if subject != " ".join(law.name.split()) or wanted != commit.changes:
-                    return False
-                if (commit.author, commit.committer) != (author, committer):
-                    return False
-            if not repo.is_ancestor(built[0].parent, start.base_sha):
-                return False  # the base was rewritten, not moved on
-        try:
-            with self.timings.measure("api"):
-                state = reader(self.forge_repo, pull)
-        except HammurabiError as exc:
-            log.info("cannot tell whether %s may stay on its older base: %s", target, exc)
-            return False
-        if state.mergeable is False or state.mergeable_state in ("dirty", "behind"):
-            self.git.brought_up_to_date = state.mergeable_state or "dirty"
-            return False  # its head changes: the state is read anew after the push
-        self._state = state
-        return True
+            if (commit.author, commit.committer) != (author, committer):
+                return False
+        return repo.is_ancestor(built[0].parent, start.base_sha)
 
     # -- building, pushing ---------------------------------------------------------------------
 
@@ -524,6 +545,7 @@ class _BranchRun:
 
             found = _Found(self, start, result, changed=tip is not None, holds_at=holds_at)
             decision = plan.decide(found)
+            self._note(decision, found)
             action = self._carry_out(decision, found, result, start, tip)
             with self.timings.measure("git"):
                 stack.close()
@@ -578,6 +600,14 @@ class _BranchRun:
         self.timings.rules += time.perf_counter() - started - committing.git
         return result, commits
 
+    def _note(self, decision: Decision, found: _Found) -> None:
+        """Keep what a decision on a moved base rests on: why the branch is brought up to
+        date (``git.brought_up_to_date``), or the state read while it stays (still true)."""
+        if decision is Decision.UPDATE:  # its head changes: the state is read anew after
+            self.git.brought_up_to_date = found.merge_state
+        elif decision is Decision.STAY:
+            self._state = found.read_state
+
     def _carry_out(
         self, decision: Decision, found: _Found, result: RunResult, start: _Start, tip: str | None
     ) -> BranchAction:
@@ -605,7 +635,7 @@ class _BranchRun:
         if decision in (Decision.DELETE, Decision.NOTHING):
             git.head = None
             return BranchAction.DELETE if decision is Decision.DELETE else BranchAction.NONE
-        if decision is Decision.KEEP:  # the branch holds these very commits: report its own
+        if decision in (Decision.KEEP, Decision.STAY):  # these very commits: report its own
             git.commits = [
                 dataclasses.replace(commit, sha=old.sha)
                 for commit, old in zip(git.commits, reversed(start.history), strict=False)
@@ -1042,6 +1072,8 @@ _PLANNED = {
     Decision.BLOCKED: BranchAction.BLOCKED,
     Decision.KEEP_OURS: BranchAction.UNCHANGED,
     Decision.KEEP: BranchAction.UNCHANGED,
+    Decision.STAY: BranchAction.UNCHANGED,
+    Decision.UPDATE: BranchAction.REBUILD,
     Decision.CREATE: BranchAction.CREATE,
     Decision.REBUILD: BranchAction.REBUILD,
     Decision.DELETE: BranchAction.DELETE,

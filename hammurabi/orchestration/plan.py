@@ -26,6 +26,12 @@ class Decision(enum.StrEnum):
     KEEP_OURS = "keep-ours"
     #: The branch already holds exactly the change: keep it.
     KEEP = "keep"
+    #: The branch, built on an older base, makes exactly the change and its pull request
+    #: merges cleanly (or GitHub has not said yet): keep it, its CI is not restarted.
+    STAY = "stay"
+    #: As :attr:`STAY`, but GitHub says the pull request conflicts with its base, or is
+    #: behind a base whose protection wants it up to date: rebuild it on the base.
+    UPDATE = "update"
     #: Create the branch with the change.
     CREATE = "create"
     #: Rebuild the existing branch with the change.
@@ -71,10 +77,23 @@ class Situation(Protocol):
     @property
     def holds(self) -> bool: ...
 
-    #: The existing branch, built on an older base, makes exactly the change and its pull
-    #: request merges cleanly (neither conflicting nor behind a base that requires it).
+    #: The bot branch has an open pull request whose state the forge can read.
     @property
-    def stays(self) -> bool: ...
+    def open_pull(self) -> bool: ...
+
+    #: The base moved since the branch was built on it (its tip is not in the branch).
+    @property
+    def base_moved(self) -> bool: ...
+
+    #: The branch's commits, all Hammurabi's and one per law that changes files, make
+    #: exactly the changes the laws make now, on an ancestor of the base.
+    @property
+    def same_change(self) -> bool: ...
+
+    #: GitHub's word on merging the open pull request (its ``mergeable_state``; ``dirty``
+    #: when it is not mergeable), or None when it could not be read.
+    @property
+    def merge_state(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -89,13 +108,20 @@ class Facts:
     rebuild: bool = False
     ours_hold: bool = False
     holds: bool = False
-    stays: bool = False
+    open_pull: bool = False
+    base_moved: bool = False
+    same_change: bool = False
+    merge_state: str | None = None
+
+
+#: GitHub's merge states that bring a bot branch on an older base up to date.
+OUT_OF_DATE = frozenset({"dirty", "behind"})
 
 
 def decide(situation: Situation) -> Decision:
     """What to do with the bot branch: a reviewer's decision first, then a canary hold,
     then others' commits, then whether the branch already holds the change (or may stay
-    on its older base)."""
+    on its older base, :func:`_existing`)."""
     changed = situation.changed
     if changed and situation.closed_by_reviewer:
         return Decision.IGNORE
@@ -107,4 +133,18 @@ def decide(situation: Situation) -> Decision:
         return Decision.DELETE if situation.exists else Decision.NOTHING
     if not situation.exists:
         return Decision.CREATE
-    return Decision.KEEP if situation.holds or situation.stays else Decision.REBUILD
+    return _existing(situation)
+
+
+def _existing(situation: Situation) -> Decision:
+    """An existing branch and a change: keep it when it holds the change; when it was built
+    on an older base and makes the same change, keep it there unless GitHub says its pull
+    request conflicts or is behind (a moved base alone does not restart CI); else rebuild."""
+    if situation.holds:
+        return Decision.KEEP
+    if not (situation.open_pull and situation.base_moved and situation.same_change):
+        return Decision.REBUILD
+    state = situation.merge_state
+    if not state:
+        return Decision.REBUILD  # GitHub's word could not be read
+    return Decision.UPDATE if state in OUT_OF_DATE else Decision.STAY

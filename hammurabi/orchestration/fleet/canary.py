@@ -29,7 +29,6 @@ from hammurabi.core.pullstate import Checks
 
 if TYPE_CHECKING:
     from hammurabi.integrations.forges.base import Forge
-    from hammurabi.orchestration.fleet.limits import Limits
     from hammurabi.orchestration.fleet.targets import Target
 
 log = logging.getLogger(__name__)
@@ -58,15 +57,9 @@ class Canary:
         return asdict(self)
 
 
-def survey(
-    forge: Forge,
-    targets: Sequence[Target],
-    branch: str,
-    canary: Canary,
-    limits: Limits | None = None,
-) -> None:
-    """Count the campaign's proposed pull requests and their checks (read-only), from the
-    fleet's batched reads where they tell (``limits.known``), else asking the forge."""
+def survey(forge: Forge, targets: Sequence[Target], branch: str, canary: Canary) -> None:
+    """Count the campaign's proposed pull requests and their checks (read-only; a fleet's
+    forge answers from the batched reads where they tell, see :mod:`.limits`)."""
     reader = getattr(forge, "pull_state", None)
     both = getattr(forge, "find_pulls", None)  # open and closed in one request
     for target in targets:
@@ -74,10 +67,7 @@ def survey(
         if repository is None:
             continue
         try:
-            known = limits.known_pulls(repository, branch, None) if limits else None
-            if known is not None:
-                pull, closed = known
-            elif both is not None:
+            if both is not None:
                 pull, closed = both(repository, branch, None)
             else:
                 pull = forge.find_pull(repository, branch, None)
@@ -88,10 +78,7 @@ def survey(
                     canary.merged += 1
                 continue
             canary.proposed += 1
-            state = limits.known_state(repository, pull) if limits else None
-            if state is None and reader is not None:
-                state = reader(repository, pull)
-            checks = state.checks if state is not None else Checks.NONE
+            checks = reader(repository, pull).checks if reader is not None else Checks.NONE
         except HammurabiError as exc:
             log.warning("canary: %s could not be read: %s", target.name, exc)
             canary.unknown += 1

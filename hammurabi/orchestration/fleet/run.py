@@ -42,7 +42,7 @@ from hammurabi.core.pullstate import Stage
 from hammurabi.core.records import BranchAction, GitMode
 from hammurabi.core.results import RunResult, Status
 from hammurabi.core.version import __version__
-from hammurabi.orchestration.fleet.limits import Limits, fork_context
+from hammurabi.orchestration.fleet.limits import LimitedForge, Limits, fork_context
 from hammurabi.orchestration.fleet.records import FleetResult, RepoRun
 from hammurabi.orchestration.fleet.state import FleetState
 
@@ -323,7 +323,7 @@ class _Fleet:
             summary["automerge"] = campaign.automerge.to_dict()
         action = git.action if git is not None and git.mode is GitMode.BRANCH else None
         moved = git.brought_up_to_date if git is not None else None
-        if moved:  # rebuilt on a base it conflicted with or was behind (``branch._stays``)
+        if moved:  # rebuilt on a base it conflicted with or was behind (``plan.Decision.UPDATE``)
             summary["brought_up_to_date"] = moved
         record = RepoRun(target.name, result.status, branch=action, pull=summary)
         if moved and action in (BranchAction.UPDATED, BranchAction.REBUILD):
@@ -394,7 +394,7 @@ def _canary(fleet: _Fleet, targets: list[Target]) -> dict[str, Any]:
     if forge is None:
         found.decision, found.message = "widen", "no forge: nothing to wait for"
     else:
-        canary.survey(forge, targets, fleet.branch, found, fleet.limits)
+        canary.survey(LimitedForge(forge, fleet.limits), targets, fleet.branch, found)
         canary.decide(found)
     fleet.limits.gate(found.hold, found.new)
     log.info("%s", found.message)
