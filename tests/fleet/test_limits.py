@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 
 import pytest
 
@@ -89,4 +91,45 @@ def test_pushes_that_start_ci_are_paced(fleet: Fleet) -> None:
     assert code == ExitCode.OK, out
     pushes = push_times(fleet)
     assert len(pushes) == 4
+    assert_paced(pushes, interval)
+
+
+def test_shards_take_turns_on_one_grid() -> None:
+    """Shard K of N paces its pushes in its own slots of one wall-clock grid: every N
+    intervals, offset by K-1 intervals; shards started together interleave."""
+    clocks = {index: Clock() for index in (1, 2)}
+    for index, clock in clocks.items():
+        limits = Limits(
+            pr_interval=2.0, shard=(index, 2), clock=clock, wall=clock, sleep=clock.sleep
+        )
+        for name in ("o/a", "o/b", "o/c"):
+            limits.pace(name)
+    # the grid: shard 1 at 100, 104, 108 (0 mod 4); shard 2 at 102, 106, 110 (2 mod 4)
+    assert clocks[1].slept == [4.0, 4.0] and clocks[1].now == 108.0
+    assert clocks[2].slept == [2.0, 4.0, 4.0] and clocks[2].now == 110.0
+    one = Clock()
+    Limits(pr_interval=2.0, shard=(1, 1), clock=one, wall=one, sleep=one.sleep).pace("o/a")
+    assert one.slept == []  # one shard of one: as without shards
+
+
+def test_shards_started_together_pace_pushes_fleet_wide(fleet: Fleet) -> None:
+    """Two shards of one fleet run started at once (two processes, as a CI matrix would)
+    push ``--pr-interval`` apart across both, not each on its own pace."""
+    interval = 1.5
+    argv = [sys.executable, "-m", "hammurabi", "enforce", str(fleet.root), "--quiet"]
+    argv += ["--laws", str(fleet.laws), "-p", "python", "--repos", str(fleet.repos)]
+    argv += ["--include", "svc-0[0-7]", "--pr-interval", str(interval), "--jobs", "2"]
+    shards = [
+        subprocess.Popen(
+            [*argv, "--shard", f"{k}/2", "--cache", str(fleet.root / f"cache-{k}")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for k in (1, 2)
+    ]
+    outputs = [shard.communicate(timeout=240)[0] for shard in shards]
+    assert [shard.returncode for shard in shards] == [0, 0], outputs
+    pushes = push_times(fleet)
+    assert len(pushes) == 6, outputs  # svc-01 and svc-07 are compliant
     assert_paced(pushes, interval)

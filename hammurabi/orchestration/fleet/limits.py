@@ -5,7 +5,11 @@ comments) go through their own, smaller limit (``--api-jobs``, one by default: G
 for no concurrent writes). ``--max-prs`` caps the pull requests opened in one run and
 ``--pr-interval`` spaces out the writes that start CI, repository after repository: the bot
 branch's push (new or rebuilt) and the pull request opened with it, so a fleet does not
-start hundreds of CI runs within seconds. A repository over the cap still gets its branch
+start hundreds of CI runs within seconds. The pace is fleet-wide when the run is one shard of
+a CI matrix (``--shard K/N``): the shards share no state, so each pushes only in its own
+slots of one grid on the wall clock, ``(i·N + K-1)·interval`` from a whole multiple of
+``N·interval``; shards started together (or not) never push in the same slot, and N shards
+start CI as often as one run would. A repository over the cap still gets its branch
 pushed; its pull request opens on a later run (the repository is reported as ``deferred``).
 
 The limits wrap whichever forge the ``hammurabi_forge`` hook returns (a hook wrapper), so
@@ -20,6 +24,7 @@ pull request or branch since; otherwise the forge is asked as before.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import time
 from collections.abc import Callable, Generator
@@ -69,9 +74,13 @@ class Limits:
         api_jobs: int = 1,
         max_prs: int = 0,
         pr_interval: float = 0.0,
+        shard: tuple[int, int] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``shard``: (K, N), this run is shard K (1-based) of N: paced on the wall clock's
+        grid the shards share (see the module docstring)."""
         # Shared by the worker processes of a fleet run (forked after this is made).
         context = fork_context() or multiprocessing.get_context()
         self.writes = context.BoundedSemaphore(max(1, api_jobs))
@@ -91,6 +100,12 @@ class Limits:
         self._next_open = context.Value("d", 0.0, lock=False)
         self._lock = context.Lock()
         self._clock, self._sleep = clock, sleep
+        #: This shard's slots: every ``_period`` seconds of the wall clock, ``_offset`` in.
+        self._period, self._offset = 0.0, 0.0
+        if shard is not None and shard[1] > 1:
+            self._clock = wall
+            self._period = self.pr_interval * shard[1]
+            self._offset = self.pr_interval * (shard[0] - 1)
         #: The bot branch's pull requests of every repository, read at once before the
         #: workers fork (each worker forgets those of a repository once it writes there).
         self.known: dict[str, KnownPulls] = {}
@@ -147,10 +162,12 @@ class Limits:
         self._paced.add(repository)
         with self._lock:
             now = self._clock()
-            wait = max(0.0, self._next_open.value - now)
-            self._next_open.value = max(now, self._next_open.value) + self.pr_interval
-        if wait:
-            self._sleep(wait)
+            slot = max(now, self._next_open.value)
+            if self._period:  # this shard's next slot on the shared grid
+                slot = self._offset + math.ceil((slot - self._offset) / self._period) * self._period
+            self._next_open.value = slot + (self._period or self.pr_interval)
+        if slot > now:
+            self._sleep(slot - now)
 
     def gate(self, hold: str | None, new: int = -1) -> None:
         """Set the canary gate before the workers start: ``hold`` says why no new pull

@@ -146,8 +146,14 @@ class _Fleet:
         self.options = options
         self.state = state
         self.observer = observer
+        from hammurabi.orchestration.fleet.targets import Shard
+
+        shard = Shard.parse(options.shard) if options.shard else None
         self.limits = Limits(
-            api_jobs=options.api_jobs, max_prs=options.max_prs, pr_interval=options.pr_interval
+            api_jobs=options.api_jobs,
+            max_prs=options.max_prs,
+            pr_interval=options.pr_interval,
+            shard=(shard.index, shard.count) if shard else None,
         )
         self.stop = (fork_context() or multiprocessing.get_context()).Event()
         self.branch = session.settings.git.branch or default_branch_name(session.settings)
