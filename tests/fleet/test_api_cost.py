@@ -85,7 +85,8 @@ def test_batched_reads_leave_no_rest_reads_per_repository(fleet: Fleet) -> None:
     assert query.aliases == 6 + 1 and query.errors == 0  # six blocks and rateLimit
     reads = second["reads"]
     assert reads == {**reads, "repositories": 6, "queries": 1, "cost": query.cost, "error": None}
-    assert reads["remaining"] == 5000 - 2 * query.cost  # the first run's query, and this one
+    # the first run's batched query and its five states after a push (a point each), this one
+    assert reads["remaining"] == 5000 - 2 * query.cost - 5
     assert 1 <= query.cost <= 3
     pull = {repo["name"]: repo["pull"] for repo in second["repos"]}["acme/svc-00"]
     assert (pull["checks"], pull["failing"]) == ("failing", ["ci"])
@@ -152,3 +153,21 @@ def test_requests_per_repository_through_rest(
     assert code == ExitCode.OK, out
     sent, free = requests_per_repo(fleet)
     assert sent["acme/svc-00"] == 5 and free["acme/svc-00"] == 4, (sent, free)
+
+
+def test_the_state_after_a_push_is_one_graphql_query(fleet: Fleet) -> None:
+    """The first run opens the pull requests: each repository's state after its push is read
+    in one GraphQL query for it (the batched reads were made before the push), not in four
+    REST reads; what it says is what the REST reads say."""
+    code, out, first = fleet.run(*INCLUDE)
+    assert code == ExitCode.OK, out
+    sent, _ = requests_per_repo(fleet)
+    # the access check, the pull request and its labels: the writes' own requests
+    assert sent["acme/svc-00"] == 3, sent
+    assert sent["acme/svc-01"] == 0, sent  # compliant: the batched reads told
+    queries = fleet.hub.graphql_queries
+    assert len(queries) == 1 + 5  # the fleet's, then one per repository pushed
+    assert [q.aliases for q in queries[1:]] == [2] * 5  # one repository, and rateLimit
+    pulls = {repo["name"]: repo["pull"] for repo in first["repos"]}
+    assert pulls["acme/svc-00"]["state"] == "open"
+    assert pulls["acme/svc-00"].get("mergeable_state") == "clean"

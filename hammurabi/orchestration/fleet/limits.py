@@ -19,7 +19,9 @@ The wrapped forge also answers the reads a fleet made for every repository at on
 the repositories run (:attr:`Limits.known`: GitHub's GraphQL reads of the bot pull requests,
 see :mod:`hammurabi.integrations.forges.batch`): ``find_pulls`` and ``pull_state`` answer from
 them while they are fresh (``KNOWN_MAX_AGE``) and nothing was written to the repository's
-pull request or branch since; otherwise the forge is asked as before.
+pull request or branch since. A state the batched reads no longer tell (read after a push)
+is one more such read of the one repository (one request instead of REST's four), when the
+fleet's reads worked; otherwise the forge is asked as before.
 """
 
 from __future__ import annotations
@@ -110,6 +112,8 @@ class Limits:
         #: workers fork (each worker forgets those of a repository once it writes there).
         self.known: dict[str, KnownPulls] = {}
         self.known_head: str | None = None
+        #: Whether the fleet's batched reads worked (then a state is read that way too).
+        self.batched = False
 
     def known_pulls(
         self, repository: str, head: str, base: str | None
@@ -123,6 +127,16 @@ class Limits:
         """``pull``'s state from the batched reads, if they hold it and its head is the same."""
         known = self._fresh(repository)
         return known.state(pull) if known is not None else None
+
+    def read_state(self, forge: Forge, repository: str, pull: PullRequest) -> PullState | None:
+        """``pull``'s state read as the batched reads read it, for its repository alone
+        (after a push: its head is new); None when the forge cannot or the read failed."""
+        reader = getattr(forge, "read_pulls", None)
+        if not self.batched or reader is None:
+            return None
+        found = reader([repository], pull.head)
+        known = found.known.get(repository) if found.error is None else None
+        return known.states.get(pull.number) if known is not None else None
 
     def forget(self, repository: str) -> None:
         """A write to ``repository``'s branch or pull request: its batched reads are stale."""
@@ -233,6 +247,8 @@ class LimitedForge:
 
             def pull_state(repository: str, pull: PullRequest) -> PullState:
                 known = limits.known_state(repository, pull)
+                if known is None:
+                    known = limits.read_state(self.inner, repository, pull)
                 return known if known is not None else found(repository, pull)
 
             return pull_state

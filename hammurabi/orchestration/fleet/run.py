@@ -307,6 +307,7 @@ class _Fleet:
             log.info("batched pull-request reads failed: %s", exc)
             return {"repositories": 0, "error": str(exc)}
         self.limits.known, self.limits.known_head = dict(found.known), self.branch
+        self.limits.batched = found.error is None
         reads: dict[str, Any] = found.to_dict()
         log.info(
             "read the pull requests of %d of %d repositories in %d GraphQL quer%s (%d points)",
