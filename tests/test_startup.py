@@ -8,6 +8,7 @@ use, and the repository is read in few git processes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,18 @@ NOT_NEEDED = (
     "ruamel",
     "tomlkit",
     "httpx",
+    "rich",  # the summary is printed without it where the bytes are the same
+    "questdb",
+    "hashlib",  # OpenSSL: for pull-request fingerprints and the command rules' digests
+    # Rule and precondition modules its laws do not name (hammurabi.loading.builtins):
+    "hammurabi.rules.files",
+    "hammurabi.rules.documents",
+    "hammurabi.rules.templates",
+    "hammurabi.rules.attributes",
+    "hammurabi.preconditions.attributes",
+    "hammurabi.preconditions.documents",
+    "hammurabi.documents",
+    "hammurabi.compat.reporting",  # 0.11's reports: for laws of a 0.11 pillar
 )
 
 
@@ -263,7 +276,6 @@ IMPORTED_AS = {
 
 def test_every_runtime_dependency_is_imported_by_the_package() -> None:
     """An install carries only what the package imports (GitPython is for the tests only)."""
-    import re
     import tomllib
 
     root = Path(__file__).resolve().parent.parent
@@ -277,3 +289,114 @@ def test_every_runtime_dependency_is_imported_by_the_package() -> None:
         if not re.search(rf"^\s*(import|from) {re.escape(IMPORTED_AS[name])}\b", source, re.M)
     ]
     assert unused == []
+
+
+def test_each_builtin_type_plugin_contributes_what_is_listed_without_importing_it() -> None:
+    """The registry knows the built-in types by id before importing them: the list must
+    be what the modules' hooks answer, and each listed module an entry point of ours."""
+    import importlib
+    import tomllib
+
+    from hammurabi.loading.builtins import BUILTIN_TYPES
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    ours = set(project["entry-points"]["hammurabi"].values())
+    hooks = ("hammurabi_rule_types", "hammurabi_precondition_types")
+    for module_name, contribution in BUILTIN_TYPES.items():
+        assert module_name in ours
+        module = importlib.import_module(module_name)
+        implemented = {name for name in dir(module) if name.startswith("hammurabi_")}
+        assert implemented <= set(hooks), module_name  # nothing else to stand in for
+        listed_by_hook = (contribution.rules, contribution.preconditions)
+        for hook, listed in zip(hooks, listed_by_hook, strict=True):
+            answer = getattr(module, hook)() if hook in implemented else ()
+            assert tuple(kind.id for kind in answer) == listed, (module_name, hook)
+    deferred = [value for value in ours if value in BUILTIN_TYPES]
+    assert len(deferred) == len(BUILTIN_TYPES)
+
+
+def _session(tmp_path: Path, law: str, **kwargs: object) -> object:
+    from hammurabi.orchestration.session import prepare
+
+    (tmp_path / "laws.yml").write_text(f"laws:\n  - name: One\n    rules:\n      - {law}\n")
+    return prepare(
+        tmp_path,
+        overrides={"laws": [str(tmp_path / "laws.yml")], "disable_plugins": ["python"]},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_a_run_imports_the_type_modules_its_laws_name(tmp_path: Path) -> None:
+    session = _session(tmp_path, "file-exists: {path: a.txt}")
+    (law,) = session.laws  # type: ignore[attr-defined]
+    assert type(law.rules[0]).__module__ == "hammurabi.rules.files"
+    registry = session.registry  # type: ignore[attr-defined]
+    assert sorted(registry.rules) == sorted(_eager().rules)  # every id is known
+    assert dict(registry.rules.items()) == dict(_eager().rules.items())
+
+
+def _eager() -> object:
+    from hammurabi.loading.plugins import get_plugin_manager
+    from hammurabi.loading.registry import Registry
+
+    return Registry.from_plugins(get_plugin_manager(["python"]))
+
+
+def test_an_unknown_id_is_still_refused_with_a_suggestion(tmp_path: Path) -> None:
+    from hammurabi.core.errors import LawFileError
+
+    expected = "unknown rule id 'lines-exists' (did you mean 'line-exists'?)"
+    with pytest.raises(LawFileError, match=re.escape(expected)):
+        _session(tmp_path, "lines-exists: {path: a.txt, text: x}")
+
+
+def test_a_plugin_claiming_a_builtin_id_is_refused_before_any_import(tmp_path: Path) -> None:
+    from hammurabi.core.errors import PluginError
+    from hammurabi.core.hooks import hookimpl
+
+    class Mine:
+        id = "template-rendered"
+
+    class Clash:
+        @hookimpl
+        def hammurabi_rule_types(self) -> tuple[type, ...]:
+            return (Mine,)
+
+    with pytest.raises(PluginError, match="'template-rendered' is claimed by plugins"):
+        _session(tmp_path, "line-exists: {path: a.txt, text: x}", extra_plugins=(Clash(),))
+
+
+def test_a_builtin_type_plugin_that_fails_to_import_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hammurabi.core.errors import PluginError
+
+    monkeypatch.setitem(sys.modules, "hammurabi.rules.templates", None)  # import fails
+    with pytest.raises(PluginError, match=r"'templates' .*--disable-plugin templates"):
+        _session(tmp_path, "template-rendered: {path: a.txt, template: t.j2}")
+
+
+@pytest.mark.parametrize("package", ["hammurabi.rules", "hammurabi.preconditions"])
+def test_the_lazy_packages_export_each_name_from_where_they_import_it(package: str) -> None:
+    """Each exported name is the very object its module (in the package's import list for
+    type checkers) defines, and it is found without importing the package's other names."""
+    import ast
+    import importlib
+
+    module = importlib.import_module(package)
+    assert module.__file__ is not None
+    tree = ast.parse(Path(module.__file__).read_text())
+    sources = {
+        alias.asname or alias.name: node.module
+        for block in tree.body
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    assert sorted(sources) == sorted(module.__all__)
+    for name, source in sources.items():
+        assert getattr(module, name) is getattr(importlib.import_module(source), name), name
+    with pytest.raises(AttributeError):
+        module.NoSuchName  # noqa: B018

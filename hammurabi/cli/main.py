@@ -741,13 +741,14 @@ def _show_workflow(result: "RunResult", *, quiet: bool) -> None:
     """Print what happened to the bot branch and pull request (or would, in a dry run)."""
     from hammurabi.cli.summary import summary_lines
     from hammurabi.core.records import PullAction
-    from hammurabi.integrations.forges import prbody
 
     for line in summary_lines(result):
         typer.echo(clean(line))
     pull, git = result.pull_request, result.git
     planned = pull is not None and pull.action in (PullAction.OPEN, PullAction.UPDATE)
     if result.dry_run and not quiet and planned and git is not None:
+        from hammurabi.integrations.forges import prbody  # hashlib: only for the body
+
         typer.echo("")
         typer.echo(prbody.render(result, branch=git.branch, base=git.base, diffs=False))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -194,7 +194,7 @@ class _Writer:
             return None
         return {kind_id: out}
 
-    def _known(self, kind_id: str, types: dict[str, type], node: Any) -> str:
+    def _known(self, kind_id: str, types: Mapping[str, type], node: Any) -> str:
         cls = types.get(kind_id)
         if cls is None or not (isinstance(node, cls) or _ours(node)):
             raise _LeftOut(f"{type(node).__name__} is not a type law files know (a custom class?)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +48,8 @@ def hammurabi_reporters() -> tuple[OriginalJsonReport, ...]:
 
 @hookimpl
 def hammurabi_run_finished(result: RunResult, settings: Settings, laws: Sequence[Law]) -> None:
+    if "hammurabi.compat.pillar" not in sys.modules:
+        return  # no 0.11 pillar made any of the laws (and 0.11's reporting is left unimported)
     from hammurabi.compat.pillar import pillars_of
 
     for pillar in pillars_of(laws):

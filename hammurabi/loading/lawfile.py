@@ -171,7 +171,7 @@ class _Builder:
         rule_id, args, where = self.split(node, "rule")
         cls = self.registry.rules.get(rule_id)
         if cls is None:
-            hint = self.registry.suggest(rule_id, self.registry.rules)  # type: ignore[arg-type]
+            hint = self.registry.suggest(rule_id, self.registry.rules)
             raise self.error(where, f"unknown rule id {rule_id!r}{hint}")
         line_node = where
         args = dict(args)
@@ -197,7 +197,7 @@ class _Builder:
         kind_id, args, where = self.split(node, "precondition")
         cls = self.registry.preconditions.get(kind_id)
         if cls is None:
-            hint = self.registry.suggest(kind_id, self.registry.preconditions)  # type: ignore[arg-type]
+            hint = self.registry.suggest(kind_id, self.registry.preconditions)
             raise self.error(where, f"unknown precondition id {kind_id!r}{hint}")
         if "*" in args:
             nested = [self.precondition(item) for item in args["*"]]

@@ -13,8 +13,9 @@ from pathlib import Path
 import pluggy
 
 from hammurabi.core.errors import PluginError
-from hammurabi.core.hooks import PROJECT
+from hammurabi.core.hooks import PROJECT, hookimpl
 from hammurabi.loading import hookspecs
+from hammurabi.loading.builtins import BUILTIN_TYPES, Contribution, Deferred
 from hammurabi.loading.entrypoints import EntryPoint, entry_points
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,39 @@ class PluginManager(pluggy.PluginManager):
         self.infos: list[PluginInfo] = []
 
 
+class TypesStandIn:
+    """Stands in for a built-in plugin that only contributes types: its hooks answer the ids
+    :mod:`hammurabi.loading.builtins` lists as :class:`Deferred` types, and its module is
+    imported when one of them is looked up."""
+
+    def __init__(self, name: str, module: str, contribution: Contribution) -> None:
+        self.module = module
+        hooks = {
+            "hammurabi_rule_types": contribution.rules,
+            "hammurabi_precondition_types": contribution.preconditions,
+        }
+        for hook, ids in hooks.items():
+            if ids:
+                setattr(self, hook, _answer(tuple(Deferred(i, name, module, hook) for i in ids)))
+
+    def __repr__(self) -> str:
+        return f"<stand-in for {self.module}>"
+
+
+def _answer(types: tuple[Deferred, ...]) -> object:
+    @hookimpl
+    def hook() -> tuple[Deferred, ...]:
+        return types
+
+    return hook
+
+
 def get_plugin_manager(
-    disabled: Iterable[str] = (), *, extra: Iterable[object] = (), tolerate_broken: bool = False
+    disabled: Iterable[str] = (),
+    *,
+    extra: Iterable[object] = (),
+    tolerate_broken: bool = False,
+    defer_types: bool = False,
 ) -> PluginManager:
     """Build a plugin manager loading every ``hammurabi`` entry point not disabled.
 
@@ -52,7 +84,8 @@ def get_plugin_manager(
 
     ``extra`` plugins (objects or modules) are registered too, which tests use. A plugin that
     fails to load is an error naming it, or with ``tolerate_broken`` (for listing the plugins)
-    a record of the error.
+    a record of the error. ``defer_types`` stands a :class:`TypesStandIn` in for each built-in
+    plugin of types, so that a run imports only the ones its laws use.
     """
     pm = PluginManager()
     blocked = {name.strip() for name in disabled if name.strip()}
@@ -71,6 +104,11 @@ def get_plugin_manager(
         dist, version = dists[where]
         if ep.name in blocked:
             pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, disabled=True))
+            continue
+        contribution = BUILTIN_TYPES.get(ep.value) if defer_types else None
+        if contribution is not None:
+            pm.register(TypesStandIn(ep.name, ep.value, contribution), name=ep.name)
+            pm.infos.append(PluginInfo(ep.name, ep.value, dist, version))
             continue
         try:
             plugin = ep.load()

@@ -60,7 +60,10 @@ def prepare(
     settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
     register_secrets(settings, env)
     pm = get_plugin_manager(
-        settings.disable_plugins, extra=extra_plugins, tolerate_broken=tolerate_broken_plugins
+        settings.disable_plugins,
+        extra=extra_plugins,
+        tolerate_broken=tolerate_broken_plugins,
+        defer_types=not tolerate_broken_plugins,
     )
     registry = Registry.from_plugins(pm)
     for spec in settings.reports:

@@ -1,28 +1,36 @@
-"""Built-in preconditions."""
+"""Built-in preconditions.
+
+The names are imported lazily (PEP 562): the ``preconditions`` plugin and a run of line rules
+do not import the attribute and document preconditions.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from hammurabi.core.exports import lazy_exports
 from hammurabi.core.hooks import hookimpl
-from hammurabi.core.precondition import Precondition
-from hammurabi.preconditions.attributes import HasMode, HasNoMode, IsNotOwnedBy, IsOwnedBy
-from hammurabi.preconditions.combinators import All, Any, Not
-from hammurabi.preconditions.documents import HasValue, IsKeyExists, IsKeyNotExists
-from hammurabi.preconditions.files import (
-    IsDirectoryExist,
-    IsDirectoryExists,
-    IsDirectoryNotExist,
-    IsDirectoryNotExists,
-    IsFileExist,
-    IsFileExists,
-    IsFileNotExist,
-    IsFileNotExists,
-    IsLineExist,
-    IsLineExists,
-    IsLineNotExist,
-    IsLineNotExists,
-)
+
+if TYPE_CHECKING:
+    from hammurabi.core.precondition import Precondition
+    from hammurabi.preconditions.attributes import HasMode, HasNoMode, IsNotOwnedBy, IsOwnedBy
+    from hammurabi.preconditions.combinators import All, Any, Not
+    from hammurabi.preconditions.documents import HasValue, IsKeyExists, IsKeyNotExists
+    from hammurabi.preconditions.files import (
+        IsDirectoryExist,
+        IsDirectoryExists,
+        IsDirectoryNotExist,
+        IsDirectoryNotExists,
+        IsFileExist,
+        IsFileExists,
+        IsFileNotExist,
+        IsFileNotExists,
+        IsLineExist,
+        IsLineExists,
+        IsLineNotExist,
+        IsLineNotExists,
+    )
 
 __all__ = [
     "All",
@@ -53,6 +61,16 @@ __all__ = [
 
 @hookimpl
 def hammurabi_precondition_types() -> Iterable[type[Precondition]]:
+    from hammurabi.preconditions.combinators import All, Any, Not
+    from hammurabi.preconditions.files import (
+        IsDirectoryExists,
+        IsDirectoryNotExists,
+        IsFileExists,
+        IsFileNotExists,
+        IsLineExists,
+        IsLineNotExists,
+    )
+
     return (
         All,
         Any,
@@ -64,3 +82,14 @@ def hammurabi_precondition_types() -> Iterable[type[Precondition]]:
         IsLineExists,
         IsLineNotExists,
     )
+
+
+#: Where the names are found, in order.
+_MODULES = (
+    "hammurabi.core.precondition",
+    "hammurabi.preconditions.combinators",
+    "hammurabi.preconditions.files",
+    "hammurabi.preconditions.attributes",
+    "hammurabi.preconditions.documents",
+)
+__getattr__ = lazy_exports(globals(), _MODULES)

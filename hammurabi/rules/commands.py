@@ -15,7 +15,6 @@ killed.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
 import signal
@@ -226,6 +225,8 @@ class _CommandSpec:
 
 def _tree_digest(root: Path) -> dict[str, tuple[int, str]]:
     """Each file's mode and content hash (or link target), for ``expect_changes``."""
+    import hashlib  # here: its OpenSSL costs every run's start-up (runs import this module)
+
     digest: dict[str, tuple[int, str]] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS]

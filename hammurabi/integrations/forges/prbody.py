@@ -7,7 +7,6 @@ marker (an HTML comment) lets later runs recognise their own pull request and co
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -42,6 +41,8 @@ def fingerprint(result: RunResult) -> str:
     """A short digest of the change the run proposes: each changed law's name and the
     lines its diff adds and removes (not their positions or context, so an unrelated
     change to the base branch keeps the fingerprint)."""
+    import hashlib  # here: its OpenSSL costs a run that opens no pull request its start-up
+
     digest = hashlib.sha256()
     for law in changed_laws(result):
         digest.update(f"law\0{law.name}\0".encode())
