@@ -400,3 +400,17 @@ def test_the_lazy_packages_export_each_name_from_where_they_import_it(package: s
         assert getattr(module, name) is getattr(importlib.import_module(source), name), name
     with pytest.raises(AttributeError):
         module.NoSuchName  # noqa: B018
+
+
+def test_hook_implementations_are_found_as_pluggy_finds_them() -> None:
+    import pluggy
+
+    from hammurabi.loading.plugins import get_plugin_manager
+
+    pm = get_plugin_manager()
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        for attr in dir(plugin):
+            ours = pm.parse_hookimpl_opts(plugin, attr)
+            assert ours == pluggy.PluginManager.parse_hookimpl_opts(pm, plugin, attr), (name, attr)

@@ -9,8 +9,10 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FunctionType, MethodType, ModuleType
 
 import pluggy
+from pluggy import HookimplOpts
 
 from hammurabi.core.errors import PluginError
 from hammurabi.core.hooks import PROJECT, hookimpl
@@ -19,6 +21,8 @@ from hammurabi.loading.builtins import BUILTIN_TYPES, Contribution, Deferred
 from hammurabi.loading.entrypoints import EntryPoint, entry_points
 
 log = logging.getLogger(__name__)
+
+_MARKER = f"{PROJECT}_impl"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,20 @@ class PluginManager(pluggy.PluginManager):
         super().__init__(PROJECT)
         self.add_hookspecs(hookspecs)
         self.infos: list[PluginInfo] = []
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> HookimplOpts | None:
+        """pluggy's answer, without its static look-up of each name that cannot be a hook
+        implementation (a dunder; a module's name that is not a marked function): registering
+        the built-ins cost a run's start-up several milliseconds."""
+        if name.startswith("__"):
+            return None
+        if isinstance(plugin, ModuleType):
+            value = vars(plugin).get(name)
+            if isinstance(value, FunctionType) and not hasattr(value, _MARKER):
+                return None
+            if not isinstance(value, FunctionType | MethodType | staticmethod | classmethod):
+                return None
+        return super().parse_hookimpl_opts(plugin, name)
 
 
 class TypesStandIn:
