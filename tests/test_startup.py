@@ -44,6 +44,8 @@ NOT_NEEDED = (
     "hammurabi.preconditions.documents",
     "hammurabi.documents",
     "hammurabi.compat.reporting",  # 0.11's reports: for laws of a 0.11 pillar
+    "tomllib",  # the repository has no settings file
+    "yaml",  # a plain law file is read without PyYAML (hammurabi.loading.plainyaml)
 )
 
 

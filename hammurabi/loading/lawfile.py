@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from hammurabi.core.errors import ConfigError, LawFileError
 from hammurabi.core.law import Law
+from hammurabi.loading import plainyaml
 from hammurabi.loading.registry import Registry
+
+if TYPE_CHECKING:
+    import yaml
 
 _LAW_KEYS = {"name", "description", "rules", "preconditions", "weight", "automerge"}
 _CHAIN_KEYS = ("preconditions", "pipe", "children")
@@ -42,27 +44,44 @@ class _Map(dict[Any, Any]):
     line = 0
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, remembering line numbers and refusing duplicate keys."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
-            seen.add(key)
-        mapping = _Map(super().construct_mapping(node, deep=True))
-        mapping.line = node.start_mark.line + 1
-        return mapping
+_LOADER: list[type[yaml.SafeLoader]] = []
 
 
-_Loader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _Loader.construct_mapping,
-)
+def _loader() -> type[yaml.SafeLoader]:
+    """PyYAML's safe loader, remembering line numbers and refusing duplicate keys (made on
+    first use: importing PyYAML costs a run's start-up more than reading a law file)."""
+    if _LOADER:
+        return _LOADER[0]
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+                seen.add(key)
+            mapping = _Map(super().construct_mapping(node, deep=True))
+            mapping.line = node.start_mark.line + 1
+            return mapping
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, Loader.construct_mapping)
+    _LOADER.append(Loader)
+    return Loader
+
+
+def parse(text: str) -> Any:
+    """A law file's document: mappings as ``_Map`` with their line numbers. Read without
+    PyYAML where the text is plain (:mod:`hammurabi.loading.plainyaml`), the same either way."""
+    try:
+        return plainyaml.load(text, _Map)
+    except plainyaml.NotPlain:
+        import yaml
+
+        return yaml.load(text, Loader=_loader())
 
 
 def load_law_file(path: str | Path, registry: Registry) -> list[Law]:
@@ -75,13 +94,20 @@ def load_law_file(path: str | Path, registry: Registry) -> list[Law]:
     except UnicodeDecodeError:
         raise LawFileError("law file is not UTF-8 text", path=path) from None
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
+        data = parse(text)
+    except _yaml_error() as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise LawFileError(f"{line}: invalid YAML: {problem}") from None
     return _Builder(path, registry).laws(data)
+
+
+def _yaml_error() -> type[Exception]:
+    """PyYAML's error (only ever raised once PyYAML is imported)."""
+    import yaml
+
+    return yaml.YAMLError
 
 
 class _Builder:

@@ -13,7 +13,6 @@ import difflib
 import functools
 import logging
 import os
-import tomllib
 import types
 import typing
 from collections.abc import Mapping
@@ -396,6 +395,8 @@ def _files(base: Path, pyproject: Path | None = None) -> list[tuple[Path, dict[s
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # here: a repository without settings files does not pay for it
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
