@@ -2,7 +2,8 @@
 
 Measured side by side, interleaved, on a tiny git repository (two files, one law of one rule):
 ``--help`` and ``--version`` (goal: <= 1.5x the baseline) and ``enforce --dry-run`` (goal:
-<= 2x). Prints medians with min and max, and the heavy libraries each command imports.
+<= 2x). Prints medians with min and max, the heavy libraries each command imports and the git
+processes the dry run starts.
 
     python bench/bench_startup.py [--runs N]
 """
@@ -19,7 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-HEAVY = ("git", "github", "questdb", "httpx", "jinja2", "ruamel", "tomlkit", "rich", "pydantic")
+HEAVY = (
+    *("git", "github", "questdb", "httpx", "jinja2", "ruamel", "tomlkit", "rich", "pydantic"),
+    *("yaml", "hashlib", "tomllib"),
+)
 LAW = """laws:
   - name: Ignore caches
     description: Git ignores bytecode caches.
@@ -62,6 +66,16 @@ def imported(args: list[str], cwd: Path) -> list[str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def git_processes(cmd: list[str], cwd: Path) -> list[str]:
+    """The git commands ``cmd`` starts (from GIT_TRACE)."""
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".trace") as trace:
+        env = {**ENV, "GIT_TRACE": trace.name}
+        subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        lines = trace.read().splitlines()
+    marker = "trace: built-in: git "
+    return [line.split(marker, 1)[1].split()[0] for line in lines if marker in line]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -95,6 +109,8 @@ def main() -> None:
             print(f"  {label:<34} {median * 1000:7.1f} ms {spread:>11}  {ratio}")
         print(f"  heavy libraries imported by --help: {imported(['--help'], repo)}")
         print(f"  heavy libraries imported by enforce --dry-run: {imported(enforce, repo)}")
+        started = git_processes(commands["enforce --dry-run"], repo)
+        print(f"  git processes started by enforce --dry-run: {len(started)} ({' '.join(started)})")
 
 
 if __name__ == "__main__":
