@@ -46,7 +46,8 @@ from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, R
 from hammurabi.integrations import git as gitops  # noqa: E402
 from hammurabi.integrations.metrics.config import MetricsConfig  # noqa: E402
 from hammurabi.integrations.metrics.questdb import QuestDB  # noqa: E402
-from hammurabi.integrations.metrics.rows import Row, run_rows, validate  # noqa: E402
+from hammurabi.integrations.metrics.rows import run_rows  # noqa: E402
+from hammurabi.integrations.metrics.schema import Row, validate  # noqa: E402
 from hammurabi.integrations.metrics.spool import Spool  # noqa: E402
 from hammurabi.loading.settings import MetricsSettings  # noqa: E402
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn  # noqa: E402
@@ -222,18 +223,18 @@ def backfill(server: QuestDBServer, count: int, tmp: Path, replays: int) -> None
         MetricsSettings(conf=server.conf, spool=str(tmp / "backfill.sqlite3"))
     )
     figures = []
-    with QuestDB(config) as questdb:
-        for _ in range(replays + 1):
-            for table in {row.table for row in rows}:
-                questdb.exec(f"DROP TABLE IF EXISTS {table}")
-            questdb.ensure_tables(0)
-            with Spool(config.spool) as spool:
-                for i in range(0, len(rows), 1000):  # as runs would: many small appends
-                    spool.append(rows[i : i + 1000])
-                started = time.perf_counter()
-                report = spool.ship(questdb)
-                figures.append(count / (time.perf_counter() - started))
-            assert report.ok and report.sent == count, report
+    questdb = QuestDB(config)
+    for _ in range(replays + 1):
+        for table in {row.table for row in rows}:
+            questdb.exec(f"DROP TABLE IF EXISTS {table}")
+        questdb.ensure_tables(0)
+        with Spool(config.spool) as spool:
+            for i in range(0, len(rows), 1000):  # as runs would: many small appends
+                spool.append(rows[i : i + 1000])
+            started = time.perf_counter()
+            report = spool.ship(questdb)
+            figures.append(count / (time.perf_counter() - started))
+        assert report.ok and report.sent == count, report
     print(f"backfill: {count:,} rows spooled, then replayed into QuestDB (`metrics flush`)")
     print(f"  first replay {figures[0]:10,.0f} rows/s acknowledged")
     print(f"  next {replays}       {statistics.median(figures[1:]):10,.0f} rows/s (median)")

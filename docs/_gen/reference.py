@@ -444,31 +444,16 @@ def hooks_reference() -> str:
 
 
 def metrics_tables() -> str:
-    """The QuestDB tables of the metrics ``schema`` module, with the comments of their columns."""
-    from hammurabi.integrations.metrics import schema
+    """The QuestDB tables of the metrics ``schema`` module, with what their columns hold."""
+    from hammurabi.integrations.metrics.schema import TABLES
 
-    source = inspect.getsource(schema)
-    comments = _comments(ast.parse(source).body, source.splitlines())
-    column_notes: dict[tuple[str, str], str] = {}
-    current = ""
-    for line in source.splitlines():
-        start = re.match(r"(\w+) = Table\(", line)
-        current = start.group(1) if start else current
-        found = re.match(r'\s*_c\("(\w+)".*#\s*(.+)$', line)
-        if found:
-            column_notes[current, found.group(1)] = found.group(2)
     out: list[str] = []
-    for name, table in vars(schema).items():
-        if not isinstance(table, schema.Table):
-            continue
-        out += [f"### `{table.name}`", "", _inline(comments.get(name, "")), ""]
+    for table in TABLES.values():
+        out += [f"### `{table.name}`", "", _inline(table.doc), ""]
         out += [f"Deduplicated on `{', '.join(table.dedup_keys)}`.", ""]
         out += ["| column | type | notes |", "| --- | --- | --- |"]
         for column in table.columns:
-            notes = [column_notes.get((name, column.name), "")]
-            if column.required:
-                notes.append("always set")
-            text = "; ".join(note for note in notes if note)
+            text = "; ".join(note for note in (column.note, "always set" * column.required) if note)
             out.append(f"| `{column.name}` | {column.type} | {text} |")
         out.append("")
     return "\n".join(out)

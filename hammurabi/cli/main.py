@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from hammurabi.cli.metrics import campaign as _campaign
+from hammurabi.cli.campaign import campaign as _campaign
 from hammurabi.cli.metrics import health as _health
 from hammurabi.cli.metrics import metrics_app
 from hammurabi.compat import cli as original_cli
@@ -591,12 +591,12 @@ def _enforce(
         settings_folder=fleet is not None,  # PATH holds the fleet's settings: the runner's
     )
     dry_run = original.apply(session, dry_run=dry_run, check=check)
+    _send_metrics_after_output(ctx, session)
     if fleet is not None:
         _run_fleet(session, fleet, report or [], output_format, quiet, dry_run, check=check)
         return
     from hammurabi.cli.summary import quiet_line, window_note
 
-    _send_metrics_after_output(ctx, session)
     result = runner.enforce(session, dry_run=dry_run, git=not check)
     for line in result.failures():
         typer.echo(f"hammurabi: failed: {clean(line)}", err=True)
@@ -714,7 +714,8 @@ def _show_window(result: Any, output_format: Format) -> None:
 
 def _send_metrics_after_output(ctx: typer.Context, session: Any) -> None:
     """Have the run's metrics sent once the command's output is out (the rows are spooled as
-    the run ends): a slow QuestDB does not hold the summary back."""
+    each repository run ends; a fleet's go in one replay): a slow QuestDB does not hold the
+    summary back."""
     from hammurabi.integrations.metrics.plugin import MetricsPlugin
 
     plugin = session.pm.get_plugin("metrics")

@@ -17,7 +17,6 @@ from hammurabi.core.exitcodes import ExitCode
 from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
-    from hammurabi.integrations.metrics.campaign import CampaignReport
     from hammurabi.integrations.metrics.config import MetricsConfig
     from hammurabi.integrations.metrics.report import HealthReport
 
@@ -62,7 +61,7 @@ SBAR = "▁▂▃▄▅▆▇█"
 MAX_CAMPAIGNS = 10
 
 
-def _config(conf: str | None, **overrides: Any) -> MetricsConfig:
+def load_config(conf: str | None, **overrides: Any) -> MetricsConfig:
     from hammurabi.integrations.metrics.config import MetricsConfig
     from hammurabi.loading.settings import load_settings
 
@@ -73,7 +72,7 @@ def _config(conf: str | None, **overrides: Any) -> MetricsConfig:
     return MetricsConfig.from_settings(settings.metrics, conf=conf)
 
 
-def _console() -> Any:
+def new_console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
@@ -91,7 +90,7 @@ def init(
     from hammurabi.integrations.metrics.questdb import QuestDB
     from hammurabi.integrations.metrics.schema import TABLES
 
-    config = _config(conf, ttl_days=ttl_days)
+    config = load_config(conf, ttl_days=ttl_days)
     created = QuestDB(config).ensure_tables(config.ttl_days, set_ttl=True)
     ttl = f"TTL {config.ttl_days} days" if config.ttl_days else "no TTL"
     for name in TABLES:
@@ -118,7 +117,7 @@ def flush(
     from hammurabi.integrations.metrics.questdb import QuestDB
     from hammurabi.integrations.metrics.spool import Spool
 
-    config = _config(conf)
+    config = load_config(conf)
     questdb = QuestDB(config)
     with Spool(config.spool) as spool:
         requeued, invalid = spool.retry_rejected() if retry_rejected else (0, 0)
@@ -162,7 +161,7 @@ def status(
     from hammurabi.integrations.metrics.config import MetricsError, redact
     from hammurabi.integrations.metrics.spool import Spool
 
-    config = _config(conf)
+    config = load_config(conf)
     with Spool(config.spool) as spool:
         state, refused = spool.state(), _refused(spool.rejected(rejected))
     server: dict[str, Any] | None = None
@@ -232,26 +231,25 @@ def health(
     from hammurabi.integrations.metrics.questdb import QuestDB
     from hammurabi.integrations.metrics.report import fetch_health, parse_since
 
-    config = _config(conf, url=url)
+    config = load_config(conf, url=url)
     window_start = parse_since(since)
     window_end = parse_since(until) if until else None
-    with QuestDB(config) as questdb:
-        report = fetch_health(
-            questdb,
-            since=window_start,
-            until=window_end,
-            repos=repo or [],
-            laws=law or [],
-            top_rules=top,
-        )
-        if html is not None:  # the page shows the campaigns of the window too
-            from hammurabi.integrations.metrics.campaign import campaigns, fetch_campaign
+    questdb = QuestDB(config)
+    report = fetch_health(
+        questdb,
+        since=window_start,
+        until=window_end,
+        repos=repo or [],
+        laws=law or [],
+        top_rules=top,
+    )
+    if html is not None:  # the page shows the campaigns of the window too
+        from hammurabi.integrations.metrics.campaign import campaigns, fetch_campaign
 
-            names = campaigns(questdb, window_start, window_end)[:MAX_CAMPAIGNS]
-            sections = [
-                fetch_campaign(questdb, name, since=window_start, until=window_end)
-                for name in names
-            ]
+        names = campaigns(questdb, window_start, window_end)[:MAX_CAMPAIGNS]
+        sections = [
+            fetch_campaign(questdb, name, since=window_start, until=window_end) for name in names
+        ]
     if html is not None:
         from hammurabi.cli.health_page import render_html
 
@@ -284,7 +282,7 @@ def show_health(report: HealthReport) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = _console()
+    console = new_console()
     if not report.repos:
         console.print(f"no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC", markup=False)
         return
@@ -333,118 +331,5 @@ def show_health(report: HealthReport) -> None:
             cells = [rule.law, rule.rule, str(rule.failed), str(rule.changed), str(rule.repos)]
             rules_table.add_row(*(Text(cell) for cell in cells))
         console.print(rules_table)
-    if report.truncated:
-        console.print("[yellow]the window holds too many runs; narrow it with --since[/]")
-
-
-#: How a stage looks in the terminal.
-STAGE_STYLE = {
-    "failed": "red",
-    "blocked": "red",
-    "failing": "red",
-    "ignored": "magenta",
-    "unproposed": "yellow",
-    "changes-requested": "yellow",
-    "pending": "yellow",
-    "proposed": "cyan",
-    "passing": "cyan",
-    "approved": "green",
-    "merged": "green",
-    "compliant": "green",
-}
-
-
-def campaign(
-    conf: ConfOpt = None,
-    url: UrlOpt = None,
-    branch: Annotated[
-        str | None,
-        typer.Option(
-            "--branch",
-            metavar="BRANCH",
-            help="The campaign: its bot branch, e.g. hammurabi/security (default: the only "
-            "campaign with runs in the window).",
-        ),
-    ] = None,
-    since: SinceOpt = "30d",
-    until: UntilOpt = None,
-    output_format: FormatOpt = Format.text,
-) -> None:
-    """Follow a change across the fleet: where each repository stands (worst and oldest
-    first) and the burn-down by day, from the runs recorded in QuestDB."""
-    from hammurabi.integrations.metrics.campaign import fetch_campaign
-    from hammurabi.integrations.metrics.questdb import QuestDB
-    from hammurabi.integrations.metrics.report import parse_since
-
-    config = _config(conf, url=url)
-    window_start = parse_since(since)
-    window_end = parse_since(until) if until else None
-    with QuestDB(config) as questdb:
-        report = fetch_campaign(questdb, branch, since=window_start, until=window_end)
-    if output_format is Format.json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
-    else:
-        show_campaign(report)
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    days = seconds / 86400
-    return f"{days:.1f}d" if days >= 1 else f"{seconds / 3600:.1f}h"
-
-
-def show_campaign(report: CampaignReport) -> None:
-    """Print the campaign's headline, its stages, the burn-down and the repositories."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from hammurabi.integrations.metrics.campaign import remaining
-
-    console = _console()
-    if not report.repos:
-        console.print(
-            f"campaign {report.campaign}: no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC",
-            markup=False,
-        )
-        return
-    total = len(report.repos)
-    console.print(
-        f"Campaign {report.campaign}: {report.done} of "
-        f"{count(total, 'repository', 'repositories')} done ({report.done * 100 // total}%)",
-        markup=False,
-    )
-    line = Text("  ")
-    for stage, n in report.stages.items():
-        if n:
-            line.append(f"{stage} {n}", style=STAGE_STYLE.get(stage, ""))
-            line.append("  ")
-    console.print(line)
-    if report.history:
-        console.print("Still to do, by day (UTC):", markup=False)
-        widest = max(max(remaining(c) for _, c in report.history), 1)
-        for day, counts in report.history[-14:]:
-            left = remaining(counts)
-            bar = "█" * max(round(left * 30 / widest), 1 if left else 0)
-            console.print(f"  {day:%Y-%m-%d} {left:>5} {bar}", markup=False)
-    table = Table(title="Repositories, worst and oldest first", title_justify="left")
-    for name in ("Repository", "Stage", "Pull request", "Checks", "Review", "Age", "Last run"):
-        table.add_column(name, overflow="fold")
-    for repo in report.repos:
-        checks = repo.checks or ""
-        names = repo.checks_failing or repo.checks_pending
-        if names:
-            checks += f" ({names})"
-        cells = [
-            Text(repo.repo),
-            Text(repo.stage.value, style=STAGE_STYLE.get(repo.stage.value, "")),
-            Text(f"#{repo.pr_number} {repo.pr_state or ''}".strip() if repo.pr_number else ""),
-            Text(checks),
-            Text(repo.review or ""),
-            Text(_age(repo.pr_age_s)),
-            Text(f"{repo.ts:%Y-%m-%d %H:%M}"),
-        ]
-        table.add_row(*cells)
-    console.print(table)
     if report.truncated:
         console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

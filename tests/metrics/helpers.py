@@ -15,7 +15,8 @@ from hammurabi.core.records import PullAction, PullRequestRecord, PullSummary
 from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult
 from hammurabi.integrations.metrics.config import MetricsConfig
 from hammurabi.integrations.metrics.questdb import QuestDB
-from hammurabi.integrations.metrics.rows import FleetRuns, Row, parse_time, run_rows, validate
+from hammurabi.integrations.metrics.rows import FleetRuns, run_rows
+from hammurabi.integrations.metrics.schema import Row, validate
 from hammurabi.integrations.metrics.spool import Spool
 from tests.questdb_server import QuestDBServer
 
@@ -28,6 +29,16 @@ TABLE_NAMES = (
     "hammurabi_pull_requests",
 )
 U, C, S, F = Outcome.UNCHANGED, Outcome.CHANGED, Outcome.SKIPPED, Outcome.FAILED
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Parse an ISO 8601 string (UTC if naive); None for anything else, as a report read
+    back would have it."""
+    try:
+        parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def rule(
@@ -186,7 +197,8 @@ def count(server: QuestDBServer, table: str, where: str = "") -> int:
 
 def ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[int, int, int]:
     """Replay the spool into QuestDB as ``metrics flush`` does: (sent, refused, remaining)."""
-    with QuestDB(config) as questdb, Spool(spool_path) as spool:
+    questdb = QuestDB(config)
+    with Spool(spool_path) as spool:
         questdb.ensure_tables(config.ttl_days)
         report = spool.ship(questdb, batch=batch)
     return report.sent, len(report.rejected), report.remaining

@@ -25,9 +25,9 @@ from hammurabi.core.pullstate import Stage
 from hammurabi.core.records import CampaignRecord
 from hammurabi.core.results import RunResult
 from hammurabi.integrations.metrics.config import MetricsConfig
-from hammurabi.integrations.metrics.health import health
 from hammurabi.integrations.metrics.plugin import MetricsPlugin
 from hammurabi.integrations.metrics.questdb import quote_literal
+from hammurabi.integrations.metrics.rows import health
 from tests.metrics.helpers import F, U, fleet_history, law, run, wait_tables
 from tests.questdb_server import QuestDBQueryError, QuestDBServer
 
@@ -297,6 +297,7 @@ def _history(now: datetime) -> list[RunResult]:
 def seeded(questdb: QuestDBServer, config: MetricsConfig, plugin: MetricsPlugin) -> list[RunResult]:
     """Record the history through the metrics plugin, as enforce does, and wait for it."""
     results = _history(datetime.now(UTC))
+    plugin.send_later = True  # as the CLI has it: the command's end sends
     for result in results:
         plugin.record(result, config)
     report = plugin.flush()

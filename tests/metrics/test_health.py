@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hammurabi.integrations.metrics.health import health
+from hammurabi.integrations.metrics.rows import health
 from tests.metrics.helpers import C, F, S, U, law, rule, run
 
 

@@ -60,19 +60,19 @@ def test_names_cannot_inject_sql(
         for i, name in enumerate(NASTY)
     ]
     _load(config, spool_path, results, questdb)
-    with QuestDB(config) as http:
-        for name in NASTY:
-            report = fetch_health(http, since=T0 - timedelta(days=1), repos=[name], laws=[name])
-            assert [trend.repo for trend in report.repos] == [name]
-            assert report.repos[0].score == 0.5
-            assert [(r.law, r.rule) for r in report.failing_rules] == [(name, f"{name}-r1")]
-        everything = fetch_health(http, since=T0 - timedelta(days=1))
-        assert sorted(t.repo for t in everything.repos) == sorted(NASTY)
-        none = fetch_health(http, since=T0 - timedelta(days=1), repos=["' OR 1=1 --"])
-        assert none.repos == []
-        assert set(questdb.tables()) >= {"hammurabi_runs", "hammurabi_repo_health"}
-        with pytest.raises(QueryError, match="rejected"):
-            http.exec("SELECT nope FROM hammurabi_runs")
+    http = QuestDB(config)
+    for name in NASTY:
+        report = fetch_health(http, since=T0 - timedelta(days=1), repos=[name], laws=[name])
+        assert [trend.repo for trend in report.repos] == [name]
+        assert report.repos[0].score == 0.5
+        assert [(r.law, r.rule) for r in report.failing_rules] == [(name, f"{name}-r1")]
+    everything = fetch_health(http, since=T0 - timedelta(days=1))
+    assert sorted(t.repo for t in everything.repos) == sorted(NASTY)
+    none = fetch_health(http, since=T0 - timedelta(days=1), repos=["' OR 1=1 --"])
+    assert none.repos == []
+    assert set(questdb.tables()) >= {"hammurabi_runs", "hammurabi_repo_health"}
+    with pytest.raises(QueryError, match="rejected"):
+        http.exec("SELECT nope FROM hammurabi_runs")
 
 
 @pytest.mark.questdb
@@ -84,54 +84,54 @@ def test_health_report_trends_worst_first_and_law_filter(
         start=T0,
     )
     _load(config, spool_path, history, questdb)
-    with QuestDB(config) as http:
-        report = fetch_health(http, since=T0 - timedelta(hours=1))
-        assert [t.repo for t in report.repos] == ["org/bad", "org/mid", "org/good"]
-        bad = report.repos[0]
-        # score = weighted: base (weight 2) 5 rules, extra (weight 1) 5 rules
-        # day 0: 2 good rules, both in base -> (2 * 2) / (5 * 2 + 5 * 1) = 4 / 15
-        assert [round(p.score or 0, 4) for p in bad.points] == [
-            round(4 / 15, 4),
-            round(8 / 15, 4),
-            round(10 / 15, 4),
-        ]
-        assert bad.latest.pr_number == 100 and bad.latest.pr_state == "open"
-        assert bad.latest.pr_age_s == pytest.approx(4 * 86400 + 0, abs=5)
-        assert report.compliant_repos == 1
-        assert report.fleet_score == pytest.approx((10 / 15 + 14 / 15 + 1.0) / 3)
-        assert len(report.fleet_trend) == 3
-        assert report.failing_rules[0].law == "extra"
-        # Scoring one law: for org/bad, "base" is 2/5, 4/5, 5/5 compliant.
-        base = fetch_health(http, since=T0 - timedelta(hours=1), laws=["base"])
-        scores = {t.repo: [p.score for p in t.points] for t in base.repos}
-        assert scores["org/bad"] == [0.4, 0.8, 1.0]
-        assert [t.repo for t in base.repos] == ["org/bad", "org/good", "org/mid"]  # ties by name
-        window = fetch_health(
-            http,
-            since=T0 + timedelta(hours=12),
-            until=T0 + timedelta(days=1, hours=12),
-            repos=["org/bad", "org/mid"],
-        )
-        assert {t.repo: len(t.points) for t in window.repos} == {"org/bad": 1, "org/mid": 1}
-        data = report.to_dict()
-        assert data["fleet"]["repos"] == 3
-        assert data["repos"][0]["pull_request"]["number"] == 100
+    http = QuestDB(config)
+    report = fetch_health(http, since=T0 - timedelta(hours=1))
+    assert [t.repo for t in report.repos] == ["org/bad", "org/mid", "org/good"]
+    bad = report.repos[0]
+    # score = weighted: base (weight 2) 5 rules, extra (weight 1) 5 rules
+    # day 0: 2 good rules, both in base -> (2 * 2) / (5 * 2 + 5 * 1) = 4 / 15
+    assert [round(p.score or 0, 4) for p in bad.points] == [
+        round(4 / 15, 4),
+        round(8 / 15, 4),
+        round(10 / 15, 4),
+    ]
+    assert bad.latest.pr_number == 100 and bad.latest.pr_state == "open"
+    assert bad.latest.pr_age_s == pytest.approx(4 * 86400 + 0, abs=5)
+    assert report.compliant_repos == 1
+    assert report.fleet_score == pytest.approx((10 / 15 + 14 / 15 + 1.0) / 3)
+    assert len(report.fleet_trend) == 3
+    assert report.failing_rules[0].law == "extra"
+    # Scoring one law: for org/bad, "base" is 2/5, 4/5, 5/5 compliant.
+    base = fetch_health(http, since=T0 - timedelta(hours=1), laws=["base"])
+    scores = {t.repo: [p.score for p in t.points] for t in base.repos}
+    assert scores["org/bad"] == [0.4, 0.8, 1.0]
+    assert [t.repo for t in base.repos] == ["org/bad", "org/good", "org/mid"]  # ties by name
+    window = fetch_health(
+        http,
+        since=T0 + timedelta(hours=12),
+        until=T0 + timedelta(days=1, hours=12),
+        repos=["org/bad", "org/mid"],
+    )
+    assert {t.repo: len(t.points) for t in window.repos} == {"org/bad": 1, "org/mid": 1}
+    data = report.to_dict()
+    assert data["fleet"]["repos"] == 3
+    assert data["repos"][0]["pull_request"]["number"] == 100
 
 
 @pytest.mark.questdb
 def test_sql_over_exec(questdb: QuestDBServer, config: MetricsConfig) -> None:
-    with QuestDB(config) as http:
-        assert http.ensure_tables(0) == [
-            "hammurabi_rule_runs",
-            "hammurabi_repo_health",
-            "hammurabi_runs",
-            "hammurabi_pull_requests",
-        ]
-        sql = f"SELECT {quote_literal(NASTY[0])} AS v, 1 + 1 AS two"
-        assert http.rows(sql) == [{"v": NASTY[0], "two": 2}]
-        with pytest.raises(QueryError, match="Invalid column") as caught:
-            http.exec("SELECT nope FROM hammurabi_runs")
-        assert caught.value.position == 7
+    http = QuestDB(config)
+    assert http.ensure_tables(0) == [
+        "hammurabi_rule_runs",
+        "hammurabi_repo_health",
+        "hammurabi_runs",
+        "hammurabi_pull_requests",
+    ]
+    sql = f"SELECT {quote_literal(NASTY[0])} AS v, 1 + 1 AS two"
+    assert http.rows(sql) == [{"v": NASTY[0], "two": 2}]
+    with pytest.raises(QueryError, match="Invalid column") as caught:
+        http.exec("SELECT nope FROM hammurabi_runs")
+    assert caught.value.position == 7
     closed = QuestDB(MetricsConfig(url="http://127.0.0.1:9"), timeout=5)
-    with closed, pytest.raises(UnavailableError, match="cannot reach QuestDB"):
+    with pytest.raises(UnavailableError, match="cannot reach QuestDB"):
         closed.exec("SELECT 1")

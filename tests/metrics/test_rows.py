@@ -11,16 +11,8 @@ import pytest
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.records import PullRequestRecord
 from hammurabi.integrations.metrics.config import MetricsConfig, parse_conf, redact
-from hammurabi.integrations.metrics.rows import (
-    FleetRuns,
-    Row,
-    RowError,
-    health_row,
-    rule_rows,
-    run_rows,
-    to_ns,
-    validate,
-)
+from hammurabi.integrations.metrics.rows import FleetRuns, health_row, rule_rows, run_rows, to_ns
+from hammurabi.integrations.metrics.schema import Row, RowError, validate
 from hammurabi.loading.settings import MetricsSettings, load_settings
 from tests.metrics.helpers import T0, C, F, U, law, rule, run
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -56,30 +55,6 @@ def test_two_handles_append_in_order(spool_path: Path) -> None:
         for index, row in enumerate(rows):
             (one if index % 2 else two).append([row])
         assert one.pending(1000) == rows
-
-
-def test_a_queue_of_the_former_json_format_is_converted(spool_path: Path) -> None:
-    rows = rows_of([run("org/a", [law("A", [U, C])]), run("org/b", [law("B", [C])])])
-    db = sqlite3.connect(spool_path)
-    db.executescript(
-        "CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL,"
-        " row TEXT NOT NULL, added REAL NOT NULL);"
-    )
-    db.executemany(
-        "INSERT INTO pending (tbl, row, added) VALUES (?, ?, 1.0)",
-        [(row.table, row.to_json()) for row in rows[:3]]
-        + [("hammurabi_runs", "{not json")]
-        + [(row.table, row.to_json()) for row in rows[3:]],
-    )
-    db.commit()
-    db.close()
-    with Spool(spool_path) as spool:
-        assert spool.pending(1000) == rows  # same rows, same order, booleans included
-        (bad,) = spool.rejected()
-        assert (bad.source, bad.row) == ("spool", "{not json")
-        assert "unreadable spool entry" in bad.reason
-    with Spool(spool_path) as spool:  # converted once
-        assert spool.state().pending == len(rows)
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="Connection.setconfig is Python 3.12+")

@@ -1,4 +1,4 @@
-"""Where metrics go: the effective configuration, and the errors of the metrics package.
+"""Where metrics go: the effective configuration (checked here, once), and the errors.
 
 The connection is a QuestDB client configuration string (``http::addr=HOST:9000;``). It
 comes from, first to last: ``--metrics`` (whose environment variable is
@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from hammurabi.core.errors import ConfigError, HammurabiError
 
@@ -41,9 +42,7 @@ class QueryError(MetricsError):
 
     def __init__(self, sql: str, error: str, position: int | None = None) -> None:
         super().__init__(f"QuestDB rejected a query: {error} (at {position})")
-        self.sql = sql
-        self.error = error
-        self.position = position
+        self.sql, self.error, self.position = sql, error, position
 
 
 def parse_conf(conf: str) -> tuple[str, dict[str, str]]:
@@ -65,13 +64,6 @@ def redact(conf: str) -> str:
     return f"{schema}::{';'.join(shown)};"
 
 
-def default_spool_path(env: Mapping[str, str] | None = None) -> Path:
-    """Return ``$XDG_STATE_HOME/hammurabi/metrics-spool.sqlite3`` (``~/.local/state`` default)."""
-    env = os.environ if env is None else env
-    state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "hammurabi" / "metrics-spool.sqlite3"
-
-
 @dataclass(frozen=True)
 class MetricsConfig:
     """The effective metrics configuration of one run or command."""
@@ -91,24 +83,35 @@ class MetricsConfig:
         conf: str | None = None,
         env: Mapping[str, str] | None = None,
     ) -> MetricsConfig:
-        """Resolve the configuration; ``conf`` (``--metrics``) wins over the settings."""
+        """Resolve and check the configuration (``conf``, ``--metrics``, wins over the
+        settings): what cannot work is a :class:`ConfigError` before any work is done."""
         env = os.environ if env is None else env
         chosen = (conf or settings.conf or env.get(CONF_ENV, "")).strip()
         if chosen:
             schema, params = parse_conf(chosen)
+            shown = f"metrics conf {redact(chosen)!r}"
             if schema not in ("http", "https"):
                 raise ConfigError(
-                    f"metrics conf {redact(chosen)!r}: use ILP over HTTP ('http::' or "
-                    f"'https::'), not {schema!r}: over TCP the server drops bad rows silently"
+                    f"{shown}: use ILP over HTTP ('http::' or 'https::'), not {schema!r}: "
+                    "over TCP the server drops bad rows silently"
                 )
             if not params.get("addr"):
-                raise ConfigError(f"metrics conf {redact(chosen)!r} has no addr=HOST:PORT")
+                raise ConfigError(f"{shown} has no addr=HOST:PORT")
+            try:
+                parts = urlsplit(f"{schema}://{params['addr']}")
+                parts.port  # noqa: B018 - a port that is not a number raises ValueError
+            except ValueError as exc:
+                raise ConfigError(f"{shown}: {exc}") from None
+            if not parts.hostname:
+                raise ConfigError(f"{shown} has no host in addr")
         if settings.ttl_days < 0:
             raise ConfigError("metrics.ttl_days must not be negative")
+        state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        spool = settings.spool or f"{state}/hammurabi/metrics-spool.sqlite3"
         return cls(
             conf=chosen,
             url=settings.url.strip(),
-            spool=Path(settings.spool).expanduser() if settings.spool else default_spool_path(env),
+            spool=Path(spool).expanduser(),
             spool_only=settings.spool_only,
             ttl_days=settings.ttl_days,
             drain_timeout=max(settings.drain_timeout, 0.0),
@@ -121,10 +124,8 @@ class MetricsConfig:
 
     def http(self) -> tuple[str, dict[str, str]]:
         """Return the REST base URL and auth headers (from ``url`` or the conf string)."""
+        schema, params = parse_conf(self.conf) if self.conf else ("", {})
         headers: dict[str, str] = {}
-        params: dict[str, str] = {}
-        if self.conf:
-            schema, params = parse_conf(self.conf)
         if params.get("token"):
             headers["Authorization"] = f"Bearer {params['token']}"
         elif params.get("username"):
@@ -141,10 +142,8 @@ class MetricsConfig:
 
 
 def metrics_note(settings: MetricsSettings, env: Mapping[str, str] | None = None) -> str | None:
-    """Return the line a run prints when its metrics do not go to QuestDB, else None.
-
-    None also for a conf that does not parse: the plugin warns about that itself.
-    """
+    """Return the line a run prints when its metrics do not go to QuestDB, else None (also
+    for a conf that does not parse: the run refused it already)."""
     try:
         config = MetricsConfig.from_settings(settings, env=env)
     except ConfigError:

@@ -10,7 +10,6 @@ installed, 0.1 to 0.2 s to import at a run's end, to write a few lines of text) 
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -45,14 +44,38 @@ _FORMATS: dict[str, Callable[[Any], str]] = {
 }
 
 
+def _line_writer(table: str) -> Callable[[Sequence[Any]], str]:
+    """Return ``line(item)``: the ILP line of a spooled ``(id, table, *COLUMNS values)`` item
+    of ``table`` (None values are left out)."""
+    place = {name: index + 2 for index, name in enumerate(COLUMNS)}
+    columns = TABLES[table].columns[1:]
+    symbols = [(c.name, place[c.name]) for c in columns if c.type == "SYMBOL"]
+    fields = [(c.name, place[c.name], _FORMATS[c.type]) for c in columns if c.type != "SYMBOL"]
+
+    def line(item: Sequence[Any]) -> str:
+        tags = "".join(
+            f",{name}={str(item[i]).translate(_NAME_ESCAPES)}"
+            for name, i in symbols
+            if item[i] is not None
+        )
+        values = ",".join(
+            f"{name}={out(item[i])}" for name, i, out in fields if item[i] is not None
+        )
+        return f"{table}{tags} {values} {int(item[2])}\n"
+
+    return line
+
+
+_LINES = {name: _line_writer(name) for name in TABLES}
+
+
 class RowRejected(MetricsError):
     """The server (HTTP 400) or the encoding refused a row; ``index`` is its place in the
     batch, None when the server did not say which row."""
 
     def __init__(self, reason: str, index: int | None) -> None:
         super().__init__(reason)
-        self.reason = reason
-        self.index = index
+        self.reason, self.index = reason, index
 
 
 def quote_literal(value: str) -> str:
@@ -74,32 +97,6 @@ def ts_literal(moment: datetime) -> str:
 def in_list(column: str, values: Sequence[str]) -> str:
     """Return ``column IN ('a', 'b')`` with every value quoted."""
     return f"{column} IN ({', '.join(quote_literal(v) for v in values)})"
-
-
-def _line_writer(table: str) -> Callable[[Sequence[Any]], str]:
-    """Return ``line(item)``: the ILP line of a spooled ``(id, table, *COLUMNS values)`` item
-    of ``table`` (None values are left out)."""
-    place = {name: index + 2 for index, name in enumerate(COLUMNS)}
-    columns = TABLES[table].columns[1:]
-    symbols = [(c.name, place[c.name]) for c in columns if c.type == "SYMBOL"]
-    fields = [(c.name, place[c.name], _FORMATS[c.type]) for c in columns if c.type != "SYMBOL"]
-    ts = place["ts"]
-
-    def line(item: Sequence[Any]) -> str:
-        tags = "".join(
-            f",{name}={str(item[i]).translate(_NAME_ESCAPES)}"
-            for name, i in symbols
-            if item[i] is not None
-        )
-        values = ",".join(
-            f"{name}={out(item[i])}" for name, i, out in fields if item[i] is not None
-        )
-        return f"{table}{tags} {values} {int(item[ts])}\n"
-
-    return line
-
-
-_LINES = {name: _line_writer(name) for name in TABLES}
 
 
 def ilp(items: Sequence[Sequence[Any]]) -> bytes:
@@ -138,21 +135,14 @@ class QuestDB:
                 self._tls.check_hostname = False
                 self._tls.verify_mode = ssl.CERT_NONE
 
-    def __enter__(self) -> QuestDB:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass  # every request has a connection of its own
-
     def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str]:
-        """Send one request; return the status and the text of the answer."""
+        """Send one request (a connection of its own); return the status and the answer."""
         parts = urlsplit(self.url)
+        host, port = parts.hostname or "", parts.port
         if self._tls is None:
-            connection = HTTPConnection(parts.hostname or "", parts.port, timeout=self._timeout)
+            connection = HTTPConnection(host, port, timeout=self._timeout)
         else:
-            connection = HTTPSConnection(
-                parts.hostname or "", parts.port, timeout=self._timeout, context=self._tls
-            )
+            connection = HTTPSConnection(host, port, timeout=self._timeout, context=self._tls)
         try:
             connection.request(method, parts.path + path, body=body, headers=self._headers)
             response = connection.getresponse()
@@ -161,8 +151,6 @@ class QuestDB:
             raise UnavailableError(f"cannot reach QuestDB at {self.url}: {exc}") from exc
         finally:
             connection.close()
-
-    # ------------------------------------------------------------------ SQL
 
     def exec(self, sql: str) -> dict[str, Any]:
         """Run ``sql``; raise :class:`QueryError` (HTTP 400) or :class:`UnavailableError`."""
@@ -189,16 +177,12 @@ class QuestDB:
         """Create the missing Hammurabi tables (with ``set_ttl``, set the others' retention);
         return the names of the tables created."""
         existing = self.tables()
-        created = []
         for table in TABLES.values():
             if table.name not in existing:
                 self.exec(table.create_sql(ttl_days))
-                created.append(table.name)
             elif set_ttl:
                 self.exec(table.ttl_sql(ttl_days))
-        return created
-
-    # ------------------------------------------------------------------ rows
+        return [name for name in TABLES if name not in existing]
 
     def send(self, items: Sequence[Sequence[Any]]) -> None:
         """Write spooled ``(id, table, *COLUMNS values)`` items in one request.
@@ -219,7 +203,8 @@ class QuestDB:
 
 
 def _json(text: str) -> dict[str, Any] | None:
-    with contextlib.suppress(ValueError):
-        if isinstance(body := json.loads(text), dict):
-            return body
-    return None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

@@ -63,7 +63,7 @@ class RepoTrend:
 
     @property
     def score(self) -> float | None:
-        return self.latest.score
+        return self.points[-1].score
 
     @property
     def pull_request(self) -> RunPoint | None:
@@ -106,40 +106,39 @@ class HealthReport:
         return sum(1 for r in self.repos if r.score is not None and r.score >= 1.0)
 
     def to_dict(self) -> dict[str, Any]:
-        def when(moment: datetime | None) -> str | None:
-            return moment.isoformat() if moment else None
-
+        """What ``hammurabi health --format json`` prints."""
+        repos = []
+        for trend in self.repos:
+            last, pr = trend.latest, trend.pull_request
+            repos.append(
+                {
+                    "repo": trend.repo,
+                    "score": trend.score,
+                    "runs": len(trend.points),
+                    "last_run": last.ts.isoformat(),
+                    "outcome": last.outcome,
+                    "trend": [p.score for p in trend.points],
+                    "pull_request": None
+                    if pr is None
+                    else {
+                        "number": pr.pr_number,
+                        "state": pr.pr_state,
+                        "url": pr.pr_url,
+                        "age_s": pr.pr_age_s,
+                    },
+                }
+            )
         return {
-            "since": when(self.since),
-            "until": when(self.until),
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat() if self.until else None,
             "filters": {"repos": self.repos_filter, "laws": self.laws_filter},
             "fleet": {
                 "repos": len(self.repos),
                 "score": self.fleet_score,
                 "compliant": self.compliant_repos,
-                "trend": [{"day": when(day), "score": score} for day, score in self.fleet_trend],
+                "trend": [{"day": d.isoformat(), "score": s} for d, s in self.fleet_trend],
             },
-            "repos": [
-                {
-                    "repo": trend.repo,
-                    "score": trend.score,
-                    "runs": len(trend.points),
-                    "last_run": when(trend.latest.ts),
-                    "outcome": trend.latest.outcome,
-                    "trend": [p.score for p in trend.points],
-                    "pull_request": (
-                        {
-                            "number": trend.latest.pr_number,
-                            "state": trend.latest.pr_state,
-                            "url": trend.latest.pr_url,
-                            "age_s": trend.latest.pr_age_s,
-                        }
-                        if trend.pull_request
-                        else None
-                    ),
-                }
-                for trend in self.repos
-            ],
+            "repos": repos,
             "failing_rules": [asdict(rule) for rule in self.failing_rules],
             "truncated": self.truncated,
         }
@@ -200,7 +199,7 @@ def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
 
 
 def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
-    """Score each run from its rule rows of the selected laws (weights as in health.py)."""
+    """Score each run from its rule rows of the selected laws (as ``rows.health`` does)."""
     sql = (
         "SELECT * FROM (SELECT run_id, repo, min(ts) ts,"
         " sum(CASE WHEN outcome = 'unchanged' THEN law_weight ELSE 0.0 END) w_ok,"
@@ -214,12 +213,8 @@ def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
     )
     points: dict[str, list[RunPoint]] = defaultdict(list)
     for row in client.rows(sql):
-        if row["n_failed"]:
-            outcome = "failed"
-        elif row["n_changed"]:
-            outcome = "changed"
-        else:
-            outcome = "unchanged" if row["n_all"] else "skipped"
+        outcome = "failed" if row["n_failed"] else "changed" if row["n_changed"] else None
+        outcome = outcome or ("unchanged" if row["n_all"] else "skipped")
         points[row["repo"]].append(
             RunPoint(
                 ts=parse_ts(row["ts"]),

@@ -1,10 +1,9 @@
 """The local spool: a durable queue of rows on their way to QuestDB.
 
 One SQLite database in WAL mode: ``queue`` holds the rows QuestDB has not acknowledged, in
-order, one typed column per column name of the Hammurabi tables (columns a newer schema
-adds are added on open; the former JSON queue ``pending`` is converted on open);
-``rejected`` keeps the rows refused by the validation (``client``), the encoding or the server
-(``server``), as JSON with the reason, until queued again or purged.
+order, one typed column per column name of the Hammurabi tables (columns a newer schema adds
+are added on open); ``rejected`` keeps the rows refused by the validation (``client``), the
+encoding or the server (``server``), as JSON with the reason, until queued again or purged.
 
 A committed append survives the death of the process at once, and a crash of the machine
 after :meth:`Spool.sync`. :meth:`Spool.ship` deletes a batch only after QuestDB acknowledged
@@ -18,32 +17,28 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hammurabi.integrations.metrics.config import MetricsError, UnavailableError
-from hammurabi.integrations.metrics.rows import Row, RowError, validate
-from hammurabi.integrations.metrics.schema import COLUMNS, TABLES
+from hammurabi.integrations.metrics.schema import COLUMNS, TABLES, Row, RowError, validate
 
 if TYPE_CHECKING:
     from hammurabi.integrations.metrics.questdb import QuestDB
 
-#: A replay that empties the queue compacts the file when at least this many pages are free.
-COMPACT_PAGES = 256
 _COLS = ", ".join(f'"{name}"' for name in COLUMNS)
 _INSERT = f"INSERT INTO queue (tbl, added, {_COLS}) VALUES (?, ?{', ?' * len(COLUMNS)})"
 _SELECT = f"SELECT id, tbl, {_COLS} FROM queue ORDER BY id LIMIT ?"
 _REJECT = "INSERT INTO rejected (tbl, row, reason, source, rejected_at) VALUES (?, ?, ?, ?, ?)"
 _BOOLEANS = {c.name for table in TABLES.values() for c in table.columns if c.type == "BOOLEAN"}
-_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError)
 #: A queued row as read back: id, table, then the values of ``COLUMNS``.
 Item = tuple[Any, ...]
 
 
 def _values(row: Row) -> tuple[Any, ...]:
-    return (row.ts, *map(row.values.get, COLUMNS[1:]))
+    return (row.table, time.time(), row.ts, *map(row.values.get, COLUMNS[1:]))
 
 
 def _row(item: Item) -> Row:
@@ -106,33 +101,16 @@ class Spool:
         db.execute("PRAGMA synchronous=NORMAL")  # commits reach the WAL; sync() fsyncs
         if setconfig := getattr(db, "setconfig", None):  # Python 3.12+: closing checkpoints
             setconfig(1006, True)  # no more (two fsyncs as a run ends): NO_CKPT_ON_CLOSE
-        columns = ", ".join(f'"{name}"' for name in COLUMNS)
         db.executescript(
             "CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            f" tbl TEXT NOT NULL, added REAL NOT NULL, {columns});"
+            f" tbl TEXT NOT NULL, added REAL NOT NULL, {_COLS});"
             "CREATE TABLE IF NOT EXISTS rejected (id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " tbl TEXT NOT NULL, row TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,"
             " rejected_at REAL NOT NULL);"
         )
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
         have = {row[1] for row in db.execute("PRAGMA table_info(queue)")}
-        if set(COLUMNS) - have or "pending" in tables:
-            self._write(self._upgrade, have, "pending" in tables)
-
-    def _upgrade(self, have: set[str], pending: bool) -> None:
-        """Add the columns a newer schema brought; move the former JSON queue's rows into
-        ``queue``, in order (unreadable ones aside, with the reason)."""
-        for name in COLUMNS:
-            if name not in have:
-                self._db.execute(f'ALTER TABLE queue ADD COLUMN "{name}"')
-        if pending:
-            for table, text, added in self._db.execute("SELECT tbl, row, added FROM pending"):
-                try:
-                    self._db.execute(_INSERT, (table, added, *_values(Row.from_json(table, text))))
-                except (*_UNREADABLE, sqlite3.Error) as exc:
-                    reason = f"unreadable spool entry: {exc}"
-                    self._db.execute(_REJECT, (table, text, reason, "spool", time.time()))
-            self._db.execute("DROP TABLE pending")
+        for name in (name for name in COLUMNS if name not in have):  # a newer schema's
+            db.execute(f'ALTER TABLE queue ADD COLUMN "{name}"')
 
     def close(self) -> None:
         self._db.close()
@@ -143,7 +121,7 @@ class Spool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, work: Any, *args: Any, durable: bool = True) -> Any:
+    def _write(self, work: Callable[..., Any], *args: Any, durable: bool = True) -> Any:
         """Run ``work(*args)`` in one write transaction; ``durable``: fsync once committed."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -160,8 +138,7 @@ class Spool:
         """Append validated ``rows`` in one transaction; ``durable=False`` skips the fsync
         (the rows survive the death of the process, and a machine crash after :meth:`sync`)."""
         if rows:
-            items = [(row.table, time.time(), *_values(row)) for row in rows]
-            self._write(self._db.executemany, _INSERT, items, durable=durable)
+            self._write(self._db.executemany, _INSERT, map(_values, rows), durable=durable)
         return len(rows)
 
     def sync(self) -> None:
@@ -202,14 +179,14 @@ class Spool:
         """Queue refused rows again if they now validate; return (requeued, still refused)."""
 
         def work() -> tuple[int, int]:
-            requeued = 0
             kept = self._db.execute("SELECT id, tbl, row FROM rejected ORDER BY id").fetchall()
+            requeued = 0
             for rid, table, text in kept:
                 try:
                     row = validate(Row.from_json(table, text))
-                except (RowError, *_UNREADABLE):
+                except (RowError, ValueError, KeyError, TypeError, AttributeError):
                     continue
-                self._db.execute(_INSERT, (row.table, time.time(), *_values(row)))
+                self._db.execute(_INSERT, _values(row))
                 self._db.execute("DELETE FROM rejected WHERE id = ?", (rid,))
                 requeued += 1
             return requeued, len(kept) - requeued
@@ -221,20 +198,6 @@ class Spool:
         """Forget every refused row; return how many there were."""
         count: int = self._write(lambda: self._db.execute("DELETE FROM rejected").rowcount)
         return count
-
-    def _lock(self, timeout: float) -> int | None:
-        """Take the replay lock within ``timeout`` seconds: its file descriptor, or None."""
-        fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    os.close(fd)
-                    return None
-                time.sleep(0.02)
 
     def ship(
         self,
@@ -253,10 +216,17 @@ class Spool:
         """
         started = time.perf_counter()
         report = ShipReport()
-        fd = self._lock(lock_timeout)
+        fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if fd is None:
-                raise UnavailableError("another process is replaying this spool")
+            deadline = time.monotonic() + lock_timeout
+            while True:  # the replay lock, within lock_timeout
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise UnavailableError("another process is replaying this spool") from None
+                    time.sleep(0.02)
             while (until is None or time.monotonic() < until) and (
                 items := self._db.execute(_SELECT, (max(batch, 1),)).fetchall()
             ):
@@ -269,13 +239,12 @@ class Spool:
         except MetricsError as exc:
             report.error = str(exc)
         finally:
-            if fd is not None:
-                os.close(fd)  # releases the lock
+            os.close(fd)  # releases the lock
         (report.remaining,) = self._db.execute("SELECT count(*) FROM queue").fetchone()
-        if report.remaining == 0 and report.sent:
-            (free,) = self._db.execute("PRAGMA freelist_count").fetchone()
-            if free >= COMPACT_PAGES:
-                self.compact()
+        free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        if report.remaining == 0 and report.sent and free >= 256:  # emptied: compact
+            self._db.execute("PRAGMA incremental_vacuum")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         report.seconds = time.perf_counter() - started
         return report
 
@@ -292,15 +261,6 @@ class Spool:
             self._db.execute("DELETE FROM queue WHERE id = ?", (item[0],))
             report.rejected.append(RejectedRow(rid or 0, *values))
         report.sent += len(done)
-
-    def compact(self) -> None:
-        """Give free pages back to the file system and truncate the WAL."""
-        self._db.execute("PRAGMA incremental_vacuum")
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-class _TooManyRejected(MetricsError):
-    pass
 
 
 def _deliver(
@@ -323,12 +283,11 @@ def _deliver(
                 if len(items) > 1:  # the server did not say which row: bisect
                     half = len(items) // 2
                     _deliver(questdb, items[:half], done, refused, max_rejected)
-                    _deliver(questdb, items[half:], done, refused, max_rejected)
-                    return
+                    return _deliver(questdb, items[half:], done, refused, max_rejected)
                 index = 0
             refused.append((items[index], exc.reason))
             if len(refused) > max_rejected:
-                raise _TooManyRejected(
+                raise MetricsError(
                     f"stopped after {max_rejected} refused rows; last: {exc.reason}"
                 ) from None
             if index:  # the rows before it may or may not have been stored: again
