@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.questdb import QuestDB
+from hammurabi.integrations.metrics.schema import Row
 from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import C, U, law, rows_of, run
 
@@ -55,6 +59,43 @@ def test_two_handles_append_in_order(spool_path: Path) -> None:
         for index, row in enumerate(rows):
             (one if index % 2 else two).append([row])
         assert one.pending(1000) == rows
+
+
+def test_a_spool_of_the_former_formats_is_read(spool_path: Path) -> None:
+    # The JSON queue's layout is today's: its rows are read as they are, an unreadable one
+    # is kept aside with the reason as a replay meets it.
+    rows = rows_of([run("org/a", [law("A", [U, C])]), run("org/b", [law("B", [C])])])
+    db = sqlite3.connect(spool_path)
+    db.executescript(
+        "CREATE TABLE pending (id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL,"
+        " row TEXT NOT NULL, added REAL NOT NULL);"
+    )
+    db.executemany(
+        "INSERT INTO pending (tbl, row, added) VALUES (?, ?, 1.0)",
+        [(row.table, row.to_json()) for row in rows[:3]]
+        + [("hammurabi_runs", "{not json")]
+        + [(row.table, row.to_json()) for row in rows[3:]],
+    )
+    # The typed queue of development versions: moved behind them, in order.
+    db.execute(
+        'CREATE TABLE queue (id INTEGER PRIMARY KEY, tbl TEXT, added REAL, ts, "run_id",'
+        ' "repos", "outcome", "dry_run")'
+    )
+    db.execute("INSERT INTO queue VALUES (1, 'hammurabi_runs', 2.0, 5, 'q', 1, 'changed', 0)")
+    db.commit()
+    db.close()
+    typed = Row(
+        "hammurabi_runs", 5, {"run_id": "q", "repos": 1, "outcome": "changed", "dry_run": 0}
+    )
+    with Spool(spool_path) as spool:
+        assert spool.pending(1000) == [*rows, typed]  # same rows, same order
+        report = spool.ship(QuestDB(MetricsConfig(url="http://127.0.0.1:9")), lock_timeout=5)
+        assert report.error and report.remaining == len(rows) + 1
+        (bad,) = spool.rejected()
+        assert (bad.source, bad.row) == ("spool", "{not json")
+        assert "unreadable spool entry" in bad.reason
+    with Spool(spool_path) as spool:  # converted once
+        assert spool.state().pending == len(rows) + 1
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="Connection.setconfig is Python 3.12+")

@@ -25,7 +25,7 @@ from hammurabi.integrations.metrics.config import (
     UnavailableError,
     parse_conf,
 )
-from hammurabi.integrations.metrics.schema import COLUMNS, TABLES
+from hammurabi.integrations.metrics.schema import TABLES, Row
 
 if TYPE_CHECKING:
     import ssl
@@ -36,46 +36,22 @@ _NAME_ESCAPES = str.maketrans(
 _TEXT_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\\n", "\r": "\\\r"})
 #: How a value of each column type is written in ILP (SYMBOLs go in the line's first part).
 _FORMATS: dict[str, Callable[[Any], str]] = {
+    "SYMBOL": lambda value: str(value).translate(_NAME_ESCAPES),
     "VARCHAR": lambda value: f'"{str(value).translate(_TEXT_ESCAPES)}"',
     "LONG": lambda value: f"{int(value)}i",
     "DOUBLE": lambda value: repr(float(value)),
-    "BOOLEAN": lambda value: "t" if value else "f",  # True, or SQLite's 1
+    "BOOLEAN": lambda value: "t" if value else "f",
     "TIMESTAMP": lambda value: f"{int(value)}t",  # microseconds
 }
-
-
-def _line_writer(table: str) -> Callable[[Sequence[Any]], str]:
-    """Return ``line(item)``: the ILP line of a spooled ``(id, table, *COLUMNS values)`` item
-    of ``table`` (None values are left out)."""
-    place = {name: index + 2 for index, name in enumerate(COLUMNS)}
-    columns = TABLES[table].columns[1:]
-    symbols = [(c.name, place[c.name]) for c in columns if c.type == "SYMBOL"]
-    fields = [(c.name, place[c.name], _FORMATS[c.type]) for c in columns if c.type != "SYMBOL"]
-
-    def line(item: Sequence[Any]) -> str:
-        tags = "".join(
-            f",{name}={str(item[i]).translate(_NAME_ESCAPES)}"
-            for name, i in symbols
-            if item[i] is not None
-        )
-        values = ",".join(
-            f"{name}={out(item[i])}" for name, i, out in fields if item[i] is not None
-        )
-        return f"{table}{tags} {values} {int(item[2])}\n"
-
-    return line
-
-
-_LINES = {name: _line_writer(name) for name in TABLES}
 
 
 class RowRejected(MetricsError):
     """The server (HTTP 400) or the encoding refused a row; ``index`` is its place in the
     batch, None when the server did not say which row."""
 
-    def __init__(self, reason: str, index: int | None) -> None:
+    def __init__(self, reason: str, index: int | None, source: str = "server") -> None:
         super().__init__(reason)
-        self.reason, self.index = reason, index
+        self.reason, self.index, self.source = reason, index, source
 
 
 def quote_literal(value: str) -> str:
@@ -99,15 +75,23 @@ def in_list(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(quote_literal(v) for v in values)})"
 
 
-def ilp(items: Sequence[Sequence[Any]]) -> bytes:
-    """Return the ILP text of spooled items; raise :class:`RowRejected` for one that has no
-    valid line (a value of the wrong type)."""
+def ilp(rows: Sequence[Row]) -> bytes:
+    """Return the ILP text of ``rows`` (None values left out); raise :class:`RowRejected`
+    for one that has no valid line (a value of the wrong type)."""
     lines = []
-    for index, item in enumerate(items):
+    for index, row in enumerate(rows):
         try:
-            lines.append(_LINES[item[1]](item))
+            columns = TABLES[row.table].by_name
+            parts = sorted(
+                (columns[name].type != "SYMBOL", name, _FORMATS[columns[name].type](value))
+                for name, value in row.values.items()
+                if value is not None
+            )
+            tags = "".join(f",{name}={text}" for field, name, text in parts if not field)
+            values = ",".join(f"{name}={text}" for field, name, text in parts if field)
+            lines.append(f"{row.table}{tags} {values} {int(row.ts)}\n")
         except (TypeError, ValueError, OverflowError, KeyError) as exc:
-            raise RowRejected(f"refused by the client: {exc!r}", index) from exc
+            raise RowRejected(f"refused by the client: {exc!r}", index, "client") from exc
     return "".join(lines).encode()
 
 
@@ -184,13 +168,13 @@ class QuestDB:
                 self.exec(table.ttl_sql(ttl_days))
         return [name for name in TABLES if name not in existing]
 
-    def send(self, items: Sequence[Sequence[Any]]) -> None:
-        """Write spooled ``(id, table, *COLUMNS values)`` items in one request.
+    def send(self, rows: Sequence[Row]) -> None:
+        """Write ``rows`` in one request.
 
         Raises :class:`RowRejected` for a row refused, :class:`UnavailableError` when the
         server cannot take the rows now.
         """
-        status, text = self._request("POST", "/write", ilp(items))
+        status, text = self._request("POST", "/write", ilp(rows))
         if status in (200, 204):
             return
         body = _json(text)

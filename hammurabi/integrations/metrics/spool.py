@@ -1,9 +1,9 @@
 """The local spool: a durable queue of rows on their way to QuestDB.
 
-One SQLite database in WAL mode: ``queue`` holds the rows QuestDB has not acknowledged, in
-order, one typed column per column name of the Hammurabi tables (columns a newer schema adds
-are added on open); ``rejected`` keeps the rows refused by the validation (``client``), the
-encoding or the server (``server``), as JSON with the reason, until queued again or purged.
+One SQLite database in WAL mode: ``pending`` holds the rows QuestDB has not acknowledged, in
+order, as JSON (:meth:`Row.to_json`); ``rejected`` keeps the rows refused by the validation
+(``client``), the encoding or the server (``server``), or unreadable (``spool``), with the
+reason, until queued again.
 
 A committed append survives the death of the process at once, and a crash of the machine
 after :meth:`Spool.sync`. :meth:`Spool.ship` deletes a batch only after QuestDB acknowledged
@@ -23,29 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hammurabi.integrations.metrics.config import MetricsError, UnavailableError
-from hammurabi.integrations.metrics.schema import COLUMNS, TABLES, Row, RowError, validate
+from hammurabi.integrations.metrics.schema import Row, RowError, validate
 
 if TYPE_CHECKING:
     from hammurabi.integrations.metrics.questdb import QuestDB
 
-_COLS = ", ".join(f'"{name}"' for name in COLUMNS)
-_INSERT = f"INSERT INTO queue (tbl, added, {_COLS}) VALUES (?, ?{', ?' * len(COLUMNS)})"
-_SELECT = f"SELECT id, tbl, {_COLS} FROM queue ORDER BY id LIMIT ?"
+_INSERT = "INSERT INTO pending (tbl, row, added) VALUES (?, ?, ?)"
+_SELECT = "SELECT id, tbl, row FROM pending ORDER BY id LIMIT ?"
 _REJECT = "INSERT INTO rejected (tbl, row, reason, source, rejected_at) VALUES (?, ?, ?, ?, ?)"
-_BOOLEANS = {c.name for table in TABLES.values() for c in table.columns if c.type == "BOOLEAN"}
-#: A queued row as read back: id, table, then the values of ``COLUMNS``.
-Item = tuple[Any, ...]
-
-
-def _values(row: Row) -> tuple[Any, ...]:
-    return (row.table, time.time(), row.ts, *map(row.values.get, COLUMNS[1:]))
-
-
-def _row(item: Item) -> Row:
-    """The :class:`Row` of a queued item (SQLite gives booleans back as 0/1)."""
-    names = zip(COLUMNS[1:], item[3:], strict=True)
-    values = {k: bool(v) if k in _BOOLEANS else v for k, v in names if v is not None}
-    return Row(item[1], item[2], values)
+#: A spooled row (its id, the row) and a refused one (id, table, JSON, reason, source).
+Item = tuple[int, Row]
+Refused = tuple[int, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -102,15 +90,26 @@ class Spool:
         if setconfig := getattr(db, "setconfig", None):  # Python 3.12+: closing checkpoints
             setconfig(1006, True)  # no more (two fsyncs as a run ends): NO_CKPT_ON_CLOSE
         db.executescript(
-            "CREATE TABLE IF NOT EXISTS queue (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-            f" tbl TEXT NOT NULL, added REAL NOT NULL, {_COLS});"
+            "CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " tbl TEXT NOT NULL, row TEXT NOT NULL, added REAL NOT NULL);"
             "CREATE TABLE IF NOT EXISTS rejected (id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " tbl TEXT NOT NULL, row TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,"
             " rejected_at REAL NOT NULL);"
         )
-        have = {row[1] for row in db.execute("PRAGMA table_info(queue)")}
-        for name in (name for name in COLUMNS if name not in have):  # a newer schema's
-            db.execute(f'ALTER TABLE queue ADD COLUMN "{name}"')
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'queue'").fetchone():
+            self._write(self._convert)
+
+    def _convert(self) -> None:
+        """Move the rows of the typed queue of development versions into ``pending``."""
+        info = self._db.execute("PRAGMA table_info(queue)").fetchall()
+        pairs = ", ".join(
+            f"'{c[1]}', \"{c[1]}\"" for c in info if c[1] not in ("id", "tbl", "added")
+        )
+        self._db.execute(
+            f"INSERT INTO pending (tbl, row, added) SELECT tbl, json_object({pairs}), added"
+            " FROM queue ORDER BY id"
+        )
+        self._db.execute("DROP TABLE queue")
 
     def close(self) -> None:
         self._db.close()
@@ -138,7 +137,8 @@ class Spool:
         """Append validated ``rows`` in one transaction; ``durable=False`` skips the fsync
         (the rows survive the death of the process, and a machine crash after :meth:`sync`)."""
         if rows:
-            self._write(self._db.executemany, _INSERT, map(_values, rows), durable=durable)
+            items = [(row.table, row.to_json(), time.time()) for row in rows]
+            self._write(self._db.executemany, _INSERT, items, durable=durable)
         return len(rows)
 
     def sync(self) -> None:
@@ -161,14 +161,15 @@ class Spool:
         return len(values)
 
     def state(self) -> SpoolState:
-        pending, oldest = self._db.execute("SELECT count(*), min(added) FROM queue").fetchone()
+        pending, oldest = self._db.execute("SELECT count(*), min(added) FROM pending").fetchone()
         (rejected,) = self._db.execute("SELECT count(*) FROM rejected").fetchone()
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return SpoolState(self.path, pending, rejected, oldest, size)
 
     def pending(self, limit: int = 100) -> list[Row]:
-        """Return the first ``limit`` pending rows."""
-        return [_row(item) for item in self._db.execute(_SELECT, (limit,))]
+        """Return the first ``limit`` pending rows (the readable ones)."""
+        items = _load(self._db.execute(_SELECT, (limit,)).fetchall(), [])
+        return [row for _, row in items]
 
     def rejected(self, limit: int = 100) -> list[RejectedRow]:
         """Return the latest ``limit`` refused rows, newest first."""
@@ -186,7 +187,7 @@ class Spool:
                     row = validate(Row.from_json(table, text))
                 except (RowError, ValueError, KeyError, TypeError, AttributeError):
                     continue
-                self._db.execute(_INSERT, _values(row))
+                self._db.execute(_INSERT, (row.table, row.to_json(), time.time()))
                 self._db.execute("DELETE FROM rejected WHERE id = ?", (rid,))
                 requeued += 1
             return requeued, len(kept) - requeued
@@ -231,16 +232,16 @@ class Spool:
                 items := self._db.execute(_SELECT, (max(batch, 1),)).fetchall()
             ):
                 done: list[Item] = []
-                refused: list[tuple[Item, str]] = []
+                refused: list[Refused] = []
                 try:
-                    _deliver(questdb, items, done, refused, max_rejected)
+                    _deliver(questdb, _load(items, refused), done, refused, max_rejected)
                 finally:
                     self._write(self._settle, done, refused, report, durable=bool(refused))
         except MetricsError as exc:
             report.error = str(exc)
         finally:
             os.close(fd)  # releases the lock
-        (report.remaining,) = self._db.execute("SELECT count(*) FROM queue").fetchone()
+        (report.remaining,) = self._db.execute("SELECT count(*) FROM pending").fetchone()
         free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
         if report.remaining == 0 and report.sent and free >= 256:  # emptied: compact
             self._db.execute("PRAGMA incremental_vacuum")
@@ -248,50 +249,53 @@ class Spool:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _settle(
-        self, done: list[Item], refused: list[tuple[Item, str]], report: ShipReport
-    ) -> None:
+    def _settle(self, done: list[Item], refused: list[Refused], report: ShipReport) -> None:
         """Delete the delivered rows, move the refused ones aside (only a refusal is fsynced:
         a lost delete sends rows again, which are stored once)."""
-        self._db.executemany("DELETE FROM queue WHERE id = ?", [(item[0],) for item in done])
-        for item, reason in refused:
-            source = "client" if reason.startswith("refused by the client") else "server"
-            values = (item[1], _row(item).to_json(), reason, source, time.time())
+        self._db.executemany("DELETE FROM pending WHERE id = ?", [(id_,) for id_, _ in done])
+        for id_, table, text, reason, source in refused:
+            values = (table, text, reason, source, time.time())
             rid = self._db.execute(_REJECT, values).lastrowid
-            self._db.execute("DELETE FROM queue WHERE id = ?", (item[0],))
+            self._db.execute("DELETE FROM pending WHERE id = ?", (id_,))
             report.rejected.append(RejectedRow(rid or 0, *values))
         report.sent += len(done)
 
 
+def _load(items: list[tuple[int, str, str]], refused: list[Refused]) -> list[Item]:
+    """The rows of spooled ``(id, table, JSON)`` items; unreadable ones go to ``refused``."""
+    rows = []
+    for id_, table, text in items:
+        try:
+            rows.append((id_, Row.from_json(table, text)))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            refused.append((id_, table, text, f"unreadable spool entry: {exc!r}", "spool"))
+    return rows
+
+
 def _deliver(
-    questdb: QuestDB,
-    items: list[Item],
-    done: list[Item],
-    refused: list[tuple[Item, str]],
-    max_rejected: int,
+    questdb: QuestDB, items: list[Item], done: list[Item], refused: list[Refused], most: int
 ) -> None:
     """Send ``items`` into ``done``, leaving out the rows refused (the server names one, or
-    bisection finds them), which go to ``refused`` with the reason."""
+    bisection finds them), which go to ``refused`` with the reason; stop after ``most``."""
     from hammurabi.integrations.metrics.questdb import RowRejected
 
     while items:
         try:
-            questdb.send(items)
+            questdb.send([row for _, row in items])
         except RowRejected as exc:
             index = exc.index
             if index is None or index >= len(items):
                 if len(items) > 1:  # the server did not say which row: bisect
                     half = len(items) // 2
-                    _deliver(questdb, items[:half], done, refused, max_rejected)
-                    return _deliver(questdb, items[half:], done, refused, max_rejected)
+                    _deliver(questdb, items[:half], done, refused, most)
+                    return _deliver(questdb, items[half:], done, refused, most)
                 index = 0
-            refused.append((items[index], exc.reason))
-            if len(refused) > max_rejected:
-                raise MetricsError(
-                    f"stopped after {max_rejected} refused rows; last: {exc.reason}"
-                ) from None
+            id_, row = items[index]
+            refused.append((id_, row.table, row.to_json(), exc.reason, exc.source))
+            if len(refused) > most:
+                raise MetricsError(f"stopped after {most} refused rows: {exc.reason}") from None
             if index:  # the rows before it may or may not have been stored: again
-                _deliver(questdb, items[:index], done, refused, max_rejected)
+                _deliver(questdb, items[:index], done, refused, most)
             items = items[index + 1 :]
         else:
             done.extend(items)
