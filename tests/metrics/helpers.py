@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -208,8 +209,20 @@ def ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[
 def frozen(server: QuestDBServer) -> Iterator[None]:
     """Freeze the server (SIGSTOP): it accepts connections and answers nothing, until thawed."""
     assert server._proc is not None
-    os.kill(server._proc.pid, signal.SIGSTOP)
+    pid = server._proc.pid
+    os.kill(pid, signal.SIGSTOP)
     try:
+        deadline = time.monotonic() + 30  # stopped once every thread is (a busy machine)
+        while any(_state(task) not in "Tt" for task in Path(f"/proc/{pid}/task").iterdir()):
+            assert time.monotonic() < deadline, "QuestDB did not stop"
+            time.sleep(0.01)
         yield
     finally:
         os.kill(server._proc.pid, signal.SIGCONT)
+
+
+def _state(task: Path) -> str:
+    """The state letter of a thread (``T``: stopped), ``T`` for one that ended."""
+    with contextlib.suppress(OSError):
+        return (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    return "T"
