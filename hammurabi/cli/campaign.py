@@ -17,6 +17,7 @@ from hammurabi.cli.metrics import (
     UrlOpt,
     load_config,
     new_console,
+    print_table,
 )
 from hammurabi.core.wording import count
 
@@ -82,7 +83,6 @@ def _age(seconds: float | None) -> str:
 
 def show_campaign(report: CampaignReport) -> None:
     """Print the campaign's headline, its stages, the burn-down and the repositories."""
-    from rich.table import Table
     from rich.text import Text
 
     from hammurabi.integrations.metrics.campaign import remaining
@@ -113,24 +113,22 @@ def show_campaign(report: CampaignReport) -> None:
             left = remaining(counts)
             bar = "█" * max(round(left * 30 / widest), 1 if left else 0)
             console.print(f"  {day:%Y-%m-%d} {left:>5} {bar}", markup=False)
-    table = Table(title="Repositories, worst and oldest first", title_justify="left")
-    for name in ("Repository", "Stage", "Pull request", "Checks", "Review", "Age", "Last run"):
-        table.add_column(name, overflow="fold")
+    rows = []
     for repo in report.repos:
-        checks = repo.checks or ""
         names = repo.checks_failing or repo.checks_pending
-        if names:
-            checks += f" ({names})"
-        cells = [
-            Text(repo.repo),
-            Text(repo.stage.value, style=STAGE_STYLE.get(repo.stage.value, "")),
-            Text(f"#{repo.pr_number} {repo.pr_state or ''}".strip() if repo.pr_number else ""),
-            Text(checks),
-            Text(repo.review or ""),
-            Text(_age(repo.pr_age_s)),
-            Text(f"{repo.ts:%Y-%m-%d %H:%M}"),
-        ]
-        table.add_row(*cells)
-    console.print(table)
+        checks = (repo.checks or "") + (f" ({names})" if names else "")
+        rows.append(
+            [
+                repo.repo,
+                Text(repo.stage.value, style=STAGE_STYLE.get(repo.stage.value, "")),
+                f"#{repo.pr_number} {repo.pr_state or ''}".strip() if repo.pr_number else "",
+                checks,
+                repo.review or "",
+                _age(repo.pr_age_s),
+                f"{repo.ts:%Y-%m-%d %H:%M}",
+            ]
+        )
+    columns = "Repository|Stage|Pull request|Checks|Review|Age|Last run"
+    print_table(console, "Repositories, worst and oldest first", columns, rows)
     if report.truncated:
         console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

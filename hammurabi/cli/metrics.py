@@ -7,6 +7,7 @@ commands, so ``hammurabi --help`` stays light.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -244,15 +245,11 @@ def health(
         top_rules=top,
     )
     if html is not None:  # the page shows the campaigns of the window too
+        from hammurabi.cli.health_page import render_html
         from hammurabi.integrations.metrics.campaign import campaigns, fetch_campaign
 
         names = campaigns(questdb, window_start, window_end)[:MAX_CAMPAIGNS]
-        sections = [
-            fetch_campaign(questdb, name, since=window_start, until=window_end) for name in names
-        ]
-    if html is not None:
-        from hammurabi.cli.health_page import render_html
-
+        sections = [fetch_campaign(questdb, n, since=window_start, until=window_end) for n in names]
         html.write_text(render_html(report, campaigns=sections), encoding="utf-8")
     if output_format is Format.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -264,22 +261,33 @@ def health(
 
 def sparkline(scores: list[float | None], width: int = 20) -> str:
     """Draw the last ``width`` scores (0..1) as block characters; a gap is a space."""
-    chars = []
-    for score in scores[-width:]:
-        if score is None:
-            chars.append(" ")
-        else:
-            chars.append(SBAR[min(int(max(score, 0.0) * (len(SBAR) - 1) + 0.5), len(SBAR) - 1)])
-    return "".join(chars)
+    top = len(SBAR) - 1
+    return "".join(
+        " " if s is None else SBAR[min(int(max(s, 0.0) * top + 0.5), top)] for s in scores[-width:]
+    )
 
 
 def _pct(score: float | None) -> str:
     return "n/a" if score is None else f"{score * 100:.0f}%"
 
 
+def print_table(console: Any, title: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Print a table (the one renderer of the reports): ``columns`` separated by ``|``, a
+    ``>`` before a right-aligned one; a cell is text (never markup) or rich ``Text``."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for name in columns.split("|"):
+        right = name.startswith(">")
+        table.add_column(name.lstrip(">"), justify="right" if right else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
+    console.print(table)
+
+
 def show_health(report: HealthReport) -> None:
     """Print the fleet summary, the per-repository table and the failing rules."""
-    from rich.table import Table
     from rich.text import Text
 
     console = new_console()
@@ -291,45 +299,25 @@ def show_health(report: HealthReport) -> None:
         f"score {_pct(report.fleet_score)}, "
         f"{report.compliant_repos} fully compliant (since {report.since:%Y-%m-%d %H:%M} UTC)"
     )
-    table = Table(title="Health, worst first", title_justify="left")
-    for name, justify in [
-        ("Repository", "left"),
-        ("Score", "right"),
-        ("Trend", "left"),
-        ("Runs", "right"),
-        ("Rules ok", "right"),
-        ("Last run (UTC)", "left"),
-        ("Outcome", "left"),
-        ("Pull request", "left"),
-    ]:
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    rows = []
     for trend in report.repos:
-        last = trend.latest
+        last, pr = trend.latest, ""
         style = "green" if trend.score == 1.0 else ("red" if (trend.score or 0) < 0.5 else "yellow")
-        pr = ""
         if trend.pull_request:
             age = f", {last.pr_age_s / 86400:.1f}d old" if last.pr_age_s is not None else ""
             pr = f"#{last.pr_number} {last.pr_state or ''}{age}"
         rules = f"{last.rules_compliant}/{last.rules_total}" if last.rules_total is not None else ""
-        cells = [
-            trend.repo,
-            _pct(trend.score),
-            sparkline([p.score for p in trend.points]),
-            str(len(trend.points)),
-            rules,
-            f"{last.ts:%Y-%m-%d %H:%M}",
-            last.outcome,
-            pr,
-        ]
-        table.add_row(*(Text(cell, style=style if i == 1 else "") for i, cell in enumerate(cells)))
-    console.print(table)
+        score = Text(_pct(trend.score), style=style)
+        rows.append([trend.repo, score, sparkline([p.score for p in trend.points])])
+        rows[-1] += [str(len(trend.points)), rules, f"{last.ts:%Y-%m-%d %H:%M}", last.outcome, pr]
+    columns = "Repository|>Score|Trend|>Runs|>Rules ok|Last run (UTC)|Outcome|Pull request"
+    print_table(console, "Health, worst first", columns, rows)
     if report.failing_rules:
-        rules_table = Table(title="Rules most often out of compliance", title_justify="left")
-        for name in ("Law", "Rule", "Failed", "Changed", "Repositories"):
-            rules_table.add_column(name, overflow="fold")
-        for rule in report.failing_rules:
-            cells = [rule.law, rule.rule, str(rule.failed), str(rule.changed), str(rule.repos)]
-            rules_table.add_row(*(Text(cell) for cell in cells))
-        console.print(rules_table)
+        rows = [
+            [r.law, r.rule, str(r.failed), str(r.changed), str(r.repos)]
+            for r in report.failing_rules
+        ]
+        columns = "Law|Rule|Failed|Changed|Repositories"
+        print_table(console, "Rules most often out of compliance", columns, rows)
     if report.truncated:
         console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import socket
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from hammurabi.core.records import PullRequestRecord, PullSummary
 from hammurabi.core.results import Outcome, RunResult, combine
@@ -41,8 +40,7 @@ def to_ns(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1) * 1000
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(NamedTuple):
     """The health of one repository run (see the module docstring for the formula)."""
 
     score: float | None
@@ -153,7 +151,7 @@ def pull_values(result: RunResult, pr: PullRequestRecord | PullSummary | None) -
 
 def health_row(result: RunResult, repo: str) -> Row:
     """Return the ``hammurabi_repo_health`` row of one repository run."""
-    values = vars(health(result)) | pull_values(result, result.pull_request)
+    values = health(result)._asdict() | pull_values(result, result.pull_request)
     values.update(
         run_id=result.run_id,
         repo=repo,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 #: Event times outside 2000..2200 are refused (a clock or a parser went wrong).
@@ -165,13 +164,12 @@ class RowError(ValueError):
     """A row cannot be written: the message says which value and why."""
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One row: table name, designated timestamp in ns (the event's real time), values."""
 
     table: str
     ts: int
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any]
 
     def to_json(self) -> str:
         """Return the values and timestamp as compact JSON (how refused rows are kept)."""

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hammurabi.integrations.metrics.config import MetricsError, UnavailableError
 from hammurabi.integrations.metrics.schema import Row, RowError, validate
@@ -36,8 +36,7 @@ Item = tuple[int, Row]
 Refused = tuple[int, str, str, str, str]
 
 
-@dataclass(frozen=True)
-class RejectedRow:
+class RejectedRow(NamedTuple):
     """A row kept aside with the reason it was refused."""
 
     id: int
@@ -64,8 +63,7 @@ class ShipReport:
         return self.error is None and not self.rejected and self.remaining == 0
 
 
-@dataclass(frozen=True)
-class SpoolState:
+class SpoolState(NamedTuple):
     """Counts of the spool, for ``metrics status``."""
 
     path: Path
