@@ -11,7 +11,8 @@ import hammurabi.loading.hookspecs  # noqa: F401  (importing hammurabi.loading.p
 from hammurabi.core.forge import PullRequest, marker
 from hammurabi.integrations.forges.batch import KnownPulls
 from hammurabi.integrations.forges.github import GitHubForge
-from tests.github_standin import GitHubStandIn
+from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
+from tests.github_standin.api_graphql import Points
 from tests.test_github_forge import settings
 
 BRANCH = "hammurabi/laws"
@@ -109,3 +110,26 @@ def test_pick_answers_only_what_the_page_can_tell() -> None:
     assert more.pick("main") is None  # the bot's might be on the next page
     some = dataclasses.replace(known, closed=(pull(1, "closed", ours=False),), more_closed=True)
     assert some.pick("main") is None
+
+
+def test_a_full_chunk_stays_within_githubs_node_limit(
+    github_server: GitHubStandIn, fleet: list[str]
+) -> None:
+    """50 repositories (the default chunk) in one query: within the 500,000 nodes a query
+    may ask for, at about 0.3 points a repository; those not found are left to REST."""
+    names = [*fleet, *(f"acme/missing-{i}" for i in range(46))]
+    forge = GitHubForge(settings(github_server), env={})
+    found = forge.read_pulls(names, BRANCH)
+    (query, *again) = github_server.graphql_queries
+    assert query.aliases == 51 and query.nodes < 500_000 // 4
+    assert query.cost == 15 and found.cost == 15 + sum(q.cost for q in again)
+    assert sorted(found.known) == fleet and query.errors == 46
+
+
+def test_graphqls_own_rate_limit_leaves_the_reads_to_rest(
+    github_server: GitHubStandIn, fleet: list[str]
+) -> None:
+    assert github_server.graphql is not None
+    github_server.graphql.points[DEFAULT_TOKEN] = Points(limit=1, used=1)
+    found = GitHubForge(settings(github_server), env={}).read_pulls(fleet, BRANCH)
+    assert found.known == {} and found.error is not None and "rate limit" in found.error

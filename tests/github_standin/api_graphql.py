@@ -226,7 +226,7 @@ class GraphQL:
                     "errors": [
                         {
                             "type": "RATE_LIMITED",
-                            "message": f"API rate limit exceeded for user ID {who.login}.",
+                            "message": f"API rate limit exceeded for user ID {self._user_id(who)}.",
                         }
                     ]
                 }
@@ -240,6 +240,10 @@ class GraphQL:
         aliases = len(operation.selection_set.selections)
         self.log.append(QueryRecord(cost, counter.nodes, aliases, len(result.errors or ())))
         return 200, answer
+
+    def _user_id(self, who: Identity) -> int | str:
+        user = self.state.users.get(who.login.lower())
+        return user.id if user is not None else who.login
 
     def _budget(self, who: Identity) -> Points:
         key = who.token or who.login
