@@ -402,3 +402,23 @@ def test_a_link_above_a_named_path_checks_out_the_whole_tree(repo: Path, tmp_pat
     (kept,) = work_trees(repo)
     assert {"real/app.cfg", "docs/untouched.md"} <= checked_out(kept)
     assert git("show", "hammurabi/linked:real/app.cfg", cwd=repo) == "quiet"
+
+
+def test_a_runs_commits_are_written_as_one_pack(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def loose() -> int:
+        counts = dict(
+            line.split(": ") for line in git("count-objects", "-v", cwd=repo).splitlines()
+        )
+        return int(counts["count"])
+
+    before = loose()
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert not [cmd for cmd in commands(trace) if cmd.startswith("unpack-objects")]
+    assert loose() == before  # a fetch of as few objects would write them one file each
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]

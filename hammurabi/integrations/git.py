@@ -1196,14 +1196,20 @@ class _Importer:
     """One ``git fast-import`` making a run's commits: one process for all of them instead
     of three (update-index, write-tree, commit-tree) for each. Its objects are seen by other
     git processes once it has ended (:meth:`finish`), which the repository makes it do
-    before starting any other."""
+    before starting any other. They stay in the pack it wrote, as a fetch's would (git
+    would start unpack-objects to write each of a few dozen to a file of its own; gc
+    gathers packs as it gathers loose objects)."""
 
     def __init__(self, cwd: Path) -> None:
         import subprocess
 
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
         self._process = subprocess.Popen(
-            ["git", "fast-import", "--quiet", "--done", "--force", "--date-format=raw"],
+            [
+                "git",
+                *("-c", "fastimport.unpackLimit=1"),  # one pack, not a file per object
+                *("fast-import", "--quiet", "--done", "--force", "--date-format=raw"),
+            ],
             cwd=os.fspath(cwd),
             env={**os.environ, **_C_LOCALE, **credential_env(None)},
             stdin=subprocess.PIPE,
