@@ -422,3 +422,24 @@ def test_a_runs_commits_are_written_as_one_pack(
         "Debug off",
         "Ignore caches",
     ]
+
+
+def test_a_re_run_on_the_same_commit_asks_git_nothing_about_the_paths(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert not [cmd for cmd in commands(trace) if cmd.startswith("ls-tree")]
+    (kept,) = work_trees(repo)
+    assert checked_out(kept) == {".gitignore", "app.py"}
+    # Another commit to start from: asked again (a path may have become a link there).
+    (repo / "src").mkdir()
+    (repo / "app.py").rename(repo / "src" / "app.py")
+    (repo / "app.py").symlink_to("src/app.py")
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "a link", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert "docs/untouched.md" in checked_out(kept)  # the whole tree
+    assert git("show", f"{BRANCH}:src/app.py", cwd=repo) == "DEBUG = False"

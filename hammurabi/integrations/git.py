@@ -80,6 +80,8 @@ _LOCK_REASON = "hammurabi run, process "
 #: In ``.git/hammurabi``: the tree the reusable work tree holds, written when a run left
 #: nothing in it but its commits (deleted while a run uses it).
 _TIDY = "worktree.tidy"
+#: In ``.git/hammurabi``: what the last run checked out (see ``Repository._kept_sparse``).
+_SPARSE_KEPT = "worktree.sparse"
 #: The lock reason of the work tree kept for the runs on a repository.
 _KEPT_REASON = "hammurabi: the work tree its runs reuse"
 #: Git's sparse checkout, with the patterns a kept work tree's ``info/sparse-checkout``
@@ -959,7 +961,7 @@ class Repository:
         try:
             if self._left_by_runs(home):
                 self._clean_stale_worktrees()
-            sparse = self._sparse(start, paths)
+            sparse = self._kept_sparse(folder / _SPARSE_KEPT, start, paths)
             if not self._reset_worktree(path, start, sparse.patterns):
                 if not create:
                     os.close(lock)
@@ -1032,6 +1034,22 @@ class Repository:
                 return
         where.parent.mkdir(exist_ok=True)
         where.write_text(patterns, encoding="utf-8")
+
+    def _kept_sparse(self, where: Path, start: str, paths: Sequence[str] | None) -> _Sparse:
+        """:meth:`_sparse`, remembered in ``where`` for the next run: a run on the same
+        commit with the same paths (a re-run) asks git nothing."""
+        import json
+
+        key = [start, None if paths is None else list(paths)]
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            kept = json.loads(where.read_text(encoding="utf-8"))
+            if kept["key"] == key:
+                return _Sparse(kept["patterns"], kept["folders"])
+        sparse = self._sparse(start, paths)
+        data = {"key": key, "patterns": sparse.patterns, "folders": sparse.folders}
+        with contextlib.suppress(OSError):  # we hold the work tree's lock
+            where.write_text(json.dumps(data), encoding="utf-8")
+        return sparse
 
     def _index_bytes(self) -> int:
         """The size of the checkout's index: about 70 bytes a file (0 when unknown)."""
