@@ -158,7 +158,7 @@ def make_remote(where: Path, files: int, *, legacy: bool = True) -> Path:
         )
     git("init", "-q", "-b", "main", cwd=work)
     git("add", "-A", cwd=work)
-    git("commit", "-q", "-m", "init", cwd=work)
+    git("-c", "gc.auto=0", "commit", "-q", "-m", "init", cwd=work)  # no gc left running
     remote = where / "remote.git"
     git("clone", "-q", "--bare", str(work), str(remote), cwd=where)
     shutil.rmtree(work)
