@@ -263,3 +263,30 @@ def test_branch_names_are_checked() -> None:
     assert gitops.check_branch_name("hammurabi/laws") == "hammurabi/laws"
     with pytest.raises(GitError, match="not a valid git branch name"):
         gitops.check_branch_name("bad..name")
+
+
+def test_a_kept_clone_fetches_without_a_maintenance_process_until_one_is_due(
+    tmp_path: Path, work: Path, remote: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def maintenance_runs() -> int:
+        trace = tmp_path / "trace.txt"
+        trace.unlink(missing_ok=True)
+        monkeypatch.setenv("GIT_TRACE", str(trace))
+        try:
+            repo.fetch("origin", ["main"], kept=True)
+        finally:
+            monkeypatch.delenv("GIT_TRACE")
+        return trace.read_text().count("built-in: git maintenance run --auto")
+
+    with opened(work) as repo:
+        assert maintenance_runs() == 0
+        loose = work / ".git" / "objects" / "17"
+        loose.mkdir(exist_ok=True)
+        for i in range(30):  # as many loose objects as git's gc.auto wants gathered
+            (loose / f"{i:038x}").write_bytes(b"")
+        assert maintenance_runs() == 1
+        shutil.rmtree(loose)
+        packs = work / ".git" / "objects" / "pack"
+        for i in range(51):
+            (packs / f"pack-{i:040x}.pack").write_bytes(b"")
+        assert repo._maintenance_due()

@@ -741,16 +741,19 @@ class Repository:
         *,
         unshallow: bool = False,
         maybe: Sequence[str] = (),
+        kept: bool = False,
     ) -> None:
         """Fetch ``branches`` of ``remote`` into ``refs/remotes/<remote>/``, and those in
         ``maybe`` where the remote has them (their remote-tracking refs go where it has
-        not): one round trip, no ``ls-remote`` first."""
+        not): one round trip, no ``ls-remote`` first. In a clone Hammurabi ``kept`` (a
+        fleet's cache), git's automatic maintenance runs only when it has work to do."""
         specs = [f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches]
         # A pattern matches the branch when it is there and fails nothing when it is not;
         # --prune then drops the refs of those gone (of these patterns only).
         specs += [f"+refs/heads/{b}*:refs/remotes/{remote}/{b}*" for b in maybe]
         extra = ["--unshallow"] if unshallow else []
         extra += ["--prune"] if maybe else []
+        extra += ["--no-auto-maintenance"] if kept else []
         self._git(
             "fetch",
             "--quiet",
@@ -762,6 +765,25 @@ class Repository:
             env=self._with_credentials(credentials),
             what="fetch",
         )
+        if kept and self._maintenance_due():
+            self._git("maintenance", "run", "--auto", "--quiet", check=False)
+
+    def _maintenance_due(self) -> bool:
+        """Whether ``git maintenance run --auto`` may have work, by git's default limits
+        (gc.auto: over 6,700 loose objects, told from one of the 256 object folders as git
+        does; gc.autoPackLimit: over 50 packs), without starting git to tell."""
+        objects = self.root / ".git" / "objects"
+        if not objects.is_dir():
+            return True
+        try:
+            loose = sum(1 for entry in os.scandir(objects / "17") if len(entry.name) >= 38)
+        except FileNotFoundError:
+            loose = 0
+        try:
+            packs = sum(1 for entry in os.scandir(objects / "pack") if entry.name.endswith(".pack"))
+        except FileNotFoundError:
+            packs = 0
+        return loose > (6700 + 255) // 256 or packs > 50
 
     def forget_remote_branch(self, remote: str, branch: str) -> None:
         """Drop a remote-tracking ref whose branch no longer exists on the remote."""

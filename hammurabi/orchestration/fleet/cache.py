@@ -74,13 +74,13 @@ def checkout(
             default = repo.remote_default_branch(REMOTE)
             if default is not None:
                 maybe = [name for name in refresh if name != default]
-                repo.fetch(REMOTE, [default], credentials, maybe=maybe)
+                repo.fetch(REMOTE, [default], credentials, maybe=maybe, kept=True)
                 return repo, False
             state = repo.query_remote(REMOTE, refresh, credentials)
             wanted = [name for name in refresh if name in state.heads]
             if state.default_branch and state.default_branch not in wanted:
                 wanted.insert(0, state.default_branch)
-            repo.fetch(REMOTE, wanted, credentials)
+            repo.fetch(REMOTE, wanted, credentials, kept=True)
             for name in refresh:
                 if name not in state.heads:
                     repo.forget_remote_branch(REMOTE, name)
