@@ -464,6 +464,9 @@ class Repository:
         self._opened: dict[str, str | None] = {}
         #: The ``git fast-import`` making a run's commits (see :class:`_Importer`).
         self._importer: _Importer | None = None
+        #: Remote URLs and default branches as read (a fleet's clone is opened once).
+        self._urls: dict[str, str | None] = {}
+        self._defaults: dict[str, str | None] = {}
 
     def __enter__(self) -> Repository:
         return self
@@ -576,13 +579,19 @@ class Repository:
         """The fetch URL of ``remote``, or None if there is no such remote.
 
         The URL may contain credentials someone put there; show it only via safe_url().
+        Read once per repository object (nothing here changes it).
         """
+        if remote in self._urls:
+            return self._urls[remote]
         status, out, err = self._run(["remote", "get-url", remote])
         if status == 2 and "no such remote" in err.lower():
-            return None
-        if status != 0:
+            url = None
+        elif status != 0:
             raise GitError(f"git remote failed: {scrub(err.strip() or out.strip())}")
-        return out.strip() or None
+        else:
+            url = out.strip() or None
+        self._urls[remote] = url
+        return url
 
     def checked_out_branches(self) -> set[str]:
         """Branches checked out in this repository's work trees."""
@@ -594,11 +603,13 @@ class Repository:
         }
 
     def remote_default_branch(self, remote: str) -> str | None:
-        """The default branch recorded locally for ``remote`` (``refs/remotes/R/HEAD``)."""
-        out = self._git("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
-        ref = out.strip()
-        prefix = f"refs/remotes/{remote}/"
-        return ref[len(prefix) :] if ref.startswith(prefix) else None
+        """The default branch recorded locally for ``remote`` (``refs/remotes/R/HEAD``),
+        read once per repository object (fetches leave it alone)."""
+        if remote not in self._defaults:
+            out = self._git("symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
+            ref, prefix = out.strip(), f"refs/remotes/{remote}/"
+            self._defaults[remote] = ref[len(prefix) :] if ref.startswith(prefix) else None
+        return self._defaults[remote]
 
     def commits(self, base: str, tip: str, *, limit: int = HISTORY_LIMIT) -> list[Commit]:
         """Commits reachable from ``tip`` but not from ``base``, newest first."""

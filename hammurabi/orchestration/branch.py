@@ -109,6 +109,7 @@ def run(
     use_git: bool = True,
     fetched: bool = False,
     kept: bool = False,
+    repo: Repository | None = None,
 ) -> RunResult:
     """Enforce the session's laws on its repository; branch, commit, push and sync the PR.
 
@@ -118,19 +119,23 @@ def run(
     (pushes still carry a lease, so a branch moved meanwhile is never overwritten).
     ``kept=True`` says the repository is a clone Hammurabi keeps (the fleet's cache, with no
     checkout and nobody's work in it): its checkout is not checked for uncommitted changes.
+    ``repo`` is the repository at the session's root when the caller opened it already
+    (the fleet's clone, just fetched); the run closes it.
     """
     from hammurabi.integrations import git as gitops
 
     run_id = run_id or new_run_id()
     settings = session.settings
     reason: str | None = None
-    repo: Repository | None = None
+    if repo is not None and (not use_git or not settings.git.enabled):
+        repo.close()
+        repo = None
     if not use_git:
         reason = "git is not used by this command"
     elif not settings.git.enabled:
         reason = "git.enabled is false"
     else:
-        repo = gitops.open_repository(session.root)
+        repo = repo or gitops.open_repository(session.root)
         if repo is None:
             reason = "not in a git work tree"
         elif repo.head is None:

@@ -270,12 +270,14 @@ class _Fleet:
         # The clone is fetched here (or fresh): the workflow need not ask the remote again.
         refresh = [name for name in (self.session.settings.git.base, self.branch) if name]
         repo, _ = cache.checkout(self.options.cache, target, credentials, refresh=refresh)
-        root = repo.root
-        repo.close()
-        session = dataclasses.replace(self.session, root=root)
+        session = dataclasses.replace(self.session, root=repo.root)
         # The window is asked per repository: one that closes mid-run holds the rest back.
         dry_run = self.options.dry_run
-        closed = None if dry_run else window.check(session.settings.window)
+        try:
+            closed = None if dry_run else window.check(session.settings.window)
+        except BaseException:
+            repo.close()
+            raise
         with run_context(session.settings):  # the runner's settings only
             result = workflow.run(
                 session,
@@ -283,6 +285,7 @@ class _Fleet:
                 run_id=self.state.run_id,
                 fetched=True,
                 kept=True,
+                repo=repo,  # opened and fetched: not opened again (closed by the run)
             )
         window.mark(result, closed)
         result.repo = result.repo or target.name
