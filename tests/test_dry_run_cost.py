@@ -165,6 +165,7 @@ def test_a_push_is_one_git_process(
     assert report["exit"] == ExitCode.OK and report["git"]["action"] == "created"
     ran = [cmd.split()[0] for cmd in commands(trace)]
     assert ran.count("push") == 1 and "version" not in ran  # no GitPython around git push
+    assert not [cmd for cmd in commands(trace) if "refs/hammurabi/" in cmd]  # the commit
     assert git("rev-parse", BRANCH, cwd=remote) == git("rev-parse", f"origin/{BRANCH}", cwd=repo)
     assert run(repo, laws, "--push", capsys=capsys)["git"]["action"] == "unchanged"
 

@@ -177,7 +177,7 @@ def test_push_with_lease_and_delete(work: Path, remote: Path) -> None:
         first = build(repo, base, {"app.py": "one\n"}, "run-1")
         pushed = repo.push("origin", first, "bot", expected=None)
         assert (pushed.ok, pushed.action) == (True, "created")
-        assert not repo.resolve("refs/hammurabi/bot")  # the private ref is gone again
+        assert not repo.resolve("refs/hammurabi/bot")  # no ref was made for the push
         second = build(repo, base, {"app.py": "two\n"}, "run-2")
         # Someone pushed meanwhile: the lease on "bot at first" no longer holds.
         person = commit_on(remote, "bot", {"theirs.txt": "x\n"}, "Their work")
