@@ -400,6 +400,7 @@ def test_the_lazy_packages_export_each_name_from_where_they_import_it(package: s
     assert sorted(sources) == sorted(module.__all__)
     for name, source in sources.items():
         assert getattr(module, name) is getattr(importlib.import_module(source), name), name
+    assert set(module.__all__) <= set(dir(module))
     with pytest.raises(AttributeError):
         module.NoSuchName  # noqa: B018
 

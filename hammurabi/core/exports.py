@@ -11,9 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 
-def lazy_exports(namespace: dict[str, Any], modules: tuple[str, ...]) -> Callable[[str], object]:
-    """A module ``__getattr__`` finding each name of ``namespace["__all__"]`` in the first of
-    ``modules`` that defines it (a class of Hammurabi's, not a name it imported)."""
+def lazy_exports(
+    namespace: dict[str, Any], modules: tuple[str, ...]
+) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """A module's ``__getattr__`` and ``__dir__``: the first finds each name of
+    ``namespace["__all__"]`` in the first of ``modules`` that defines it (a class of
+    Hammurabi's, not a name it imported)."""
 
     def __getattr__(name: str) -> object:
         if name in namespace["__all__"]:
@@ -24,4 +27,7 @@ def lazy_exports(namespace: dict[str, Any], modules: tuple[str, ...]) -> Callabl
                     return found
         raise AttributeError(f"module {namespace['__name__']!r} has no attribute {name!r}")
 
-    return __getattr__
+    def __dir__() -> list[str]:
+        return sorted({*namespace, *namespace["__all__"]})
+
+    return __getattr__, __dir__

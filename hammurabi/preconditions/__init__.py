@@ -92,4 +92,4 @@ _MODULES = (
     "hammurabi.preconditions.attributes",
     "hammurabi.preconditions.documents",
 )
-__getattr__ = lazy_exports(globals(), _MODULES)
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES)

@@ -124,4 +124,4 @@ _MODULES = (
     "hammurabi.rules.templates",
     "hammurabi.rules.commands",
 )
-__getattr__ = lazy_exports(globals(), _MODULES)
+__getattr__, __dir__ = lazy_exports(globals(), _MODULES)
