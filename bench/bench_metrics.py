@@ -6,7 +6,12 @@
    (rows spooled and sent to QuestDB as the run ends).
 2. A fleet (goal: <= 1.02 per repository): ``hammurabi enforce --repos`` over 100 stand-in
    repositories (``--jobs 4``), metrics off and on.
-3. Backfill: spool N rows of realistic runs, replay them (``hammurabi metrics flush``);
+3. The metrics part of one run end, timed inside fresh processes that loaded what the real
+   job loads (PyGithub, the CLI): importing the metrics modules, spooling the run's rows,
+   sending them after the output and closing the spool. On a busy machine the whole-process
+   ratios above scatter widely; this figure does not depend on the rest of the job, and its
+   share of the job's median (metrics off) estimates the overhead.
+4. Backfill: spool N rows of realistic runs, replay them (``hammurabi metrics flush``);
    rows/s until QuestDB acknowledged them.
 
 Every round runs each variant once, in an order that alternates between rounds, on fresh
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import statistics
@@ -137,7 +143,7 @@ class Bench:
         return wall / repos, cpu / repos, server / repos
 
 
-def rounds(title: str, count: int, variants: list[str], once: Callable[[str], Times]) -> None:
+def rounds(title: str, count: int, variants: list[str], once: Callable[[str], Times]) -> float:
     """Time ``once(variant)`` for every variant in ``count`` rounds, alternating the order;
     print the wall and CPU times' medians and ratios to the first variant's, and how much CPU
     QuestDB used (on the servers' CPU, which the stand-in shares)."""
@@ -164,6 +170,70 @@ def rounds(title: str, count: int, variants: list[str], once: Callable[[str], Ti
             )
     server = (f"{v} {statistics.median(t[2] for t in times[v]) * 1000:.1f} ms" for v in variants)
     print(f"  QuestDB's CPU time meanwhile: {', '.join(server)}")
+    paired = [b[0] / a[0] for a, b in zip(times[variants[0]], times[variants[-1]], strict=True)]
+    print(
+        f"  => {variants[-1]}/{variants[0]} wall, median of paired ratios:"
+        f" {statistics.median(paired):.3f}"
+    )
+    return statistics.median(t[0] for t in times[variants[0]])
+
+
+# ----------------------------------------------------------------------------- run end
+
+RUN_END = """
+import json, sys, time
+import github, hammurabi.cli.main, hammurabi.orchestration.repository  # what the real job
+import hammurabi.orchestration.branch, hammurabi.integrations.forges.github  # has loaded
+from hammurabi.core.results import LawResult, Outcome, RuleResult, RunResult
+from hammurabi.loading.settings import MetricsSettings
+from datetime import datetime, UTC
+now = datetime.now(UTC)
+rules = [RuleResult(law="l", rule=f"r{i}", rule_id="line-exists", outcome=Outcome.CHANGED,
+                    started_at=now, duration=0.001) for i in range(2)]
+result = RunResult(root="/x/job", run_id=sys.argv[2], version="1", repo="acme/job",
+                   laws=[LawResult("l", "d", rules, started_at=now)], started_at=now, duration=0.5)
+times = {}
+t0 = time.perf_counter()
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.plugin import MetricsPlugin
+config = MetricsConfig.from_settings(MetricsSettings(conf=sys.argv[1], spool=sys.argv[3]))
+plugin = MetricsPlugin()
+plugin.send_later = True  # as the CLI: rows spooled as the run ends, sent after the output
+t1 = time.perf_counter()
+plugin.record(result, config)
+t2 = time.perf_counter()
+report = plugin.flush()
+t3 = time.perf_counter()
+plugin._close()
+t4 = time.perf_counter()
+assert report is not None and report.ok, report
+print(json.dumps({"import": t1 - t0, "spool": t2 - t1, "send": t3 - t2, "close": t4 - t3}))
+"""
+
+
+def run_end(server: QuestDBServer, tmp: Path, env: dict[str, str], count: int, job: float) -> None:
+    """Time the metrics part of a run end in ``count`` fresh processes; print the medians and
+    the total's share of ``job`` seconds (the real job's median with metrics off)."""
+    spool = tmp / "run-end.sqlite3"
+    argv = [sys.executable, "-c", RUN_END, server.conf]
+    parts: dict[str, list[float]] = {}
+    for i in range(count + 1):  # the first one writes the bytecode and makes the tables
+        out = subprocess.run(
+            [*argv, f"run-end-{i}", str(spool)], env=env, capture_output=True, text=True
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        if i:
+            for name, seconds in json.loads(out.stdout).items():
+                parts.setdefault(name, []).append(seconds)
+            parts.setdefault("total", []).append(sum(json.loads(out.stdout).values()))
+    shown = ", ".join(f"{k} {statistics.median(v) * 1000:.1f} ms" for k, v in parts.items())
+    total = statistics.median(parts["total"])
+    print(f"the metrics part of a run end, medians of {count} processes: {shown}")
+    if job:
+        print(
+            f"  {total * 1000:.1f} ms of the real job's {job * 1000:.0f} ms (metrics off):"
+            f" overhead {total / job:.1%} (goal: at most 5%)"
+        )
 
 
 # ----------------------------------------------------------------------------- backfill
@@ -247,6 +317,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fleet", type=int, default=100, help="repositories in the fleet")
     parser.add_argument("--jobs", type=int, default=4, help="the fleet's --jobs")
     parser.add_argument("--rows", type=int, default=200_000, help="rows to backfill (0: skip)")
+    parser.add_argument("--run-ends", type=int, default=30, help="timed run ends (0: skip)")
     parser.add_argument("--replays", type=int, default=3, help="timed backfill replays")
     args = parser.parse_args(argv)
     install()
@@ -269,11 +340,12 @@ def main(argv: list[str] | None = None) -> None:
             f"QuestDB {server.version}; {len(every)} CPUs (load {load});"
             f" servers on CPU {sorted(servers)}, the job on CPU {sorted(job)}"
         )
+        job_off = 0.0
         if args.rounds:
             hub.create_repo("acme/job", FILES)
             for cpus in (job, set(every)) if job != set(every) else (job,):
                 bench.cpus = cpus
-                rounds(
+                job_off = job_off or rounds(
                     "the real job: enforce one repository, push, open a pull request,"
                     f" on CPU {sorted(cpus)}",
                     args.rounds,
@@ -293,6 +365,9 @@ def main(argv: list[str] | None = None) -> None:
                 ["off", "on"],
                 lambda variant: bench.fleet(variant, listing, args.jobs),
             )
+        if args.run_ends:
+            os.sched_setaffinity(0, job)
+            run_end(server, Path(tmp), bench.env, args.run_ends, job_off)
         if args.rows:
             os.sched_setaffinity(0, job)
             backfill(server, args.rows, Path(tmp), args.replays)

@@ -24,11 +24,13 @@ import socket
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hammurabi.core.records import PullRequestRecord, PullSummary
 from hammurabi.core.results import Outcome, RunResult, combine
 from hammurabi.integrations.metrics.schema import PULL_REQUESTS, REPO_HEALTH, RULE_RUNS, RUNS, Row
+
+if TYPE_CHECKING:  # a run that made no pull request has not loaded them
+    from hammurabi.core.records import PullRequestRecord, PullSummary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -139,7 +141,7 @@ def pull_values(result: RunResult, pr: PullRequestRecord | PullSummary | None) -
     """The ``pr_*`` values of a pull request (none without a number)."""
     if pr is None or pr.number is None:
         return {}
-    action = pr.action if isinstance(pr, PullRequestRecord) else None
+    action = getattr(pr, "action", None)  # a PullRequestRecord's, not a PullSummary's
     values: dict[str, Any] = {"pr_number": pr.number, "pr_state": pr.state, "pr_url": pr.url}
     values["pr_action"] = str(action) if action else None
     if (created := pr.created_at) is not None:
@@ -186,7 +188,7 @@ def pull_request_row(result: RunResult, repo: str) -> Row | None:
         values |= pull_values(result, pr)
         del values["pr_action"]
         values["draft"] = pr.draft
-        read = pr.read_state if isinstance(pr, PullRequestRecord) else None
+        read = getattr(pr, "read_state", None)  # likewise
         if read is not None:
             values.update(
                 review=read.review.value,
