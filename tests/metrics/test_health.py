@@ -1,4 +1,4 @@
-"""The health score on hand-computed cases (see hammurabi/metrics/health.py)."""
+"""The health score on hand-computed cases (see hammurabi/integrations/metrics/rows.py)."""
 
 from __future__ import annotations
 
