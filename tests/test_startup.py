@@ -46,6 +46,10 @@ NOT_NEEDED = (
     "hammurabi.compat.reporting",  # 0.11's reports: for laws of a 0.11 pillar
     "tomllib",  # the repository has no settings file
     "yaml",  # a plain law file is read without PyYAML (hammurabi.loading.plainyaml)
+    "hammurabi.rules.commands",  # the commands rules: only whether they are allowed is set
+    # Pull-request bodies and labels: what reviewers decided is read only where a forge is
+    "hammurabi.integrations.forges.prbody",
+    "hammurabi.integrations.forges.base",
 )
 
 

@@ -15,14 +15,14 @@ from hammurabi.core.wording import count
 def quiet_line(result: RunResult) -> str | None:
     """The one line a run that found nothing new prints instead of a diff and a table:
     nothing to change, or everything already proposed and up to date. None otherwise."""
-    from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL
-
     status = result.status
     laws = count(len(result.laws), "law")
     pull = result.pull_request
     if status is Status.NOTHING_TO_CHANGE:
         return f"Nothing to change: all {laws} already hold."
     if status is Status.IGNORED:
+        from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL
+
         closed = pull.number if pull is not None else None
         return (
             f"Ignored (closed by a reviewer): pull request #{closed} proposed this "
@@ -43,12 +43,13 @@ def quiet_line(result: RunResult) -> str | None:
 
 def summary_lines(result: RunResult) -> list[str]:
     """Human lines about the branch and pull request, for the CLI to print."""
-    from hammurabi.integrations.forges.base import REBUILD_LABEL
-
     git = result.git
     if git is None or git.mode is not GitMode.BRANCH:
         return []
     branch, action, base = git.branch, git.action, git.base
+    label = ""  # the forges' labels are imported for the one line that names one
+    if action is BranchAction.BLOCKED:
+        from hammurabi.integrations.forges.base import REBUILD_LABEL as label
     authors = ", ".join(sorted({commit.author for commit in git.foreign_commits}))
     where = git.where if git.publish else f"local {branch}"
     laws = f"{len(git.commits)} commit{'s' if len(git.commits) != 1 else ''}"
@@ -64,7 +65,7 @@ def summary_lines(result: RunResult) -> list[str]:
         BranchAction.NONE: "Nothing to commit",
         BranchAction.BLOCKED: f"Blocked: {where} holds {foreign} Hammurabi did not "
         f"make (by {authors}), so it cannot update it; label its pull request "
-        f"{REBUILD_LABEL} or pass --rebuild to rebuild it (dropping them)",
+        f"{label} or pass --rebuild to rebuild it (dropping them)",
         BranchAction.REJECTED: f"Left {where} as it was: the push was rejected (the reason is "
         "above)",
     }.get(action, f"Branch {branch}: {action}")

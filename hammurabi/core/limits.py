@@ -1,4 +1,5 @@
-"""Resource limits of one run, so that no repository can make a rule hang or eat the memory.
+"""Resource limits of one run, so that no repository can make a rule hang or eat the memory,
+and whether its command rules may run (:func:`commands_allowed`, the runner's to say).
 
 The limits (``[tool.hammurabi.limits]``, the runner's to set) reach the rules through a
 context variable set for the run (:func:`applied`). A limit hit is a :class:`LimitError`:
@@ -18,6 +19,7 @@ and the run goes on.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from hammurabi.core.errors import RuleError
+from hammurabi.core.errors import ConfigError, RuleError
 
 MIB = 1 << 20
 
@@ -110,3 +112,32 @@ def time_limit(seconds: float | None = None, what: str = "the rule") -> Iterator
         signal.signal(signal.SIGALRM, previous)
         if outer[0]:  # an enclosing timer keeps running
             signal.setitimer(signal.ITIMER_REAL, *outer)
+
+
+# -- commands: the runner's to allow (hammurabi.rules.commands) ----------------------------
+
+#: Whether the runner allows commands (None: as ``HAMMURABI_ALLOW_COMMANDS`` says).
+_allowed: ContextVar[bool | None] = ContextVar("hammurabi_allow_commands", default=None)
+
+
+@contextlib.contextmanager
+def commands_allowed(allowed: bool = True) -> Iterator[None]:
+    """Allow (or forbid) running commands inside the block, whatever the settings say."""
+    token = _allowed.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _allowed.reset(token)
+
+
+def check_allowed(owner: str) -> None:
+    """Raise ConfigError unless the runner allowed commands (never the repository itself)."""
+    allowed = _allowed.get()
+    if allowed is None:
+        flag = os.environ.get("HAMMURABI_ALLOW_COMMANDS", "").strip().lower()
+        allowed = flag in ("1", "true", "yes", "on")
+    if not allowed:
+        raise ConfigError(
+            f"{owner}: running commands is not allowed; the runner allows them with "
+            "allow_commands = true in its settings or HAMMURABI_ALLOW_COMMANDS=1"
+        )

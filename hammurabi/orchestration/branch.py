@@ -836,13 +836,13 @@ class _BranchRun:
         """Read what reviewers decided: the closed pull request that proposed this very
         change (returned: the run leaves it be), and whether a blocked branch may be
         rebuilt (``hammurabi:rebuild`` on the open pull request, or ``git.rebuild``)."""
-        from hammurabi.integrations.forges import prbody
-        from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL, REBUILD_LABEL
-
         self._rebuild = self.settings.git.rebuild
         forge, repository = self.forge, self.forge_repo
         if not publish or forge is None or repository is None:
             return None
+        from hammurabi.integrations.forges import prbody
+        from hammurabi.integrations.forges.base import RE_PROPOSE_LABEL, REBUILD_LABEL
+
         with self.timings.measure("api"):
             pull, closed = self._read_pulls(start.base, closed=True)
             if pull is not None:

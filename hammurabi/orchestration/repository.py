@@ -65,10 +65,9 @@ def enforce(
 def run_context(settings: Settings) -> Iterator[None]:
     """What the runner's settings decide for the rules of a run: commands, limits."""
     from hammurabi.core import limits
-    from hammurabi.rules.commands import commands_allowed
 
     with (
-        commands_allowed(settings.allow_commands),
+        limits.commands_allowed(settings.allow_commands),
         limits.applied(limits.Limits.from_settings(settings.limits)),
     ):
         yield

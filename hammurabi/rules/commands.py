@@ -20,15 +20,16 @@ import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hammurabi.core.errors import ConfigError, RuleError
 from hammurabi.core.hooks import hookimpl
+from hammurabi.core.limits import check_allowed
+from hammurabi.core.limits import commands_allowed as commands_allowed  # its 1.0 place
 from hammurabi.core.node import as_path
 from hammurabi.core.precondition import Precondition
 from hammurabi.core.rule import Rule
@@ -39,31 +40,6 @@ SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "API_KE
 #: Captured output beyond this many characters per stream keeps only its end.
 MAX_OUTPUT = 1 << 20
 _TAIL_LINES = 15
-
-_allowed: ContextVar[bool | None] = ContextVar("hammurabi_allow_commands", default=None)
-
-
-@contextmanager
-def commands_allowed(allowed: bool = True) -> Iterator[None]:
-    """Allow (or forbid) running commands inside the block, whatever the settings say."""
-    token = _allowed.set(bool(allowed))
-    try:
-        yield
-    finally:
-        _allowed.reset(token)
-
-
-def check_allowed(owner: str) -> None:
-    """Raise ConfigError unless the runner allowed commands (never the repository itself)."""
-    allowed = _allowed.get()
-    if allowed is None:
-        flag = os.environ.get("HAMMURABI_ALLOW_COMMANDS", "").strip().lower()
-        allowed = flag in ("1", "true", "yes", "on")
-    if not allowed:
-        raise ConfigError(
-            f"{owner}: running commands is not allowed; the runner allows them with "
-            "allow_commands = true in its settings or HAMMURABI_ALLOW_COMMANDS=1"
-        )
 
 
 def child_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
