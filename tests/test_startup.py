@@ -50,6 +50,9 @@ NOT_NEEDED = (
     # Pull-request bodies and labels: what reviewers decided is read only where a forge is
     "hammurabi.integrations.forges.prbody",
     "hammurabi.integrations.forges.base",
+    # The github forge: imported only where a token, an App or a key is configured
+    "hammurabi.integrations.forges.github",
+    "hammurabi.core.forge",
 )
 
 
@@ -421,3 +424,38 @@ def test_hook_implementations_are_found_as_pluggy_finds_them() -> None:
         for attr in dir(plugin):
             ours = pm.parse_hookimpl_opts(plugin, attr)
             assert ours == pluggy.PluginManager.parse_hookimpl_opts(pm, plugin, attr), (name, attr)
+
+
+@pytest.mark.parametrize(
+    "github",
+    [
+        {},
+        {"token": "t0ken"},
+        {"app_id": "7", "private_key": "PEM"},
+        {"private_key": "PEM"},  # no forge, but the key is a secret to mask all the same
+    ],
+)
+def test_a_run_is_offered_the_github_forge_as_the_module_offers_it(
+    github: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hammurabi.integrations.forges import github as module
+    from hammurabi.loading.plugins import get_plugin_manager
+    from hammurabi.loading.settings import load_settings
+
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("HAMMURABI_GITHUB_TOKEN", raising=False)
+    settings = load_settings(None, env={}, overrides={"github": github})
+    offered = get_plugin_manager(defer_types=True).hook.hammurabi_forge(settings=settings)
+    expected = module.hammurabi_forge(settings=settings)
+    assert repr(offered) == repr(expected)
+
+
+def test_an_unreadable_github_key_is_refused_by_a_run(tmp_path: Path) -> None:
+    from hammurabi.core.forge import ForgeError
+    from hammurabi.loading.plugins import get_plugin_manager
+    from hammurabi.loading.settings import load_settings
+
+    missing = str(tmp_path / "no-such-key.pem")
+    settings = load_settings(None, env={}, overrides={"github": {"private_key_path": missing}})
+    with pytest.raises(ForgeError, match=r"cannot read github\.private_key_path"):
+        get_plugin_manager(defer_types=True).hook.hammurabi_forge(settings=settings)
