@@ -288,6 +288,7 @@ def measure_fleet(
     header = f"{'fleet (local bare remotes)':<44} {'repos':>5} {'wall s':>7} {'repos/min':>9}"
     print(header)
     print("-" * len(header), flush=True)
+    rates: dict[tuple[int, str], float] = {}
     for size in sizes:
         chosen = remotes[:size]
         floor_wall = fleet_floor(chosen, where / f"floor-{size}", env) if size <= 100 else None
@@ -299,7 +300,6 @@ def measure_fleet(
                 f"{floor_wall:>7.1f} {size / floor_wall * 60:>9.0f}"
             )
         variants = {"before": before, "hammurabi": None} if before else {"hammurabi": None}
-        rates: dict[tuple[int, str], float] = {}
         for name, source in variants.items():
             argv = [*hammurabi(source), "enforce", str(where), "--repos", str(listing)]
             argv += ["--laws", str(laws), "--jobs", str(jobs), "--branch", f"{name}/n{size}"]
@@ -378,14 +378,17 @@ def goals(results: dict[int, dict], fleet: dict[tuple[int, str], float], jobs: i
         )
     if len(results) > 1:
         low, high = min(results), max(results)
-        fixed = {
-            size: statistics.median(results[size]["first"]["hammurabi"])
-            - statistics.median(results[size]["first"]["floor"])
-            for size in (low, high)
-        }
-        value = fixed[high] / fixed[low] if fixed[low] > 0 else float("inf")
+        # Hammurabi's own time: its cost above the floor's (the fixed cost) turns negative
+        # where the floor, committing in a full checkout, grows faster than Hammurabi.
+        ham = {size: statistics.median(results[size]["first"]["hammurabi"]) for size in (low, high)}
+        value = ham[high] / ham[low]
         rows.append(
-            (f"fixed cost growth, {low} -> {high} files", "<= 1.3x", f"{value:.2f}x", value <= 1.3)
+            (
+                f"growth of a run, {low} -> {high} files",
+                "<= 1.3x (Hammurabi's time)",
+                f"{value:.2f}x",
+                value <= 1.3,
+            )
         )
     for (size, label), rate in sorted(fleet.items()):
         wanted = 600 if label == "first run" else 1200
