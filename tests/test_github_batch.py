@@ -10,7 +10,7 @@ import pytest
 import hammurabi.loading.hookspecs  # noqa: F401  (importing hammurabi.loading.plugins first is circular)
 from hammurabi.core.forge import PullRequest, marker
 from hammurabi.integrations.forges.batch import KnownPulls
-from hammurabi.integrations.forges.github import GitHubForge
+from hammurabi.integrations.forges.github_forge import GitHubForge
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 from tests.github_standin.api_graphql import Points
 from tests.test_github_forge import settings

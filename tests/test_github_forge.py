@@ -17,7 +17,8 @@ from hammurabi.integrations.forges.base import (
     marker,
     render_title,
 )
-from hammurabi.integrations.forges.github import GitHubForge, hammurabi_forge
+from hammurabi.integrations.forges.github import hammurabi_forge
+from hammurabi.integrations.forges.github_forge import GitHubForge
 from hammurabi.loading.settings import GitHubSettings, Settings
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
 

@@ -51,7 +51,7 @@ NOT_NEEDED = (
     "hammurabi.integrations.forges.prbody",
     "hammurabi.integrations.forges.base",
     # The github forge: imported only where a token, an App or a key is configured
-    "hammurabi.integrations.forges.github",
+    "hammurabi.integrations.forges.github_forge",
     "hammurabi.core.forge",
 )
 
@@ -435,10 +435,10 @@ def test_hook_implementations_are_found_as_pluggy_finds_them() -> None:
         {"private_key": "PEM"},  # no forge, but the key is a secret to mask all the same
     ],
 )
-def test_a_run_is_offered_the_github_forge_as_the_module_offers_it(
+def test_a_run_is_offered_the_github_forge_as_the_forge_itself_says(
     github: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hammurabi.integrations.forges import github as module
+    from hammurabi.integrations.forges.github_forge import GitHubForge
     from hammurabi.loading.plugins import get_plugin_manager
     from hammurabi.loading.settings import load_settings
 
@@ -446,7 +446,8 @@ def test_a_run_is_offered_the_github_forge_as_the_module_offers_it(
     monkeypatch.delenv("HAMMURABI_GITHUB_TOKEN", raising=False)
     settings = load_settings(None, env={}, overrides={"github": github})
     offered = get_plugin_manager(defer_types=True).hook.hammurabi_forge(settings=settings)
-    expected = module.hammurabi_forge(settings=settings)
+    forge = GitHubForge(settings.github)
+    expected = forge if forge.configured else None
     assert repr(offered) == repr(expected)
 
 

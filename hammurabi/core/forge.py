@@ -2,7 +2,7 @@
 
 It is in the core, with the values it trades in, so the hook specifications and the
 orchestration name it without importing any forge; GitHub's implementation is
-:mod:`hammurabi.integrations.forges.github`.
+:mod:`hammurabi.integrations.forges.github_forge`.
 
 A forge plugin implements the ``hammurabi_forge(settings)`` hook and returns an object
 following :class:`Forge` when it is configured for the run (the first non-None answer

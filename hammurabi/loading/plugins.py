@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType, MethodType, ModuleType
-from typing import TYPE_CHECKING
 
 import pluggy
 from pluggy import HookimplOpts
@@ -20,10 +19,6 @@ from hammurabi.core.hooks import PROJECT, hookimpl
 from hammurabi.loading import hookspecs
 from hammurabi.loading.builtins import BUILTIN_TYPES, Contribution, Deferred
 from hammurabi.loading.entrypoints import EntryPoint, entry_points
-
-if TYPE_CHECKING:
-    from hammurabi.core.forge import Forge
-    from hammurabi.loading.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -85,33 +80,6 @@ class TypesStandIn:
         return f"<stand-in for {self.module}>"
 
 
-#: The built-in github forge plugin's module (its entry point's value).
-GITHUB = "hammurabi.integrations.forges.github"
-
-
-class GitHubStandIn:
-    """Stands in for the built-in github forge plugin: its module (and the forge records
-    with it) is imported only where the settings or ``GITHUB_TOKEN`` give it a credential
-    or a key to take in; without any it offers no forge, as the module would."""
-
-    def __init__(self, module: str = GITHUB) -> None:
-        self.module = module
-
-    def __repr__(self) -> str:
-        return f"<stand-in for {self.module}>"
-
-    @hookimpl
-    def hammurabi_forge(self, settings: Settings) -> Forge | None:
-        github = settings.github
-        given = (github.token, github.app_id, github.private_key, github.private_key_path)
-        if not any(given) and not os.environ.get("GITHUB_TOKEN"):
-            return None
-        import importlib
-
-        offer = importlib.import_module(self.module).hammurabi_forge
-        return offer(settings=settings)  # type: ignore[no-any-return]
-
-
 def _answer(types: tuple[Deferred, ...]) -> object:
     @hookimpl
     def hook() -> tuple[Deferred, ...]:
@@ -135,8 +103,7 @@ def get_plugin_manager(
     ``extra`` plugins (objects or modules) are registered too, which tests use. A plugin that
     fails to load is an error naming it, or with ``tolerate_broken`` (for listing the plugins)
     a record of the error. ``defer_types`` stands a :class:`TypesStandIn` in for each built-in
-    plugin of types, so that a run imports only the ones its laws use, and a
-    :class:`GitHubStandIn` for the github forge.
+    plugin of types, so that a run imports only the ones its laws use.
     """
     pm = PluginManager()
     blocked = {name.strip() for name in disabled if name.strip()}
@@ -155,10 +122,6 @@ def get_plugin_manager(
         dist, version = dists[where]
         if ep.name in blocked:
             pm.infos.append(PluginInfo(ep.name, ep.value, dist, version, disabled=True))
-            continue
-        if defer_types and ep.value == GITHUB:
-            pm.register(GitHubStandIn(), name=ep.name)
-            pm.infos.append(PluginInfo(ep.name, ep.value, dist, version))
             continue
         contribution = BUILTIN_TYPES.get(ep.value) if defer_types else None
         if contribution is not None:

@@ -71,6 +71,10 @@ class GitSettings:
     signing_key: str = ""
 
 
+#: The REST API of github.com.
+DEFAULT_API_URL = "https://api.github.com"
+
+
 @dataclass
 class GitHubSettings:
     """``[tool.hammurabi.github]``: pull requests on GitHub (see ``integrations.forges.github``)."""
@@ -116,6 +120,10 @@ class GitHubSettings:
     #: Fleet runs read the bot pull requests of this many repositories in one GraphQL query
     #: (0: REST reads per repository, as on a GitHub Enterprise without GraphQL).
     graphql_batch: int = 50
+
+    def api_base(self, environ: Mapping[str, str]) -> str:
+        """The REST API base URL: ``api_url``, else ``GITHUB_API_URL``, else github.com's."""
+        return (self.api_url or environ.get("GITHUB_API_URL", "") or DEFAULT_API_URL).rstrip("/")
 
 
 @dataclass

@@ -57,15 +57,13 @@ def enforce_fleet(
     env: Mapping[str, str] | None = None,
 ) -> FleetResult:
     """Find the repositories of ``selection`` and run the session's laws over them."""
-    from hammurabi.integrations.forges.github import DEFAULT_API_URL
     from hammurabi.orchestration.fleet.run import run_fleet
     from hammurabi.orchestration.fleet.targets import gather
 
     settings = session.settings
     forge = session.pm.hook.hammurabi_forge(settings=settings) if selection.owner else None
     environ = os.environ if env is None else env
-    api_url = settings.github.api_url or environ.get("GITHUB_API_URL", "") or DEFAULT_API_URL
-    targets, archived = gather(selection, forge, api_url)
+    targets, archived = gather(selection, forge, settings.github.api_base(environ))
     return run_fleet(
         session,
         targets,
