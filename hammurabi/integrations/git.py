@@ -366,50 +366,63 @@ def _git_process(
 # -- repositories ----------------------------------------------------------------------------
 
 
-def toplevel(path: str | os.PathLike[str]) -> Path | None:
-    """The top of the git work tree holding ``path``, as git finds it (None: in none)."""
-    import subprocess
+@dataclass(frozen=True)
+class Location:
+    """Where git found the work tree holding a folder, from one ``rev-parse``: its top
+    level, the commit checked out (None: no commit yet) and the branch (None: detached or
+    not told), so that opening the repository right after asks git nothing more."""
 
+    top: Path
+    head: str | None = None
+    branch: str | None = None
+    #: Whether ``head`` and ``branch`` were told (rev-parse answered everything).
+    told: bool = False
+
+
+#: One git process tells the top level, the commit checked out and the branch.
+_LOCATE = ["rev-parse", "--show-toplevel", "HEAD^{commit}", "--symbolic-full-name", "HEAD", "--"]
+
+
+def locate(path: str | os.PathLike[str]) -> Location | None:
+    """The work tree holding ``path``, as git finds it (None: in none, or git refuses it,
+    such as a repository someone else owns that ``safe.directory`` does not list)."""
     try:
-        done = subprocess.run(
-            ["git", "-C", os.fspath(path), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, **credential_env(None)},
-        )
+        status, out, _ = _git_process(_LOCATE, cwd=path)
     except OSError:  # no git on this machine
         return None
-    top = done.stdout.strip()
-    return Path(top) if done.returncode == 0 and top else None
+    lines = out.splitlines()
+    if not lines or not lines[0].strip():
+        return None
+    top = Path(lines[0])
+    if status != 0 or len(lines) < 3:  # no commit yet: the top level alone
+        return Location(top)
+    ref = lines[2]
+    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    return Location(top, lines[1], branch, told=ref == "HEAD" or branch is not None)
 
 
-def open_repository(path: str | os.PathLike[str]) -> Repository | None:
+def open_repository(
+    path: str | os.PathLike[str], location: Location | None = None
+) -> Repository | None:
     """Open the git repository whose work tree top level is ``path``, or return None.
 
     A folder inside some other repository is not opened: Hammurabi then edits files only,
-    rather than committing to a repository it was not pointed at.
+    rather than committing to a repository it was not pointed at. ``location`` is what
+    :func:`locate` just told of ``path`` (then git is not asked again).
     """
     root = Path(path).resolve()
     if not (root / ".git").exists():
         return None
-    # One git process tells the top level, the commit checked out and the branch.
-    args = ["rev-parse", "--show-toplevel", "HEAD^{commit}", "--symbolic-full-name", "HEAD", "--"]
-    try:
-        status, out, _ = _git_process(args, cwd=root)
-    except OSError:  # no git on this machine
-        return None
-    lines = out.splitlines()
-    if not lines or not lines[0] or Path(lines[0]).resolve() != root:
+    if location is None or location.top.resolve() != root:
+        location = locate(root)
+    if location is None or location.top.resolve() != root:
         return None
     repo = Repository(root)
-    if status == 0 and len(lines) >= 3:
-        ref = lines[2]
-        repo._opened["head"] = lines[1]
-        if ref == "HEAD":
-            repo._opened["branch"] = None
-        elif ref.startswith("refs/heads/"):
-            repo._opened["branch"] = ref.removeprefix("refs/heads/")
+    if location.told:
+        repo._opened["head"] = location.head
+        repo._opened["branch"] = location.branch
+    elif location.head is not None:
+        repo._opened["head"] = location.head
     return repo
 
 

@@ -135,7 +135,9 @@ def run(
     elif not settings.git.enabled:
         reason = "git.enabled is false"
     else:
-        repo = repo or gitops.open_repository(session.root)
+        # What git told while the session was loaded serves this one opening only.
+        location, session.location = session.location, None
+        repo = repo or gitops.open_repository(session.root, location)
         if repo is None:
             reason = "not in a git work tree"
         elif repo.head is None:

@@ -10,13 +10,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.law import Law
 from hammurabi.loading.plugins import PluginManager, get_plugin_manager
 from hammurabi.loading.registry import Registry
 from hammurabi.loading.settings import Settings, load_settings, register_secrets
+
+if TYPE_CHECKING:
+    from hammurabi.integrations.git import Location
 
 
 @dataclass
@@ -28,6 +31,9 @@ class Session:
     pm: PluginManager
     registry: Registry
     laws: list[Law]
+    #: Where git found the work tree while loading (its top level is ``root``): the run
+    #: opening the repository right after takes it instead of asking git again, once.
+    location: Location | None = None
 
 
 def prepare(
@@ -47,7 +53,7 @@ def prepare(
     commands); None decides as :func:`repository_trusted` does. ``settings_folder`` says
     ``root`` only holds the runner's settings (a fleet's), not a repository being changed.
     """
-    from hammurabi.integrations.git import toplevel
+    from hammurabi.integrations.git import locate
     from hammurabi.loading.loader import load_laws
 
     given = Path(root)
@@ -56,7 +62,8 @@ def prepare(
     environ = os.environ if env is None else env
     trusted = repository_trusted(given, trust, environ, settings_folder=settings_folder)
     # Like git: a folder inside a work tree means the repository around it.
-    root_path = toplevel(given) or given
+    location = locate(given)
+    root_path = given if location is None else location.top
     settings = load_settings(root_path, env=env, overrides=overrides, trusted=trusted)
     register_secrets(settings, env)
     pm = get_plugin_manager(
@@ -74,7 +81,7 @@ def prepare(
         check_report_path(spec)
     check_metrics(settings)
     laws = load_laws(settings, pm, registry, Path.cwd()) if load else []
-    return Session(root_path, settings, pm, registry, laws)
+    return Session(root_path, settings, pm, registry, laws, location)
 
 
 def check_report_path(spec: str) -> None:
