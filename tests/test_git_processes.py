@@ -70,6 +70,25 @@ def test_a_run_asks_rev_parse_once(
     ]
 
 
+@pytest.mark.parametrize("mode", ["--no-push", "--dry-run"])
+def test_a_re_run_reads_the_branchs_history_once(
+    tmp_path: Path,
+    laws: Path,
+    mode: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    before = git("log", "--format=%H", f"main..{BRANCH}", cwd=repo)
+    trace = traced(monkeypatch, tmp_path)
+    report = run(repo, laws, mode, capsys=capsys)
+    assert report["exit"] == ExitCode.OK
+    assert report["git"]["action"] == "unchanged"
+    assert names(trace).count("log") == 1
+    assert git("log", "--format=%H", f"main..{BRANCH}", cwd=repo) == before
+
+
 # -- repositories git refuses: files edited in place, as before --------------------------------
 
 
@@ -103,3 +122,58 @@ def test_a_repository_git_refuses_is_a_plain_folder(
     assert report["exit"] == ExitCode.OK
     assert report["git"] == {"mode": "files", "reason": "not in a git work tree"}
     assert (repo / "app.py").read_text() == "DEBUG = True\n"
+
+
+# -- a dry run's copy of the tree -----------------------------------------------------------
+
+
+def files_of(tree: Path) -> dict[str, tuple[int, bytes]]:
+    """Each file and link under ``tree`` (``.git`` aside): its mode and content."""
+    import os
+
+    found = {}
+    for path in sorted(tree.rglob("*")):
+        rel = path.relative_to(tree).as_posix()
+        if rel == ".git" or (path.is_dir() and not path.is_symlink()):
+            continue
+        info = path.lstat()
+        data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        found[rel] = (info.st_mode, data)
+    return found
+
+
+def test_a_dry_runs_copy_is_one_git_process_and_the_commits_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hammurabi.integrations.git import open_repository
+
+    repo = init_repo(
+        tmp_path / "widgets",
+        {
+            "app.py": "DEBUG = True\n",
+            "deep/er/run.sh": "echo hi\n",
+            ".gitattributes": "*.txt text eol=crlf\n",
+            "notes.txt": "one\ntwo\n",
+        },
+    )
+    (repo / "deep" / "er" / "run.sh").chmod(0o755)
+    (repo / "latest").symlink_to("app.py")
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "more", cwd=repo)
+    expected = tmp_path / "expected"  # what git checks out
+    git("worktree", "add", "-q", "--detach", str(expected), "HEAD", cwd=repo)
+    git("sparse-checkout", "set", "--no-cone", "/app.py", cwd=repo)  # the user's own
+    (repo / "app.py").write_text("dirty\n")
+    before = (git("status", "--porcelain", cwd=repo), (repo / ".git" / "index").read_bytes())
+
+    trace = traced(monkeypatch, tmp_path)
+    with open_repository(repo) as opened:
+        assert opened is not None
+        opened.export(opened.head or "", tmp_path / "out" / "tree")
+    assert len(commands(trace)) == 2  # rev-parse (opening), and the copy
+    assert files_of(tmp_path / "out" / "tree") == files_of(expected)
+    assert files_of(expected)["notes.txt"][1] == b"one\r\ntwo\r\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tree"]
+    assert (git("status", "--porcelain", cwd=repo), (repo / ".git" / "index").read_bytes()) == (
+        before
+    )

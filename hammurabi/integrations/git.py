@@ -478,6 +478,8 @@ class Repository:
         #: Remote URLs and default branches as read (a fleet's clone is opened once).
         self._urls: dict[str, str | None] = {}
         self._defaults: dict[str, str | None] = {}
+        #: What ``git log`` told between two commits (see :meth:`_log`).
+        self._logs: dict[tuple[str, str, int], list[_Logged]] = {}
 
     def __enter__(self) -> Repository:
         return self
@@ -624,20 +626,7 @@ class Repository:
 
     def commits(self, base: str, tip: str, *, limit: int = HISTORY_LIMIT) -> list[Commit]:
         """Commits reachable from ``tip`` but not from ``base``, newest first."""
-        fmt = _SEP.join(
-            ["%H", "%an <%ae>", "%s", f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"]
-        )
-        out = self._git(
-            "log", f"--format={fmt}{_END}", f"--max-count={limit + 1}", tip, "--not", base, "--"
-        )
-        commits = []
-        for record in out.split(_END):
-            record = record.strip("\n")
-            if not record:
-                continue
-            sha, author, subject, trailer = [*record.split(_SEP), "", "", ""][:4]
-            commits.append(Commit(sha, author, subject, bool(trailer.strip())))
-        return commits
+        return [logged.commit for logged in self._log(base, tip, limit)]
 
     def changed_paths(self, base: str, tip: str) -> set[str]:
         """The paths whose content differs between ``base`` and ``tip``."""
@@ -675,54 +664,44 @@ class Repository:
     def built(self, base: str, tip: str) -> list[Built]:
         """Hammurabi's commits from ``base`` to ``tip``, oldest first, with what each one
         changed, up to the first commit that is someone else's or a merge."""
-        fields = ["%H", "%T", "%P", "%an", "%ae", "%cn", "%ce", "%B"]
-        out = self._git(
-            "log",
-            "--reverse",
-            "--raw",
-            "--no-renames",
-            "--no-abbrev",
-            f"--format={_END}{_SEP.join(fields)}{_RAW}",
-            f"--max-count={HISTORY_LIMIT}",
-            tip,
-            "--not",
-            base,
-            "--",
-        )
         found: list[Built] = []
-        for record in out.split(_END)[1:]:
-            head, _, raw = record.partition(_RAW)
-            sha, tree, parents, an, ae, cn, ce, message = head.split(_SEP, 7)
-            if " " in parents.strip() or f"\n{TRAILER}:" not in f"\n{message}":
+        for logged in reversed(self._log(base, tip)[:HISTORY_LIMIT]):
+            if logged.built is None:
                 break
-            cleaned = _cleanup(_strip_trailer(message))
-            people = (Identity(an, ae), Identity(cn, ce))
-            found.append(Built(sha, tree, parents.strip(), *people, cleaned, _raw(raw)))
+            found.append(logged.built)
         return found
 
     def _fingerprint(self, base: str, tip: str) -> list[tuple[str, ...]]:
         rows: list[tuple[str, ...]] = []
-        for tree, parents, *who, message in self._oldest_first(base, tip):
-            merge = " " in parents.strip()
-            rows.append((tree, str(merge), *who, _strip_trailer(message)))
+        for logged in reversed(self._log(base, tip)[:HISTORY_LIMIT]):
+            rows.append(logged.fingerprint)
         return rows
 
-    def _oldest_first(self, base: str, tip: str, *first: str) -> list[list[str]]:
-        """The commits from ``base`` to ``tip``, oldest first: ``first`` fields, then tree,
-        parents, author, author email, committer, committer email and the message."""
-        fields = [*first, "%T", "%P", "%an", "%ae", "%cn", "%ce", "%B"]
+    def _log(self, base: str, tip: str, limit: int = HISTORY_LIMIT) -> list[_Logged]:
+        """The commits from ``base`` to ``tip``, newest first (``limit`` + 1 at most): one
+        ``git log`` tells what :meth:`commits`, :meth:`built` and :meth:`equivalent` ask,
+        kept for commit ids (what they name never changes) until the next fetch."""
+        key = (base, tip, limit)
+        fixed = all(_COMMIT_ID.fullmatch(name) for name in (base, tip))
+        if fixed and key in self._logs:
+            return self._logs[key]
+        fields = ["%H", "%T", "%P", "%an", "%ae", "%cn", "%ce", "%s", _TRAILERS, "%B"]
         out = self._git(
             "log",
-            "--reverse",
-            f"--format={_SEP.join(fields)}{_END}",
-            f"--max-count={HISTORY_LIMIT}",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            f"--format={_END}{_SEP.join(fields)}{_RAW}",
+            f"--max-count={limit + 1}",
             tip,
             "--not",
             base,
             "--",
         )
-        records = (record.strip("\n") for record in out.split(_END))
-        return [record.split(_SEP, len(fields) - 1) for record in records if record]
+        found = [_logged(record) for record in out.split(_END)[1:]]
+        if fixed:
+            self._logs[key] = found
+        return found
 
     # -- talking to remotes --------------------------------------------------------------
 
@@ -769,6 +748,7 @@ class Repository:
         ``maybe`` where the remote has them (their remote-tracking refs go where it has
         not): one round trip, no ``ls-remote`` first. In a clone Hammurabi ``kept`` (a
         fleet's cache), git's automatic maintenance runs only when it has work to do."""
+        self._logs.clear()  # a shallow clone deepened tells more history
         specs = [f"+refs/heads/{b}:refs/remotes/{remote}/{b}" for b in branches]
         # A pattern matches the branch when it is there and fails nothing when it is not;
         # --prune then drops the refs of those gone (of these patterns only).
@@ -1191,10 +1171,11 @@ class Repository:
         sparse = _Sparse() if small else self._sparse(commit, paths)
         prefix = f"--prefix={os.fspath(dest)}{os.sep}"
         try:
-            self._git("read-tree", commit, env=env, what="read-tree")
-            if sparse.patterns == _WHOLE:
-                self._git("checkout-index", "--all", "--force", prefix, env=env)
+            if sparse.patterns == _WHOLE:  # one process reads the tree and writes its files
+                whole = ["-c", "core.sparseCheckout=false", f"--work-tree={os.fspath(dest)}"]
+                self._git(*whole, "read-tree", "--reset", "-u", commit, env=env, what="read-tree")
                 return
+            self._git("read-tree", commit, env=env, what="read-tree")
             if sparse.files:
                 listed = "".join(f"{name}\0" for name in sparse.files)
                 status, _, err = self._run(
@@ -1230,6 +1211,36 @@ class _Sparse:
     patterns: str = _WHOLE
     folders: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+
+
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+#: Whether a commit message carries Hammurabi's trailer, as git reads trailers.
+_TRAILERS = f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"
+
+
+@dataclass(frozen=True)
+class _Logged:
+    """One commit as :meth:`Repository._log` read it: who made it, the commit as
+    :meth:`Repository.built` tells it (None: a merge, or not Hammurabi's), and what
+    :meth:`Repository.equivalent` compares."""
+
+    commit: Commit
+    built: Built | None
+    fingerprint: tuple[str, ...]
+
+
+def _logged(record: str) -> _Logged:
+    head, _, raw = record.partition(_RAW)
+    sha, tree, parents, an, ae, cn, ce, subject, trailer, message = head.split(_SEP, 9)
+    merge = " " in parents.strip()
+    commit = Commit(sha, f"{an} <{ae}>", subject, bool(trailer.strip()))
+    built = None
+    if not merge and f"\n{TRAILER}:" in f"\n{message}":
+        people = (Identity(an, ae), Identity(cn, ce))
+        cleaned = _cleanup(_strip_trailer(message))
+        built = Built(sha, tree, parents.strip(), *people, cleaned, _raw(raw))
+    fingerprint = (tree, str(merge), an, ae, cn, ce, _strip_trailer(message))
+    return _Logged(commit, built, fingerprint)
 
 
 def _tree_entry(record: str) -> tuple[str, str]:
