@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from hammurabi.orchestration.plan import Decision, Facts, decide
@@ -33,16 +31,16 @@ MOVED = Facts(
         # On a moved base, the same change, merging cleanly: it stays (CI not restarted)...
         (MOVED, Decision.STAY),
         # ... and so while GitHub has not computed its mergeability (the next run decides);
-        (replace(MOVED, merge_state="unknown"), Decision.STAY),
+        (MOVED._replace(merge_state="unknown"), Decision.STAY),
         # it is brought up to date when it conflicts, or is behind a base that requires it;
-        (replace(MOVED, merge_state="dirty"), Decision.UPDATE),
-        (replace(MOVED, merge_state="behind"), Decision.UPDATE),
+        (MOVED._replace(merge_state="dirty"), Decision.UPDATE),
+        (MOVED._replace(merge_state="behind"), Decision.UPDATE),
         # it is rebuilt when GitHub's word could not be read, its pull request is not open,
         # the base did not move, or its commits do not make the same change.
-        (replace(MOVED, merge_state=None), Decision.REBUILD),
-        (replace(MOVED, open_pull=False), Decision.REBUILD),
-        (replace(MOVED, base_moved=False), Decision.REBUILD),
-        (replace(MOVED, same_change=False), Decision.REBUILD),
+        (MOVED._replace(merge_state=None), Decision.REBUILD),
+        (MOVED._replace(open_pull=False), Decision.REBUILD),
+        (MOVED._replace(base_moved=False), Decision.REBUILD),
+        (MOVED._replace(same_change=False), Decision.REBUILD),
         # A reviewer closed the pull request proposing this very change: leave it be.
         (Facts(changed=True, exists=True, closed_by_reviewer=True, held=True), Decision.IGNORE),
         # A canary rollout holds the new pull request back.

@@ -24,16 +24,14 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hammurabi.core.errors import ConfigError, RuleError
 
 MIB = 1 << 20
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """See the module docstring; 0 switches a limit off."""
 
     rule_seconds: float = 300.0

@@ -5,6 +5,9 @@ campaign stage, the time spent, the maintenance window and where the laws came f
 ``to_dict`` gives its part of the JSON report (a public format: keys and values are kept as
 they are). The value types shared by git and the forges (:class:`Commit`,
 :class:`Credentials`) live here, so that neither integration imports the other.
+
+Immutable records are named tuples: a frozen dataclass costs every run 0.3-0.5 ms to create
+at import (its methods are compiled from source), a named tuple a fifth of that.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from hammurabi.core.pullstate import PullState, Stage
 
@@ -69,8 +72,7 @@ class Credentials:
     password: str = field(repr=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(NamedTuple):
     """One commit on a branch: who wrote it and whether Hammurabi made it."""
 
     sha: str
@@ -82,8 +84,7 @@ class Commit:
         return {"sha": self.sha, "author": self.author, "subject": self.subject}
 
 
-@dataclass(frozen=True, slots=True)
-class LawCommit:
+class LawCommit(NamedTuple):
     """The commit of one law on the bot branch (``sha`` None: planned, in a dry run)."""
 
     law: str
@@ -157,8 +158,7 @@ class GitRecord:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class PullSummary:
+class PullSummary(NamedTuple):
     """A pull request in a few fields (``number`` None: there is none)."""
 
     number: int | None = None
@@ -244,8 +244,7 @@ class PullRequestRecord:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class AutomergeRecord:
+class AutomergeRecord(NamedTuple):
     """Whether the run merged the bot pull request, and why not."""
 
     merged: bool
@@ -275,8 +274,7 @@ class AutomergeRecord:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignRecord:
+class CampaignRecord(NamedTuple):
     """Where the repository stands in the campaign of its bot branch."""
 
     branch: str
@@ -326,8 +324,7 @@ class Timings:
         return {"git": round(self.git, 6), "rules": round(self.rules, 6), "api": round(self.api, 6)}
 
 
-@dataclass(frozen=True, slots=True)
-class ClosedWindow:
+class ClosedWindow(NamedTuple):
     """The maintenance window a run found closed, and when it opens next."""
 
     #: The window in words (``mon-fri 09:00-17:00 Europe/Berlin``).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from hammurabi.core.errors import RuleError
 
@@ -16,8 +16,7 @@ _BOMS = (
 )
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     """A decoded text file: content with ``\\n`` newlines plus how to encode it back."""
 
     content: str
@@ -26,7 +25,7 @@ class Text:
     newline: str = "\n"
 
     def with_content(self, content: str) -> Text:
-        return replace(self, content=content)
+        return self._replace(content=content)
 
     def encode(self) -> bytes:
         content = self.content

@@ -9,11 +9,10 @@ tests/test_startup.py checks that each module contributes exactly what is listed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     """The ids one plugin's ``hammurabi_rule_types`` and ``hammurabi_precondition_types``
     hooks answer, in their order; the plugin implements no other hook."""
 

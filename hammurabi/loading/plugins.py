@@ -7,9 +7,9 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType, MethodType, ModuleType
+from typing import NamedTuple
 
 import pluggy
 from pluggy import HookimplOpts
@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 _MARKER = f"{PROJECT}_impl"
 
 
-@dataclass(frozen=True)
-class PluginInfo:
+class PluginInfo(NamedTuple):
     """Where a registered plugin came from."""
 
     name: str

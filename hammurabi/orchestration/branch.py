@@ -644,7 +644,7 @@ class _BranchRun:
             return BranchAction.DELETE if decision is Decision.DELETE else BranchAction.NONE
         if decision in (Decision.KEEP, Decision.STAY):  # these very commits: report its own
             git.commits = [
-                dataclasses.replace(commit, sha=old.sha)
+                commit._replace(sha=old.sha)
                 for commit, old in zip(git.commits, reversed(start.history), strict=False)
             ] + git.commits[len(start.history) :]
             git.head = found.target
@@ -756,7 +756,7 @@ class _BranchRun:
         if state is not None and refusal and status in _MERGEABLE:
             automerge = AutomergeRecord(False, refusal)
         elif state is not None and asked_by and status in _MERGEABLE:
-            automerge = dataclasses.replace(self._automerge(state, branch), asked_by=asked_by)
+            automerge = self._automerge(state, branch)._replace(asked_by=asked_by)
             if automerge.merged:
                 stage = pullstate.Stage.MERGED
                 state = dataclasses.replace(state, state="merged")

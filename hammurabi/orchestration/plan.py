@@ -9,8 +9,7 @@ callers that know them all).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class Decision(enum.StrEnum):
@@ -96,8 +95,7 @@ class Situation(Protocol):
     def merge_state(self) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """A :class:`Situation` as plain values."""
 
     changed: bool

@@ -13,9 +13,8 @@ Only the runner's settings may set the window (it is not in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.records import ClosedWindow
@@ -45,8 +44,7 @@ WRITES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     """Week days (0 is Monday), minute ranges ``[start, end)`` of the day, a time zone."""
 
     days: frozenset[int]

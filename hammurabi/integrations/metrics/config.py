@@ -15,9 +15,8 @@ import base64
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from hammurabi.core.errors import ConfigError, HammurabiError
@@ -64,8 +63,7 @@ def redact(conf: str) -> str:
     return f"{schema}::{';'.join(shown)};"
 
 
-@dataclass(frozen=True)
-class MetricsConfig:
+class MetricsConfig(NamedTuple):
     """The effective metrics configuration of one run or command."""
 
     conf: str = ""

@@ -344,7 +344,7 @@ class _Fleet:
             record.status = Status.DEFERRED
             record.reason = result.error
             if campaign is not None:  # pushed, its pull request held back: not a failure
-                result.campaign = dataclasses.replace(campaign, stage=Stage.UNPROPOSED)
+                result.campaign = campaign._replace(stage=Stage.UNPROPOSED)
                 record.stage = Stage.UNPROPOSED
         elif record.status is Status.FAILED:
             record.reason = "; ".join(result.failures()) or "failed"
