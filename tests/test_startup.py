@@ -104,6 +104,8 @@ FROZEN_DATACLASSES = {
     "hammurabi.core.results.FileChange",  # a cached diff, fields left out of equality
     "hammurabi.core.pullstate.PullState",  # fields left out of equality
     "hammurabi.core.records.Credentials",  # a tuple would hand its password to any unpacking
+    "hammurabi.integrations.git.Location",
+    "hammurabi.integrations.git._Logged",
     "hammurabi.integrations.git.Identity",
     "hammurabi.integrations.git.Built",
     "hammurabi.integrations.git.RemoteState",
