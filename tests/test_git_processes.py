@@ -15,7 +15,7 @@ import pytest
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
 from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
-from tests.test_repo_cost import commands, traced
+from tests.test_repo_cost import commands, traced, work_trees
 
 BRANCH = "hammurabi/laws"
 
@@ -87,6 +87,72 @@ def test_a_re_run_reads_the_branchs_history_once(
     assert report["git"]["action"] == "unchanged"
     assert names(trace).count("log") == 1
     assert git("log", "--format=%H", f"main..{BRANCH}", cwd=repo) == before
+
+
+def test_a_run_moves_refs_in_its_fast_import(
+    tmp_path: Path, laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    trace = traced(monkeypatch, tmp_path)
+    assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "created"
+    ran = commands(trace)
+    assert not [cmd for cmd in ran if cmd.startswith(("branch", "update-ref --no-deref"))]
+    tip = git("rev-parse", BRANCH, cwd=repo)
+    assert git("log", "--format=%s", f"main..{BRANCH}", cwd=repo).splitlines() == [
+        "Debug off",
+        "Ignore caches",
+    ]
+    (kept,) = work_trees(repo)
+    assert git("rev-parse", "HEAD", cwd=kept) == tip
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert git("for-each-ref", "--format=%(refname:short)", "refs/heads/", cwd=repo).split() == [
+        BRANCH,
+        "main",
+    ]
+
+    trace = traced(monkeypatch, tmp_path)  # the no-change re-run: its HEAD is there already
+    assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "unchanged"
+    assert "update-ref" not in names(trace)  # nor made a work tree (whose HEAD git sets)
+    assert git("rev-parse", "HEAD", cwd=kept) == tip == git("rev-parse", BRANCH, cwd=repo)
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+
+    git("branch", "-D", BRANCH, cwd=repo)  # the same work again, on a used work tree
+    assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "created"
+    again = git("rev-parse", BRANCH, cwd=repo)
+    assert git("rev-parse", "HEAD", cwd=kept) == again
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+
+    laws.write_text(LAWS.replace("DEBUG = False", "DEBUG = 0"))  # the branch is rebuilt
+    assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "updated"
+    rebuilt = git("rev-parse", BRANCH, cwd=repo)
+    assert rebuilt != again and git("rev-parse", "HEAD", cwd=kept) == rebuilt
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = 0"
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert git("fsck", "--no-progress", cwd=repo) == ""
+
+
+@pytest.mark.parametrize("where", ["checkout", "work tree"])
+def test_a_bot_branch_checked_out_is_left_alone(
+    tmp_path: Path,
+    laws: Path,
+    where: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
+    tip = git("rev-parse", BRANCH, cwd=repo)
+    git("reset", "-q", "--hard", "HEAD", cwd=repo)
+    git("commit", "-q", "--allow-empty", "-m", "moved on", cwd=repo)  # the base moved
+    if where == "checkout":
+        git("checkout", "-q", BRANCH, cwd=repo)
+        monkeypatch.setenv("HAMMURABI_GIT_BASE", "main")
+    else:
+        git("worktree", "add", "-q", str(tmp_path / "mine"), BRANCH, cwd=repo)
+    capsys.readouterr()
+    code = main(["enforce", str(repo), "--laws", str(laws), "-p", "python", "--no-push"])
+    assert code != ExitCode.OK and "is checked out" in capsys.readouterr().err
+    assert git("rev-parse", BRANCH, cwd=repo) == tip
 
 
 # -- repositories git refuses: files edited in place, as before --------------------------------

@@ -75,8 +75,8 @@ _C_LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
 
 #: The lock reason of a run's temporary work tree, followed by its process id and host.
 _LOCK_REASON = "hammurabi run, process "
-#: In ``.git/hammurabi``: the tree the reusable work tree holds, written when a run left
-#: nothing in it but its commits (deleted while a run uses it).
+#: In ``.git/hammurabi``: the tree the reusable work tree holds and the commit its ``HEAD``
+#: names, written when a run left nothing in it but its commits (deleted while a run uses it).
 _TIDY = "worktree.tidy"
 #: In ``.git/hammurabi``: what the last run checked out (see ``Repository._kept_sparse``).
 _SPARSE_KEPT = "worktree.sparse"
@@ -853,8 +853,13 @@ class Repository:
 
     # -- local branches --------------------------------------------------------------------
 
-    def set_branch(self, branch: str, tip: str) -> None:
-        """Point the local ``branch`` at ``tip`` (refused if it is checked out)."""
+    def set_branch(self, branch: str, tip: str, *, free: bool = False) -> None:
+        """Point the local ``branch`` at ``tip`` (refused if it is checked out). ``free``
+        says the caller saw it checked out nowhere: then, when the run's fast-import made
+        ``tip``, it moves the branch as it ends (no git process of its own)."""
+        check_branch_name(branch)
+        if free and self._importer is not None and self._importer.reset(branch, tip):
+            return
         self._git("branch", "--force", "--no-track", branch, tip, what="branch")
 
     def delete_branch(self, branch: str) -> None:
@@ -885,13 +890,14 @@ class Repository:
         """
         kept = self._reusable_worktree(start, paths=paths) if reuse else None
         if kept is not None:
-            path, lock = kept
-            tree = Worktree(self, path, path.parent.parent, start)
+            path, lock, at = kept
+            tree = Worktree(self, path, path.parent.parent, start, at=at)
             try:
                 yield tree
                 tree.settle()
                 if tree.tidy:  # nothing but committed changes in it: the next run's fast path
-                    (path.parent.parent / _TIDY).write_text(tree.tree, encoding="ascii")
+                    tidy = f"{tree.tree} {tree.head}"
+                    (path.parent.parent / _TIDY).write_text(tidy, encoding="ascii")
             finally:
                 os.close(lock)  # releases the lock
             return
@@ -939,21 +945,21 @@ class Repository:
                 self.export(start, copy, paths)
                 yield DryTree(self, copy, None)
             return
-        path, lock = kept
+        path, lock, at = kept
         try:
-            tree = DryTree(self, path, start)
+            tree = DryTree(self, path, start, at)
             yield tree
             if tree.put_back():  # the next run's fast path, as after a tidy run
-                (path.parent.parent / _TIDY).write_text(start, encoding="ascii")
+                (path.parent.parent / _TIDY).write_text(f"{start} {start}", encoding="ascii")
         finally:
             os.close(lock)
 
     def _reusable_worktree(
         self, start: str, *, create: bool = True, paths: Sequence[str] | None = None
-    ) -> tuple[Path, int] | None:
+    ) -> tuple[Path, int, str | None] | None:
         """Lock the repository's reusable work tree and reset it to ``start`` holding
         ``paths`` (creating it the first time, unless ``create`` is false); None when it is
-        busy or cannot be kept here."""
+        busy or cannot be kept here. Also the commit its ``HEAD`` names, when known."""
         try:
             import fcntl
         except ImportError:  # not POSIX
@@ -980,17 +986,19 @@ class Repository:
             if self._left_by_runs(home):
                 self._clean_stale_worktrees()
             sparse = self._kept_sparse(folder / _SPARSE_KEPT, start, paths)
-            if not self._reset_worktree(path, start, sparse.patterns):
+            reset, at = self._reset_worktree(path, start, sparse.patterns)
+            if not reset:
                 if not create:
                     os.close(lock)
                     return None
                 self._create_worktree(path, start, sparse.patterns)
+                at = start
             for name in sparse.folders:  # as in a whole tree, though nothing in them is out
                 (path / name).mkdir(parents=True, exist_ok=True)
         except BaseException:
             os.close(lock)
             raise
-        return path, lock
+        return path, lock, at
 
     @staticmethod
     def _left_by_runs(home: Path) -> bool:
@@ -1076,39 +1084,41 @@ class Repository:
         except OSError:
             return 0
 
-    def _reset_worktree(self, path: Path, start: str, patterns: str = _WHOLE) -> bool:
+    def _reset_worktree(
+        self, path: Path, start: str, patterns: str = _WHOLE
+    ) -> tuple[bool, str | None]:
         """Bring the kept work tree to ``start`` with nothing else in it (a killed run may
         have left edits, stray files or locks) and only what ``patterns`` check out; False
-        when it is missing or broken."""
+        when it is missing or broken. Also the commit its ``HEAD`` names, when known."""
         link = path / ".git"
         if not link.is_file():
-            return False
+            return False, None
         try:
             gitdir = Path(link.read_text(encoding="utf-8").strip().removeprefix("gitdir:").strip())
         except (OSError, UnicodeDecodeError):
-            return False
+            return False, None
         if not gitdir.is_dir() or gitdir.parent.parent.resolve() != (self.root / ".git").resolve():
-            return False
+            return False, None
         (gitdir / "index.lock").unlink(missing_ok=True)  # ours alone: we hold the lock
         self._write_patterns(gitdir, patterns)
         tidy = path.parent.parent / _TIDY
         try:
-            left = tidy.read_text(encoding="ascii").strip()
+            left, _, head = tidy.read_text(encoding="ascii").strip().partition(" ")
             tidy.unlink()  # until this run ends tidily
         except (OSError, UnicodeDecodeError):
-            left = ""
+            left = head = ""
         if left:
             # The last run left its files as the tree ``left`` (all committed): move to
             # ``start`` rewriting only the paths that differ between the two.
             status, _, _ = self._run([*_SPARSE, "read-tree", "-m", "-u", left, start], cwd=path)
-            if status == 0:
-                return True  # HEAD follows in Worktree.settle
+            if status == 0:  # HEAD follows in Worktree.settle
+                return True, head if _COMMIT_ID.fullmatch(head) else None
         for args in ([*_SPARSE, "reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
             status, _, err = self._run(args, cwd=path)
             if status != 0:
                 log.info("recreating the reusable work tree: %s", err.strip())
-                return False
-        return True
+                return False, None
+        return True, start if _COMMIT_ID.fullmatch(start) else None
 
     def _create_worktree(self, path: Path, start: str, patterns: str = _WHOLE) -> None:
         if path.exists() or path.is_symlink():
@@ -1337,8 +1347,18 @@ class _Importer:
             raise GitError("git fast-import did not tell the new commit's tree")
         return sha, tree
 
+    def reset(self, branch: str, sha: str) -> bool:
+        """Point ``branch`` at ``sha`` as the stream ends, when this import made ``sha``
+        (False: it did not, and did nothing)."""
+        mark = self._marks.get(sha)
+        if mark is None:
+            return False
+        self._send(f"reset refs/heads/{branch}\nfrom :{mark}\n\n".encode())
+        return True
+
     def finish(self) -> None:
-        """End the stream: git writes the objects and moves the work tree's HEAD."""
+        """End the stream: git writes the objects and moves the work tree's HEAD (and the
+        branches :meth:`reset` names)."""
         try:
             self._send(b"done\n")
             assert self._process.stdin is not None
@@ -1374,10 +1394,14 @@ class DryTree:
     """Where a dry run's laws run: :attr:`path`; the reusable work tree when ``start`` is
     given (then :meth:`put_back` undoes the run's changes), else a temporary copy."""
 
-    def __init__(self, repository: Repository, path: Path, start: str | None) -> None:
+    def __init__(
+        self, repository: Repository, path: Path, start: str | None, at: str | None = None
+    ) -> None:
         self.repository = repository
         self.path = path
         self._start = start
+        #: The commit the work tree's ``HEAD`` names, when known.
+        self._at = at
         self._changes: list[FileChange] | None = None
 
     def record(self, changes: Sequence[FileChange]) -> None:
@@ -1414,7 +1438,8 @@ class DryTree:
             )
             if status != 0:
                 return False
-        self.repository._git("update-ref", "--no-deref", "HEAD", self._start, cwd=self.path)
+        if self._at != self._start:
+            self.repository._git("update-ref", "--no-deref", "HEAD", self._start, cwd=self.path)
         return True
 
 
@@ -1428,11 +1453,20 @@ class Worktree:
     """
 
     def __init__(
-        self, repository: Repository, path: Path, scratch: Path, start: str | None = None
+        self,
+        repository: Repository,
+        path: Path,
+        scratch: Path,
+        start: str | None = None,
+        *,
+        at: str | None = None,
     ) -> None:
         self.repository = repository
         self.path = path
         self._scratch = scratch
+        #: The commit the work tree's ``HEAD`` names (once the run's fast-import ended),
+        #: when known: :meth:`settle` then moves it only if it differs.
+        self._at = at
         self._offered: list[Built] = []
         #: Where the work tree was put, when given as a commit id.
         self._start = start if start and re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", start) else None
@@ -1541,7 +1575,10 @@ class Worktree:
         if self._pending:
             self._stage(sorted(self._pending), ())
             self._pending.clear()
-        self.repository._git("update-ref", "--no-deref", "HEAD", self.head, cwd=self.path)
+        self.repository._end_import()  # its commits written, HEAD (and a branch) moved
+        if self._at != self.head:
+            self.repository._git("update-ref", "--no-deref", "HEAD", self.head, cwd=self.path)
+            self._at = self.head
 
     def _reuse(
         self, tree: str, parent: str, text: str, author: Identity, committer: Identity
@@ -1709,6 +1746,7 @@ class Worktree:
             return None
         before = self._tree or importer.tree(parent, "")
         sha, tree = importer.commit(parent, entries, text + "\n", author, committer)
+        self._at = sha  # where the fast-import leaves HEAD as it ends
         if tree == before:
             return None
         self._staged = True
@@ -1749,4 +1787,5 @@ class Worktree:
         """Throw away uncommitted changes (after a failed commit), back to :attr:`head`."""
         repo = self.repository
         repo._git(*_SPARSE, "reset", "--quiet", "--hard", self.head, cwd=self.path, what="reset")
+        self._at = self.head
         repo._git("clean", "--quiet", "-d", "--force", "--force", "-x", cwd=self.path)

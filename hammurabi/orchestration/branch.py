@@ -657,7 +657,7 @@ class _BranchRun:
         """Push (or set the local branch to) ``tip``; return what happened to the branch."""
         git, repo, remote = self.git, self.repo, self.settings.git.remote
         if not git.publish:
-            repo.set_branch(git.branch, tip)
+            repo.set_branch(git.branch, tip, free=True)  # _start saw it checked out nowhere
             git.head = tip
             return BranchAction.UPDATED if start.local_tip else BranchAction.CREATED
         self._check_access()
