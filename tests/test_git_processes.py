@@ -45,6 +45,11 @@ def names(trace: Path) -> list[str]:
     return [cmd.split()[0] for cmd in commands(trace)]
 
 
+def ref_reads(trace: Path) -> list[str]:
+    """Hammurabi's own ``for-each-ref`` commands (not those a push starts on the remote)."""
+    return [cmd for cmd in commands(trace) if cmd.startswith("for-each-ref '--format=%(refname)")]
+
+
 @pytest.mark.parametrize("remote", [False, True])
 def test_a_run_asks_rev_parse_once(
     tmp_path: Path,
@@ -153,6 +158,37 @@ def test_a_bot_branch_checked_out_is_left_alone(
     code = main(["enforce", str(repo), "--laws", str(laws), "-p", "python", "--no-push"])
     assert code != ExitCode.OK and "is checked out" in capsys.readouterr().err
     assert git("rev-parse", BRANCH, cwd=repo) == tip
+
+
+def test_a_pushing_run_reads_its_refs_once_after_the_fetch(
+    tmp_path: Path, laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    remote = bare_remote(tmp_path / "remote.git", repo)
+    tracking = f"refs/remotes/origin/{BRANCH}"
+    trace = traced(monkeypatch, tmp_path)
+    report = run(repo, laws, capsys=capsys)
+    assert report["git"]["action"] == "created" and report["git"]["pushed"]
+    assert names(trace).count("rev-parse") == 1 and len(ref_reads(trace)) == 1
+    pushed = git("rev-parse", BRANCH, cwd=remote)
+    trace = traced(monkeypatch, tmp_path)
+    assert run(repo, laws, capsys=capsys)["git"]["action"] == "unchanged"
+    assert names(trace).count("rev-parse") == 1 and len(ref_reads(trace)) == 1
+    assert git("rev-parse", tracking, cwd=repo) == pushed
+
+    git("branch", "-D", BRANCH, cwd=remote)  # someone deleted it: the run forgets it, makes it anew
+    report = run(repo, laws, capsys=capsys)
+    assert report["git"]["action"] == "created"
+    assert git("rev-parse", BRANCH, cwd=remote) == git("rev-parse", tracking, cwd=repo)
+    git("branch", "-D", BRANCH, cwd=remote)
+    laws.write_text(  # nothing to change: nothing pushed, the stale ref is gone
+        "laws:\n  - name: Title\n    description: Kept.\n    rules:\n"
+        "      - line-exists: {name: title, path: README.md, text: '# widgets'}\n"
+    )
+    report = run(repo, laws, capsys=capsys)
+    assert report["exit"] == ExitCode.OK and report["git"]["action"] == "none"
+    assert git("for-each-ref", tracking, cwd=repo) == ""
+    assert git("branch", "--list", BRANCH, cwd=remote) == ""
 
 
 # -- repositories git refuses: files edited in place, as before --------------------------------

@@ -787,10 +787,11 @@ class Repository:
             packs = 0
         return loose > (6700 + 255) // 256 or packs > 50
 
-    def forget_remote_branch(self, remote: str, branch: str) -> None:
-        """Drop a remote-tracking ref whose branch no longer exists on the remote."""
+    def forget_remote_branch(self, remote: str, branch: str, *, known: bool = False) -> None:
+        """Drop a remote-tracking ref whose branch no longer exists on the remote (``known``:
+        the caller saw the ref)."""
         ref = f"refs/remotes/{remote}/{branch}"
-        if self.resolve(ref):
+        if known or self.resolve(ref):
             self._git("update-ref", "-d", ref)
 
     def push(

@@ -391,7 +391,8 @@ class _BranchRun:
         remote_tip: str | None = None
         busy: set[str] = set()  # of those, the ones checked out in a work tree
         if url is not None and publish and not self.dry_run and not self.fetched:
-            base, base_sha, remote_tip = self._ask_remote(branch)
+            base, known, remote_tip = self._ask_remote(branch)
+            base_sha = known.get(f"refs/remotes/{self.settings.git.remote}/{base}")
         elif url is not None:
             base, known, busy = self._fetched_refs(branch)
             remote = self.settings.git.remote
@@ -416,9 +417,10 @@ class _BranchRun:
         self._read_history(start, url, publish)
         return start
 
-    def _ask_remote(self, branch: str) -> tuple[str, str | None, str | None]:
+    def _ask_remote(self, branch: str) -> tuple[str, dict[str, str], str | None]:
         """Ask the remote for the base and the bot branch and fetch them: the base's name,
-        its commit and the bot branch's tip there."""
+        the refs then (remote-tracking and local, read in one go) and the bot branch's tip
+        on the remote."""
         from hammurabi.integrations import git as gitops
 
         git, repo = self.settings.git, self.repo
@@ -432,9 +434,13 @@ class _BranchRun:
             raise gitops.GitError(f"branch {base!r} does not exist on remote {remote!r}")
         fetch = [base] + ([branch] if branch in state.heads else [])
         repo.fetch(remote, fetch, self.credentials)
-        if branch not in state.heads:
-            repo.forget_remote_branch(remote, branch)
-        return base, repo.resolve(f"refs/remotes/{remote}/{base}"), state.heads.get(branch)
+        tracking = f"refs/remotes/{remote}/{branch}"
+        names = [f"refs/remotes/{remote}/{base}", tracking, f"refs/heads/{branch}"]
+        known = repo.refs(names)
+        if branch not in state.heads and tracking in known:
+            repo.forget_remote_branch(remote, branch, known=True)
+            del known[tracking]
+        return base, known, state.heads.get(branch)
 
     def _fetched_refs(self, branch: str) -> tuple[str, dict[str, str], set[str]]:
         """The base's name and the refs as last fetched (no remote asked), read in one go,
