@@ -10,6 +10,7 @@ import pytest
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.records import PullRequestRecord
+from hammurabi.core.results import Status
 from hammurabi.integrations.metrics.config import MetricsConfig, parse_conf, redact
 from hammurabi.integrations.metrics.rows import FleetRuns, health_row, rule_rows, run_rows, to_ns
 from hammurabi.integrations.metrics.schema import Row, RowError, validate
@@ -72,6 +73,17 @@ def test_fleet_runs_upsert_one_row_per_run_id() -> None:
     assert second.values["repos"] == 2 and second.values["repos_failed"] == 1
     assert second.values["rules"] == 3 and second.values["outcome"] == "failed"
     assert second.values["duration_ms"] == pytest.approx(10_050.0)
+
+
+def test_fleet_runs_count_as_changed_only_what_the_run_changed() -> None:
+    # A bot branch already holding the laws' changes: nothing pushed, nothing changed.
+    fleet = FleetRuns()
+    statuses = {"a": Status.PR_OPENED, "b": Status.UP_TO_DATE, "c": Status.FILES_CHANGED}
+    for repo, status in statuses.items():
+        result = run(repo, [law("A", [U, C])])
+        result.action = status
+        row = fleet.update(result, repo)
+    assert row.values["repos"] == 3 and row.values["repos_changed"] == 2
 
 
 def test_rows_round_trip_through_json_keeping_types() -> None:

@@ -26,13 +26,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hammurabi.core.results import Outcome, RunResult, combine
+from hammurabi.core.results import Outcome, RunResult, Status, combine
 from hammurabi.integrations.metrics.schema import PULL_REQUESTS, REPO_HEALTH, RULE_RUNS, RUNS, Row
 
 if TYPE_CHECKING:  # a run that made no pull request has not loaded them
     from hammurabi.core.records import PullRequestRecord, PullSummary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: What a run that changed a repository did: edited its files, or pushed its bot branch or
+#: pull request (a branch already up to date, held, blocked or ignored changed nothing).
+CHANGING = frozenset(
+    {
+        Status.FILES_CHANGED,
+        Status.BRANCH_CREATED,
+        Status.BRANCH_UPDATED,
+        Status.PR_OPENED,
+        Status.PR_UPDATED,
+        Status.DEFERRED,
+    }
+)
 
 
 def to_ns(moment: datetime) -> int:
@@ -211,8 +223,8 @@ class FleetRuns:
     """
 
     def __init__(self, keep: int = 64) -> None:
-        #: run id -> first start (ns), last end (ns), {repo: (outcome, rule results)}
-        self._runs: OrderedDict[str, tuple[int, int, dict[str, tuple[Outcome, int]]]] = (
+        #: run id -> first start (ns), last end (ns), {repo: (outcome, changed, rule results)}
+        self._runs: OrderedDict[str, tuple[int, int, dict[str, tuple[Outcome, bool, int]]]] = (
             OrderedDict()
         )
         self._keep = keep
@@ -221,17 +233,18 @@ class FleetRuns:
         start = to_ns(result.started_at)
         first, end, repos = self._runs.get(result.run_id, (start, start, {}))
         end = max(end, start + int(result.duration * 1e9))
-        repos[repo] = (result.outcome, sum(1 for _ in result.walk()))
+        changed = result.status in CHANGING
+        repos[repo] = (result.outcome, changed, sum(1 for _ in result.walk()))
         self._runs[result.run_id] = (first, end, repos)
         while len(self._runs) > self._keep:
             self._runs.popitem(last=False)
-        outcomes = [outcome for outcome, _ in repos.values()]
+        outcomes = [outcome for outcome, _, _ in repos.values()]
         values = {
             "run_id": result.run_id,
             "repos": len(repos),
             "repos_failed": outcomes.count(Outcome.FAILED),
-            "repos_changed": outcomes.count(Outcome.CHANGED),
-            "rules": sum(count for _, count in repos.values()),
+            "repos_changed": sum(changed for _, changed, _ in repos.values()),
+            "rules": sum(count for _, _, count in repos.values()),
             "duration_ms": (end - first) / 1e6,
             "outcome": combine(outcomes).value,
             "version": result.version,

@@ -118,7 +118,8 @@ RUNS = Table(
     ts TIMESTAMP!  when the first repository run started
     run_id VARCHAR(64)!
     repos LONG!
-    repos_failed repos_changed rules LONG
+    repos_failed rules LONG
+    repos_changed LONG  repositories this run changed: files edited, bot branch pushed
     duration_ms DOUBLE
     outcome SYMBOL!
     version host SYMBOL
