@@ -121,7 +121,7 @@ def flush(
     config = load_config(conf)
     questdb = QuestDB(config)
     with Spool(config.spool) as spool:
-        requeued, invalid = spool.retry_rejected() if retry_rejected else (0, 0)
+        requeued = spool.retry_rejected() if retry_rejected else 0
         questdb.ensure_tables(config.ttl_days)
         report = spool.ship(questdb)
     if output_format is Format.json:
@@ -137,7 +137,7 @@ def flush(
         typer.echo(json.dumps(data, indent=2))
     else:
         if retry_rejected:
-            typer.echo(f"requeued {requeued} refused row(s); {invalid} still invalid")
+            typer.echo(f"requeued {requeued} refused row(s)")
         typer.echo(
             f"sent {report.sent} row(s) in {report.seconds:.2f}s; "
             f"{len(report.rejected)} refused; {report.remaining} pending in {config.spool}"

@@ -16,6 +16,7 @@ import pytest
 
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
+from hammurabi.integrations.metrics.schema import Row
 from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import count, fleet_history, frozen, rows_of, wait_tables
 from tests.questdb_server import QuestDBServer
@@ -78,10 +79,11 @@ def test_init_status_and_flush(
     }
     # A refused row shows up in the status with its reason.
     with Spool(spool_path) as spool:
-        spool.reject([("hammurabi_runs", '{"ts": 5}', "refused by QuestDB: cast error")], "server")
+        spool.append([Row("hammurabi_runs", 5, {"run_id": "r", "repos": 1, "outcome": "ok"})])
+    assert main(["metrics", "flush", "--metrics", questdb.conf]) == ExitCode.RULES_FAILED
     assert main(["metrics", "status", "--metrics", questdb.conf]) == 0
     out = capsys.readouterr().out
-    assert "0 pending, 1 refused" in out and "cast error" in out
+    assert "0 pending, 1 refused" in out and "ts 5 is outside 2000..2200" in out
     assert "server: reachable" in out
 
 

@@ -1,7 +1,6 @@
 """The built-in ``metrics`` plugin: record every repository run in QuestDB.
 
-As a run ends (``hammurabi_run_finished``) its rows are validated (a refused row is kept in the
-spool's ``rejected`` table with the reason) and appended to the spool. Then the spool is
+As a run ends (``hammurabi_run_finished``) its rows are appended to the spool. Then the spool is
 replayed into QuestDB for at most ``metrics.drain_timeout`` seconds: at once, or, with
 ``send_later`` (the CLI: once its output is out; a fleet: once for all its repositories), at
 :meth:`MetricsPlugin.flush` or as the process exits. What QuestDB did not acknowledge stays
@@ -73,23 +72,11 @@ class MetricsPlugin:
                 self._said_off = True
             return None
         from hammurabi.integrations.metrics.rows import FleetRuns, run_rows
-        from hammurabi.integrations.metrics.schema import RowError, validate
 
         self._fleet = self._fleet or FleetRuns()
-        rows, refused = [], []
-        for row in run_rows(result, self._fleet):
-            try:
-                rows.append(validate(row))
-            except RowError as exc:
-                refused.append((row.table, row.to_json(), f"refused by validation: {exc}"))
+        rows = run_rows(result, self._fleet)
         with self._lock:
             spool = self._open(config)
-            if refused:
-                spool.reject(refused, "client")
-                log.warning(
-                    "metrics: %d row(s) refused by validation and kept in %s: %s",
-                    *(len(refused), spool.path, refused[0][2]),
-                )
             spool.append(rows, durable=False)
             if not config.enabled:
                 log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
@@ -151,7 +138,7 @@ class MetricsPlugin:
             spool.sync()
         if report.rejected:
             log.warning(
-                "metrics: QuestDB refused %d row(s); kept in %s (`hammurabi metrics status`): %s",
+                "metrics: %d row(s) refused; kept in %s (`hammurabi metrics status`): %s",
                 *(len(report.rejected), spool.path, report.rejected[0].reason),
             )
         if report.error:

@@ -46,12 +46,12 @@ _FORMATS: dict[str, Callable[[Any], str]] = {
 
 
 class RowRejected(MetricsError):
-    """The server (HTTP 400) or the encoding refused a row; ``index`` is its place in the
-    batch, None when the server did not say which row."""
+    """The server refused a row (HTTP 400); ``index`` is its place in the batch, None when
+    the server did not say which row."""
 
-    def __init__(self, reason: str, index: int | None, source: str = "server") -> None:
+    def __init__(self, reason: str, index: int | None) -> None:
         super().__init__(reason)
-        self.reason, self.index, self.source = reason, index, source
+        self.reason, self.index = reason, index
 
 
 def quote_literal(value: str) -> str:
@@ -76,22 +76,18 @@ def in_list(column: str, values: Sequence[str]) -> str:
 
 
 def ilp(rows: Sequence[Row]) -> bytes:
-    """Return the ILP text of ``rows`` (None values left out); raise :class:`RowRejected`
-    for one that has no valid line (a value of the wrong type)."""
+    """Return the ILP text of validated ``rows`` (None values left out)."""
     lines = []
-    for index, row in enumerate(rows):
-        try:
-            columns = TABLES[row.table].by_name
-            parts = sorted(
-                (columns[name].type != "SYMBOL", name, _FORMATS[columns[name].type](value))
-                for name, value in row.values.items()
-                if value is not None
-            )
-            tags = "".join(f",{name}={text}" for field, name, text in parts if not field)
-            values = ",".join(f"{name}={text}" for field, name, text in parts if field)
-            lines.append(f"{row.table}{tags} {values} {int(row.ts)}\n")
-        except (TypeError, ValueError, OverflowError, KeyError) as exc:
-            raise RowRejected(f"refused by the client: {exc!r}", index, "client") from exc
+    for row in rows:
+        columns = TABLES[row.table].by_name
+        parts = sorted(
+            (columns[name].type != "SYMBOL", name, _FORMATS[columns[name].type](value))
+            for name, value in row.values.items()
+            if value is not None
+        )
+        tags = "".join(f",{name}={text}" for field, name, text in parts if not field)
+        values = ",".join(f"{name}={text}" for field, name, text in parts if field)
+        lines.append(f"{row.table}{tags} {values} {int(row.ts)}\n")
     return "".join(lines).encode()
 
 

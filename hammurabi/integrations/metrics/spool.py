@@ -2,8 +2,8 @@
 
 One SQLite database in WAL mode: ``pending`` holds the rows QuestDB has not acknowledged, in
 order, as JSON (:meth:`Row.to_json`); ``rejected`` keeps the rows refused by the validation
-(``client``), the encoding or the server (``server``), or unreadable (``spool``), with the
-reason, until queued again.
+(``client``, as a replay reads them), by the server (``server``), or unreadable (``spool``),
+with the reason, until queued again.
 
 A committed append survives the death of the process at once, and a crash of the machine
 after :meth:`Spool.sync`. :meth:`Spool.ship` deletes a batch only after QuestDB acknowledged
@@ -13,14 +13,15 @@ One replay runs at a time (``flock`` on ``<spool>.lock``), so upserts keep their
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from hammurabi.integrations.metrics.config import MetricsError, UnavailableError
 from hammurabi.integrations.metrics.schema import Row, RowError, validate
@@ -31,13 +32,13 @@ if TYPE_CHECKING:
 _INSERT = "INSERT INTO pending (tbl, row, added) VALUES (?, ?, ?)"
 _SELECT = "SELECT id, tbl, row FROM pending ORDER BY id LIMIT ?"
 _REJECT = "INSERT INTO rejected (tbl, row, reason, source, rejected_at) VALUES (?, ?, ?, ?, ?)"
-#: A spooled row (its id, the row) and a refused one (id, table, JSON, reason, source).
+#: A spooled row: its id in ``pending``, and the row.
 Item = tuple[int, Row]
-Refused = tuple[int, str, str, str, str]
 
 
 class RejectedRow(NamedTuple):
-    """A row kept aside with the reason it was refused."""
+    """A row kept aside with the reason it was refused (``id``: its place in ``rejected``;
+    in ``pending`` until a replay moves it)."""
 
     id: int
     table: str
@@ -94,20 +95,6 @@ class Spool:
             " tbl TEXT NOT NULL, row TEXT NOT NULL, reason TEXT NOT NULL, source TEXT NOT NULL,"
             " rejected_at REAL NOT NULL);"
         )
-        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'queue'").fetchone():
-            self._write(self._convert)
-
-    def _convert(self) -> None:
-        """Move the rows of the typed queue of development versions into ``pending``."""
-        info = self._db.execute("PRAGMA table_info(queue)").fetchall()
-        pairs = ", ".join(
-            f"'{c[1]}', \"{c[1]}\"" for c in info if c[1] not in ("id", "tbl", "added")
-        )
-        self._db.execute(
-            f"INSERT INTO pending (tbl, row, added) SELECT tbl, json_object({pairs}), added"
-            " FROM queue ORDER BY id"
-        )
-        self._db.execute("DROP TABLE queue")
 
     def close(self) -> None:
         self._db.close()
@@ -118,25 +105,25 @@ class Spool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self, work: Callable[..., Any], *args: Any, durable: bool = True) -> Any:
-        """Run ``work(*args)`` in one write transaction; ``durable``: fsync once committed."""
+    @contextlib.contextmanager
+    def _transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; ``durable``: fsync once committed."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            result = work(*args)
+            yield self._db
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
         if durable:
             self.sync()
-        return result
 
     def append(self, rows: Sequence[Row], *, durable: bool = True) -> int:
-        """Append validated ``rows`` in one transaction; ``durable=False`` skips the fsync
-        (the rows survive the death of the process, and a machine crash after :meth:`sync`)."""
+        """Append ``rows`` in one transaction; ``durable=False`` skips the fsync (the rows
+        survive the death of the process, and a machine crash after :meth:`sync`)."""
         if rows:
-            items = [(row.table, row.to_json(), time.time()) for row in rows]
-            self._write(self._db.executemany, _INSERT, items, durable=durable)
+            with self._transaction(durable=durable) as db:
+                db.executemany(_INSERT, [(row.table, row.to_json(), time.time()) for row in rows])
         return len(rows)
 
     def sync(self) -> None:
@@ -151,13 +138,6 @@ class Spool:
             finally:
                 os.close(fd)
 
-    def reject(self, items: Iterable[tuple[str, str, str]], source: str) -> int:
-        """Keep ``(table, row_json, reason)`` items aside as refused by ``source``."""
-        values = [(table, row, reason, source, time.time()) for table, row, reason in items]
-        if values:
-            self._write(self._db.executemany, _REJECT, values)
-        return len(values)
-
     def state(self) -> SpoolState:
         pending, oldest = self._db.execute("SELECT count(*), min(added) FROM pending").fetchone()
         (rejected,) = self._db.execute("SELECT count(*) FROM rejected").fetchone()
@@ -165,38 +145,23 @@ class Spool:
         return SpoolState(self.path, pending, rejected, oldest, size)
 
     def pending(self, limit: int = 100) -> list[Row]:
-        """Return the first ``limit`` pending rows (the readable ones)."""
-        items = _load(self._db.execute(_SELECT, (limit,)).fetchall(), [])
-        return [row for _, row in items]
+        """Return the first ``limit`` pending rows (those that validate)."""
+        return [row for _, row in self._load(limit, [])]
 
     def rejected(self, limit: int = 100) -> list[RejectedRow]:
         """Return the latest ``limit`` refused rows, newest first."""
         sql = "SELECT * FROM rejected ORDER BY id DESC LIMIT ?"
         return [RejectedRow(*item) for item in self._db.execute(sql, (limit,))]
 
-    def retry_rejected(self) -> tuple[int, int]:
-        """Queue refused rows again if they now validate; return (requeued, still refused)."""
-
-        def work() -> tuple[int, int]:
-            kept = self._db.execute("SELECT id, tbl, row FROM rejected ORDER BY id").fetchall()
-            requeued = 0
-            for rid, table, text in kept:
-                try:
-                    row = validate(Row.from_json(table, text))
-                except (RowError, ValueError, KeyError, TypeError, AttributeError):
-                    continue
-                self._db.execute(_INSERT, (row.table, row.to_json(), time.time()))
-                self._db.execute("DELETE FROM rejected WHERE id = ?", (rid,))
-                requeued += 1
-            return requeued, len(kept) - requeued
-
-        result: tuple[int, int] = self._write(work)
-        return result
-
-    def purge_rejected(self) -> int:
-        """Forget every refused row; return how many there were."""
-        count: int = self._write(lambda: self._db.execute("DELETE FROM rejected").rowcount)
-        return count
+    def retry_rejected(self) -> int:
+        """Queue every refused row again (after a fix), behind the pending ones; a replay
+        refuses again those still invalid. Return how many were queued."""
+        with self._transaction() as db:
+            sql = (
+                "INSERT INTO pending (tbl, row, added) SELECT tbl, row, ? FROM rejected ORDER BY id"
+            )
+            db.execute(sql, (time.time(),))
+            return db.execute("DELETE FROM rejected").rowcount
 
     def ship(
         self,
@@ -226,15 +191,15 @@ class Spool:
                     if time.monotonic() >= deadline:
                         raise UnavailableError("another process is replaying this spool") from None
                     time.sleep(0.02)
-            while (until is None or time.monotonic() < until) and (
-                items := self._db.execute(_SELECT, (max(batch, 1),)).fetchall()
-            ):
+            while until is None or time.monotonic() < until:
                 done: list[Item] = []
-                refused: list[Refused] = []
+                refused: list[RejectedRow] = []
+                if not (items := self._load(max(batch, 1), refused)) and not refused:
+                    break
                 try:
-                    _deliver(questdb, _load(items, refused), done, refused, max_rejected)
+                    _deliver(questdb, items, done, refused, max_rejected)
                 finally:
-                    self._write(self._settle, done, refused, report, durable=bool(refused))
+                    self._settle(done, refused, report)
         except MetricsError as exc:
             report.error = str(exc)
         finally:
@@ -247,31 +212,35 @@ class Spool:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _settle(self, done: list[Item], refused: list[Refused], report: ShipReport) -> None:
+    def _load(self, limit: int, refused: list[RejectedRow]) -> list[Item]:
+        """The first ``limit`` pending rows, validated; the others go to ``refused``."""
+        items = []
+        for id_, table, text in self._db.execute(_SELECT, (limit,)).fetchall():
+            try:
+                items.append((id_, validate(Row.from_json(table, text))))
+            except RowError as exc:
+                reason, source = f"refused by validation: {exc}", "client"
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                reason, source = f"unreadable spool entry: {exc!r}", "spool"
+            else:
+                continue
+            refused.append(RejectedRow(id_, table, text, reason, source, time.time()))
+        return items
+
+    def _settle(self, done: list[Item], refused: list[RejectedRow], report: ShipReport) -> None:
         """Delete the delivered rows, move the refused ones aside (only a refusal is fsynced:
         a lost delete sends rows again, which are stored once)."""
-        self._db.executemany("DELETE FROM pending WHERE id = ?", [(id_,) for id_, _ in done])
-        for id_, table, text, reason, source in refused:
-            values = (table, text, reason, source, time.time())
-            rid = self._db.execute(_REJECT, values).lastrowid
-            self._db.execute("DELETE FROM pending WHERE id = ?", (id_,))
-            report.rejected.append(RejectedRow(rid or 0, *values))
+        with self._transaction(durable=bool(refused)) as db:
+            gone = [(id_,) for id_, _ in done] + [(item.id,) for item in refused]
+            db.executemany("DELETE FROM pending WHERE id = ?", gone)
+            for item in refused:
+                rid = db.execute(_REJECT, item[1:]).lastrowid or 0
+                report.rejected.append(item._replace(id=rid))
         report.sent += len(done)
 
 
-def _load(items: list[tuple[int, str, str]], refused: list[Refused]) -> list[Item]:
-    """The rows of spooled ``(id, table, JSON)`` items; unreadable ones go to ``refused``."""
-    rows = []
-    for id_, table, text in items:
-        try:
-            rows.append((id_, Row.from_json(table, text)))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            refused.append((id_, table, text, f"unreadable spool entry: {exc!r}", "spool"))
-    return rows
-
-
 def _deliver(
-    questdb: QuestDB, items: list[Item], done: list[Item], refused: list[Refused], most: int
+    questdb: QuestDB, items: list[Item], done: list[Item], refused: list[RejectedRow], most: int
 ) -> None:
     """Send ``items`` into ``done``, leaving out the rows refused (the server names one, or
     bisection finds them), which go to ``refused`` with the reason; stop after ``most``."""
@@ -289,7 +258,9 @@ def _deliver(
                     return _deliver(questdb, items[half:], done, refused, most)
                 index = 0
             id_, row = items[index]
-            refused.append((id_, row.table, row.to_json(), exc.reason, exc.source))
+            refused.append(
+                RejectedRow(id_, row.table, row.to_json(), exc.reason, "server", time.time())
+            )
             if len(refused) > most:
                 raise MetricsError(f"stopped after {most} refused rows: {exc.reason}") from None
             if index:  # the rows before it may or may not have been stored: again
