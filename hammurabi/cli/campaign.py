@@ -15,9 +15,7 @@ from hammurabi.cli.metrics import (
     SinceOpt,
     UntilOpt,
     UrlOpt,
-    load_config,
-    new_console,
-    print_table,
+    reader,
 )
 from hammurabi.core.wording import count
 
@@ -60,13 +58,8 @@ def campaign(
     """Follow a change across the fleet: where each repository stands (worst and oldest
     first) and the burn-down by day, from the runs recorded in QuestDB."""
     from hammurabi.integrations.metrics.campaign import fetch_campaign
-    from hammurabi.integrations.metrics.questdb import QuestDB
-    from hammurabi.integrations.metrics.report import parse_since
 
-    config = load_config(conf, url=url)
-    window_start = parse_since(since)
-    window_end = parse_since(until) if until else None
-    questdb = QuestDB(config)
+    questdb, window_start, window_end = reader(conf, url, since, until)
     report = fetch_campaign(questdb, branch, since=window_start, until=window_end)
     if output_format is Format.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -85,9 +78,9 @@ def show_campaign(report: CampaignReport) -> None:
     """Print the campaign's headline, its stages, the burn-down and the repositories."""
     from rich.text import Text
 
+    from hammurabi.cli.display import console, print_table
     from hammurabi.integrations.metrics.campaign import remaining
 
-    console = new_console()
     if not report.repos:
         console.print(
             f"campaign {report.campaign}: no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC",
@@ -129,6 +122,6 @@ def show_campaign(report: CampaignReport) -> None:
             ]
         )
     columns = "Repository|Stage|Pull request|Checks|Review|Age|Last run"
-    print_table(console, "Repositories, worst and oldest first", columns, rows)
+    print_table("Repositories, worst and oldest first", columns, rows)
     if report.truncated:
         console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

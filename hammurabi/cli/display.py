@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -30,6 +31,18 @@ console = Console(highlight=False, soft_wrap=True)
 def _text(text: str, style: str = "") -> Text:
     """Rich text of a name or message: secrets masked, control characters made visible."""
     return Text(clean(text), style=style)
+
+
+def print_table(title: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Print a table (the one renderer of listings and reports): ``columns`` separated by
+    ``|``, a ``>`` before a right-aligned one; a cell is text (never markup) or rich ``Text``."""
+    table = Table(title=title, title_justify="left")
+    for name in columns.split("|"):
+        right = name.startswith(">")
+        table.add_column(name.lstrip(">"), justify="right" if right else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
+    console.print(table)
 
 
 def show_diff(diff: str) -> None:
@@ -87,17 +100,15 @@ def law_row(law: Law) -> dict[str, Any]:
 
 
 def show_laws(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Laws", title_justify="left")
-    table.add_column("Law", overflow="fold")
-    table.add_column("Description", overflow="fold")
-    table.add_column("Rules", overflow="fold")
-    for row in rows:
-        table.add_row(
-            _text(row["name"]),
-            _text(row["description"]),
-            _text("\n".join(f"{r['name']} ({r['id']})" for r in row["rules"])),
+    lines = [
+        (
+            row["name"],
+            row["description"],
+            "\n".join(f"{r['name']} ({r['id']})" for r in row["rules"]),
         )
-    console.print(table)
+        for row in rows
+    ]
+    print_table("Laws", "Law|Description|Rules", [[_text(cell) for cell in line] for line in lines])
 
 
 def type_row(cls: type[Node]) -> dict[str, Any]:
@@ -110,16 +121,13 @@ def type_row(cls: type[Node]) -> dict[str, Any]:
 
 
 def show_types(rows: list[dict[str, Any]], title: str) -> None:
-    table = Table(title=title, title_justify="left")
-    table.add_column("Id", style="bold", overflow="fold")
-    table.add_column("Summary", overflow="fold")
-    table.add_column("Arguments", overflow="fold")
+    lines = []
     for row in rows:
         args = ", ".join(
             a["name"] + ("" if a["required"] else f"={a['default']!r}") for a in row["arguments"]
         )
-        table.add_row(_text(row["id"]), _text(row["summary"]), _text(args))
-    console.print(table)
+        lines.append([_text(row["id"], style="bold"), _text(row["summary"]), _text(args)])
+    print_table(title, "Id|Summary|Arguments", lines)
 
 
 def plugin_row(info: PluginInfo, pm: PluginManager) -> dict[str, Any]:

@@ -7,7 +7,8 @@ commands, so ``hammurabi --help`` stays light.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -19,7 +20,9 @@ from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
     from hammurabi.integrations.metrics.config import MetricsConfig
+    from hammurabi.integrations.metrics.questdb import QuestDB
     from hammurabi.integrations.metrics.report import HealthReport
+    from hammurabi.integrations.metrics.spool import RejectedRow
 
 
 class Format(StrEnum):
@@ -73,10 +76,15 @@ def load_config(conf: str | None, **overrides: Any) -> MetricsConfig:
     return MetricsConfig.from_settings(settings.metrics, conf=conf)
 
 
-def new_console() -> Any:
-    from rich.console import Console
+def reader(
+    conf: str | None, url: str | None, since: str, until: str | None
+) -> tuple[QuestDB, datetime, datetime | None]:
+    """The QuestDB to read from, and the window's start and end, from the options."""
+    from hammurabi.integrations.metrics.questdb import QuestDB
+    from hammurabi.integrations.metrics.report import parse_since
 
-    return Console(highlight=False, soft_wrap=True)
+    window_end = parse_since(until) if until else None
+    return QuestDB(load_config(conf, url=url)), parse_since(since), window_end
 
 
 @metrics_app.command("init")
@@ -98,11 +106,16 @@ def init(
         typer.echo(f"{name}: {'created' if name in created else 'exists'} ({ttl})")
 
 
-def _refused(items: Any) -> list[dict[str, Any]]:
-    return [
-        {"table": r.table, "reason": r.reason, "source": r.source, "row": json.loads(r.row)}
-        for r in items
-    ]
+def _refused(items: Iterable[RejectedRow]) -> list[dict[str, Any]]:
+    """Refused rows as JSON shows them: the row's values, or its text if it is unreadable."""
+    refused = []
+    for item in items:
+        try:
+            row = json.loads(item.row)
+        except ValueError:
+            row = item.row
+        refused.append({**item._asdict(), "row": row})
+    return refused
 
 
 @metrics_app.command("flush")
@@ -125,24 +138,17 @@ def flush(
         questdb.ensure_tables(config.ttl_days)
         report = spool.ship(questdb)
     if output_format is Format.json:
-        data = {
-            "spool": str(config.spool),
-            "sent": report.sent,
-            "refused": _refused(report.rejected),
-            "remaining": report.remaining,
-            "requeued": requeued,
-            "error": report.error,
-            "seconds": round(report.seconds, 3),
-        }
+        data = {"spool": str(config.spool), **vars(report), "refused": _refused(report.refused)}
+        data |= {"requeued": requeued, "seconds": round(report.seconds, 3)}
         typer.echo(json.dumps(data, indent=2))
     else:
         if retry_rejected:
             typer.echo(f"requeued {requeued} refused row(s)")
         typer.echo(
             f"sent {report.sent} row(s) in {report.seconds:.2f}s; "
-            f"{len(report.rejected)} refused; {report.remaining} pending in {config.spool}"
+            f"{len(report.refused)} refused; {report.remaining} pending in {config.spool}"
         )
-        for item in report.rejected[:10]:
+        for item in report.refused[:10]:
             typer.echo(f"  refused {item.table}: {item.reason}", err=True)
         if report.error:
             typer.echo(f"  stopped: {report.error}", err=True)
@@ -159,7 +165,7 @@ def status(
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Show where metrics go, the spool's backlog and refused rows, and the tables."""
-    from hammurabi.integrations.metrics.config import MetricsError, redact
+    from hammurabi.integrations.metrics.config import OFF, MetricsError, redact
     from hammurabi.integrations.metrics.spool import Spool
 
     config = load_config(conf)
@@ -180,22 +186,15 @@ def status(
     mode = "on" if config.enabled else ("spool only" if config.spool_only else "off")
     shown = redact(config.conf) if config.enabled else None
     if output_format is Format.json:
-        spool_data = {
-            "path": str(state.path),
-            "pending": state.pending,
-            "rejected": state.rejected,
-            "oldest_pending": state.oldest_pending,
-            "bytes": state.size_bytes,
-        }
-        data = {"metrics": mode, "conf": shown, "spool": spool_data, "refused": refused}
-        typer.echo(json.dumps({**data, "server": server}, indent=2))
+        data = {"metrics": mode, "conf": shown, "spool": state._asdict(), "refused": refused}
+        typer.echo(json.dumps({**data, "server": server}, indent=2, default=str))
         return
     typer.echo(f"metrics: {mode}" + (f" ({shown})" if shown else ""))
     if not config.enabled:
-        typer.echo("  set --metrics, HAMMURABI_QUESTDB_CONF or [tool.hammurabi.metrics] conf")
+        typer.echo(f"  {OFF}")
     typer.echo(
         f"spool: {state.path}: {state.pending} pending, {state.rejected} refused "
-        f"({state.size_bytes} bytes)"
+        f"({state.bytes} bytes)"
     )
     for item in refused:
         typer.echo(f"  refused ({item['source']}) {item['table']}: {item['reason']}")
@@ -229,13 +228,9 @@ def health(
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Show the fleet's health: a score per repository with its trend, worst first."""
-    from hammurabi.integrations.metrics.questdb import QuestDB
-    from hammurabi.integrations.metrics.report import fetch_health, parse_since
+    from hammurabi.integrations.metrics.report import fetch_health
 
-    config = load_config(conf, url=url)
-    window_start = parse_since(since)
-    window_end = parse_since(until) if until else None
-    questdb = QuestDB(config)
+    questdb, window_start, window_end = reader(conf, url, since, until)
     report = fetch_health(
         questdb,
         since=window_start,
@@ -271,26 +266,12 @@ def _pct(score: float | None) -> str:
     return "n/a" if score is None else f"{score * 100:.0f}%"
 
 
-def print_table(console: Any, title: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Print a table (the one renderer of the reports): ``columns`` separated by ``|``, a
-    ``>`` before a right-aligned one; a cell is text (never markup) or rich ``Text``."""
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title=title, title_justify="left")
-    for name in columns.split("|"):
-        right = name.startswith(">")
-        table.add_column(name.lstrip(">"), justify="right" if right else "left", overflow="fold")
-    for row in rows:
-        table.add_row(*(Text(cell) if isinstance(cell, str) else cell for cell in row))
-    console.print(table)
-
-
 def show_health(report: HealthReport) -> None:
     """Print the fleet summary, the per-repository table and the failing rules."""
     from rich.text import Text
 
-    console = new_console()
+    from hammurabi.cli.display import console, print_table
+
     if not report.repos:
         console.print(f"no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC", markup=False)
         return
@@ -311,13 +292,13 @@ def show_health(report: HealthReport) -> None:
         rows.append([trend.repo, score, sparkline([p.score for p in trend.points])])
         rows[-1] += [str(len(trend.points)), rules, f"{last.ts:%Y-%m-%d %H:%M}", last.outcome, pr]
     columns = "Repository|>Score|Trend|>Runs|>Rules ok|Last run (UTC)|Outcome|Pull request"
-    print_table(console, "Health, worst first", columns, rows)
+    print_table("Health, worst first", columns, rows)
     if report.failing_rules:
         rows = [
             [r.law, r.rule, str(r.failed), str(r.changed), str(r.repos)]
             for r in report.failing_rules
         ]
         columns = "Law|Rule|Failed|Changed|Repositories"
-        print_table(console, "Rules most often out of compliance", columns, rows)
+        print_table("Rules most often out of compliance", columns, rows)
     if report.truncated:
         console.print("[yellow]the window holds too many runs; narrow it with --since[/]")

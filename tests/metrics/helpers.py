@@ -202,7 +202,7 @@ def ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[
     with Spool(spool_path) as spool:
         questdb.ensure_tables(config.ttl_days)
         report = spool.ship(questdb, batch=batch)
-    return report.sent, len(report.rejected), report.remaining
+    return report.sent, len(report.refused), report.remaining
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,8 @@ import pytest
 
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
+from hammurabi.integrations.metrics.config import MetricsConfig
+from hammurabi.integrations.metrics.questdb import QuestDB
 from hammurabi.integrations.metrics.schema import Row
 from hammurabi.integrations.metrics.spool import Spool
 from tests.metrics.helpers import count, fleet_history, frozen, rows_of, wait_tables
@@ -101,6 +104,14 @@ def test_status_and_flush_without_a_server(
     assert "cannot reach QuestDB" in capsys.readouterr().err
     with Spool(spool_path) as spool:
         assert spool.state().pending == 12
+    with sqlite3.connect(spool_path) as db:
+        db.execute("INSERT INTO pending (tbl, row, added) VALUES ('t', '{not json', 1)")
+    with Spool(spool_path) as spool:
+        spool.ship(QuestDB(MetricsConfig(url="http://127.0.0.1:9")), lock_timeout=5)
+    # The status shows an unreadable entry kept aside as it was.
+    assert main(["metrics", "status", "-f", "json"]) == 0
+    (refused,) = json.loads(capsys.readouterr().out)["refused"]
+    assert (refused["source"], refused["row"]) == ("spool", "{not json")
 
 
 @pytest.mark.questdb

@@ -50,7 +50,7 @@ def test_refused_rows_are_kept_with_their_reason(spool_path: Path) -> None:
         spool.append([Row("hammurabi_rule_runs", 1, {"run_id": "r"})])
         assert spool.pending() == []  # what a replay would send
         report = spool.ship(closed, lock_timeout=5)
-        assert (len(report.rejected), report.remaining) == (1, 0)
+        assert (len(report.refused), report.remaining) == (1, 0)
         state = spool.state()
         assert (state.pending, state.rejected) == (0, 1)
         (item,) = spool.rejected()

@@ -16,7 +16,7 @@ from typing import Any
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.pullstate import STAGES, Stage
 from hammurabi.integrations.metrics.questdb import QuestDB, quote_literal
-from hammurabi.integrations.metrics.report import MAX_ROWS, parse_ts, window_where
+from hammurabi.integrations.metrics.report import MAX_ROWS, window_where
 from hammurabi.integrations.metrics.schema import PULL_REQUESTS
 
 _COLUMNS = (
@@ -190,7 +190,7 @@ def _repo(row: dict[str, Any]) -> CampaignRepo:
     return CampaignRepo(
         repo=row["repo"],
         stage=stage,
-        ts=parse_ts(row["ts"]),
+        ts=datetime.fromisoformat(row["ts"]),
         run_id=row["run_id"],
         status=row.get("status"),
         pr_number=row.get("pr_number"),
@@ -202,7 +202,7 @@ def _repo(row: dict[str, Any]) -> CampaignRepo:
         checks_failing=row.get("checks_failing"),
         checks_pending=row.get("checks_pending"),
         mergeable_state=row.get("mergeable_state"),
-        pr_created_at=parse_ts(created) if created else None,
+        pr_created_at=datetime.fromisoformat(created) if created else None,
         pr_age_s=row.get("pr_age_s"),
         api_calls=row.get("api_calls"),
     )

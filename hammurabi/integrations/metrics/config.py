@@ -26,6 +26,11 @@ if TYPE_CHECKING:
 
 CONF_ENV = "HAMMURABI_QUESTDB_CONF"
 _SECRETS = ("password", "token", "token_x", "token_y", "tls_roots_password")
+#: Why metrics are off, and how to switch them on (every message that says so says this).
+OFF = (
+    "no QuestDB configured: pass --metrics 'http::addr=HOST:9000;', set "
+    f"{CONF_ENV} or conf in [tool.hammurabi.metrics]"
+)
 
 
 class MetricsError(HammurabiError):
@@ -93,15 +98,13 @@ class MetricsConfig(NamedTuple):
                     f"{shown}: use ILP over HTTP ('http::' or 'https::'), not {schema!r}: "
                     "over TCP the server drops bad rows silently"
                 )
-            if not params.get("addr"):
-                raise ConfigError(f"{shown} has no addr=HOST:PORT")
             try:
-                parts = urlsplit(f"{schema}://{params['addr']}")
-                parts.port  # noqa: B018 - a port that is not a number raises ValueError
+                addr = urlsplit(f"{schema}://{params.get('addr', '')}")
+                addr.port  # noqa: B018 - a port that is not a number raises ValueError
             except ValueError as exc:
                 raise ConfigError(f"{shown}: {exc}") from None
-            if not parts.hostname:
-                raise ConfigError(f"{shown} has no host in addr")
+            if not addr.hostname:
+                raise ConfigError(f"{shown} has no addr=HOST:PORT")
         if settings.ttl_days < 0:
             raise ConfigError("metrics.ttl_days must not be negative")
         state = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
@@ -122,6 +125,8 @@ class MetricsConfig(NamedTuple):
 
     def http(self) -> tuple[str, dict[str, str]]:
         """Return the REST base URL and auth headers (from ``url`` or the conf string)."""
+        if not self.conf and not self.url:
+            raise ConfigError(OFF)
         schema, params = parse_conf(self.conf) if self.conf else ("", {})
         headers: dict[str, str] = {}
         if params.get("token"):
@@ -129,14 +134,7 @@ class MetricsConfig(NamedTuple):
         elif params.get("username"):
             raw = f"{params['username']}:{params.get('password', '')}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
-        if self.url:
-            return self.url.rstrip("/"), headers
-        if not self.conf:
-            raise ConfigError(
-                "no QuestDB configured: pass --metrics 'http::addr=HOST:9000;', set "
-                f"{CONF_ENV}, or set conf in [tool.hammurabi.metrics]"
-            )
-        return f"{schema}://{params['addr']}", headers
+        return self.url.rstrip("/") or f"{schema}://{params['addr']}", headers
 
 
 def metrics_note(settings: MetricsSettings, env: Mapping[str, str] | None = None) -> str | None:
@@ -153,7 +151,4 @@ def metrics_note(settings: MetricsSettings, env: Mapping[str, str] | None = None
             f"metrics: spooled to {config.spool} (no QuestDB configured; "
             "send them with `hammurabi metrics flush --metrics ...`)"
         )
-    return (
-        f"metrics: off (no QuestDB configured: pass --metrics 'http::addr=HOST:9000;' or set "
-        f"{CONF_ENV} to record runs)"
-    )
+    return f"metrics: off ({OFF})"

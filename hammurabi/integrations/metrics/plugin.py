@@ -65,10 +65,9 @@ class MetricsPlugin:
         (None if nothing was sent: metrics off, spool only, sent later, or QuestDB down)."""
         if not config.enabled and not config.spool_only:
             if not self._said_off:
-                log.info(
-                    "metrics off: no QuestDB configured (--metrics, HAMMURABI_QUESTDB_CONF or "
-                    "[tool.hammurabi.metrics] conf); set metrics.spool_only to keep rows"
-                )
+                from hammurabi.integrations.metrics.config import OFF
+
+                log.info("metrics off: %s (or set metrics.spool_only to keep rows)", OFF)
                 self._said_off = True
             return None
         from hammurabi.integrations.metrics.rows import FleetRuns, run_rows
@@ -136,10 +135,10 @@ class MetricsPlugin:
             report = ShipReport(remaining=spool.state().pending, error=str(exc))
         if report.remaining:
             spool.sync()
-        if report.rejected:
+        if report.refused:
             log.warning(
                 "metrics: %d row(s) refused; kept in %s (`hammurabi metrics status`): %s",
-                *(len(report.rejected), spool.path, report.rejected[0].reason),
+                *(len(report.refused), spool.path, report.refused[0].reason),
             )
         if report.error:
             self._down_until = time.monotonic() + RETRY_AFTER

@@ -21,12 +21,10 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """Parse ``30d``, ``12h``, ``90m``, ``2w`` (ago) or an ISO date/time (UTC if naive)."""
     now = now or datetime.now(UTC)
-    text = text.strip()
-    match = re.fullmatch(r"(\d+)\s*([mhdw])", text)
-    if match:
+    if match := re.fullmatch(r"(\d+)\s*([mhdw])", text.strip()):
         return now - timedelta(**{_UNITS[match[2]]: int(match[1])})
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(
             f"--since {text!r}: give an age like 30d, 12h, 2w or a date like 2026-01-31"
@@ -70,6 +68,24 @@ class RepoTrend:
         """The latest run that reported a pull request, if it is the latest run."""
         return self.latest if self.latest.pr_number is not None else None
 
+    def to_dict(self) -> dict[str, Any]:
+        pr = self.pull_request
+        return {
+            "repo": self.repo,
+            "score": self.score,
+            "runs": len(self.points),
+            "last_run": self.latest.ts.isoformat(),
+            "outcome": self.latest.outcome,
+            "trend": [point.score for point in self.points],
+            "pull_request": pr
+            and {
+                "number": pr.pr_number,
+                "state": pr.pr_state,
+                "url": pr.pr_url,
+                "age_s": pr.pr_age_s,
+            },
+        }
+
 
 @dataclass
 class FailingRule:
@@ -107,30 +123,9 @@ class HealthReport:
 
     def to_dict(self) -> dict[str, Any]:
         """What ``hammurabi health --format json`` prints."""
-        repos = []
-        for trend in self.repos:
-            last, pr = trend.latest, trend.pull_request
-            repos.append(
-                {
-                    "repo": trend.repo,
-                    "score": trend.score,
-                    "runs": len(trend.points),
-                    "last_run": last.ts.isoformat(),
-                    "outcome": last.outcome,
-                    "trend": [p.score for p in trend.points],
-                    "pull_request": None
-                    if pr is None
-                    else {
-                        "number": pr.pr_number,
-                        "state": pr.pr_state,
-                        "url": pr.pr_url,
-                        "age_s": pr.pr_age_s,
-                    },
-                }
-            )
         return {
             "since": self.since.isoformat(),
-            "until": self.until.isoformat() if self.until else None,
+            "until": self.until and self.until.isoformat(),
             "filters": {"repos": self.repos_filter, "laws": self.laws_filter},
             "fleet": {
                 "repos": len(self.repos),
@@ -138,23 +133,15 @@ class HealthReport:
                 "compliant": self.compliant_repos,
                 "trend": [{"day": d.isoformat(), "score": s} for d, s in self.fleet_trend],
             },
-            "repos": repos,
+            "repos": [trend.to_dict() for trend in self.repos],
             "failing_rules": [asdict(rule) for rule in self.failing_rules],
             "truncated": self.truncated,
         }
 
 
-def parse_ts(text: str) -> datetime:
-    """A timestamp as QuestDB's JSON gives it (``...Z``)."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def window_where(since: datetime, until: datetime | None) -> str:
     """The SQL condition on ``ts`` for a window."""
-    where = f"ts >= {ts_literal(since)}"
-    if until is not None:
-        where += f" AND ts <= {ts_literal(until)}"
-    return where
+    return f"ts >= {ts_literal(since)}" + (f" AND ts <= {ts_literal(until)}" if until else "")
 
 
 def fetch_health(
@@ -168,32 +155,25 @@ def fetch_health(
 ) -> HealthReport:
     """Read the fleet's health in the window; with ``laws``, score only those laws' rules."""
     report = HealthReport(since, until, list(repos), list(laws))
-    where = window_where(since, until)
-    if repos:
-        where += " AND " + in_list("repo", repos)
-    if laws:
-        points = _law_points(client, where + " AND " + in_list("law", laws))
-    else:
-        points = _health_points(client, where)
+    where = window_where(since, until) + (f" AND {in_list('repo', repos)}" if repos else "")
+    rule_where = where + (f" AND {in_list('law', laws)}" if laws else "")
+    points = _law_points(client, rule_where) if laws else _health_points(client, where)
     report.truncated = sum(len(p) for p in points.values()) >= MAX_ROWS
-    trends = [RepoTrend(repo, runs) for repo, runs in points.items() if runs]
-    trends.sort(key=lambda t: (t.score is None, t.score if t.score is not None else 0.0, t.repo))
-    report.repos = trends
-    report.fleet_trend = _fleet_trend(trends)
-    rule_where = where + (" AND " + in_list("law", laws) if laws else "")
+    report.repos = sorted(
+        (RepoTrend(repo, runs) for repo, runs in points.items()),
+        key=lambda t: (t.score is None, t.score or 0.0, t.repo),
+    )
+    report.fleet_trend = _fleet_trend(report.repos)
     report.failing_rules = _failing_rules(client, rule_where, top_rules)
     return report
 
 
 def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
-    names = [f.name for f in fields(RunPoint)]
-    sql = (
-        f"SELECT repo, {', '.join(names)} FROM {REPO_HEALTH.name} WHERE {where}"
-        f" ORDER BY ts LIMIT {MAX_ROWS}"
-    )
+    names = ", ".join(f.name for f in fields(RunPoint))
+    sql = f"SELECT repo, {names} FROM {REPO_HEALTH.name} WHERE {where} ORDER BY ts LIMIT {MAX_ROWS}"
     points: dict[str, list[RunPoint]] = defaultdict(list)
     for row in client.rows(sql):
-        row["ts"] = parse_ts(row["ts"])
+        row["ts"] = datetime.fromisoformat(row["ts"])
         points[row.pop("repo")].append(RunPoint(**row))
     return points
 
@@ -214,13 +194,12 @@ def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
     points: dict[str, list[RunPoint]] = defaultdict(list)
     for row in client.rows(sql):
         outcome = "failed" if row["n_failed"] else "changed" if row["n_changed"] else None
-        outcome = outcome or ("unchanged" if row["n_all"] else "skipped")
         points[row["repo"]].append(
             RunPoint(
-                ts=parse_ts(row["ts"]),
+                ts=datetime.fromisoformat(row["ts"]),
                 run_id=row["run_id"],
                 score=row["w_ok"] / row["w_all"] if row["w_all"] else None,
-                outcome=outcome,
+                outcome=outcome or ("unchanged" if row["n_all"] else "skipped"),
                 rules_compliant=row["n_ok"],
                 rules_total=row["n_all"],
             )

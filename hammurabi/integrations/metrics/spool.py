@@ -53,7 +53,7 @@ class ShipReport:
     """What one replay did."""
 
     sent: int = 0
-    rejected: list[RejectedRow] = field(default_factory=list)
+    refused: list[RejectedRow] = field(default_factory=list)
     remaining: int = 0
     error: str | None = None
     seconds: float = 0.0
@@ -61,7 +61,7 @@ class ShipReport:
     @property
     def ok(self) -> bool:
         """Whether everything was delivered and nothing was refused."""
-        return self.error is None and not self.rejected and self.remaining == 0
+        return self.error is None and not self.refused and self.remaining == 0
 
 
 class SpoolState(NamedTuple):
@@ -71,7 +71,7 @@ class SpoolState(NamedTuple):
     pending: int
     rejected: int
     oldest_pending: float | None
-    size_bytes: int
+    bytes: int
 
 
 class Spool:
@@ -235,7 +235,7 @@ class Spool:
             db.executemany("DELETE FROM pending WHERE id = ?", gone)
             for item in refused:
                 rid = db.execute(_REJECT, item[1:]).lastrowid or 0
-                report.rejected.append(item._replace(id=rid))
+                report.refused.append(item._replace(id=rid))
         report.sent += len(done)
 
 
