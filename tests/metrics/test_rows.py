@@ -12,6 +12,7 @@ from hammurabi.core.errors import ConfigError
 from hammurabi.core.records import PullRequestRecord
 from hammurabi.core.results import Status
 from hammurabi.integrations.metrics.config import MetricsConfig, parse_conf, redact
+from hammurabi.integrations.metrics.questdb import QuestDB
 from hammurabi.integrations.metrics.rows import FleetRuns, health_row, rule_rows, run_rows, to_ns
 from hammurabi.integrations.metrics.schema import Row, RowError, validate
 from hammurabi.loading.settings import MetricsSettings, load_settings
@@ -171,7 +172,8 @@ def test_conf_sources_and_http_settings(tmp_path: Path) -> None:
     settings.conf = "http::addr=file:2;username=u;password=p;"
     config = MetricsConfig.from_settings(settings, env=env)
     assert config.conf == settings.conf
-    assert config.http() == ("http://file:2", {"Authorization": "Basic dTpw"})
+    questdb = QuestDB(config)
+    assert (questdb.url, questdb.headers) == ("http://file:2", {"Authorization": "Basic dTpw"})
     assert MetricsConfig.from_settings(settings, conf="http::addr=cli:3;", env=env).conf == (
         "http::addr=cli:3;"
     )
@@ -181,5 +183,5 @@ def test_conf_sources_and_http_settings(tmp_path: Path) -> None:
     loaded = load_settings(tmp_path, env={"HAMMURABI_METRICS_URL": "http://reader:9000/"})
     config = MetricsConfig.from_settings(loaded.metrics, env={})
     assert (config.conf, config.ttl_days, config.spool_only) == ("http::addr=toml:4;", 7, True)
-    assert config.http()[0] == "http://reader:9000"
+    assert QuestDB(config).url == "http://reader:9000"
     assert config.spool.name == "metrics-spool.sqlite3"

@@ -11,7 +11,6 @@ its keys, ``addr``, ``username``/``password``, ``token``, ``tls_verify``, ``tls_
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 from collections.abc import Mapping
@@ -122,19 +121,6 @@ class MetricsConfig(NamedTuple):
     def enabled(self) -> bool:
         """Whether a QuestDB server is configured."""
         return bool(self.conf)
-
-    def http(self) -> tuple[str, dict[str, str]]:
-        """Return the REST base URL and auth headers (from ``url`` or the conf string)."""
-        if not self.conf and not self.url:
-            raise ConfigError(OFF)
-        schema, params = parse_conf(self.conf) if self.conf else ("", {})
-        headers: dict[str, str] = {}
-        if params.get("token"):
-            headers["Authorization"] = f"Bearer {params['token']}"
-        elif params.get("username"):
-            raw = f"{params['username']}:{params.get('password', '')}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
-        return self.url.rstrip("/") or f"{schema}://{params['addr']}", headers
 
 
 def metrics_note(settings: MetricsSettings, env: Mapping[str, str] | None = None) -> str | None:

@@ -10,6 +10,7 @@ installed, 0.1 to 0.2 s to import at a run's end, to write a few lines of text) 
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 
 from hammurabi.core.errors import ConfigError
 from hammurabi.integrations.metrics.config import (
+    OFF,
     MetricsConfig,
     MetricsError,
     QueryError,
@@ -92,17 +94,25 @@ def ilp(rows: Sequence[Row]) -> bytes:
 
 
 class QuestDB:
-    """One QuestDB server. ``timeout`` (seconds) bounds each request, unless the conf string
-    sets ``request_timeout`` (milliseconds).
+    """One QuestDB server: its REST API at ``url`` (the config's ``url``, else the conf's
+    ``addr``), with the conf's credentials. ``timeout`` (seconds) bounds each request, unless
+    the conf string sets ``request_timeout`` (milliseconds).
 
     Writes are not transactional: a batch sent again (after a refused row, a replay) is
     stored once thanks to the tables' ``DEDUP UPSERT KEYS``.
     """
 
     def __init__(self, config: MetricsConfig, *, timeout: float = 30.0) -> None:
-        self.config = config
-        self.url, self._headers = config.http()
-        params = parse_conf(config.conf)[1] if config.conf else {}
+        if not config.conf and not config.url:
+            raise ConfigError(OFF)
+        schema, params = parse_conf(config.conf) if config.conf else ("", {})
+        self.config, self.headers = config, {}
+        self.url = config.url.rstrip("/") or f"{schema}://{params['addr']}"
+        if params.get("token"):
+            self.headers["Authorization"] = f"Bearer {params['token']}"
+        elif params.get("username"):
+            raw = f"{params['username']}:{params.get('password', '')}".encode()
+            self.headers["Authorization"] = "Basic " + base64.b64encode(raw).decode()
         if params.get("request_timeout", "").isdigit():
             timeout = int(params["request_timeout"]) / 1000
         self._timeout = timeout
@@ -115,8 +125,9 @@ class QuestDB:
                 self._tls.check_hostname = False
                 self._tls.verify_mode = ssl.CERT_NONE
 
-    def _request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str]:
-        """Send one request (a connection of its own); return the status and the answer."""
+    def _request(self, method: str, path: str, body: bytes = b"") -> tuple[int, dict[str, Any]]:
+        """Send one request (a connection of its own); return the status and the answer's
+        JSON object (``{"text": ...}`` for an answer that is not one)."""
         parts = urlsplit(self.url)
         host, port = parts.hostname or "", parts.port
         if self._tls is None:
@@ -124,24 +135,28 @@ class QuestDB:
         else:
             connection = HTTPSConnection(host, port, timeout=self._timeout, context=self._tls)
         try:
-            connection.request(method, parts.path + path, body=body, headers=self._headers)
+            connection.request(method, parts.path + path, body=body, headers=self.headers)
             response = connection.getresponse()
-            return response.status, response.read().decode("utf-8", "replace")
+            text = response.read().decode("utf-8", "replace")
         except (OSError, HTTPException) as exc:
             raise UnavailableError(f"cannot reach QuestDB at {self.url}: {exc}") from exc
         finally:
             connection.close()
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            answer = None
+        return response.status, answer if isinstance(answer, dict) else {"text": text}
 
     def exec(self, sql: str) -> dict[str, Any]:
         """Run ``sql``; raise :class:`QueryError` (HTTP 400) or :class:`UnavailableError`."""
-        status, text = self._request("GET", "/exec?" + urlencode({"query": sql}))
+        status, answer = self._request("GET", "/exec?" + urlencode({"query": sql}))
         if status == 400:
-            body = _json(text) or {"error": text}
-            raise QueryError(sql, body.get("error", text), body.get("position"))
+            error = str(answer.get("error", answer.get("text")))
+            raise QueryError(sql, error, answer.get("position"))
         if status != 200:
-            raise UnavailableError(f"QuestDB at {self.url} answered {status}: {text[:200]}")
-        result: dict[str, Any] = json.loads(text)
-        return result
+            raise UnavailableError(f"QuestDB at {self.url} answered {status}: {answer}"[:300])
+        return answer
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
         """Run ``sql`` and return its rows as dicts keyed by column name."""
@@ -170,21 +185,11 @@ class QuestDB:
         Raises :class:`RowRejected` for a row refused, :class:`UnavailableError` when the
         server cannot take the rows now.
         """
-        status, text = self._request("POST", "/write", ilp(rows))
-        if status in (200, 204):
-            return
-        body = _json(text)
-        if status == 400 and body is not None:
-            line = body.get("line")
+        status, answer = self._request("POST", "/write", ilp(rows))
+        if status == 400 and "text" not in answer:
+            line = answer.get("line")
             index = line - 1 if isinstance(line, int) and line >= 1 else None
-            message = str(body.get("message", text)).replace("\n", " ")
+            message = str(answer.get("message", answer)).replace("\n", " ")
             raise RowRejected(f"refused by QuestDB: {message}", index)
-        raise UnavailableError(f"QuestDB did not take the rows ({status}): {text[:200]}")
-
-
-def _json(text: str) -> dict[str, Any] | None:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+        if status not in (200, 204):
+            raise UnavailableError(f"QuestDB did not take the rows ({status}): {answer}"[:300])

@@ -13,12 +13,11 @@ One replay runs at a time (``flock`` on ``<spool>.lock``), so upserts keep their
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -80,8 +79,8 @@ class Spool:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = db = sqlite3.connect(
-            self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+        self._db = db = sqlite3.connect(  # ``with self._db``: a transaction (BEGIN IMMEDIATE)
+            self.path, timeout=timeout, isolation_level="IMMEDIATE", check_same_thread=False
         )
         db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only takes on a new file
         db.execute("PRAGMA journal_mode=WAL")
@@ -105,25 +104,13 @@ class Spool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextlib.contextmanager
-    def _transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
-        """One write transaction; ``durable``: fsync once committed."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-        if durable:
-            self.sync()
-
     def append(self, rows: Sequence[Row], *, durable: bool = True) -> int:
         """Append ``rows`` in one transaction; ``durable=False`` skips the fsync (the rows
         survive the death of the process, and a machine crash after :meth:`sync`)."""
-        if rows:
-            with self._transaction(durable=durable) as db:
-                db.executemany(_INSERT, [(row.table, row.to_json(), time.time()) for row in rows])
+        with self._db:
+            self._db.executemany(_INSERT, [(row.table, row.to_json(), time.time()) for row in rows])
+        if durable and rows:
+            self.sync()
         return len(rows)
 
     def sync(self) -> None:
@@ -156,12 +143,12 @@ class Spool:
     def retry_rejected(self) -> int:
         """Queue every refused row again (after a fix), behind the pending ones; a replay
         refuses again those still invalid. Return how many were queued."""
-        with self._transaction() as db:
-            sql = (
-                "INSERT INTO pending (tbl, row, added) SELECT tbl, row, ? FROM rejected ORDER BY id"
-            )
-            db.execute(sql, (time.time(),))
-            return db.execute("DELETE FROM rejected").rowcount
+        sql = "INSERT INTO pending (tbl, row, added) SELECT tbl, row, ? FROM rejected ORDER BY id"
+        with self._db:
+            self._db.execute(sql, (time.time(),))
+            requeued = self._db.execute("DELETE FROM rejected").rowcount
+        self.sync()
+        return requeued
 
     def ship(
         self,
@@ -230,12 +217,14 @@ class Spool:
     def _settle(self, done: list[Item], refused: list[RejectedRow], report: ShipReport) -> None:
         """Delete the delivered rows, move the refused ones aside (only a refusal is fsynced:
         a lost delete sends rows again, which are stored once)."""
-        with self._transaction(durable=bool(refused)) as db:
+        with self._db:
             gone = [(id_,) for id_, _ in done] + [(item.id,) for item in refused]
-            db.executemany("DELETE FROM pending WHERE id = ?", gone)
+            self._db.executemany("DELETE FROM pending WHERE id = ?", gone)
             for item in refused:
-                rid = db.execute(_REJECT, item[1:]).lastrowid or 0
+                rid = self._db.execute(_REJECT, item[1:]).lastrowid or 0
                 report.refused.append(item._replace(id=rid))
+        if refused:
+            self.sync()
         report.sent += len(done)
 
 
