@@ -9,7 +9,7 @@ keeps its earlier stage) are the burn-down. Dry runs are left out: they change n
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,12 +18,6 @@ from hammurabi.core.pullstate import STAGES, Stage
 from hammurabi.integrations.metrics.questdb import QuestDB, quote_literal
 from hammurabi.integrations.metrics.report import MAX_ROWS, window_where
 from hammurabi.integrations.metrics.schema import PULL_REQUESTS
-
-_COLUMNS = (
-    "ts, run_id, repo, campaign, stage, status, pr_number, pr_state, pr_url, review, approvals,"
-    " checks, checks_failing, checks_pending, mergeable_state, pr_created_at, pr_age_s,"
-    " api_calls"
-)
 
 
 @dataclass
@@ -150,8 +144,9 @@ def fetch_campaign(
     report = CampaignReport(campaign, since, until)
     if PULL_REQUESTS.name not in client.tables():
         return report
+    names = ", ".join(f.name for f in fields(CampaignRepo))
     sql = (
-        f"SELECT {_COLUMNS} FROM {PULL_REQUESTS.name} WHERE {window_where(since, until)}"
+        f"SELECT {names} FROM {PULL_REQUESTS.name} WHERE {window_where(since, until)}"
         f" AND campaign = {quote_literal(campaign)} AND dry_run = false"
         f" ORDER BY ts LIMIT {MAX_ROWS}"
     )
@@ -186,23 +181,6 @@ def _repo(row: dict[str, Any]) -> CampaignRepo:
         stage = Stage(row["stage"])
     except ValueError:
         stage = Stage.FAILED  # written by a newer Hammurabi: shown, never hidden
-    created = row.get("pr_created_at")
-    return CampaignRepo(
-        repo=row["repo"],
-        stage=stage,
-        ts=datetime.fromisoformat(row["ts"]),
-        run_id=row["run_id"],
-        status=row.get("status"),
-        pr_number=row.get("pr_number"),
-        pr_state=row.get("pr_state"),
-        pr_url=row.get("pr_url"),
-        review=row.get("review"),
-        approvals=row.get("approvals"),
-        checks=row.get("checks"),
-        checks_failing=row.get("checks_failing"),
-        checks_pending=row.get("checks_pending"),
-        mergeable_state=row.get("mergeable_state"),
-        pr_created_at=datetime.fromisoformat(created) if created else None,
-        pr_age_s=row.get("pr_age_s"),
-        api_calls=row.get("api_calls"),
-    )
+    created = row["pr_created_at"] and datetime.fromisoformat(row["pr_created_at"])
+    ts = datetime.fromisoformat(row["ts"])
+    return CampaignRepo(**{**row, "stage": stage, "ts": ts, "pr_created_at": created})

@@ -157,8 +157,6 @@ PULL_REQUESTS = Table(
     " the state of its pull request as read in that run.",
 )
 TABLES: dict[str, Table] = {t.name: t for t in (RULE_RUNS, REPO_HEALTH, RUNS, PULL_REQUESTS)}
-#: Every column name of every table (``ts`` first), in a stable order: the spool's columns.
-COLUMNS = tuple(dict.fromkeys(column.name for table in TABLES.values() for column in table.columns))
 
 
 class RowError(ValueError):
