@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,34 @@ def test_a_spool_of_the_first_format_is_read(spool_path: Path) -> None:
         (bad,) = spool.rejected()
         assert (bad.source, bad.row) == ("spool", "{not json")
         assert "unreadable spool entry" in bad.reason
+
+
+def test_a_refusal_that_names_no_row_keeps_every_row(spool_path: Path) -> None:
+    # Something in front of QuestDB answers 400 without naming a line: the request's fault,
+    # not a row's, so nothing is refused and every row stays pending.
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(400)
+            body = b'{"code": "invalid", "message": "bad request"}'
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with Spool(spool_path) as spool:
+            spool.append(rows_of([run("o/r", [law("A", [U])])]))
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            report = spool.ship(QuestDB(MetricsConfig(url=url)), lock_timeout=5)
+    finally:
+        server.shutdown()
+    assert (report.sent, report.refused, report.remaining) == (0, [], 3)
+    assert "did not take the rows (400)" in str(report.error)
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="Connection.setconfig is Python 3.12+")

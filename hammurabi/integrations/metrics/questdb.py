@@ -48,10 +48,9 @@ _FORMATS: dict[str, Callable[[Any], str]] = {
 
 
 class RowRejected(MetricsError):
-    """The server refused a row (HTTP 400); ``index`` is its place in the batch, None when
-    the server did not say which row."""
+    """The server refused a row (HTTP 400); ``index`` is its place in the batch."""
 
-    def __init__(self, reason: str, index: int | None) -> None:
+    def __init__(self, reason: str, index: int) -> None:
         super().__init__(reason)
         self.reason, self.index = reason, index
 
@@ -183,13 +182,13 @@ class QuestDB:
         """Write ``rows`` in one request.
 
         Raises :class:`RowRejected` for a row refused, :class:`UnavailableError` when the
-        server cannot take the rows now.
+        server cannot take the rows now (also for a refusal that names no row of them: it is
+        the request's, not a row's).
         """
         status, answer = self._request("POST", "/write", ilp(rows))
-        if status == 400 and "text" not in answer:
-            line = answer.get("line")
-            index = line - 1 if isinstance(line, int) and line >= 1 else None
+        line = answer.get("line")
+        if status == 400 and isinstance(line, int) and 1 <= line <= len(rows):
             message = str(answer.get("message", answer)).replace("\n", " ")
-            raise RowRejected(f"refused by QuestDB: {message}", index)
+            raise RowRejected(f"refused by QuestDB: {message}", line - 1)
         if status not in (200, 204):
             raise UnavailableError(f"QuestDB did not take the rows ({status}): {answer}"[:300])

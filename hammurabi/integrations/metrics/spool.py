@@ -231,8 +231,8 @@ class Spool:
 def _deliver(
     questdb: QuestDB, items: list[Item], done: list[Item], refused: list[RejectedRow], most: int
 ) -> None:
-    """Send ``items`` into ``done``, leaving out the rows refused (the server names one, or
-    bisection finds them), which go to ``refused`` with the reason; stop after ``most``."""
+    """Send ``items`` into ``done``, leaving out the rows the server refuses (it names each),
+    which go to ``refused`` with the reason; stop after ``most``."""
     from hammurabi.integrations.metrics.questdb import RowRejected
 
     while items:
@@ -240,12 +240,6 @@ def _deliver(
             questdb.send([row for _, row in items])
         except RowRejected as exc:
             index = exc.index
-            if index is None or index >= len(items):
-                if len(items) > 1:  # the server did not say which row: bisect
-                    half = len(items) // 2
-                    _deliver(questdb, items[:half], done, refused, most)
-                    return _deliver(questdb, items[half:], done, refused, most)
-                index = 0
             id_, row = items[index]
             refused.append(
                 RejectedRow(id_, row.table, row.to_json(), exc.reason, "server", time.time())
