@@ -1,5 +1,5 @@
 """``python -m hammurabi``."""
 
-from hammurabi.cli.main import run
+from hammurabi.cli import run
 
 run()

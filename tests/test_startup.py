@@ -135,6 +135,31 @@ def test_a_dry_run_defines_few_frozen_dataclasses(tmp_path: Path) -> None:
     assert sorted(frozen - FROZEN_DATACLASSES) == []
 
 
+@pytest.mark.parametrize(
+    "start",
+    [
+        "from hammurabi.cli import run\nrun()",
+        "import runpy\nrunpy.run_module('hammurabi', run_name='__main__')",
+    ],
+)
+def test_the_command_freezes_what_start_up_made(start: str, tmp_path: Path) -> None:
+    """The objects imports make live as long as the process: the garbage collector is held
+    back while they are made, then leaves them out of every later collection (the one at
+    exit too), but is on for what the command makes."""
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.get_freeze_count(), gc.isenabled()))\n"
+        "sys.argv = ['hammurabi', '--version']\n"
+        f"{start}\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    frozen, enabled = out.stdout.split()[-2:]
+    assert int(frozen) > 10_000 and enabled == "True"
+
+
 def test_a_dry_run_reads_the_repository_in_few_git_processes(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo", {"app.py": "DEBUG = True\n"})
     (tmp_path / "laws.yml").write_text(LAWS)
