@@ -127,8 +127,7 @@ class MetricsPlugin:
         try:
             if self._questdb is None or self._questdb.config != config:
                 self._questdb = QuestDB(config, timeout=timeout)
-                if created := self._questdb.ensure_tables(config.ttl_days):
-                    log.info("metrics: created tables %s", ", ".join(created))
+                self._questdb.ensure_tables(config.ttl_days)
             report = spool.ship(self._questdb, batch=10_000, lock_timeout=timeout, until=until)
         except UnavailableError as exc:
             self._questdb = None

@@ -16,6 +16,22 @@ from hammurabi.integrations.metrics.schema import REPO_HEALTH, RULE_RUNS
 #: At most this many rows are read per query; more means the window is too wide.
 MAX_ROWS = 200_000
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: Each run's score, outcome and rule counts from its rule rows that match ``{where}``, as
+#: ``rows.health`` computes them, under the names of a ``hammurabi_repo_health`` row.
+_SCORED = (
+    "SELECT run_id, repo, ts, rules_compliant, rules_total,"
+    " CASE WHEN w_all > 0 THEN w_ok / w_all END score,"
+    " CASE WHEN n_failed > 0 THEN 'failed' WHEN n_changed > 0 THEN 'changed'"
+    " WHEN rules_total > 0 THEN 'unchanged' ELSE 'skipped' END outcome"
+    " FROM (SELECT run_id, repo, min(ts) ts,"
+    " sum(CASE WHEN outcome = 'unchanged' THEN law_weight ELSE 0.0 END) w_ok,"
+    " sum(CASE WHEN outcome != 'skipped' THEN law_weight ELSE 0.0 END) w_all,"
+    " sum(CASE WHEN outcome = 'unchanged' THEN 1 ELSE 0 END) rules_compliant,"
+    " sum(CASE WHEN outcome != 'skipped' THEN 1 ELSE 0 END) rules_total,"
+    " sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) n_failed,"
+    " sum(CASE WHEN outcome = 'changed' THEN 1 ELSE 0 END) n_changed"
+    f" FROM {RULE_RUNS.name} WHERE {{where}} GROUP BY run_id, repo)"
+)
 
 
 def parse_since(text: str, now: datetime | None = None) -> datetime:
@@ -157,7 +173,7 @@ def fetch_health(
     report = HealthReport(since, until, list(repos), list(laws))
     where = window_where(since, until) + (f" AND {in_list('repo', repos)}" if repos else "")
     rule_where = where + (f" AND {in_list('law', laws)}" if laws else "")
-    points = _law_points(client, rule_where) if laws else _health_points(client, where)
+    points = _points(client, rule_where if laws else where, bool(laws))
     report.truncated = sum(len(p) for p in points.values()) >= MAX_ROWS
     report.repos = sorted(
         (RepoTrend(repo, runs) for repo, runs in points.items()),
@@ -168,42 +184,18 @@ def fetch_health(
     return report
 
 
-def _health_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
-    names = ", ".join(f.name for f in fields(RunPoint))
-    sql = f"SELECT repo, {names} FROM {REPO_HEALTH.name} WHERE {where} ORDER BY ts LIMIT {MAX_ROWS}"
+def _points(client: QuestDB, where: str, laws: bool) -> dict[str, list[RunPoint]]:
+    """Each repository's runs in the window as recorded; for ``laws``, scored from the rule
+    rows of those laws alone (their pull requests left out)."""
+    names = [f.name for f in fields(RunPoint)]
+    source = f"{REPO_HEALTH.name} WHERE {where}"
+    if laws:
+        names, source = names[:6], f"({_SCORED.format(where=where)})"
+    sql = f"SELECT repo, {', '.join(names)} FROM {source} ORDER BY ts LIMIT {MAX_ROWS}"
     points: dict[str, list[RunPoint]] = defaultdict(list)
     for row in client.rows(sql):
         row["ts"] = datetime.fromisoformat(row["ts"])
         points[row.pop("repo")].append(RunPoint(**row))
-    return points
-
-
-def _law_points(client: QuestDB, where: str) -> dict[str, list[RunPoint]]:
-    """Score each run from its rule rows of the selected laws (as ``rows.health`` does)."""
-    sql = (
-        "SELECT * FROM (SELECT run_id, repo, min(ts) ts,"
-        " sum(CASE WHEN outcome = 'unchanged' THEN law_weight ELSE 0.0 END) w_ok,"
-        " sum(CASE WHEN outcome != 'skipped' THEN law_weight ELSE 0.0 END) w_all,"
-        " sum(CASE WHEN outcome = 'unchanged' THEN 1 ELSE 0 END) n_ok,"
-        " sum(CASE WHEN outcome != 'skipped' THEN 1 ELSE 0 END) n_all,"
-        " sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) n_failed,"
-        " sum(CASE WHEN outcome = 'changed' THEN 1 ELSE 0 END) n_changed"
-        f" FROM {RULE_RUNS.name} WHERE {where} GROUP BY run_id, repo)"
-        f" ORDER BY ts LIMIT {MAX_ROWS}"
-    )
-    points: dict[str, list[RunPoint]] = defaultdict(list)
-    for row in client.rows(sql):
-        outcome = "failed" if row["n_failed"] else "changed" if row["n_changed"] else None
-        points[row["repo"]].append(
-            RunPoint(
-                ts=datetime.fromisoformat(row["ts"]),
-                run_id=row["run_id"],
-                score=row["w_ok"] / row["w_all"] if row["w_all"] else None,
-                outcome=outcome or ("unchanged" if row["n_all"] else "skipped"),
-                rules_compliant=row["n_ok"],
-                rules_total=row["n_all"],
-            )
-        )
     return points
 
 
