@@ -98,6 +98,41 @@ def test_a_dry_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert unwanted == []
 
 
+#: A repository set up the 0.11 way (issue 14's workload): settings and a pillar.
+PILLAR = """\
+from pathlib import Path
+
+from hammurabi import Law, LineNotExists, LineReplaced, Pillar
+
+pillar = Pillar()
+pillar.register(
+    Law(
+        name="Debug off",
+        description="The module is configured for production.",
+        rules=(
+            LineReplaced(name="debug off", path=Path("app.py"), match=r"^DEBUG = True",
+                         text="DEBUG = False"),
+            LineNotExists(name="no todo", path=Path("app.py"), text=r"^# TODO"),
+        ),
+    )
+)
+"""
+
+
+def test_a_dry_run_of_a_0_11_pillar_imports_no_forge(tmp_path: Path) -> None:
+    """A pillar without notifications imports none, nor the forge they are redacted by."""
+    files = {
+        "app.py": "DEBUG = True\n# TODO remove\n",
+        "pyproject.toml": '[tool.hammurabi]\npillar_config = "pillar.conf.py"\n',
+        "pillar.conf.py": PILLAR,
+    }
+    repo = init_repo(tmp_path / "repo", files)
+    loaded = set(_probe(["enforce", "--dry-run", "-p", "python", "-q"], repo))
+    assert "hammurabi.compat.pillar" in loaded  # the pillar was read
+    assert "hammurabi.core.forge" not in loaded
+    assert "hammurabi.compat.notifications" not in loaded
+
+
 #: Frozen dataclasses a dry run may still define; each costs 0.3-0.5 ms to create at import
 #: (its methods are compiled from source), a named tuple a fifth of that.
 FROZEN_DATACLASSES = {

@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
-from hammurabi.core.forge import redact
+from hammurabi.core.masking import redact
 
 log = logging.getLogger(__name__)
 

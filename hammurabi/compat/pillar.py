@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from hammurabi.compat.notifications import Notification
 from hammurabi.compat.reporting import JsonReporter, Reporter
 from hammurabi.core import law as _law
 from hammurabi.core import pillar as _pillar
 from hammurabi.core.errors import ConfigError
 from hammurabi.core.rule import Rule
+
+if TYPE_CHECKING:  # a pillar without notifications does not import them
+    from hammurabi.compat.notifications import Notification
 
 
 class Pillar(_pillar.Pillar):
@@ -35,6 +38,8 @@ class Pillar(_pillar.Pillar):
         ):
             raise ConfigError(f"reporter_class {reporter_class!r} is not a Reporter subclass")
         self.notifications = list(notifications)
+        if self.notifications:
+            from hammurabi.compat.notifications import Notification
         for item in self.notifications:
             if not isinstance(item, Notification):
                 raise ConfigError(f"{item!r} is not a Notification")

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from hammurabi.core.errors import ConfigError, HammurabiError
+from hammurabi.core.masking import redact as redact  # the forges' name for it
 
 if TYPE_CHECKING:
     from hammurabi.core.records import Credentials
@@ -245,15 +246,6 @@ def find_marker(text: str | None, kind: str) -> dict[str, Any] | None:
             return {}
         return data if isinstance(data, dict) else {}
     return None
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """Replace every secret in ``text`` (and every one Hammurabi knows) with ``***``."""
-    from hammurabi.core import masking
-
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return masking.mask(text)
 
 
 @dataclass(frozen=True)
