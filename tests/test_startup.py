@@ -139,14 +139,6 @@ FROZEN_DATACLASSES = {
     "hammurabi.core.results.FileChange",  # a cached diff, fields left out of equality
     "hammurabi.core.pullstate.PullState",  # fields left out of equality
     "hammurabi.core.records.Credentials",  # a tuple would hand its password to any unpacking
-    "hammurabi.integrations.git.Location",
-    "hammurabi.integrations.git._Logged",
-    "hammurabi.integrations.git.Identity",
-    "hammurabi.integrations.git.Built",
-    "hammurabi.integrations.git.RemoteState",
-    "hammurabi.integrations.git.PushResult",
-    "hammurabi.integrations.git.Signing",  # checked as it is made
-    "hammurabi.integrations.git._Sparse",  # lists made for each
 }
 
 

@@ -33,9 +33,8 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from hammurabi.core.errors import HammurabiError
@@ -120,8 +119,7 @@ class GitError(HammurabiError):
     """A git operation failed or was refused (dirty tree, unknown branch, failed hook)."""
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """A git author or committer."""
 
     name: str
@@ -131,8 +129,7 @@ class Identity:
         return f"{self.name} <{self.email}>"
 
 
-@dataclass(frozen=True)
-class Built:
+class Built(NamedTuple):
     """A commit of Hammurabi's on the branch a run rebuilds: reused when the run would
     make the very same commit (same parent, tree, people and message, the run trailer
     aside), so a run that changes nothing writes no object."""
@@ -148,16 +145,14 @@ class Built:
     changes: dict[str, tuple[str, str] | None] | None = None
 
 
-@dataclass(frozen=True)
-class RemoteState:
+class RemoteState(NamedTuple):
     """What ``git ls-remote`` said: the remote's default branch and the heads asked for."""
 
     default_branch: str | None
     heads: dict[str, str]
 
 
-@dataclass(frozen=True)
-class PushResult:
+class PushResult(NamedTuple):
     """The outcome of one ref update on a remote, read from git's porcelain output."""
 
     ok: bool
@@ -174,18 +169,21 @@ class PushResult:
         return f"{text}: {self.message}" if self.message else text
 
 
-@dataclass(frozen=True)
-class Signing:
-    """How to sign commits: ``""`` follows git config, ``off``, ``gpg``, ``ssh`` or ``x509``."""
-
+class _SigningFields(NamedTuple):
     mode: str = ""
     key: str = ""
 
-    def __post_init__(self) -> None:
-        if self.mode not in ("", "off", *_SIGN_FORMATS):
-            raise GitError(
-                f"git.sign must be empty, 'off', 'gpg', 'ssh' or 'x509', not {self.mode!r}"
-            )
+
+class Signing(_SigningFields):
+    """How to sign commits: ``""`` follows git config, ``off``, ``gpg``, ``ssh`` or ``x509``
+    (refused as it is made otherwise)."""
+
+    __slots__ = ()
+
+    def __new__(cls, mode: str = "", key: str = "") -> Signing:
+        if mode not in ("", "off", *_SIGN_FORMATS):
+            raise GitError(f"git.sign must be empty, 'off', 'gpg', 'ssh' or 'x509', not {mode!r}")
+        return super().__new__(cls, mode, key)
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -366,8 +364,7 @@ def _git_process(
 # -- repositories ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where git found the work tree holding a folder, from one ``rev-parse``: its top
     level, the commit checked out (None: no commit yet) and the branch (None: detached or
     not told), so that opening the repository right after asks git nothing more."""
@@ -1212,16 +1209,15 @@ _COMMIT_CONFIG = (
 _CRUD = set(" .,:;<>\"\\'")
 
 
-@dataclass(frozen=True)
-class _Sparse:
+class _Sparse(NamedTuple):
     """What a sparse work tree holds: its sparse-checkout ``patterns`` (each path named,
     and the ignore and attribute files of the folders above them), those ``folders``
     that git holds (made although nothing else in them may be checked out), and the
     ``files`` the patterns check out. The defaults: the whole tree."""
 
     patterns: str = _WHOLE
-    folders: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    folders: Sequence[str] = ()
+    files: Sequence[str] = ()
 
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -1229,8 +1225,7 @@ _COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _TRAILERS = f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"
 
 
-@dataclass(frozen=True)
-class _Logged:
+class _Logged(NamedTuple):
     """One commit as :meth:`Repository._log` read it: who made it, the commit as
     :meth:`Repository.built` tells it (None: a merge, or not Hammurabi's), and what
     :meth:`Repository.equivalent` compares."""
