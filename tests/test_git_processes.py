@@ -191,6 +191,34 @@ def test_a_pushing_run_reads_its_refs_once_after_the_fetch(
     assert git("branch", "--list", BRANCH, cwd=remote) == ""
 
 
+@pytest.mark.parametrize("recorded", [True, False])
+def test_the_remotes_default_branch_is_read_with_the_refs(
+    tmp_path: Path,
+    laws: Path,
+    recorded: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    bare_remote(tmp_path / "remote.git", repo)  # records origin/HEAD -> main
+    if not recorded:
+        git("remote", "set-head", "origin", "--delete", cwd=repo)
+    git("checkout", "-q", "-b", "topic", cwd=repo)
+    (repo / "app.py").write_text("DEBUG = 1\n")
+    git("commit", "-qam", "topic work", cwd=repo)
+    git("push", "-q", "origin", "topic", cwd=repo)
+    base = "main" if recorded else "topic"
+    for mode in ("--dry-run", "--no-push"):
+        trace = traced(monkeypatch, tmp_path)
+        report = run(repo, laws, mode, capsys=capsys)
+        assert report["exit"] == ExitCode.OK and report["git"]["base"] == base
+        assert report["git"]["base_sha"] == git("rev-parse", base, cwd=repo)
+        assert "symbolic-ref" not in names(trace) or not recorded
+        assert len(ref_reads(trace)) == 1
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
+    assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", base, cwd=repo)
+
+
 # -- repositories git refuses: files edited in place, as before --------------------------------
 
 

@@ -555,17 +555,44 @@ class Repository:
     def refs_checked_out(self, names: Sequence[str]) -> tuple[dict[str, str], set[str]]:
         """What :meth:`refs` tells, and which of ``names`` are checked out in a work tree of
         this repository (one git process for both)."""
-        fmt = f"--format=%(refname){_SEP}%(objectname){_SEP}%(worktreepath)"
-        out = self._git("for-each-ref", fmt, "--", *names)
+        found, busy, _ = self._read_refs(names)
+        return found, busy
+
+    def default_and_refs(
+        self, remote: str, names: Sequence[str]
+    ) -> tuple[str | None, dict[str, str], set[str]]:
+        """:meth:`remote_default_branch` and :meth:`refs_checked_out` of ``names`` in one
+        git process; the default branch's remote-tracking ref is among the refs told."""
+        head, prefix = f"refs/remotes/{remote}/HEAD", f"refs/remotes/{remote}/"
+        found, busy, targets = self._read_refs([head, *names])
+        if head not in found:  # none recorded (or a broken link): as git tells it
+            return self.remote_default_branch(remote), found, busy
+        sha, target = found.pop(head), targets.get(head, "")
+        busy.discard(head)
+        default = target[len(prefix) :] if target.startswith(prefix) else None
+        self._defaults[remote] = default
+        if default:
+            found[prefix + default] = sha  # the commit the link leads to
+        return default, found, busy
+
+    def _read_refs(self, names: Sequence[str]) -> tuple[dict[str, str], set[str], dict[str, str]]:
+        """The commits ``names`` point at, those checked out in a work tree, and where the
+        symbolic ones among them lead."""
+        fields = ["%(refname)", "%(objectname)", "%(worktreepath)", "%(symref)"]
+        out = self._git("for-each-ref", f"--format={_SEP.join(fields)}", "--", *names)
         found: dict[str, str] = {}
         busy: set[str] = set()
+        targets: dict[str, str] = {}
         for line in out.splitlines():
-            ref, sha, where = [*line.split(_SEP), "", ""][:3]
+            ref, sha, where, target = [*line.split(_SEP), "", "", ""][:4]
             found[ref] = sha
             if where:
                 busy.add(ref)
+            if target:
+                targets[ref] = target
         wanted = set(names)
-        return {name: found[name] for name in names if name in found}, busy & wanted
+        ordered = {name: found[name] for name in names if name in found}
+        return ordered, busy & wanted, targets
 
     def dirty(self) -> list[str]:
         """Paths with uncommitted changes, untracked files included (ignored ones not)."""

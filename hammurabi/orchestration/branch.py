@@ -443,13 +443,18 @@ class _BranchRun:
         return base, known, state.heads.get(branch)
 
     def _fetched_refs(self, branch: str) -> tuple[str, dict[str, str], set[str]]:
-        """The base's name and the refs as last fetched (no remote asked), read in one go,
-        with those of them checked out in a work tree."""
+        """The base's name and the refs as last fetched (no remote asked), read in one go
+        with the remote's default branch, and those of them checked out in a work tree."""
         git, repo = self.settings.git, self.repo
         remote = git.remote
-        base = git.base or repo.remote_default_branch(remote) or repo.branch or "HEAD"
-        names = [f"refs/remotes/{remote}/{base}", f"refs/remotes/{remote}/{branch}"]
-        return base, *repo.refs_checked_out([*names, f"refs/heads/{branch}"])
+        names = [f"refs/remotes/{remote}/{branch}", f"refs/heads/{branch}"]
+        if git.base:
+            return git.base, *repo.refs_checked_out([f"refs/remotes/{remote}/{git.base}", *names])
+        current = repo.branch  # the base when the remote recorded no default
+        if current:
+            names.insert(0, f"refs/remotes/{remote}/{current}")
+        default, known, busy = repo.default_and_refs(remote, names)
+        return default or current or "HEAD", known, busy
 
     def _read_history(self, start: _Start, url: str | None, publish: bool) -> None:
         """Read the bot branch's commits on its base (deepening a shallow clone that cannot
