@@ -35,6 +35,7 @@ NOT_NEEDED = (
     "rich",  # the summary is printed without it where the bytes are the same
     "questdb",
     "hashlib",  # OpenSSL: for pull-request fingerprints and the command rules' digests
+    "json",  # for JSON output and reports: the summary is text
     # Rule and precondition modules its laws do not name (hammurabi.loading.builtins):
     "hammurabi.rules.files",
     "hammurabi.rules.documents",
@@ -64,9 +65,9 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
 def _probe(argv: list[str], cwd: Path, *, trace: Path | None = None) -> list[str]:
     """Run the CLI in a fresh interpreter; return the top-level modules it imported."""
     probe = (
-        "import json, sys\nfrom hammurabi.cli.main import main\n"
+        "import sys\nfrom hammurabi.cli.main import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-        "print(json.dumps(sorted(sys.modules)))"
+        "loaded = sorted(sys.modules)\nimport json\nprint(json.dumps(loaded))"
     )
     env = None
     if trace is not None:
@@ -96,6 +97,20 @@ def test_a_dry_run_imports_only_what_it_uses(tmp_path: Path) -> None:
     assert "hammurabi.rules.lines" in loaded  # the run did run
     unwanted = sorted(name for name in NOT_NEEDED if name in loaded)
     assert unwanted == []
+
+
+def test_settings_and_records_hold_types_not_strings_to_evaluate() -> None:
+    """Each setting's type is read on every run (and each record's field is checked as its
+    class is made): written as strings, each would be compiled at start-up first."""
+    import dataclasses
+
+    from hammurabi.core import records
+    from hammurabi.loading import settings
+
+    kinds = [f.type for f in dataclasses.fields(settings.Settings)]
+    kinds += [f.type for f in dataclasses.fields(records.GitRecord)]
+    kinds += list(records.CampaignRecord.__annotations__.values())
+    assert [kind for kind in kinds if isinstance(kind, str)] == []
 
 
 #: A repository set up the 0.11 way (issue 14's workload): settings and a pillar.

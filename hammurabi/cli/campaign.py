@@ -3,7 +3,6 @@ page has it too: ``campaign_page``). The options and helpers are the metrics com
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -62,6 +61,8 @@ def campaign(
     questdb, window_start, window_end = reader(conf, url, since, until)
     report = fetch_campaign(questdb, branch, since=window_start, until=window_end)
     if output_format is Format.json:
+        import json
+
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         show_campaign(report)

@@ -5,7 +5,6 @@ Heavy libraries are imported inside the commands that need them, so ``--help`` s
 
 import contextlib
 import copy
-import json
 import logging
 import os
 import re
@@ -905,6 +904,8 @@ app.command("campaign")(_campaign)
 
 def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:
     if output_format is Format.json:
+        import json
+
         typer.echo(json.dumps(rows, indent=2, default=str))
     else:
         show(rows)

@@ -6,7 +6,6 @@ commands, so ``hammurabi --help`` stays light.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
@@ -111,6 +110,8 @@ def _refused(items: Iterable[RejectedRow]) -> list[dict[str, Any]]:
     refused = []
     for item in items:
         try:
+            import json
+
             row = json.loads(item.row)
         except ValueError:
             row = item.row
@@ -140,6 +141,8 @@ def flush(
     if output_format is Format.json:
         data = {"spool": str(config.spool), **vars(report), "refused": _refused(report.refused)}
         data |= {"requeued": requeued, "seconds": round(report.seconds, 3)}
+        import json
+
         typer.echo(json.dumps(data, indent=2))
     else:
         if retry_rejected:
@@ -187,6 +190,8 @@ def status(
     shown = redact(config.conf) if config.enabled else None
     if output_format is Format.json:
         data = {"metrics": mode, "conf": shown, "spool": state._asdict(), "refused": refused}
+        import json
+
         typer.echo(json.dumps({**data, "server": server}, indent=2, default=str))
         return
     typer.echo(f"metrics: {mode}" + (f" ({shown})" if shown else ""))
@@ -247,6 +252,8 @@ def health(
         sections = [fetch_campaign(questdb, n, since=window_start, until=window_end) for n in names]
         html.write_text(render_html(report, campaigns=sections), encoding="utf-8")
     if output_format is Format.json:
+        import json
+
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         show_health(report)

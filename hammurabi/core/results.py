@@ -7,7 +7,6 @@ nothing else, so they carry everything: outcome, touched files, diff, timing and
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -359,4 +358,6 @@ class RunResult:
         return data
 
     def to_json(self) -> str:
+        import json  # here: a run that prints text does not import it
+
         return json.dumps(self.to_dict(), indent=2, default=str) + "\n"

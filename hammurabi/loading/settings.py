@@ -6,7 +6,8 @@ nested tables (``[tool.hammurabi.github]``); their environment variables join th
 (``HAMMURABI_GITHUB_TOKEN``).
 """
 
-from __future__ import annotations
+# Annotations are evaluated here (no ``from __future__ import annotations``): each run reads
+# the field types, which as strings would each be compiled first.
 
 import dataclasses
 import difflib
