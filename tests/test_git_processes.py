@@ -219,6 +219,64 @@ def test_the_remotes_default_branch_is_read_with_the_refs(
     assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", base, cwd=repo)
 
 
+def test_one_git_config_tells_the_remote_and_how_commits_are_made(
+    tmp_path: Path, laws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    bare_remote(tmp_path / "remote.git", repo)
+    trace = traced(monkeypatch, tmp_path)
+    report = run(repo, laws, "--no-push", capsys=capsys)
+    assert report["git"]["action"] == "created"
+    assert report["git"]["url"] == str(tmp_path / "remote.git")
+    ran = names(trace)
+    assert ran.count("config") == 1 and "remote" not in ran
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        ["url.https://example.invalid/acme/.insteadOf", "gh:"],  # rewritten as git does
+        ["url.https://example.invalid/.insteadOf", "gh:"],  # the longest prefix wins
+        ["url.https://other.invalid/.insteadOf", "gh:"],  # the first base among equals
+        ["remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"],  # a remote without url
+        ["includeIf.gitdir:/nowhere/.path", "/nowhere/config"],
+    ],
+)
+def test_the_remote_url_is_as_git_tells_it(
+    tmp_path: Path, laws: Path, setting: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    if setting[0] != "remote.origin.fetch":
+        git("remote", "add", "origin", "gh:acme/widgets.git", cwd=repo)
+    git("config", "--add", *setting, cwd=repo)
+    if "example.invalid/.insteadOf" in setting[0]:
+        git("config", "--add", "url.https://example.invalid/acme/.insteadOf", "gh:acme", cwd=repo)
+    if "other.invalid" in setting[0]:
+        git("config", "--add", "url.https://example.invalid/.insteadOf", "gh:", cwd=repo)
+    expected = git("remote", "get-url", "origin", cwd=repo, check=False) or None
+    report = run(repo, laws, "--dry-run", capsys=capsys)
+    assert report["exit"] == ExitCode.OK
+    assert report["git"].get("url") == expected
+
+
+@pytest.mark.parametrize("where", ["repository", "includeIf"])
+def test_commit_settings_read_with_the_remote_still_apply(
+    tmp_path: Path, laws: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = init_repo(tmp_path / "widgets")
+    bare_remote(tmp_path / "remote.git", repo)
+    settings = tmp_path / "signing.gitconfig"
+    settings.write_text("[commit]\n\tgpgSign\n[gpg]\n\tprogram = false\n")
+    if where == "repository":
+        git("config", "include.path", str(settings), cwd=repo)
+    else:
+        git("config", f"includeIf.gitdir:{repo}/.path", str(settings), cwd=repo)
+    report = run(repo, laws, "--no-push", capsys=capsys)
+    errors = [law.get("error") or "" for law in report["laws"]]
+    assert all("its commit was refused" in error for error in errors), errors
+    assert git("branch", "--list", BRANCH, cwd=repo) == ""
+
+
 # -- repositories git refuses: files edited in place, as before --------------------------------
 
 

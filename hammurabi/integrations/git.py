@@ -475,6 +475,8 @@ class Repository:
         #: Remote URLs and default branches as read (a fleet's clone is opened once).
         self._urls: dict[str, str | None] = {}
         self._defaults: dict[str, str | None] = {}
+        #: The settings deciding how commits are made, when read with the remote's URL.
+        self._commit_settings: dict[str, str] | None = None
         #: What ``git log`` told between two commits (see :meth:`_log`).
         self._logs: dict[tuple[str, str, int], list[_Logged]] = {}
 
@@ -620,6 +622,10 @@ class Repository:
         """
         if remote in self._urls:
             return self._urls[remote]
+        told, url = self._read_config(remote)
+        if told:
+            self._urls[remote] = url
+            return url
         status, out, err = self._run(["remote", "get-url", remote])
         if status == 2 and "no such remote" in err.lower():
             url = None
@@ -629,6 +635,41 @@ class Repository:
             url = out.strip() or None
         self._urls[remote] = url
         return url
+
+    def _read_config(self, remote: str) -> tuple[bool, str | None]:
+        """One ``git config`` for the URL of ``remote`` and the settings deciding how commits
+        are made (kept for the work tree, see :meth:`Worktree._config`): whether it told
+        the URL (not for a remote set up without one, or a setting git would refuse), and
+        the URL, rewritten by ``url.<base>.insteadOf`` as git rewrites it."""
+        if not _PLAIN_REMOTE.fullmatch(remote):
+            return False, None
+        rules = r"url\..*\.insteadof|includeif\..*|extensions\.worktreeconfig"
+        keys = rf"^(remote\.{remote}\..*|{rules}|{_COMMIT_CONFIG[2:-2]})$"
+        status, out, _ = self._run(["config", "-z", "--get-regexp", keys])
+        if status not in (0, 1):  # 1: none set
+            return False, None
+        records = [record.partition("\n") for record in out.split("\0") if record]
+        found = [(key, value if sep else None) for key, sep, value in records]
+        names = {key for key, _ in found}
+        if not any(key.startswith("includeif.") for key in names) and (
+            "extensions.worktreeconfig" not in names
+        ):  # the kept work tree reads the same settings
+            self._commit_settings = {
+                key: _git_bool(value) if key in _BOOLEAN_KEYS else value or ""
+                for key, value in found
+                if re.fullmatch(_COMMIT_CONFIG, key)
+            }
+        urls = [value for key, value in found if key == f"remote.{remote}.url"]
+        rewrites = [(key[4:-10], value) for key, value in found if key.startswith("url.")]
+        if None in urls[:1] or any(value is None for _, value in rewrites):
+            return False, None
+        if urls:
+            return True, _rewritten(urls[0] or "", rewrites) or None
+        home = self.root / ".git"
+        legacy = (home / "remotes" / remote).exists() or (home / "branches" / remote).exists()
+        if legacy or any(key.startswith(f"remote.{remote}.") for key in names):
+            return False, None
+        return True, None
 
     def checked_out_branches(self) -> set[str]:
         """Branches checked out in this repository's work trees."""
@@ -1232,6 +1273,42 @@ _DATES = ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")
 _COMMIT_CONFIG = (
     r"^(commit\.gpgsign|core\.(filemode|symlinks|autocrlf|attributesfile)|i18n\.commitencoding)$"
 )
+#: Of those, the booleans (``core.autocrlf`` may also be ``input``).
+_BOOLEAN_KEYS = frozenset({"commit.gpgsign", "core.filemode", "core.symlinks", "core.autocrlf"})
+#: Remote names whose config keys read literally in a regular expression.
+_PLAIN_REMOTE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _rewritten(url: str, rewrites: Sequence[tuple[str, str | None]]) -> str:
+    """``url`` as git rewrites it with ``url.<base>.insteadOf`` settings, given as (base,
+    prefix) in config order: the longest prefix wins, the first base among equals."""
+    order: dict[str, int] = {}
+    for base, _ in rewrites:
+        order.setdefault(base, len(order))
+    best: tuple[str, str] | None = None
+    for base, prefix in sorted(rewrites, key=lambda rewrite: order[rewrite[0]]):
+        longer = best is None or len(prefix or "") > len(best[1])
+        if prefix is not None and url.startswith(prefix) and longer:
+            best = (base, prefix)
+    return url if best is None else best[0] + url[len(best[1]) :]
+
+
+def _git_bool(value: str | None) -> str:
+    """A boolean setting as ``git config --type=bool-or-str`` shows it (None: no value,
+    which git takes as true); anything else as written."""
+    if value is None:
+        return "true"
+    word = value.strip().lower()
+    if word in ("true", "yes", "on"):
+        return "true"
+    if word in ("false", "no", "off", ""):
+        return "false"
+    number = re.fullmatch(r"([-+]?\d+)([kmg]?)", word)
+    if number:
+        return "true" if int(number[1]) else "false"
+    return value
+
+
 #: What git strips from the ends of names and emails (ident.c's crud()).
 _CRUD = set(" .,:;<>\"\\'")
 
@@ -1662,6 +1739,8 @@ class Worktree:
     def _config(self) -> dict[str, str]:
         """The settings that decide how commits are made, read once (booleans as
         ``true``/``false``)."""
+        if self._settings is None:
+            self._settings = self.repository._commit_settings
         if self._settings is None:
             _, out, _ = self.repository._run(
                 ["config", "-z", "--type=bool-or-str", "--get-regexp", _COMMIT_CONFIG],
