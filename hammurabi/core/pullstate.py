@@ -2,73 +2,36 @@
 
 A forge fills :class:`PullState` (``Forge.pull_state``, optional for plugins' forges); the run
 records it in its report and in QuestDB (``hammurabi_pull_requests``), and ``hammurabi campaign``
-counts repositories by :class:`Stage`.
+counts repositories by :class:`Stage` (:mod:`hammurabi.core.stages`, re-exported here: a run
+without a forge decides its stage without importing this module).
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hammurabi.core.stages import STAGES, Checks, Review, Stage, stage
 
-class Checks(enum.StrEnum):
-    """The combined result of a head commit's statuses and check runs."""
-
-    PASSING = "passing"
-    FAILING = "failing"
-    PENDING = "pending"
-    #: No status and no check run reported on the head commit.
-    NONE = "none"
-
-
-class Review(enum.StrEnum):
-    """What reviewers decided (each reviewer's latest approval or change request counts)."""
-
-    APPROVED = "approved"
-    CHANGES_REQUESTED = "changes-requested"
-    #: No approval and no change request (yet).
-    NONE = "none"
-
-
-class Stage(enum.StrEnum):
-    """Where a repository stands in a campaign, worst first (the order of :data:`STAGES`)."""
-
-    #: The run failed (a rule, a push, the forge).
-    FAILED = "failed"
-    #: The bot branch holds someone else's commits.
-    BLOCKED = "blocked"
-    #: Proposed; a check on the pull request fails.
-    FAILING = "failing"
-    #: A reviewer closed the pull request proposing this change.
-    IGNORED = "ignored"
-    #: Changes are wanted but no pull request is open (a dry run, held back, no forge).
-    UNPROPOSED = "unproposed"
-    #: Proposed; reviewers asked for changes.
-    CHANGES_REQUESTED = "changes-requested"
-    #: Proposed; checks still running.
-    PENDING = "pending"
-    #: Proposed; no check reports on it.
-    PROPOSED = "proposed"
-    #: Proposed; every check passes.
-    PASSING = "passing"
-    #: Proposed and approved, checks not failing.
-    APPROVED = "approved"
-    #: Its pull request was merged: the laws hold.
-    MERGED = "merged"
-    #: The laws hold; nothing was ever proposed.
-    COMPLIANT = "compliant"
-
-    @property
-    def done(self) -> bool:
-        """Whether the repository needs nothing more."""
-        return self in (Stage.MERGED, Stage.COMPLIANT)
+__all__ = [
+    "FAILED_CONCLUSIONS",
+    "MERGEABLE_STATES",
+    "STAGES",
+    "Checks",
+    "PullState",
+    "Review",
+    "Stage",
+    "automerge_blocker",
+    "check_run_state",
+    "combine_checks",
+    "review_decision",
+    "stage",
+    "status_state",
+]
 
 
-#: Every stage, worst first.
-STAGES: tuple[Stage, ...] = tuple(Stage)
 #: Check run conclusions that fail a pull request (the other completed ones pass).
 FAILED_CONCLUSIONS = frozenset(
     {"failure", "cancelled", "timed_out", "action_required", "startup_failure", "stale"}
@@ -168,33 +131,6 @@ def review_decision(reviews: Iterable[tuple[str, str]]) -> tuple[Review, int]:
     if "CHANGES_REQUESTED" in latest.values():
         return Review.CHANGES_REQUESTED, approvals
     return (Review.APPROVED if approvals else Review.NONE), approvals
-
-
-def stage(status: str, pull: PullState | None, holds: bool, merged_before: bool = False) -> Stage:
-    """Where a repository stands after a run with ``status`` (a :class:`Status` value) and the
-    state of its pull request; ``holds``: the laws hold on the base branch (nothing to
-    change); ``merged_before``: its last pull request was merged."""
-    if status in ("failed", "interrupted"):
-        return Stage.FAILED
-    if status == "blocked":
-        return Stage.BLOCKED
-    if status == "ignored":
-        return Stage.IGNORED
-    if holds:
-        return Stage.MERGED if merged_before else Stage.COMPLIANT
-    if pull is None or pull.state != "open":
-        return Stage.UNPROPOSED
-    if pull.checks is Checks.FAILING:
-        return Stage.FAILING
-    if pull.review is Review.CHANGES_REQUESTED:
-        return Stage.CHANGES_REQUESTED
-    if pull.review is Review.APPROVED:
-        return Stage.APPROVED
-    return {
-        Checks.PENDING: Stage.PENDING,
-        Checks.PASSING: Stage.PASSING,
-        Checks.NONE: Stage.PROPOSED,
-    }[pull.checks]
 
 
 #: GitHub's ``mergeable_state`` values that say branch protection allows the merge now.

@@ -19,9 +19,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hammurabi.core.pullstate import PullState, Stage
+from hammurabi.core.stages import Stage
+
+if TYPE_CHECKING:  # read from a forge: a run without one does not import it
+    from hammurabi.core.pullstate import PullState
 
 
 class GitMode(enum.StrEnum):
@@ -199,7 +202,7 @@ class PullRequestRecord:
     proposed_title: str | None = None
     warnings: list[str] = field(default_factory=list)
     #: Review, checks and mergeability as read after the run, when the forge can tell.
-    read_state: PullState | None = None
+    read_state: "PullState | None" = None
 
     @property
     def number(self) -> int | None:

@@ -737,11 +737,11 @@ class _BranchRun:
         and, when the forge can tell, its open pull request's review, checks and
         mergeability (``result.pull_request.read_state``). A compliant repository costs
         one more read: whether its last pull request was merged."""
-        from hammurabi.core import pullstate
+        from hammurabi.core import stages
 
         forge, repository = self.forge, self.forge_repo
         reader = getattr(forge, "pull_state", None)
-        state: pullstate.PullState | None = None
+        state: PullState | None = None
         merged_before = False
         last_pull: PullSummary | None = None
         error: str | None = None
@@ -761,7 +761,7 @@ class _BranchRun:
                         last_pull = _pull_summary(last)
             except HammurabiError as exc:
                 error = str(exc)  # the run's own work is done: only say so
-        stage = pullstate.stage(status.value, state, holds, merged_before)
+        stage = stages.stage(status.value, state, holds, merged_before)
         automerge: AutomergeRecord | None = None
         asked_by, refusal = self._automerge_asked(result)
         if state is not None and refusal and status in _MERGEABLE:
@@ -769,7 +769,7 @@ class _BranchRun:
         elif state is not None and asked_by and status in _MERGEABLE:
             automerge = self._automerge(state, branch)._replace(asked_by=asked_by)
             if automerge.merged:
-                stage = pullstate.Stage.MERGED
+                stage = stages.Stage.MERGED
                 state = dataclasses.replace(state, state="merged")
         calls, hits = (getattr(forge, name, None) for name in ("api_calls", "conditional_hits"))
         result.campaign = CampaignRecord(
