@@ -83,6 +83,20 @@ class Status(enum.StrEnum):
         return _STATUS_TEXT.get(self, self.value.replace("-", " "))
 
 
+#: What a run that changed a repository did: edited its files, or pushed its bot branch or
+#: pull request (a branch already up to date, held, blocked or ignored changed nothing).
+CHANGING = frozenset(
+    {
+        Status.FILES_CHANGED,
+        Status.BRANCH_CREATED,
+        Status.BRANCH_UPDATED,
+        Status.PR_OPENED,
+        Status.PR_UPDATED,
+        Status.DEFERRED,
+    }
+)
+
+
 _STATUS_TEXT = {
     Status.PR_OPENED: "pull request opened",
     Status.PR_UPDATED: "pull request updated",

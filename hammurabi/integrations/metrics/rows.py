@@ -26,25 +26,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hammurabi.core.results import Outcome, RunResult, Status, combine
+from hammurabi.core.results import CHANGING, Outcome, RunResult, combine
 from hammurabi.integrations.metrics.schema import PULL_REQUESTS, REPO_HEALTH, RULE_RUNS, RUNS, Row
 
 if TYPE_CHECKING:  # a run that made no pull request has not loaded them
     from hammurabi.core.records import PullRequestRecord, PullSummary
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: What a run that changed a repository did: edited its files, or pushed its bot branch or
-#: pull request (a branch already up to date, held, blocked or ignored changed nothing).
-CHANGING = frozenset(
-    {
-        Status.FILES_CHANGED,
-        Status.BRANCH_CREATED,
-        Status.BRANCH_UPDATED,
-        Status.PR_OPENED,
-        Status.PR_UPDATED,
-        Status.DEFERRED,
-    }
-)
 
 
 def to_ns(moment: datetime) -> int:

@@ -6,20 +6,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hammurabi.core.results import RunResult, Status
+from hammurabi.core.results import CHANGING, RunResult, Status
 
 #: Statuses saying that the laws want the repository changed (``check`` exits 3).
-NEEDS_CHANGES = frozenset(
-    {
-        Status.FILES_CHANGED,
-        Status.BRANCH_CREATED,
-        Status.BRANCH_UPDATED,
-        Status.PR_OPENED,
-        Status.PR_UPDATED,
-        Status.DEFERRED,
-        Status.HELD,
-    }
-)
+NEEDS_CHANGES = CHANGING | {Status.HELD}
 
 
 @dataclass
