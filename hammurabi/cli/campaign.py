@@ -7,15 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hammurabi.cli.metrics import (
-    ConfOpt,
-    Format,
-    FormatOpt,
-    SinceOpt,
-    UntilOpt,
-    UrlOpt,
-    reader,
-)
+from hammurabi.cli.metrics import ConfOpt, SinceOpt, UntilOpt, UrlOpt, reader
+from hammurabi.cli.options import Format, FormatOpt, echo_json
 from hammurabi.core.wording import count
 
 if TYPE_CHECKING:
@@ -61,9 +54,7 @@ def campaign(
     questdb, window_start, window_end = reader(conf, url, since, until)
     report = fetch_campaign(questdb, branch, since=window_start, until=window_end)
     if output_format is Format.json:
-        import json
-
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        echo_json(report.to_dict())
     else:
         show_campaign(report)
 

@@ -11,7 +11,6 @@ import re
 import sys
 import tempfile
 import traceback
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,6 +19,7 @@ import typer
 from hammurabi.cli.campaign import campaign as _campaign
 from hammurabi.cli.metrics import health as _health
 from hammurabi.cli.metrics import metrics_app
+from hammurabi.cli.options import Format, FormatOpt, echo_json
 from hammurabi.compat import cli as original_cli
 from hammurabi.core.errors import ConfigError, HammurabiError, PluginError
 from hammurabi.core.exitcodes import ExitCode
@@ -37,11 +37,6 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: importing rich would double the start-up time
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
 
 
 PathArg = Annotated[
@@ -81,9 +76,6 @@ ReportOpt = Annotated[
         metavar="NAME=PATH",
         help="Write a report: NAME=PATH (json, markdown; '-' for stdout).",
     ),
-]
-FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary.")]
 MetricsOpt = Annotated[
@@ -904,9 +896,7 @@ app.command("campaign")(_campaign)
 
 def _emit(rows: list[dict[str, Any]], output_format: Format, show: Any) -> None:
     if output_format is Format.json:
-        import json
-
-        typer.echo(json.dumps(rows, indent=2, default=str))
+        echo_json(rows)
     else:
         show(rows)
 

@@ -6,14 +6,13 @@ commands, so ``hammurabi --help`` stays light.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from hammurabi.cli.options import Format, FormatOpt, echo_json
 from hammurabi.core.exitcodes import ExitCode
 from hammurabi.core.wording import count
 
@@ -21,13 +20,6 @@ if TYPE_CHECKING:
     from hammurabi.integrations.metrics.config import MetricsConfig
     from hammurabi.integrations.metrics.questdb import QuestDB
     from hammurabi.integrations.metrics.report import HealthReport
-    from hammurabi.integrations.metrics.spool import RejectedRow
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-
 
 metrics_app = typer.Typer(
     name="metrics",
@@ -45,9 +37,6 @@ ConfOpt = Annotated[
         "(default: the metrics.conf setting).",
         show_default=False,
     ),
-]
-FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", metavar="text|json", help="Output format.")
 ]
 UrlOpt = Annotated[
     str | None,
@@ -105,20 +94,6 @@ def init(
         typer.echo(f"{name}: {'created' if name in created else 'exists'} ({ttl})")
 
 
-def _refused(items: Iterable[RejectedRow]) -> list[dict[str, Any]]:
-    """Refused rows as JSON shows them: the row's values, or its text if it is unreadable."""
-    refused = []
-    for item in items:
-        try:
-            import json
-
-            row = json.loads(item.row)
-        except ValueError:
-            row = item.row
-        refused.append({**item._asdict(), "row": row})
-    return refused
-
-
 @metrics_app.command("flush")
 def flush(
     conf: ConfOpt = None,
@@ -139,11 +114,9 @@ def flush(
         questdb.ensure_tables(config.ttl_days)
         report = spool.ship(questdb)
     if output_format is Format.json:
-        data = {"spool": str(config.spool), **vars(report), "refused": _refused(report.refused)}
-        data |= {"requeued": requeued, "seconds": round(report.seconds, 3)}
-        import json
-
-        typer.echo(json.dumps(data, indent=2))
+        refused = [item.to_dict() for item in report.refused]
+        data = {"spool": str(config.spool), **vars(report), "refused": refused}
+        echo_json(data | {"seconds": round(report.seconds, 3), "requeued": requeued})
     else:
         if retry_rejected:
             typer.echo(f"requeued {requeued} refused row(s)")
@@ -173,7 +146,7 @@ def status(
 
     config = load_config(conf)
     with Spool(config.spool) as spool:
-        state, refused = spool.state(), _refused(spool.rejected(rejected))
+        state, refused = spool.state(), spool.rejected(rejected)
     server: dict[str, Any] | None = None
     if config.enabled:
         from hammurabi.integrations.metrics.questdb import QuestDB
@@ -189,10 +162,9 @@ def status(
     mode = "on" if config.enabled else ("spool only" if config.spool_only else "off")
     shown = redact(config.conf) if config.enabled else None
     if output_format is Format.json:
-        data = {"metrics": mode, "conf": shown, "spool": state._asdict(), "refused": refused}
-        import json
-
-        typer.echo(json.dumps({**data, "server": server}, indent=2, default=str))
+        shown_refused = [item.to_dict() for item in refused]
+        data = {"metrics": mode, "conf": shown, "spool": state._asdict(), "refused": shown_refused}
+        echo_json(data | {"server": server})
         return
     typer.echo(f"metrics: {mode}" + (f" ({shown})" if shown else ""))
     if not config.enabled:
@@ -202,7 +174,7 @@ def status(
         f"({state.bytes} bytes)"
     )
     for item in refused:
-        typer.echo(f"  refused ({item['source']}) {item['table']}: {item['reason']}")
+        typer.echo(f"  refused ({item.source}) {item.table}: {item.reason}")
     if server is not None and server["reachable"]:
         tables = ", ".join(f"{k} {v} rows" for k, v in server["tables"].items()) or "none"
         typer.echo(f"server: reachable; tables: {tables}")
@@ -252,9 +224,7 @@ def health(
         sections = [fetch_campaign(questdb, n, since=window_start, until=window_end) for n in names]
         html.write_text(render_html(report, campaigns=sections), encoding="utf-8")
     if output_format is Format.json:
-        import json
-
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        echo_json(report.to_dict())
     else:
         show_health(report)
         if html is not None:

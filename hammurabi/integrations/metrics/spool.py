@@ -14,13 +14,14 @@ One replay runs at a time (``flock`` on ``<spool>.lock``), so upserts keep their
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hammurabi.integrations.metrics.config import MetricsError, UnavailableError
 from hammurabi.integrations.metrics.schema import Row, RowError, validate
@@ -45,6 +46,14 @@ class RejectedRow(NamedTuple):
     reason: str
     source: str
     rejected_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The refused row as JSON shows it: its values, or its text if it is unreadable."""
+        try:
+            row = json.loads(self.row)
+        except ValueError:
+            row = self.row
+        return {**self._asdict(), "row": row}
 
 
 @dataclass
