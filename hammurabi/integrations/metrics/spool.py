@@ -242,22 +242,15 @@ def _deliver(
 ) -> None:
     """Send ``items`` into ``done``, leaving out the rows the server refuses (it names each),
     which go to ``refused`` with the reason; stop after ``most``."""
-    from hammurabi.integrations.metrics.questdb import RowRejected
-
     while items:
-        try:
-            questdb.send([row for _, row in items])
-        except RowRejected as exc:
-            index = exc.index
-            id_, row = items[index]
-            refused.append(
-                RejectedRow(id_, row.table, row.to_json(), exc.reason, "server", time.time())
-            )
-            if len(refused) > most:
-                raise MetricsError(f"stopped after {most} refused rows: {exc.reason}") from None
-            if index:  # the rows before it may or may not have been stored: again
-                _deliver(questdb, items[:index], done, refused, most)
-            items = items[index + 1 :]
-        else:
+        if (refusal := questdb.send([row for _, row in items])) is None:
             done.extend(items)
             return
+        index, reason = refusal
+        id_, row = items[index]
+        refused.append(RejectedRow(id_, row.table, row.to_json(), reason, "server", time.time()))
+        if len(refused) > most:
+            raise MetricsError(f"stopped after {most} refused rows: {reason}")
+        if index:  # the rows before it may or may not have been stored: again
+            _deliver(questdb, items[:index], done, refused, most)
+        items = items[index + 1 :]
