@@ -201,17 +201,14 @@ def _points(client: QuestDB, where: str, laws: bool) -> dict[str, list[RunPoint]
 
 def _failing_rules(client: QuestDB, where: str, limit: int) -> list[FailingRule]:
     sql = (
-        "SELECT * FROM (SELECT law, rule,"
+        "SELECT law, rule, failed, changed, repos FROM (SELECT law, rule,"
         " sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) failed,"
         " sum(CASE WHEN outcome = 'changed' THEN 1 ELSE 0 END) changed,"
         " count() total, count_distinct(repo) repos"
         f" FROM {RULE_RUNS.name} WHERE {where} AND outcome IN ('changed', 'failed')"
         f" GROUP BY law, rule) ORDER BY total DESC, law, rule LIMIT {int(limit)}"
     )
-    return [
-        FailingRule(r["law"], r["rule"], r["failed"], r["changed"], r["repos"])
-        for r in client.rows(sql)
-    ]
+    return [FailingRule(**row) for row in client.rows(sql)]
 
 
 def _fleet_trend(trends: Sequence[RepoTrend]) -> list[tuple[datetime, float]]:

@@ -21,7 +21,7 @@ unchanged rule give ``(2 + 1) / (2 + 2 + 1) = 0.6``.
 from __future__ import annotations
 
 import socket
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -59,7 +59,7 @@ class Health(NamedTuple):
 
 def health(result: RunResult) -> Health:
     """Compute the health of one repository run."""
-    counts = dict.fromkeys(Outcome, 0)
+    counts: Counter[Outcome] = Counter()
     weight_compliant = weight_total = 0.0
     laws_compliant = laws_total = 0
     for law in result.laws:
@@ -68,8 +68,7 @@ def health(result: RunResult) -> Health:
         if applicable:
             laws_total += 1
             laws_compliant += all(applicable)
-        for outcome in outcomes:
-            counts[outcome] += 1
+        counts.update(outcomes)
         weight_total += law.weight * len(applicable)
         weight_compliant += law.weight * sum(applicable)
     if result.error and not result.laws:
@@ -138,12 +137,10 @@ def _error(rule_id: str, error: str, duration: float) -> dict[str, Any]:
 
 
 def pull_values(result: RunResult, pr: PullRequestRecord | PullSummary | None) -> dict[str, Any]:
-    """The ``pr_*`` values of a pull request (none without a number)."""
+    """The ``pr_*`` values of a pull request that both tables have (none without a number)."""
     if pr is None or pr.number is None:
         return {}
-    action = getattr(pr, "action", None)  # a PullRequestRecord's, not a PullSummary's
     values: dict[str, Any] = {"pr_number": pr.number, "pr_state": pr.state, "pr_url": pr.url}
-    values["pr_action"] = str(action) if action else None
     if (created := pr.created_at) is not None:
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
         values["pr_created_at"] = to_ns(created) // 1000
@@ -153,7 +150,10 @@ def pull_values(result: RunResult, pr: PullRequestRecord | PullSummary | None) -
 
 def health_row(result: RunResult, repo: str) -> Row:
     """Return the ``hammurabi_repo_health`` row of one repository run."""
-    values = health(result)._asdict() | pull_values(result, result.pull_request)
+    pr = result.pull_request
+    values = health(result)._asdict() | pull_values(result, pr)
+    if pr is not None and pr.number is not None and pr.action:
+        values["pr_action"] = str(pr.action)
     values.update(
         run_id=result.run_id,
         repo=repo,
@@ -186,9 +186,8 @@ def pull_request_row(result: RunResult, repo: str) -> Row | None:
         pr = campaign.last_pull  # laws hold: the pull request that was merged (or closed) last
     if pr is not None and pr.number is not None:
         values |= pull_values(result, pr)
-        del values["pr_action"]
         values["draft"] = pr.draft
-        read = getattr(pr, "read_state", None)  # likewise
+        read = getattr(pr, "read_state", None)  # a PullRequestRecord's, not a PullSummary's
         if read is not None:
             values.update(
                 review=read.review.value,
