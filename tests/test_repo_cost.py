@@ -135,15 +135,14 @@ def test_files_a_run_left_uncommitted_are_gone_before_the_next(
     files = git("ls-tree", "-r", "--name-only", BRANCH, cwd=repo).splitlines()
     assert sorted(files) == sorted([*FILES, ".gitignore"])
     assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
-    # A tidy run (everything committed) leaves the next one only the paths that differ.
+    # A tidy run (everything committed) puts the work tree back: the next has nothing to reset.
     git("branch", "-D", BRANCH, cwd=repo)
     trace = traced(monkeypatch, tmp_path)
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
-    ran = commands(trace)
-    assert any(" read-tree -m -u " in f" {cmd}" for cmd in ran)
-    assert not [cmd for cmd in ran if " reset " in f" {cmd}" or " clean " in f" {cmd}"]
+    ran = [cmd.split()[0] for cmd in commands(trace)]
+    assert not {"read-tree", "reset", "clean"} & set(ran)
     assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", "main", cwd=repo)
-    assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", BRANCH, cwd=repo)
+    assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", "main", cwd=repo)
     assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
 
 
@@ -291,7 +290,7 @@ def test_commits_are_reused_up_to_the_first_law_that_changed(repo: Path, tmp_pat
     assert git("show", f"{branch}~1:app.py", cwd=repo) == "DEBUG = False"
     (kept,) = work_trees(repo)
     assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
-    assert git("rev-parse", "HEAD", cwd=kept) == after[0]
+    assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", "main", cwd=repo)  # put back
     laws.write_text(THREE)  # back: the third commit differs again, on the reused two
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     again = git("log", "--format=%H", f"main..{branch}", cwd=repo).splitlines()
@@ -367,7 +366,8 @@ def test_a_new_file_in_a_folder_not_checked_out_is_all_a_run_adds(
     argv = ["enforce", str(repo), "--laws", str(laws), "-p", "python", "-f", "json"]
     assert main([*argv, "--no-push"]) == ExitCode.OK
     (kept,) = work_trees(repo)
-    assert checked_out(kept) == {".gitignore", "docs/notes.md"}  # not docs/untouched.md
+    assert checked_out(kept) == {".gitignore"}  # not docs/untouched.md; docs/notes.md went
+    assert git("show", "hammurabi/notes:docs/notes.md", cwd=repo) == "# notes"  # committed
     git("branch", "-D", "hammurabi/notes", cwd=repo)
     capsys.readouterr()
     assert main([*argv, "--dry-run"]) == ExitCode.OK
@@ -443,3 +443,59 @@ def test_a_re_run_on_the_same_commit_asks_git_nothing_about_the_paths(
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert "docs/untouched.md" in checked_out(kept)  # the whole tree
     assert git("show", f"{BRANCH}:src/app.py", cwd=repo) == "DEBUG = False"
+
+
+def test_a_run_puts_its_work_tree_back_so_a_re_run_touches_no_index(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index of the kept work tree is as large as the repository: a run reads or writes
+    it (read-tree, update-index) only where the base moved, never to redo the same work."""
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert "update-index" not in [cmd.split()[0] for cmd in commands(trace)]
+    (kept,) = work_trees(repo)
+    base = git("rev-parse", "main", cwd=repo)
+    assert git("rev-parse", "HEAD", cwd=kept) == base  # back where runs start
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert (kept / "app.py").read_text() == FILES["app.py"]
+    tip = git("rev-parse", BRANCH, cwd=repo)
+    for args in (("--no-push",), ("--dry-run",), ("--no-push",)):
+        trace = traced(monkeypatch, tmp_path)
+        assert enforce(repo, laws, *args) == ExitCode.OK
+        ran = [cmd.split()[0] for cmd in commands(trace)]
+        assert not {"read-tree", "update-index", "reset", "clean", "update-ref"} & set(ran)
+        assert git("rev-parse", BRANCH, cwd=repo) == tip
+        assert git("rev-parse", "HEAD", cwd=kept) == base
+        assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    git("branch", "-D", BRANCH, cwd=repo)  # the same work again: the same commits
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert git("rev-parse", f"{BRANCH}^{{tree}}", cwd=repo) == git(
+        "rev-parse", f"{tip}^{{tree}}", cwd=repo
+    )
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+
+
+GONE_AND_BACK = """\
+laws:
+  - name: Gone
+    description: No old file.
+    rules:
+      - file-not-exists: {name: gone, path: old.txt}
+  - name: Back
+    description: A new old file.
+    rules:
+      - file-exists: {name: back, path: old.txt, content: "new\\n"}
+"""
+
+
+def test_a_file_removed_then_made_again_is_put_back_as_it_was(repo: Path, tmp_path: Path) -> None:
+    laws = tmp_path / "gone.yml"
+    laws.write_text(GONE_AND_BACK)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    assert (kept / "old.txt").read_text() == FILES["old.txt"]  # there at the start: kept
+    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    tip = git("rev-parse", "hammurabi/gone", cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    assert git("rev-parse", "hammurabi/gone", cwd=repo) == tip
+    assert git("show", f"{tip}:old.txt", cwd=repo) == "new"

@@ -960,9 +960,8 @@ class Repository:
             tree = Worktree(self, path, path.parent.parent, start, at=at)
             try:
                 yield tree
-                tree.settle()
-                if tree.tidy:  # nothing but committed changes in it: the next run's fast path
-                    tidy = f"{tree.tree} {tree.head}"
+                tidy = tree.settle()
+                if tidy:  # nothing but committed changes in it: the next run's fast path
                     (path.parent.parent / _TIDY).write_text(tidy, encoding="ascii")
             finally:
                 os.close(lock)  # releases the lock
@@ -1118,14 +1117,16 @@ class Repository:
         return _Sparse("\n".join(lines) + "\n", sorted(folders), sorted(files))
 
     @staticmethod
-    def _write_patterns(gitdir: Path, patterns: str) -> None:
-        """Give the work tree whose git dir is ``gitdir`` its sparse-checkout patterns."""
+    def _write_patterns(gitdir: Path, patterns: str) -> bool:
+        """Give the work tree whose git dir is ``gitdir`` its sparse-checkout patterns;
+        False when it had them already."""
         where = gitdir / "info" / "sparse-checkout"
         with contextlib.suppress(OSError, UnicodeDecodeError):
             if where.read_text(encoding="utf-8") == patterns:
-                return
+                return False
         where.parent.mkdir(exist_ok=True)
         where.write_text(patterns, encoding="utf-8")
+        return True
 
     def _kept_sparse(self, where: Path, start: str, paths: Sequence[str] | None) -> _Sparse:
         """:meth:`_sparse`, remembered in ``where`` for the next run: a run on the same
@@ -1166,13 +1167,15 @@ class Repository:
         if not gitdir.is_dir() or gitdir.parent.parent.resolve() != (self.root / ".git").resolve():
             return False, None
         (gitdir / "index.lock").unlink(missing_ok=True)  # ours alone: we hold the lock
-        self._write_patterns(gitdir, patterns)
+        moved = self._write_patterns(gitdir, patterns)
         tidy = path.parent.parent / _TIDY
         try:
             left, _, head = tidy.read_text(encoding="ascii").strip().partition(" ")
             tidy.unlink()  # until this run ends tidily
         except (OSError, UnicodeDecodeError):
             left = head = ""
+        if left == start == head and not moved:  # put back at start by the last run
+            return True, head
         if left:
             # The last run left its files as the tree ``left`` (all committed): move to
             # ``start`` rewriting only the paths that differ between the two.
@@ -1456,6 +1459,10 @@ class _Importer:
         self._send(f"reset refs/heads/{branch}\nfrom :{mark}\n\n".encode())
         return True
 
+    def rest(self, sha: str) -> None:
+        """Leave the work tree's ``HEAD`` at ``sha`` as the stream ends."""
+        self._send(f"reset HEAD\nfrom {sha}\n\n".encode())
+
     def finish(self) -> None:
         """End the stream: git writes the objects and moves the work tree's HEAD (and the
         branches :meth:`reset` names)."""
@@ -1490,6 +1497,39 @@ class _Importer:
         return line.decode("utf-8", "surrogateescape").rstrip("\n")
 
 
+def _put_back(repository: Repository, path: Path, changes: Sequence[FileChange]) -> bool:
+    """Undo ``changes`` in the work tree at ``path`` whose index holds the tree they were
+    made on: the changed paths checked out from the index again, the new ones removed.
+    False when that cannot be told exactly (a folder changed, or git refused)."""
+    changes = [change for change in changes if change.kind != "owner"]
+    if any(change.kind.startswith("directory") for change in changes):
+        return False
+    first: dict[str, str] = {}  # a path was new at the start if its first change added it
+    for change in changes:
+        first.setdefault(change.path, change.kind)
+    restored = sorted(rel for rel, kind in first.items() if kind != "added")
+    for rel in sorted(rel for rel, kind in first.items() if kind == "added"):
+        full = path / rel
+        with contextlib.suppress(FileNotFoundError):
+            full.unlink()
+        folder = full.parent
+        while folder != path:  # the folders made for it, now empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+    if restored:
+        status, _, _ = repository._run(
+            ["checkout-index", "--force", "-z", "--stdin"],
+            cwd=path,
+            stdin="".join(f"{rel}\0" for rel in restored),
+        )
+        if status != 0:
+            return False
+    return True
+
+
 class DryTree:
     """Where a dry run's laws run: :attr:`path`; the reusable work tree when ``start`` is
     given (then :meth:`put_back` undoes the run's changes), else a temporary copy."""
@@ -1514,30 +1554,8 @@ class DryTree:
         (the next run then resets the whole work tree)."""
         if self._start is None or self._changes is None:
             return False
-        changes = [change for change in self._changes if change.kind != "owner"]
-        if any(change.kind.startswith("directory") for change in changes):
+        if not _put_back(self.repository, self.path, self._changes):
             return False
-        added = sorted({change.path for change in changes if change.kind == "added"})
-        restored = sorted({change.path for change in changes} - set(added))
-        for rel in added:
-            full = self.path / rel
-            with contextlib.suppress(FileNotFoundError):
-                full.unlink()
-            folder = full.parent
-            while folder != self.path:  # the folders made for it, now empty
-                try:
-                    folder.rmdir()
-                except OSError:
-                    break
-                folder = folder.parent
-        if restored:
-            status, _, _ = self.repository._run(
-                ["checkout-index", "--force", "-z", "--stdin"],
-                cwd=self.path,
-                stdin="".join(f"{rel}\0" for rel in restored),
-            )
-            if status != 0:
-                return False
         if self._at != self._start:
             self.repository._git("update-ref", "--no-deref", "HEAD", self._start, cwd=self.path)
         return True
@@ -1578,6 +1596,9 @@ class Worktree:
         #: after write-tree); and the paths of commits reused without staging them.
         self._staged = False
         self._pending: set[str] = set()
+        #: The changes the commits recorded, which :meth:`settle` undoes in the work tree
+        #: (None once the index is used: it then no longer holds the starting tree).
+        self._made: list[FileChange] | None = []
         #: git config, read once; which folders hold attributes ("": git's own files).
         self._settings: dict[str, str] | None = None
         self._attributes: dict[str, bool] | None = None
@@ -1600,11 +1621,6 @@ class Worktree:
             out = self.repository._git("rev-parse", f"{self.head}^{{tree}}", cwd=self.path)
             self._tree = out.strip()
         return self._tree
-
-    @property
-    def tidy(self) -> bool:
-        """Whether every change made in the work tree was committed (or undone)."""
-        return self._tidy
 
     def commit(
         self,
@@ -1638,6 +1654,7 @@ class Worktree:
             if same and candidate.message == _cleanup(_strip_trailer(text)):
                 wanted = expected_changes(changes, len(candidate.tree))
                 if wanted is not None and wanted == candidate.changes:
+                    self._record(changes)
                     self._offered.pop(0)
                     self._pending.update(change.path for change in changes)
                     self._head, self._tree = candidate.sha, candidate.tree
@@ -1645,7 +1662,9 @@ class Worktree:
         if changes is not None and self._importable(author, committer, signing):
             entries = self._entries(changes)
             if entries is not None and not self._has_attributes(entries):
+                self._record(changes)
                 return self._import(entries, changes, text, author, committer)
+        self._made = None
         if self._pending:  # commits were reused without staging: the index follows now
             repo._git("read-tree", "--reset", self.tree, cwd=self.path)  # keeps what is not out
             self._pending.clear()
@@ -1669,16 +1688,35 @@ class Worktree:
         self._head, self._tree = sha, tree
         return sha
 
-    def settle(self) -> None:
-        """At the end of a run: stage what reused commits hold, and move the work tree's
-        ``HEAD`` to :attr:`head`."""
+    def _record(self, changes: Sequence[FileChange]) -> None:
+        if self._made is not None:
+            self._made.extend(changes)
+
+    def settle(self) -> str | None:
+        """At the end of a run: put the work tree back at its start (the changes undone,
+        its ``HEAD`` there) when the commits left the index as it was, so that the next
+        run from there finds it ready; else stage what the commits hold and move ``HEAD``
+        to :attr:`head`. What the next run may rely on (``"<tree> <HEAD>"``: the files
+        are those of ``tree``, all committed), or None when it cannot rely on anything."""
+        repo, start = self.repository, self._start
+        if self._made is not None and start and self._tidy:
+            if repo._importer is not None:
+                repo._importer.rest(start)
+                repo._end_import()
+                self._at = start
+            if self._at != start:
+                repo._git("update-ref", "--no-deref", "HEAD", start, cwd=self.path)
+                self._at = start
+            self._pending.clear()
+            return f"{start} {start}" if _put_back(repo, self.path, self._made) else None
         if self._pending:
             self._stage(sorted(self._pending), ())
             self._pending.clear()
-        self.repository._end_import()  # its commits written, HEAD (and a branch) moved
+        repo._end_import()  # its commits written, HEAD (and a branch) moved
         if self._at != self.head:
-            self.repository._git("update-ref", "--no-deref", "HEAD", self.head, cwd=self.path)
+            repo._git("update-ref", "--no-deref", "HEAD", self.head, cwd=self.path)
             self._at = self.head
+        return f"{self.tree} {self.head}" if self._tidy else None
 
     def _reuse(
         self, tree: str, parent: str, text: str, author: Identity, committer: Identity
@@ -1889,5 +1927,5 @@ class Worktree:
         """Throw away uncommitted changes (after a failed commit), back to :attr:`head`."""
         repo = self.repository
         repo._git(*_SPARSE, "reset", "--quiet", "--hard", self.head, cwd=self.path, what="reset")
-        self._at = self.head
+        self._at, self._made = self.head, None
         repo._git("clean", "--quiet", "-d", "--force", "--force", "-x", cwd=self.path)
