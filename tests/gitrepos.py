@@ -114,3 +114,14 @@ def commit_on(repo: Path, branch: str, files: Mapping[str, str], message: str) -
 def refs(repo: Path) -> str:
     """Every ref of a repository with its target, for before/after comparisons."""
     return git("for-each-ref", "--format=%(refname) %(objectname)", cwd=repo)
+
+
+def uncommitted(tree: Path) -> str:
+    """What a work tree holds that its ``HEAD`` does not (``git status --porcelain
+    --ignored``), the files a partial work tree leaves out aside: the kept work tree of a
+    run whose laws name their paths indexes only those, so git lists the rest as deleted,
+    though no file of them is there."""
+    lines = git("status", "--porcelain", "--ignored", cwd=tree).splitlines()
+    return "\n".join(
+        line for line in lines if not (line.startswith("D  ") and not (tree / line[3:]).exists())
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
-from tests.gitrepos import LAWS, git, init_repo, isolate_git
+from tests.gitrepos import LAWS, git, init_repo, isolate_git, uncommitted
 from tests.test_repo_cost import CUSTOM, FILES, commands, traced, work_trees
 
 BRANCH = "hammurabi/laws"
@@ -57,7 +57,7 @@ def test_a_dry_run_uses_the_kept_work_tree_and_its_diff_is_exact(
     assert again["diff"] == fresh["diff"] and again["files"] == fresh["files"]
     assert again["git"]["action"] == "create"
     assert not (kept / "README.md").exists()
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""  # put back
+    assert uncommitted(kept) == ""  # put back
     assert git("branch", "--list", BRANCH, cwd=repo) == ""  # nothing written
 
     assert run(repo, laws, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
@@ -82,7 +82,7 @@ def test_custom_rules_in_a_dry_run_leave_the_kept_work_tree_clean(
     again = run(repo, pillar, "--dry-run", capsys=capsys)
     assert again["diff"] == fresh["diff"] and again["files"] == fresh["files"]
     assert "new/dir/stack.txt" in again["files"]
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     assert not (kept / "new").exists() and not (kept / "build.log").exists()
 
     assert run(repo, pillar, "--no-push", capsys=capsys)["exit"] == ExitCode.OK
@@ -125,7 +125,7 @@ def test_a_runs_commits_are_made_by_one_git_process(
     assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
     assert git("show", f"{BRANCH}:.gitignore", cwd=repo) == "*.log\n__pycache__/"
     (kept,) = work_trees(repo)
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     assert git("fsck", "--no-progress", cwd=repo) == ""
     author = git("log", "-1", "--format=%an <%ae>|%cn <%ce>", BRANCH, cwd=repo)
     assert author.split("|")[0] == "Hammurabi <hammurabi-bot@users.noreply.github.com>"
@@ -182,8 +182,9 @@ def test_a_first_dry_run_copies_only_the_paths_its_laws_name(
     report = run(repo, laws, "--dry-run", capsys=capsys)
     ran = commands(trace)
     assert [cmd for cmd in ran if cmd.startswith("checkout-index")] == [
-        "checkout-index --force -z --stdin " + next(c for c in ran if "--prefix" in c).split()[-1]
+        "checkout-index --all --force " + next(c for c in ran if "--prefix" in c).split()[-1]
     ]
+    assert not [cmd for cmd in ran if cmd.startswith("read-tree")]  # no index of the whole tree
     changes = [(c["path"], c["kind"]) for law in report["laws"] for c in law["changes"]]
     assert changes == [
         (".gitignore", "modified"),

@@ -14,7 +14,7 @@ import pytest
 
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
-from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
+from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git, uncommitted
 from tests.test_repo_cost import commands, traced, work_trees
 
 BRANCH = "hammurabi/laws"
@@ -110,7 +110,7 @@ def test_a_run_moves_refs_in_its_fast_import(
     (kept,) = work_trees(repo)
     base = git("rev-parse", "main", cwd=repo)
     assert git("rev-parse", "HEAD", cwd=kept) == base  # put back where runs start
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     assert git("for-each-ref", "--format=%(refname:short)", "refs/heads/", cwd=repo).split() == [
         BRANCH,
         "main",
@@ -120,20 +120,20 @@ def test_a_run_moves_refs_in_its_fast_import(
     assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "unchanged"
     assert "update-ref" not in names(trace)  # nor made a work tree (whose HEAD git sets)
     assert git("rev-parse", "HEAD", cwd=kept) == base and tip == git("rev-parse", BRANCH, cwd=repo)
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
 
     git("branch", "-D", BRANCH, cwd=repo)  # the same work again, on a used work tree
     assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "created"
     again = git("rev-parse", BRANCH, cwd=repo)
     assert git("rev-parse", "HEAD", cwd=kept) == base
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
 
     laws.write_text(LAWS.replace("DEBUG = False", "DEBUG = 0"))  # the branch is rebuilt
     assert run(repo, laws, "--no-push", capsys=capsys)["git"]["action"] == "updated"
     rebuilt = git("rev-parse", BRANCH, cwd=repo)
     assert rebuilt != again and git("rev-parse", "HEAD", cwd=kept) == base
     assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = 0"
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     # Nothing unreachable but the branch deleted above (no reflog of a HEAD holds it now).
     assert git("fsck", "--no-progress", cwd=repo) == f"dangling commit {tip}"
 

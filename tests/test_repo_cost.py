@@ -18,7 +18,7 @@ import pytest
 
 from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
-from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git
+from tests.gitrepos import LAWS, bare_remote, git, init_repo, isolate_git, uncommitted
 
 BRANCH = "hammurabi/laws"
 FILES = {
@@ -143,7 +143,7 @@ def test_files_a_run_left_uncommitted_are_gone_before_the_next(
     assert not {"read-tree", "reset", "clean"} & set(ran)
     assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", "main", cwd=repo)
     assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", "main", cwd=repo)
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
 
 
 def test_a_busy_work_tree_makes_a_concurrent_run_use_a_temporary_one(
@@ -289,7 +289,7 @@ def test_commits_are_reused_up_to_the_first_law_that_changed(repo: Path, tmp_pat
     assert git("show", f"{branch}:README.md", cwd=repo) == "# widgets\n# checked"
     assert git("show", f"{branch}~1:app.py", cwd=repo) == "DEBUG = False"
     (kept,) = work_trees(repo)
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     assert git("rev-parse", "HEAD", cwd=kept) == git("rev-parse", "main", cwd=repo)  # put back
     laws.write_text(THREE)  # back: the third commit differs again, on the reused two
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
@@ -334,7 +334,7 @@ def test_a_run_checks_out_only_the_paths_its_laws_name(
     files = git("ls-tree", "-r", "--name-only", BRANCH, cwd=repo).splitlines()
     assert len(files) == 37 and "many/file29.txt" in files  # the commits hold the rest
     assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False"
-    assert git("status", "--porcelain", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     # A custom rule may read anything (service.yml, with pathlib): the whole tree is out.
     pillar = tmp_path / "shape.py"
     pillar.write_text(CUSTOM)
@@ -346,7 +346,7 @@ def test_a_run_checks_out_only_the_paths_its_laws_name(
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert checked_out(kept) == {".gitignore", "app.py"}
     assert git("rev-parse", BRANCH, cwd=repo) == tip
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
 
 
 NEW_FILE = """\
@@ -448,15 +448,17 @@ def test_a_re_run_on_the_same_commit_asks_git_nothing_about_the_paths(
 def test_a_run_puts_its_work_tree_back_so_a_re_run_touches_no_index(
     repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The index of the kept work tree is as large as the repository: a run reads or writes
-    it (read-tree, update-index) only where the base moved, never to redo the same work."""
+    """The kept work tree's index holds only the files the laws name (reading or writing
+    one of the whole tree costs what the repository holds), and a run leaves it as it
+    found it: a re-run from the same commit has nothing to reset."""
     trace = traced(monkeypatch, tmp_path)
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
-    assert "update-index" not in [cmd.split()[0] for cmd in commands(trace)]
+    assert not {"read-tree", "reset"} & {cmd.split()[0] for cmd in commands(trace)}
     (kept,) = work_trees(repo)
+    assert git("ls-files", cwd=kept).splitlines() == [".gitignore", "app.py"]
     base = git("rev-parse", "main", cwd=repo)
     assert git("rev-parse", "HEAD", cwd=kept) == base  # back where runs start
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     assert (kept / "app.py").read_text() == FILES["app.py"]
     tip = git("rev-parse", BRANCH, cwd=repo)
     for args in (("--no-push",), ("--dry-run",), ("--no-push",)):
@@ -466,13 +468,13 @@ def test_a_run_puts_its_work_tree_back_so_a_re_run_touches_no_index(
         assert not {"read-tree", "update-index", "reset", "clean", "update-ref"} & set(ran)
         assert git("rev-parse", BRANCH, cwd=repo) == tip
         assert git("rev-parse", "HEAD", cwd=kept) == base
-        assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+        assert uncommitted(kept) == ""
     git("branch", "-D", BRANCH, cwd=repo)  # the same work again: the same commits
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert git("rev-parse", f"{BRANCH}^{{tree}}", cwd=repo) == git(
         "rev-parse", f"{tip}^{{tree}}", cwd=repo
     )
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
 
 
 GONE_AND_BACK = """\
@@ -494,8 +496,42 @@ def test_a_file_removed_then_made_again_is_put_back_as_it_was(repo: Path, tmp_pa
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     (kept,) = work_trees(repo)
     assert (kept / "old.txt").read_text() == FILES["old.txt"]  # there at the start: kept
-    assert git("status", "--porcelain", "--ignored", cwd=kept) == ""
+    assert uncommitted(kept) == ""
     tip = git("rev-parse", "hammurabi/gone", cwd=repo)
     assert enforce(repo, laws, "--no-push") == ExitCode.OK
     assert git("rev-parse", "hammurabi/gone", cwd=repo) == tip
     assert git("show", f"{tip}:old.txt", cwd=repo) == "new"
+
+
+def test_a_partial_work_tree_follows_a_moved_base_and_commits_through_an_index_keep_all(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept work tree indexes only the named files; commits made through an index
+    (given dates: no fast-import) still hold the whole tree, and a moved base is followed
+    without reading the whole tree."""
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    (kept,) = work_trees(repo)
+    (repo / "app.py").write_text("DEBUG = True\nNAME = 'widgets'\n")
+    (repo / "docs" / "new.md").write_text("new\n")
+    git("add", "-A", cwd=repo)
+    git("commit", "-qm", "moved", cwd=repo)
+    git("push", "-q", "origin", "main", cwd=repo)
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "1700000000 +0000")  # commits through an index
+    trace = traced(monkeypatch, tmp_path)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK
+    ran = {cmd.split()[0] for cmd in commands(trace)}
+    assert "fast-import" not in ran and "write-tree" in ran
+    files = git("ls-tree", "-r", "--name-only", BRANCH, cwd=repo).splitlines()
+    assert sorted(files) == sorted([*FILES, ".gitignore", "docs/new.md"])
+    assert git("show", f"{BRANCH}:app.py", cwd=repo) == "DEBUG = False\nNAME = 'widgets'"
+    assert git("rev-parse", f"{BRANCH}~2", cwd=repo) == git("rev-parse", "main", cwd=repo)
+    assert git("ls-files", cwd=kept).splitlines() == [".gitignore", "app.py"]
+    assert checked_out(kept) == {".gitignore", "app.py"}
+    assert (kept / "app.py").read_text() == "DEBUG = True\nNAME = 'widgets'\n"  # put back
+    assert uncommitted(kept) == ""
+    monkeypatch.delenv("GIT_AUTHOR_DATE")
+    tip = git("rev-parse", BRANCH, cwd=repo)
+    assert enforce(repo, laws, "--no-push") == ExitCode.OK  # the same work: nothing new
+    assert git("rev-parse", f"{BRANCH}^{{tree}}", cwd=repo) == git(
+        "rev-parse", f"{tip}^{{tree}}", cwd=repo
+    )

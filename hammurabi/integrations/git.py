@@ -95,6 +95,8 @@ _SPARSE = (
 )
 #: The patterns of a work tree holding the whole tree.
 _WHOLE = "/*\n"
+#: The files of each folder above a path that a sparse work tree holds too.
+_KEPT_FILES = (".gitignore", ".gitattributes")
 #: An index smaller than this (about a thousand files) is copied whole for a dry run.
 _SMALL_INDEX = 64 * 1024
 
@@ -956,8 +958,10 @@ class Repository:
         """
         kept = self._reusable_worktree(start, paths=paths) if reuse else None
         if kept is not None:
-            path, lock, at = kept
-            tree = Worktree(self, path, path.parent.parent, start, at=at)
+            path, lock, at, partial = kept
+            tree = Worktree(
+                self, path, path.parent.parent, start, at=at, paths=paths if partial else None
+            )
             try:
                 yield tree
                 tidy = tree.settle()
@@ -1010,7 +1014,7 @@ class Repository:
                 self.export(start, copy, paths)
                 yield DryTree(self, copy, None)
             return
-        path, lock, at = kept
+        path, lock, at, _ = kept
         try:
             tree = DryTree(self, path, start, at)
             yield tree
@@ -1021,7 +1025,7 @@ class Repository:
 
     def _reusable_worktree(
         self, start: str, *, create: bool = True, paths: Sequence[str] | None = None
-    ) -> tuple[Path, int, str | None] | None:
+    ) -> tuple[Path, int, str | None, bool] | None:
         """Lock the repository's reusable work tree and reset it to ``start`` holding
         ``paths`` (creating it the first time, unless ``create`` is false); None when it is
         busy or cannot be kept here. Also the commit its ``HEAD`` names, when known."""
@@ -1051,19 +1055,19 @@ class Repository:
             if self._left_by_runs(home):
                 self._clean_stale_worktrees()
             sparse = self._kept_sparse(folder / _SPARSE_KEPT, start, paths)
-            reset, at = self._reset_worktree(path, start, sparse.patterns)
+            reset, at = self._reset_worktree(path, start, sparse)
             if not reset:
                 if not create:
                     os.close(lock)
                     return None
-                self._create_worktree(path, start, sparse.patterns)
+                self._create_worktree(path, start, sparse)
                 at = start
             for name in sparse.folders:  # as in a whole tree, though nothing in them is out
                 (path / name).mkdir(parents=True, exist_ok=True)
         except BaseException:
             os.close(lock)
             raise
-        return path, lock, at
+        return path, lock, at, sparse.patterns != _WHOLE
 
     @staticmethod
     def _left_by_runs(home: Path) -> bool:
@@ -1082,20 +1086,29 @@ class Repository:
         if paths is None:
             return _Sparse()
         env = {"GIT_LITERAL_PATHSPECS": "1"}
+        above = {
+            "/".join(path.split("/")[:depth])
+            for path in paths
+            for depth in range(1, path.count("/") + 1)
+        }
+        kept = [
+            f"{folder}{name}"
+            for folder in ["", *(f"{f}/" for f in sorted(above))]
+            for name in _KEPT_FILES
+        ]
         # The folders above each path (-t), the path, and all a named folder holds (-r).
-        status, out, _ = self._run(["ls-tree", "-r", "-t", "-z", start, "--", *paths], env=env)
+        status, out, _ = self._run(
+            ["ls-tree", "-r", "-t", "-z", start, "--", *paths, *kept], env=env
+        )
         if status != 0:
             return _Sparse()
-        kinds = dict(_tree_entry(record) for record in out.split("\0") if record)
+        records = [record for record in out.split("\0") if record]
+        kinds = dict(_tree_entry(record) for record in records)
         named = tuple(paths)
         inside = tuple(f"{path}/" for path in paths)
-        files: list[str] = []
         for name, kind in kinds.items():
-            if name in named or name.startswith(inside):
-                if kind in ("120000", "160000"):
-                    return _Sparse()
-                if kind != "040000":
-                    files.append(name)
+            if kind in ("120000", "160000") and (name in named or name.startswith(inside)):
+                return _Sparse()
         folders: set[str] = set()
         unknown: set[str] = set()  # absent, or not a folder (-t shows folders only)
         for path in paths:
@@ -1114,7 +1127,8 @@ class Repository:
         for folder in sorted(folders):
             lines += [f"/{folder}/.gitignore", f"/{folder}/.gitattributes"]
         lines += [f"/{path}" for path in paths]
-        return _Sparse("\n".join(lines) + "\n", sorted(folders), sorted(files))
+        entries = [record for record in records if " tree " not in record.partition("\t")[0]]
+        return _Sparse("\n".join(lines) + "\n", sorted(folders), entries)
 
     @staticmethod
     def _write_patterns(gitdir: Path, patterns: str) -> bool:
@@ -1137,9 +1151,10 @@ class Repository:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             kept = json.loads(where.read_text(encoding="utf-8"))
             if kept["key"] == key:
-                return _Sparse(kept["patterns"], kept["folders"])
+                return _Sparse(kept["patterns"], kept["folders"], kept["entries"])
         sparse = self._sparse(start, paths)
         data = {"key": key, "patterns": sparse.patterns, "folders": sparse.folders}
+        data["entries"] = sparse.entries
         with contextlib.suppress(OSError):  # we hold the work tree's lock
             where.write_text(json.dumps(data), encoding="utf-8")
         return sparse
@@ -1151,11 +1166,9 @@ class Repository:
         except OSError:
             return 0
 
-    def _reset_worktree(
-        self, path: Path, start: str, patterns: str = _WHOLE
-    ) -> tuple[bool, str | None]:
+    def _reset_worktree(self, path: Path, start: str, sparse: _Sparse) -> tuple[bool, str | None]:
         """Bring the kept work tree to ``start`` with nothing else in it (a killed run may
-        have left edits, stray files or locks) and only what ``patterns`` check out; False
+        have left edits, stray files or locks) and only what ``sparse`` checks out; False
         when it is missing or broken. Also the commit its ``HEAD`` names, when known."""
         link = path / ".git"
         if not link.is_file():
@@ -1167,7 +1180,7 @@ class Repository:
         if not gitdir.is_dir() or gitdir.parent.parent.resolve() != (self.root / ".git").resolve():
             return False, None
         (gitdir / "index.lock").unlink(missing_ok=True)  # ours alone: we hold the lock
-        moved = self._write_patterns(gitdir, patterns)
+        moved = self._write_patterns(gitdir, sparse.patterns)
         tidy = path.parent.parent / _TIDY
         try:
             left, _, head = tidy.read_text(encoding="ascii").strip().partition(" ")
@@ -1176,7 +1189,9 @@ class Repository:
             left = head = ""
         if left == start == head and not moved:  # put back at start by the last run
             return True, head
-        if left:
+        if sparse.patterns != _WHOLE:
+            return self._fill(path, gitdir, start, sparse, head), start
+        if left and not moved:
             # The last run left its files as the tree ``left`` (all committed): move to
             # ``start`` rewriting only the paths that differ between the two.
             status, _, _ = self._run([*_SPARSE, "read-tree", "-m", "-u", left, start], cwd=path)
@@ -1189,7 +1204,27 @@ class Repository:
                 return False, None
         return True, start if _COMMIT_ID.fullmatch(start) else None
 
-    def _create_worktree(self, path: Path, start: str, patterns: str = _WHOLE) -> None:
+    def _fill(self, path: Path, gitdir: Path, start: str, sparse: _Sparse, head: str) -> bool:
+        """Make the kept work tree at ``path`` hold ``sparse.entries`` of ``start`` and
+        nothing else, its index only them (what git does not list there is not out, and
+        stays so): each step costs what the run's paths hold, not the repository's size."""
+        (gitdir / "index").unlink(missing_ok=True)
+        listed = "".join(f"{entry}\0" for entry in sparse.entries)
+        steps = [
+            (["update-index", "-z", "--index-info"], listed),
+            (["clean", "-qdffx"], None),  # what the last run left, and what is out no more
+            (["checkout-index", "--all", "--force", "-u"], None),
+        ]
+        if head != start:
+            steps.append((["update-ref", "--no-deref", "HEAD", start], None))
+        for args, stdin in steps:
+            status, _, err = self._run(args, cwd=path, stdin=stdin)
+            if status != 0:
+                log.info("recreating the reusable work tree: %s", err.strip())
+                return False
+        return True
+
+    def _create_worktree(self, path: Path, start: str, sparse: _Sparse) -> None:
         if path.exists() or path.is_symlink():
             self._run(["worktree", "remove", "--force", "--force", os.fspath(path)])
             shutil.rmtree(path, ignore_errors=True)
@@ -1198,7 +1233,7 @@ class Repository:
             self._run(["worktree", "unlock", os.fspath(path)])
             self._git("worktree", "prune", check=False)
         path.parent.mkdir(parents=True, exist_ok=True)
-        sparse = patterns != _WHOLE
+        partial = sparse.patterns != _WHOLE
         self._git(
             "worktree",
             "add",
@@ -1206,15 +1241,16 @@ class Repository:
             "--quiet",
             "--lock",
             f"--reason={_KEPT_REASON}",
-            *(["--no-checkout"] if sparse else []),
+            *(["--no-checkout"] if partial else []),
             os.fspath(path),
             start,
             what="worktree add",
         )
         link = (path / ".git").read_text(encoding="utf-8").strip().removeprefix("gitdir:")
-        self._write_patterns(Path(link.strip()), patterns)
-        if sparse:  # only what the patterns name is checked out
-            self._git(*_SPARSE, "read-tree", "-m", "-u", "HEAD", cwd=path, what="read-tree")
+        gitdir = Path(link.strip())
+        self._write_patterns(gitdir, sparse.patterns)
+        if partial and not self._fill(path, gitdir, start, sparse, start):
+            raise GitError("git could not check out the paths the laws name")
 
     def _clean_stale_worktrees(self) -> None:
         """Remove the work trees (and their temporary folders) of Hammurabi runs on this
@@ -1254,14 +1290,14 @@ class Repository:
                 whole = ["-c", "core.sparseCheckout=false", f"--work-tree={os.fspath(dest)}"]
                 self._git(*whole, "read-tree", "--reset", "-u", commit, env=env, what="read-tree")
                 return
-            self._git("read-tree", commit, env=env, what="read-tree")
-            if sparse.files:
-                listed = "".join(f"{name}\0" for name in sparse.files)
-                status, _, err = self._run(
-                    ["checkout-index", "--force", "-z", "--stdin", prefix], env=env, stdin=listed
-                )
+            listed = "".join(f"{entry}\0" for entry in sparse.entries)
+            for args, stdin in (
+                (["update-index", "-z", "--index-info"], listed),
+                (["checkout-index", "--all", "--force", prefix], None),
+            ):
+                status, _, err = self._run(args, env=env, stdin=stdin)
                 if status != 0:
-                    raise GitError(f"git checkout-index failed: {scrub(err, self._secrets)}")
+                    raise GitError(f"git {args[0]} failed: {scrub(err, self._secrets)}")
             for name in sparse.folders:
                 (dest / name).mkdir(parents=True, exist_ok=True)
         finally:
@@ -1319,12 +1355,13 @@ _CRUD = set(" .,:;<>\"\\'")
 class _Sparse(NamedTuple):
     """What a sparse work tree holds: its sparse-checkout ``patterns`` (each path named,
     and the ignore and attribute files of the folders above them), those ``folders``
-    that git holds (made although nothing else in them may be checked out), and the
-    ``files`` the patterns check out. The defaults: the whole tree."""
+    that git holds (made although nothing else in them may be checked out), and its
+    ``entries``, all its index holds: the ``git ls-tree`` records of the files the patterns
+    check out. The defaults: the whole tree."""
 
     patterns: str = _WHOLE
     folders: Sequence[str] = ()
-    files: Sequence[str] = ()
+    entries: Sequence[str] = ()
 
 
 _COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -1578,10 +1615,15 @@ class Worktree:
         start: str | None = None,
         *,
         at: str | None = None,
+        paths: Sequence[str] | None = None,
     ) -> None:
         self.repository = repository
         self.path = path
         self._scratch = scratch
+        #: The paths a partial work tree holds (its index only their files; see
+        #: ``Repository._fill``): commits made through an index then use one of their own.
+        self._paths = paths
+        self._index: dict[str, str] = {}
         #: The commit the work tree's ``HEAD`` names (once the run's fast-import ended),
         #: when known: :meth:`settle` then moves it only if it differs.
         self._at = at
@@ -1664,9 +1706,17 @@ class Worktree:
             if entries is not None and not self._has_attributes(entries):
                 self._record(changes)
                 return self._import(entries, changes, text, author, committer)
-        self._made = None
-        if self._pending:  # commits were reused without staging: the index follows now
-            repo._git("read-tree", "--reset", self.tree, cwd=self.path)  # keeps what is not out
+        if self._paths is None or changes is None:
+            self._made = None  # the index is the work tree's: it no longer holds the start
+        else:
+            self._record(changes)
+        if self._pending or (self._paths is not None and not self._index):
+            # The index follows the commits reused or imported; a partial work tree's
+            # commits are staged in a whole index of their own.
+            if self._paths is not None:
+                self._index = {"GIT_INDEX_FILE": os.fspath(self._scratch / "worktree.index")}
+            env = self._index
+            repo._git("read-tree", "--reset", self.tree, cwd=self.path, env=env)
             self._pending.clear()
         self._staged = True
         if changes is not None:
@@ -1675,9 +1725,11 @@ class Worktree:
             self._stage(paths, added)
         else:
             self._tidy = False  # whatever add --all leaves out (ignored files) stays
-            repo._git("add", "--all", cwd=self.path)
+            within = ["--", *self._paths] if self._paths is not None else []
+            env = {**self._index, "GIT_LITERAL_PATHSPECS": "1"}
+            repo._git("add", "--all", *within, cwd=self.path, env=env)
         parent, before = self.head, self.tree
-        tree = repo._git("write-tree", cwd=self.path).strip()
+        tree = repo._git("write-tree", cwd=self.path, env=self._index).strip()
         if tree == before:
             if changes:
                 self._tidy = False  # changes git does not record (a mode, with filemode off)
@@ -1699,6 +1751,8 @@ class Worktree:
         to :attr:`head`. What the next run may rely on (``"<tree> <HEAD>"``: the files
         are those of ``tree``, all committed), or None when it cannot rely on anything."""
         repo, start = self.repository, self._start
+        if self._index:
+            Path(self._index["GIT_INDEX_FILE"]).unlink(missing_ok=True)
         if self._made is not None and start and self._tidy:
             if repo._importer is not None:
                 repo._importer.rest(start)
@@ -1709,6 +1763,9 @@ class Worktree:
                 self._at = start
             self._pending.clear()
             return f"{start} {start}" if _put_back(repo, self.path, self._made) else None
+        if self._paths is not None:  # the next run fills the partial work tree again
+            repo._end_import()
+            return None
         if self._pending:
             self._stage(sorted(self._pending), ())
             self._pending.clear()
@@ -1896,11 +1953,11 @@ class Worktree:
 
     def _stage(self, paths: Sequence[str], added: Sequence[str]) -> None:
         """Stage exactly ``paths`` (changed, new or deleted) in the index."""
-        repo = self.repository
+        repo, env = self.repository, self._index
         ignored: set[str] = set()
         if added:
             _, out, _ = repo._run(
-                ["check-ignore", "-z", "--stdin"], cwd=self.path, stdin="\0".join(added)
+                ["check-ignore", "-z", "--stdin"], cwd=self.path, env=env, stdin="\0".join(added)
             )
             ignored = {path for path in out.split("\0") if path}
             self._tidy = self._tidy and not ignored
@@ -1912,11 +1969,12 @@ class Worktree:
             full = self.path / rel
             (folders if full.is_dir() and not full.is_symlink() else files).append(rel)
         if folders:  # a path that became a folder: its files are listed on their own
-            repo._git("update-index", "--force-remove", "--", *folders, cwd=self.path)
+            repo._git("update-index", "--force-remove", "--", *folders, cwd=self.path, env=env)
         if files:
             status, out, err = repo._run(
                 ["update-index", "--add", "--remove", "--replace", "-z", "--stdin"],
                 cwd=self.path,
+                env=env,
                 stdin="".join(f"{rel}\0" for rel in files),
             )
             if status != 0:
@@ -1928,4 +1986,7 @@ class Worktree:
         repo = self.repository
         repo._git(*_SPARSE, "reset", "--quiet", "--hard", self.head, cwd=self.path, what="reset")
         self._at, self._made = self.head, None
+        if self._index:  # the work tree's own index is whole now, and at head
+            Path(self._index.pop("GIT_INDEX_FILE")).unlink(missing_ok=True)
+        self._paths = None
         repo._git("clean", "--quiet", "-d", "--force", "--force", "-x", cwd=self.path)
