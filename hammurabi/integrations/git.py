@@ -1204,19 +1204,23 @@ class Repository:
                 return False, None
         return True, start if _COMMIT_ID.fullmatch(start) else None
 
-    def _fill(self, path: Path, gitdir: Path, start: str, sparse: _Sparse, head: str) -> bool:
+    def _fill(
+        self, path: Path, gitdir: Path, start: str, sparse: _Sparse, head: str | None
+    ) -> bool:
         """Make the kept work tree at ``path`` hold ``sparse.entries`` of ``start`` and
         nothing else, its index only them (what git does not list there is not out, and
-        stays so): each step costs what the run's paths hold, not the repository's size."""
+        stays so): each step costs what the run's paths hold, not the repository's size.
+        ``head``: the commit its ``HEAD`` names ("": unknown), None for a new work tree."""
         (gitdir / "index").unlink(missing_ok=True)
         listed = "".join(f"{entry}\0" for entry in sparse.entries)
-        steps = [
+        steps: list[tuple[list[str], str | None]] = [
             (["update-index", "-z", "--index-info"], listed),
-            (["clean", "-qdffx"], None),  # what the last run left, and what is out no more
             (["checkout-index", "--all", "--force", "-u"], None),
         ]
-        if head != start:
-            steps.append((["update-ref", "--no-deref", "HEAD", start], None))
+        if head is not None:  # else a new work tree: nothing to clean, HEAD at start
+            steps[1:1] = [(["clean", "-qdffx"], None)]  # what the last run left, or is out now
+            if head != start:
+                steps.append((["update-ref", "--no-deref", "HEAD", start], None))
         for args, stdin in steps:
             status, _, err = self._run(args, cwd=path, stdin=stdin)
             if status != 0:
@@ -1249,7 +1253,7 @@ class Repository:
         link = (path / ".git").read_text(encoding="utf-8").strip().removeprefix("gitdir:")
         gitdir = Path(link.strip())
         self._write_patterns(gitdir, sparse.patterns)
-        if partial and not self._fill(path, gitdir, start, sparse, start):
+        if partial and not self._fill(path, gitdir, start, sparse, None):
             raise GitError("git could not check out the paths the laws name")
 
     def _clean_stale_worktrees(self) -> None:
