@@ -535,3 +535,27 @@ def test_a_partial_work_tree_follows_a_moved_base_and_commits_through_an_index_k
     assert git("rev-parse", f"{BRANCH}^{{tree}}", cwd=repo) == git(
         "rev-parse", f"{tip}^{{tree}}", cwd=repo
     )
+
+
+def test_a_partial_clone_fetches_the_named_files_in_one_request(
+    repo: Path, laws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's clones hold no file content until a work tree needs it: the files the laws
+    name are fetched together, not one request (and one maintenance run) per file."""
+    remote = tmp_path / "remote.git"
+    git("config", "uploadpack.allowFilter", "true", cwd=remote)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"file://{remote}\n")
+    argv = ["enforce", str(tmp_path), "--repos", str(listing), "--laws", str(laws), "-q"]
+    argv += ["--cache", str(tmp_path / "cache"), "--no-push"]
+    trace = traced(monkeypatch, tmp_path)
+    assert main(argv) == ExitCode.OK
+    ran = commands(trace)
+    assert next(cmd for cmd in ran if cmd.startswith("clone")).count("--filter=blob:none") == 1
+    blobs = [cmd for cmd in ran if cmd.startswith("fetch") and "--stdin" in cmd]
+    assert len(blobs) == 1  # app.py and .gitignore, in one request
+    assert not [cmd for cmd in ran if cmd.startswith("maintenance")]
+    (clone,) = [path for path in (tmp_path / "cache").rglob("remote/.git") if path.is_dir()]
+    branch = git("for-each-ref", "--format=%(refname:short)", "refs/heads/", cwd=clone.parent)
+    assert git("show", f"{branch.split()[0]}:app.py", cwd=clone.parent) == "DEBUG = False"

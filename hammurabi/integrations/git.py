@@ -460,6 +460,7 @@ def clone(
         raise GitError(f"cannot clone {safe_url(url)}: {text}")
     repo = open_repository(dest)
     assert repo is not None
+    repo._fetched_with = credentials
     return repo
 
 
@@ -469,6 +470,9 @@ class Repository:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._secrets: list[str] = []
+        #: The credentials of the last fetch or clone, which fetches of missing file
+        #: contents (a partial clone) use too.
+        self._fetched_with: Credentials | None = None
         #: ``head`` and ``branch`` as read when the repository was opened, each answered
         #: once from here (the first read of a run), then from git again.
         self._opened: dict[str, str | None] = {}
@@ -823,6 +827,7 @@ class Repository:
         extra = ["--unshallow"] if unshallow else []
         extra += ["--prune"] if maybe else []
         extra += ["--no-auto-maintenance"] if kept else []
+        self._fetched_with = credentials
         self._git(
             "fetch",
             "--quiet",
@@ -1191,14 +1196,16 @@ class Repository:
             return True, head
         if sparse.patterns != _WHOLE:
             return self._fill(path, gitdir, start, sparse, head), start
+        env = self._with_credentials(self._fetched_with)  # a partial clone's checkout fetches
         if left and not moved:
             # The last run left its files as the tree ``left`` (all committed): move to
             # ``start`` rewriting only the paths that differ between the two.
-            status, _, _ = self._run([*_SPARSE, "read-tree", "-m", "-u", left, start], cwd=path)
+            read = [*_SPARSE, "read-tree", "-m", "-u", left, start]
+            status, _, _ = self._run(read, cwd=path, env=env)
             if status == 0:  # HEAD follows in Worktree.settle
                 return True, head if _COMMIT_ID.fullmatch(head) else None
         for args in ([*_SPARSE, "reset", "--quiet", "--hard", start], ["clean", "-qdffx"]):
-            status, _, err = self._run(args, cwd=path)
+            status, _, err = self._run(args, cwd=path, env=env)
             if status != 0:
                 log.info("recreating the reusable work tree: %s", err.strip())
                 return False, None
@@ -1212,6 +1219,7 @@ class Repository:
         stays so): each step costs what the run's paths hold, not the repository's size.
         ``head``: the commit its ``HEAD`` names ("": unknown), None for a new work tree."""
         (gitdir / "index").unlink(missing_ok=True)
+        self._prefetch(start, sparse.entries)
         listed = "".join(f"{entry}\0" for entry in sparse.entries)
         steps: list[tuple[list[str], str | None]] = [
             (["update-index", "-z", "--index-info"], listed),
@@ -1221,12 +1229,34 @@ class Repository:
             steps[1:1] = [(["clean", "-qdffx"], None)]  # what the last run left, or is out now
             if head != start:
                 steps.append((["update-ref", "--no-deref", "HEAD", start], None))
+        env = self._with_credentials(self._fetched_with)  # what the prefetch left out
         for args, stdin in steps:
-            status, _, err = self._run(args, cwd=path, stdin=stdin)
+            status, _, err = self._run(args, cwd=path, env=env, stdin=stdin)
             if status != 0:
                 log.info("recreating the reusable work tree: %s", err.strip())
                 return False
         return True
+
+    def _prefetch(self, commit: str, entries: Sequence[str]) -> None:
+        """In a partial clone, fetch the contents of ``entries`` (``ls-tree`` records of
+        ``commit``) that are not here in one request, with the last fetch's credentials
+        (git would fetch each one alone as it is checked out, and run maintenance after
+        each)."""
+        if not entries or not any((self.root / ".git" / "objects" / "pack").glob("*.promisor")):
+            return
+        names = [entry.partition("\t")[2] for entry in entries]
+        listing = ["rev-list", "--objects", "--missing=print", "--no-walk", commit, "--", *names]
+        _, out, _ = self._run(listing, env={"GIT_LITERAL_PATHSPECS": "1"})
+        missing = "".join(f"{line[1:]}\n" for line in out.splitlines() if line.startswith("?"))
+        if not missing:
+            return
+        _, remote, _ = self._run(["config", "extensions.partialClone"])
+        fetch = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-auto-maintenance"]
+        fetch += ["--recurse-submodules=no", "--filter=blob:none", "--stdin", remote or "origin"]
+        env = self._with_credentials(self._fetched_with)
+        status, _, err = self._run(fetch, env=env, stdin=missing)
+        if status != 0:  # checkout-index then asks for each file itself
+            log.info("fetching the files the laws name: %s", scrub(err.strip(), self._secrets))
 
     def _create_worktree(self, path: Path, start: str, sparse: _Sparse) -> None:
         if path.exists() or path.is_symlink():
@@ -1248,6 +1278,7 @@ class Repository:
             *(["--no-checkout"] if partial else []),
             os.fspath(path),
             start,
+            env=self._with_credentials(self._fetched_with),
             what="worktree add",
         )
         link = (path / ".git").read_text(encoding="utf-8").strip().removeprefix("gitdir:")
@@ -1294,6 +1325,7 @@ class Repository:
                 whole = ["-c", "core.sparseCheckout=false", f"--work-tree={os.fspath(dest)}"]
                 self._git(*whole, "read-tree", "--reset", "-u", commit, env=env, what="read-tree")
                 return
+            self._prefetch(commit, sparse.entries)
             listed = "".join(f"{entry}\0" for entry in sparse.entries)
             for args, stdin in (
                 (["update-index", "-z", "--index-info"], listed),
