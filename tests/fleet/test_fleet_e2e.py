@@ -12,7 +12,7 @@ from hammurabi.cli.main import main
 from hammurabi.core.exitcodes import ExitCode
 from tests.fleet.conftest import Fleet, pull_actions, statuses
 from tests.github_standin import DEFAULT_TOKEN, GitHubStandIn
-from tests.gitrepos import LAWS
+from tests.gitrepos import LAWS, git
 
 
 def pushes(hub: GitHubStandIn) -> list[object]:
@@ -278,3 +278,24 @@ def test_a_blocked_branch_shows_in_the_fleet_table(fleet: Fleet) -> None:
     assert data["counts"]["blocked"] == 1 and "1 blocked" in out
     (row,) = [line for line in out.splitlines() if first in line and "│" in line]
     assert "blocked" in row
+
+
+def test_a_private_repository_is_a_partial_clone_whose_files_come_with_the_token(
+    fleet: Fleet,
+) -> None:
+    fleet.hub.create_repo(
+        "acme/secret", {"app.py": "DEBUG = True\n", "big.bin": "x" * 100_000}, private=True
+    )
+    few = fleet.root / "secret.txt"
+    few.write_text("acme/secret\n")
+    code, out, data = fleet.run("--repos", str(few))
+    assert code == 0, out
+    assert statuses(data) == {"acme/secret": "pr-opened"}
+    (clone,) = [path for path in fleet.cache.rglob("secret/.git") if path.is_dir()]
+    assert list((clone / "objects" / "pack").glob("*.promisor"))  # cloned without contents
+    listed = ["rev-list", "--objects", "--missing=print", "--no-walk", "origin/main", "--"]
+    found = git(*listed, "app.py", "big.bin", cwd=clone.parent).splitlines()
+    assert [line[41:] or line[:1] for line in found[2:]] == ["app.py", "?"]  # big.bin: not needed
+    bare = fleet.hub.state.repos["acme/secret"].bare
+    (branch,) = [name for name in bare.branches() if name != "main"]
+    assert bare.git("show", f"{branch}:app.py") == "DEBUG = False"

@@ -76,6 +76,7 @@ class BareRepo:
         self.git("init", "--quiet", "--bare", f"--initial-branch={default_branch}")
         self.git("config", "http.receivepack", "true")
         self.git("config", "receive.advertisePushOptions", "true")
+        self.git("config", "uploadpack.allowFilter", "true")  # partial clones, as GitHub
 
     def refs(self, prefix: str = "refs/") -> dict[str, str]:
         """Return ``{refname: sha}`` under ``prefix``, read live from packed and loose refs."""
