@@ -1315,9 +1315,11 @@ class Repository:
         """
         dest.mkdir(parents=True, exist_ok=True)
         index = dest.parent / f".{dest.name}.index"
-        env = {"GIT_INDEX_FILE": os.fspath(index)}
-        # A small tree is copied whole: that costs less than finding what to copy.
-        small = paths is None or self._index_bytes() < _SMALL_INDEX
+        # A partial clone's checkout fetches what it lacks: with the token.
+        env = {**self._with_credentials(self._fetched_with), "GIT_INDEX_FILE": os.fspath(index)}
+        # A small tree is copied whole: that costs less than finding what to copy. A clone
+        # without a checkout (a fleet's, partial: each file a download) tells no size.
+        small = paths is None or 0 < self._index_bytes() < _SMALL_INDEX
         sparse = _Sparse() if small else self._sparse(commit, paths)
         prefix = f"--prefix={os.fspath(dest)}{os.sep}"
         try:

@@ -288,6 +288,10 @@ def test_a_private_repository_is_a_partial_clone_whose_files_come_with_the_token
     )
     few = fleet.root / "secret.txt"
     few.write_text("acme/secret\n")
+    code, out, data = fleet.run("--repos", str(few), "--dry-run")  # a copy of the files
+    assert code == 0, out
+    assert pull_actions(data) == {"acme/secret": "open"} and "+DEBUG = False" in out
+    assert fleet.hub.pulls("acme/secret") == []
     code, out, data = fleet.run("--repos", str(few))
     assert code == 0, out
     assert statuses(data) == {"acme/secret": "pr-opened"}
