@@ -52,7 +52,8 @@ a { color: #2563eb; }
 """
 
 
-def _pct(score: float | None) -> str:
+def percent(score: float | None) -> str:
+    """A score as the page and the terminal show it: ``64%``, or ``n/a`` for none."""
     return "n/a" if score is None else f"{score * 100:.0f}%"
 
 
@@ -75,7 +76,7 @@ def _trend_svg(scores: list[float | None], width: int = 160, height: int = 28) -
         shape = f'<circle cx="{x}" cy="{y}" r="2.5" fill="#2563eb"/>'
     else:
         shape = f'<polyline fill="none" stroke="#2563eb" stroke-width="2" points="{points}"/>'
-    label = escape(f"score trend, latest {_pct(values[-1][1])}")
+    label = escape(f"score trend, latest {percent(values[-1][1])}")
     return (
         f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{label}">{shape}</svg>'
@@ -87,7 +88,7 @@ def _bars(trend: RepoTrend) -> str:
     for point in trend.points[-BARS:]:
         level = _level(point.score)
         kind = {"ok": "ok", "na": "na"}.get(level, "bad")
-        title = f"{point.ts:%Y-%m-%d %H:%M} UTC: {_pct(point.score)} ({point.outcome})"
+        title = f"{point.ts:%Y-%m-%d %H:%M} UTC: {percent(point.score)} ({point.outcome})"
         bars.append(f'<span class="bar {kind}" title="{escape(title)}"></span>')
     return f'<div class="bars">{"".join(bars)}</div>'
 
@@ -126,7 +127,7 @@ def render_html(
         rows.append(
             f'<tr class="repo" data-repo="{escape(trend.repo)}" data-score="{score}">'
             f'<td class="name">{escape(trend.repo)}</td>'
-            f'<td><span class="pill {_level(score)}">{_pct(score)}</span></td>'
+            f'<td><span class="pill {_level(score)}">{percent(score)}</span></td>'
             f"<td>{_bars(trend)}</td>"
             f"<td>{_trend_svg([p.score for p in trend.points])}</td>"
             f'<td class="num">{len(trend.points)}</td>'
@@ -171,7 +172,7 @@ def render_html(
 Generated {now:%Y-%m-%d %H:%M} UTC.</div>
 <div class="summary">
 <div class="card"><div class="muted">Fleet score</div>
-<div class="big" id="fleet-score">{_pct(report.fleet_score)}</div></div>
+<div class="big" id="fleet-score">{percent(report.fleet_score)}</div></div>
 <div class="card"><div class="muted">Repositories</div>
 <div class="big" id="fleet-repos">{len(report.repos)}</div></div>
 <div class="card"><div class="muted">Fully compliant</div>

@@ -104,22 +104,17 @@ def flush(
     output_format: FormatOpt = Format.text,
 ) -> None:
     """Send the spooled rows to QuestDB; exit 1 if rows remain or were refused."""
-    from hammurabi.integrations.metrics.questdb import QuestDB
-    from hammurabi.integrations.metrics.spool import Spool
+    from hammurabi.integrations.metrics.spool import flush
 
     config = load_config(conf)
-    questdb = QuestDB(config)
-    with Spool(config.spool) as spool:
-        requeued = spool.retry_rejected() if retry_rejected else 0
-        questdb.ensure_tables(config.ttl_days)
-        report = spool.ship(questdb)
+    report = flush(config, retry_rejected=retry_rejected)
     if output_format is Format.json:
         refused = [item.to_dict() for item in report.refused]
         data = {"spool": str(config.spool), **vars(report), "refused": refused}
-        echo_json(data | {"seconds": round(report.seconds, 3), "requeued": requeued})
+        echo_json(data | {"seconds": round(report.seconds, 3)})
     else:
         if retry_rejected:
-            typer.echo(f"requeued {requeued} refused row(s)")
+            typer.echo(f"requeued {report.requeued} refused row(s)")
         typer.echo(
             f"sent {report.sent} row(s) in {report.seconds:.2f}s; "
             f"{len(report.refused)} refused; {report.remaining} pending in {config.spool}"
@@ -239,22 +234,19 @@ def sparkline(scores: list[float | None], width: int = 20) -> str:
     )
 
 
-def _pct(score: float | None) -> str:
-    return "n/a" if score is None else f"{score * 100:.0f}%"
-
-
 def show_health(report: HealthReport) -> None:
     """Print the fleet summary, the per-repository table and the failing rules."""
     from rich.text import Text
 
     from hammurabi.cli.display import console, print_table
+    from hammurabi.cli.health_page import percent
 
     if not report.repos:
         console.print(f"no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC", markup=False)
         return
     console.print(
         f"Fleet: {count(len(report.repos), 'repository', 'repositories')}, "
-        f"score {_pct(report.fleet_score)}, "
+        f"score {percent(report.fleet_score)}, "
         f"{report.compliant_repos} fully compliant (since {report.since:%Y-%m-%d %H:%M} UTC)"
     )
     rows = []
@@ -265,7 +257,7 @@ def show_health(report: HealthReport) -> None:
             age = f", {last.pr_age_s / 86400:.1f}d old" if last.pr_age_s is not None else ""
             pr = f"#{last.pr_number} {last.pr_state or ''}{age}"
         rules = f"{last.rules_compliant}/{last.rules_total}" if last.rules_total is not None else ""
-        score = Text(_pct(trend.score), style=style)
+        score = Text(percent(trend.score), style=style)
         rows.append([trend.repo, score, sparkline([p.score for p in trend.points])])
         rows[-1] += [str(len(trend.points)), rules, f"{last.ts:%Y-%m-%d %H:%M}", last.outcome, pr]
     columns = "Repository|>Score|Trend|>Runs|>Rules ok|Last run (UTC)|Outcome|Pull request"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -14,11 +16,8 @@ from typing import Any
 from hammurabi.core.pullstate import Checks, PullState, Review
 from hammurabi.core.records import PullAction, PullRequestRecord, PullSummary
 from hammurabi.core.results import FileChange, LawResult, Outcome, RuleResult, RunResult
-from hammurabi.integrations.metrics.config import MetricsConfig
-from hammurabi.integrations.metrics.questdb import QuestDB
 from hammurabi.integrations.metrics.rows import FleetRuns, run_rows
 from hammurabi.integrations.metrics.schema import Row, validate
-from hammurabi.integrations.metrics.spool import Spool
 from tests.questdb_server import QuestDBServer
 
 ROOT = Path(__file__).parents[2]
@@ -196,13 +195,31 @@ def count(server: QuestDBServer, table: str, where: str = "") -> int:
     return int(server.query(sql)["dataset"][0][0])
 
 
-def ship(config: MetricsConfig, spool_path: Path, batch: int = 50_000) -> tuple[int, int, int]:
-    """Replay the spool into QuestDB as ``metrics flush`` does: (sent, refused, remaining)."""
-    questdb = QuestDB(config)
-    with Spool(spool_path) as spool:
-        questdb.ensure_tables(config.ttl_days)
-        report = spool.ship(questdb, batch=batch)
-    return report.sent, len(report.refused), report.remaining
+@contextlib.contextmanager
+def answering(status: int, body: bytes) -> Iterator[str]:
+    """Serve a stand-in in front of QuestDB that gives every request ``status`` and ``body``;
+    yield its URL."""
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextlib.contextmanager

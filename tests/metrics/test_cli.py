@@ -294,3 +294,8 @@ def test_flush_reports_rows_the_server_refuses(
     assert main(["metrics", "status", "--metrics", questdb.conf, "-f", "json"]) == 0
     (refused,) = json.loads(capsys.readouterr().out)["refused"]
     assert (refused["source"], refused["row"]["error"]) == ("server", "boom")
+    # After a fix, the refused row goes through.
+    questdb.query("DROP TABLE hammurabi_rule_runs")
+    assert main(["metrics", "flush", "--metrics", questdb.conf, "--retry-rejected"]) == 0
+    out = capsys.readouterr().out
+    assert "requeued 1 refused row(s)" in out and "sent 1 row(s)" in out

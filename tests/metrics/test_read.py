@@ -11,8 +11,8 @@ from hammurabi.core.errors import ConfigError
 from hammurabi.integrations.metrics.config import MetricsConfig, QueryError, UnavailableError
 from hammurabi.integrations.metrics.questdb import QuestDB, quote_literal
 from hammurabi.integrations.metrics.report import fetch_health, parse_since
-from hammurabi.integrations.metrics.spool import Spool
-from tests.metrics.helpers import T0, C, U, fleet_history, law, rows_of, run, ship
+from hammurabi.integrations.metrics.spool import Spool, flush
+from tests.metrics.helpers import T0, C, U, answering, fleet_history, law, rows_of, run
 from tests.questdb_server import QuestDBServer
 
 NASTY = [
@@ -29,7 +29,8 @@ NASTY = [
 def _load(config: MetricsConfig, spool_path: Path, results: list, server: QuestDBServer) -> None:
     with Spool(spool_path) as spool:
         spool.append(rows_of(results))
-    assert ship(config, spool_path) == (len(rows_of(results)), 0, 0)
+    report = flush(config)
+    assert report.ok and report.sent == len(rows_of(results)), report
     for table in ("hammurabi_rule_runs", "hammurabi_repo_health", "hammurabi_runs"):
         server.wait_for_wal(table)
 
@@ -129,9 +130,17 @@ def test_sql_over_exec(questdb: QuestDBServer, config: MetricsConfig) -> None:
     ]
     sql = f"SELECT {quote_literal(NASTY[0])} AS v, 1 + 1 AS two"
     assert http.rows(sql) == [{"v": NASTY[0], "two": 2}]
-    with pytest.raises(QueryError, match="Invalid column") as caught:
+    with pytest.raises(QueryError, match=r"Invalid column: nope \(at 7\)$") as caught:
         http.exec("SELECT nope FROM hammurabi_runs")
     assert caught.value.position == 7
     closed = QuestDB(MetricsConfig(url="http://127.0.0.1:9"), timeout=5)
     with pytest.raises(UnavailableError, match="cannot reach QuestDB"):
         closed.exec("SELECT 1")
+
+
+def test_a_refused_query_names_a_place_only_when_the_server_does() -> None:
+    # Something in front of QuestDB refuses the query in plain text: no "(at None)".
+    with answering(400, b"no such endpoint") as url, pytest.raises(QueryError) as caught:
+        QuestDB(MetricsConfig(url=url)).exec("SELECT 1")
+    assert str(caught.value) == "QuestDB rejected a query: no such endpoint"
+    assert caught.value.position is None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import http.server
 import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from hammurabi.integrations.metrics.config import MetricsConfig
 from hammurabi.integrations.metrics.questdb import QuestDB
 from hammurabi.integrations.metrics.schema import Row
 from hammurabi.integrations.metrics.spool import Spool
-from tests.metrics.helpers import C, U, law, rows_of, run
+from tests.metrics.helpers import C, U, answering, law, rows_of, run
 
 
 def test_appended_rows_survive_a_killed_process(spool_path: Path) -> None:
@@ -25,7 +23,7 @@ def test_appended_rows_survive_a_killed_process(spool_path: Path) -> None:
         f"""
         import os
         from hammurabi.integrations.metrics.spool import Spool
-        from tests.metrics.helpers import C, U, law, rows_of, run
+        from tests.metrics.helpers import C, U, answering, law, rows_of, run
         spool = Spool({str(spool_path)!r})
         spool.append(rows_of([run("org/a", [law("A", [U, C])])]))
         os._exit(9)
@@ -101,27 +99,10 @@ def test_a_spool_of_the_first_format_is_read(spool_path: Path) -> None:
 def test_a_refusal_that_names_no_row_keeps_every_row(spool_path: Path) -> None:
     # Something in front of QuestDB answers 400 without naming a line: the request's fault,
     # not a row's, so nothing is refused and every row stays pending.
-    class Refuse(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(400)
-            body = b'{"code": "invalid", "message": "bad request"}'
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with Spool(spool_path) as spool:
-            spool.append(rows_of([run("o/r", [law("A", [U])])]))
-            url = f"http://127.0.0.1:{server.server_address[1]}"
-            report = spool.ship(QuestDB(MetricsConfig(url=url)), lock_timeout=5)
-    finally:
-        server.shutdown()
+    refusal = b'{"code": "invalid", "message": "bad request"}'
+    with answering(400, refusal) as url, Spool(spool_path) as spool:
+        spool.append(rows_of([run("o/r", [law("A", [U])])]))
+        report = spool.ship(QuestDB(MetricsConfig(url=url)), lock_timeout=5)
     assert (report.sent, report.refused, report.remaining) == (0, [], 3)
     assert "did not take the rows (400)" in str(report.error)
 

@@ -22,7 +22,7 @@ from hammurabi.integrations.metrics.config import MetricsConfig
 from hammurabi.integrations.metrics.plugin import MetricsPlugin
 from hammurabi.integrations.metrics.questdb import QuestDB
 from hammurabi.integrations.metrics.schema import TABLES
-from hammurabi.integrations.metrics.spool import Spool
+from hammurabi.integrations.metrics.spool import Spool, flush
 from hammurabi.loading.plugins import get_plugin_manager
 from hammurabi.loading.settings import MetricsSettings
 from tests.metrics.helpers import (
@@ -38,7 +38,6 @@ from tests.metrics.helpers import (
     rows_of,
     rule,
     run,
-    ship,
     wait_tables,
 )
 from tests.questdb_server import QuestDBServer
@@ -121,12 +120,14 @@ def test_replays_do_not_duplicate(
     rows = rows_of(results)
     with Spool(spool_path) as spool:
         spool.append(rows)
-    assert ship(config, spool_path) == (len(rows), 0, 0)
+    report = flush(config)
+    assert report.ok and report.sent == len(rows), report
     # The same rows again, as after a crash between the server's answer and the delete.
     with Spool(spool_path) as spool:
         spool.append(rows)
         spool.append(rows)
-    assert ship(config, spool_path) == (2 * len(rows), 0, 0)
+    report = flush(config)
+    assert report.ok and report.sent == 2 * len(rows), report
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs") == 6
     assert count(questdb, "hammurabi_repo_health") == 3
@@ -164,7 +165,8 @@ def test_questdb_stopped_mid_run_then_flushed_exactly_once(
             assert spool.state().pending == 3 * (3 + 2)
     finally:
         questdb.start()
-    assert ship(config, spool_path) == (15, 0, 0)
+    report = flush(config)
+    assert report.ok and report.sent == 15, report
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs") == 18
     assert count(questdb, "hammurabi_repo_health") == 6
@@ -190,8 +192,8 @@ def test_a_row_the_server_refuses_is_kept_with_the_reason(
     result = run("o/r", [law("A", [U, F, C, F])])
     with Spool(spool_path) as spool:
         spool.append(rows_of([result]))
-    sent, refused, remaining = ship(config, spool_path, batch)
-    assert (sent, refused, remaining) == (4, 2, 0)
+    report = flush(config, batch=batch)
+    assert (report.sent, len(report.refused), report.remaining) == (4, 2, 0)
     with Spool(spool_path) as spool:
         kept = spool.rejected()
     assert len(kept) == 2
@@ -201,9 +203,8 @@ def test_a_row_the_server_refuses_is_kept_with_the_reason(
     assert count(questdb, "hammurabi_rule_runs") == 2
     # After a fix, the refused rows go through.
     questdb.query("DROP TABLE hammurabi_rule_runs")
-    with Spool(spool_path) as spool:
-        assert spool.retry_rejected() == 2
-    assert ship(config, spool_path) == (2, 0, 0)
+    report = flush(config, retry_rejected=True)
+    assert report.ok and (report.requeued, report.sent) == (2, 2), report
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "outcome = 'failed'") == 2
 
@@ -400,7 +401,8 @@ def test_a_slow_questdb_delays_one_run_end_by_the_timeout_at_most(
         assert time.monotonic() - started < timeout  # a send would take the timeout each
     with Spool(spool_path) as spool:
         assert spool.state().pending == 3 * 4
-    assert ship(config, spool_path) == (12, 0, 0)
+    report = flush(config)
+    assert report.ok and report.sent == 12, report
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/slow-%'") == 8
     assert count(questdb, "hammurabi_repo_health") == 4
@@ -444,7 +446,8 @@ def test_a_process_killed_while_sending_loses_nothing(
         child.wait()
     with Spool(spool_path) as spool:
         assert spool.state().pending == 4  # as spooled, whether QuestDB stored them or not
-    assert ship(config, spool_path) == (4, 0, 0)
+    report = flush(config)
+    assert report.ok and report.sent == 4, report
     wait_tables(questdb)
     assert count(questdb, "hammurabi_rule_runs", "repo LIKE 'o/killed-%'") == 4
     assert count(questdb, "hammurabi_repo_health") == 2

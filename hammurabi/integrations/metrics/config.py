@@ -41,11 +41,12 @@ class UnavailableError(MetricsError):
 
 
 class QueryError(MetricsError):
-    """QuestDB rejected a query; ``position`` points into the SQL."""
+    """QuestDB rejected a query; ``position`` points into the SQL (None: not said)."""
 
-    def __init__(self, sql: str, error: str, position: int | None = None) -> None:
-        super().__init__(f"QuestDB rejected a query: {error} (at {position})")
-        self.sql, self.error, self.position = sql, error, position
+    def __init__(self, error: str, position: int | None = None) -> None:
+        at = "" if position is None else f" (at {position})"
+        super().__init__(f"QuestDB rejected a query: {error}{at}")
+        self.position = position
 
 
 def parse_conf(conf: str) -> tuple[str, dict[str, str]]:

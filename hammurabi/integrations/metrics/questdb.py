@@ -135,8 +135,7 @@ class QuestDB:
         """Run ``sql``; raise :class:`QueryError` (HTTP 400) or :class:`UnavailableError`."""
         status, answer = self._request("GET", "/exec?" + urlencode({"query": sql}))
         if status == 400:
-            error = str(answer.get("error", answer.get("text")))
-            raise QueryError(sql, error, answer.get("position"))
+            raise QueryError(str(answer.get("error", answer.get("text"))), answer.get("position"))
         if status != 200:
             raise UnavailableError(f"QuestDB at {self.url} answered {status}: {answer}"[:300])
         return answer

@@ -27,6 +27,7 @@ from hammurabi.integrations.metrics.config import MetricsError, UnavailableError
 from hammurabi.integrations.metrics.schema import Row, RowError, validate
 
 if TYPE_CHECKING:
+    from hammurabi.integrations.metrics.config import MetricsConfig
     from hammurabi.integrations.metrics.questdb import QuestDB
 
 _INSERT = "INSERT INTO pending (tbl, row, added) VALUES (?, ?, ?)"
@@ -58,8 +59,9 @@ class RejectedRow(NamedTuple):
 
 @dataclass
 class ShipReport:
-    """What one replay did."""
+    """What one replay did (``requeued``: refused rows it queued again first)."""
 
+    requeued: int = 0
     sent: int = 0
     refused: list[RejectedRow] = field(default_factory=list)
     remaining: int = 0
@@ -235,6 +237,22 @@ class Spool:
         if refused:
             self.sync()
         report.sent += len(done)
+
+
+def flush(
+    config: MetricsConfig, *, retry_rejected: bool = False, batch: int = 50_000
+) -> ShipReport:
+    """Send every spooled row to QuestDB, its tables made first (``hammurabi metrics flush``);
+    with ``retry_rejected``, queue the refused rows again before."""
+    from hammurabi.integrations.metrics.questdb import QuestDB
+
+    questdb = QuestDB(config)
+    with Spool(config.spool) as spool:
+        requeued = spool.retry_rejected() if retry_rejected else 0
+        questdb.ensure_tables(config.ttl_days)
+        report = spool.ship(questdb, batch=batch)
+    report.requeued = requeued
+    return report
 
 
 def _deliver(
