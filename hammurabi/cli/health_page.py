@@ -57,7 +57,8 @@ def percent(score: float | None) -> str:
     return "n/a" if score is None else f"{score * 100:.0f}%"
 
 
-def _level(score: float | None) -> str:
+def level(score: float | None) -> str:
+    """How a score looks: ``ok`` (fully compliant), ``mid`` (half or more), ``bad``, or ``na``."""
     if score is None:
         return "na"
     if score >= 1.0:
@@ -86,8 +87,8 @@ def _trend_svg(scores: list[float | None], width: int = 160, height: int = 28) -
 def _bars(trend: RepoTrend) -> str:
     bars = []
     for point in trend.points[-BARS:]:
-        level = _level(point.score)
-        kind = {"ok": "ok", "na": "na"}.get(level, "bad")
+        shown = level(point.score)
+        kind = "bad" if shown == "mid" else shown  # a bar is ok, bad or na
         title = f"{point.ts:%Y-%m-%d %H:%M} UTC: {percent(point.score)} ({point.outcome})"
         bars.append(f'<span class="bar {kind}" title="{escape(title)}"></span>')
     return f'<div class="bars">{"".join(bars)}</div>'
@@ -127,7 +128,7 @@ def render_html(
         rows.append(
             f'<tr class="repo" data-repo="{escape(trend.repo)}" data-score="{score}">'
             f'<td class="name">{escape(trend.repo)}</td>'
-            f'<td><span class="pill {_level(score)}">{percent(score)}</span></td>'
+            f'<td><span class="pill {level(score)}">{percent(score)}</span></td>'
             f"<td>{_bars(trend)}</td>"
             f"<td>{_trend_svg([p.score for p in trend.points])}</td>"
             f'<td class="num">{len(trend.points)}</td>'

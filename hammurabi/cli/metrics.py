@@ -239,7 +239,7 @@ def show_health(report: HealthReport) -> None:
     from rich.text import Text
 
     from hammurabi.cli.display import console, print_table
-    from hammurabi.cli.health_page import percent
+    from hammurabi.cli.health_page import level, percent
 
     if not report.repos:
         console.print(f"no runs recorded since {report.since:%Y-%m-%d %H:%M} UTC", markup=False)
@@ -252,7 +252,7 @@ def show_health(report: HealthReport) -> None:
     rows = []
     for trend in report.repos:
         last, pr = trend.latest, ""
-        style = "green" if trend.score == 1.0 else ("red" if (trend.score or 0) < 0.5 else "yellow")
+        style = {"ok": "green", "mid": "yellow"}.get(level(trend.score), "red")
         if trend.pull_request:
             age = f", {last.pr_age_s / 86400:.1f}d old" if last.pr_age_s is not None else ""
             pr = f"#{last.pr_number} {last.pr_state or ''}{age}"

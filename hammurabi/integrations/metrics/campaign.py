@@ -9,6 +9,7 @@ keeps its earlier stage) are the burn-down. Dry runs are left out: they change n
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any
@@ -90,7 +91,7 @@ class CampaignReport:
     @property
     def stages(self) -> dict[str, int]:
         """Repositories per stage now, worst first (every stage, zeros included)."""
-        return _count({repo.repo: repo for repo in self.repos})
+        return _count(self.repos)
 
     @property
     def done(self) -> int:
@@ -158,16 +159,16 @@ def fetch_campaign(
         repo = _repo(row)
         today = repo.ts.astimezone(UTC).date()
         if day is not None and today != day:
-            report.history.append((day, _count(latest)))
+            report.history.append((day, _count(latest.values())))
         day, latest[repo.repo] = today, repo
     if day is not None:
-        report.history.append((day, _count(latest)))
+        report.history.append((day, _count(latest.values())))
     report.repos = sorted(latest.values(), key=_worst_oldest)
     return report
 
 
-def _count(latest: dict[str, CampaignRepo]) -> dict[str, int]:
-    found = Counter(repo.stage for repo in latest.values())
+def _count(repos: Iterable[CampaignRepo]) -> dict[str, int]:
+    found = Counter(repo.stage for repo in repos)
     return {stage.value: found[stage] for stage in STAGES}
 
 

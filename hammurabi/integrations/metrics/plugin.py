@@ -76,10 +76,9 @@ class MetricsPlugin:
         rows = run_rows(result, self._fleet)
         with self._lock:
             spool = self._open(config)
-            spool.append(rows, durable=False)
+            spool.append(rows, durable=not config.enabled)  # else the send makes them durable
             if not config.enabled:
                 log.info("metrics: %d row(s) spooled to %s (no QuestDB set)", len(rows), spool.path)
-                spool.sync()
                 return None
             if self.send_later:
                 if self._unsent is None:

@@ -173,7 +173,7 @@ def fetch_health(
     report = HealthReport(since, until, list(repos), list(laws))
     where = window_where(since, until) + (f" AND {in_list('repo', repos)}" if repos else "")
     rule_where = where + (f" AND {in_list('law', laws)}" if laws else "")
-    points = _points(client, rule_where if laws else where, bool(laws))
+    points = _points(client, rule_where, bool(laws))
     report.truncated = sum(len(p) for p in points.values()) >= MAX_ROWS
     report.repos = sorted(
         (RepoTrend(repo, runs) for repo, runs in points.items()),
@@ -190,7 +190,8 @@ def _points(client: QuestDB, where: str, laws: bool) -> dict[str, list[RunPoint]
     names = [f.name for f in fields(RunPoint)]
     source = f"{REPO_HEALTH.name} WHERE {where}"
     if laws:
-        names, source = names[:6], f"({_SCORED.format(where=where)})"
+        names = [name for name in names if not name.startswith("pr_")]
+        source = f"({_SCORED.format(where=where)})"
     sql = f"SELECT repo, {', '.join(names)} FROM {source} ORDER BY ts LIMIT {MAX_ROWS}"
     points: dict[str, list[RunPoint]] = defaultdict(list)
     for row in client.rows(sql):
