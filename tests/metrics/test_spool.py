@@ -116,3 +116,14 @@ def test_closing_the_spool_leaves_its_write_ahead_log(spool_path: Path) -> None:
     assert Path(f"{spool_path}-wal").stat().st_size > 0
     with Spool(spool_path) as spool:
         assert spool.pending() == rows
+
+
+def test_a_replay_stops_after_the_most_refused_rows_in_all_its_batches(spool_path: Path) -> None:
+    # Every row refused (say, a table made by hand with other types): the replay gives up
+    # after max_rejected of them, however small its batches; the rest stay pending.
+    refusal = b'{"code": "invalid", "message": "cast error", "line": 1}'
+    with answering(400, refusal) as url, Spool(spool_path) as spool:
+        spool.append(rows_of([run("o/r", [law("A", [U, C])])]))
+        report = spool.ship(QuestDB(MetricsConfig(url=url)), batch=1, max_rejected=2)
+        assert len(report.refused) == 3 and "stopped after 2 refused rows" in str(report.error)
+        assert report.remaining == len(spool.pending(1000)) > 0

@@ -195,7 +195,7 @@ class Spool:
                 if not (items := self._load(max(batch, 1), refused)) and not refused:
                     break
                 try:
-                    _deliver(questdb, items, done, refused, max_rejected)
+                    _deliver(questdb, items, done, refused, max_rejected, len(report.refused))
                 finally:
                     self._settle(done, refused, report)
         except MetricsError as exc:
@@ -256,10 +256,16 @@ def flush(
 
 
 def _deliver(
-    questdb: QuestDB, items: list[Item], done: list[Item], refused: list[RejectedRow], most: int
+    questdb: QuestDB,
+    items: list[Item],
+    done: list[Item],
+    refused: list[RejectedRow],
+    most: int,
+    earlier: int = 0,
 ) -> None:
     """Send ``items`` into ``done``, leaving out the rows the server refuses (it names each),
-    which go to ``refused`` with the reason; stop after ``most``."""
+    which go to ``refused`` with the reason; stop after ``most`` in all, ``earlier`` of them
+    refused by the replay's earlier batches."""
     while items:
         if (refusal := questdb.send([row for _, row in items])) is None:
             done.extend(items)
@@ -267,8 +273,8 @@ def _deliver(
         index, reason = refusal
         id_, row = items[index]
         refused.append(RejectedRow(id_, row.table, row.to_json(), reason, "server", time.time()))
-        if len(refused) > most:
+        if earlier + len(refused) > most:
             raise MetricsError(f"stopped after {most} refused rows: {reason}")
         if index:  # the rows before it may or may not have been stored: again
-            _deliver(questdb, items[:index], done, refused, most)
+            _deliver(questdb, items[:index], done, refused, most, earlier)
         items = items[index + 1 :]
