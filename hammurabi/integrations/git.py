@@ -529,6 +529,11 @@ class Repository:
             importer, self._importer = self._importer, None
             importer.finish()
 
+    def _fetching_env(self) -> dict[str, str]:
+        """Environment for a git process that may fetch missing file contents (a partial
+        clone's checkout does): the credentials of the last fetch or clone."""
+        return self._with_credentials(self._fetched_with)
+
     def _with_credentials(self, credentials: Credentials | None) -> dict[str, str]:
         if credentials is not None and credentials.password not in self._secrets:
             self._secrets.append(credentials.password)
@@ -1158,8 +1163,7 @@ class Repository:
             if kept["key"] == key:
                 return _Sparse(kept["patterns"], kept["folders"], kept["entries"])
         sparse = self._sparse(start, paths)
-        data = {"key": key, "patterns": sparse.patterns, "folders": sparse.folders}
-        data["entries"] = sparse.entries
+        data = {"key": key, **sparse._asdict()}
         with contextlib.suppress(OSError):  # we hold the work tree's lock
             where.write_text(json.dumps(data), encoding="utf-8")
         return sparse
@@ -1196,7 +1200,7 @@ class Repository:
             return True, head
         if sparse.patterns != _WHOLE:
             return self._fill(path, gitdir, start, sparse, head), start
-        env = self._with_credentials(self._fetched_with)  # a partial clone's checkout fetches
+        env = self._fetching_env()
         if left and not moved:
             # The last run left its files as the tree ``left`` (all committed): move to
             # ``start`` rewriting only the paths that differ between the two.
@@ -1229,7 +1233,7 @@ class Repository:
             steps[1:1] = [(["clean", "-qdffx"], None)]  # what the last run left, or is out now
             if head != start:
                 steps.append((["update-ref", "--no-deref", "HEAD", start], None))
-        env = self._with_credentials(self._fetched_with)  # what the prefetch left out
+        env = self._fetching_env()  # what the prefetch left out
         for args, stdin in steps:
             status, _, err = self._run(args, cwd=path, env=env, stdin=stdin)
             if status != 0:
@@ -1253,8 +1257,7 @@ class Repository:
         _, remote, _ = self._run(["config", "extensions.partialClone"])
         fetch = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-auto-maintenance"]
         fetch += ["--recurse-submodules=no", "--filter=blob:none", "--stdin", remote or "origin"]
-        env = self._with_credentials(self._fetched_with)
-        status, _, err = self._run(fetch, env=env, stdin=missing)
+        status, _, err = self._run(fetch, env=self._fetching_env(), stdin=missing)
         if status != 0:  # checkout-index then asks for each file itself
             log.info("fetching the files the laws name: %s", scrub(err.strip(), self._secrets))
 
@@ -1278,7 +1281,7 @@ class Repository:
             *(["--no-checkout"] if partial else []),
             os.fspath(path),
             start,
-            env=self._with_credentials(self._fetched_with),
+            env=self._fetching_env(),
             what="worktree add",
         )
         link = (path / ".git").read_text(encoding="utf-8").strip().removeprefix("gitdir:")
@@ -1315,8 +1318,7 @@ class Repository:
         """
         dest.mkdir(parents=True, exist_ok=True)
         index = dest.parent / f".{dest.name}.index"
-        # A partial clone's checkout fetches what it lacks: with the token.
-        env = {**self._with_credentials(self._fetched_with), "GIT_INDEX_FILE": os.fspath(index)}
+        env = {**self._fetching_env(), "GIT_INDEX_FILE": os.fspath(index)}
         # A small tree is copied whole: that costs less than finding what to copy. A clone
         # without a checkout (a fleet's, partial: each file a download) tells no size.
         small = paths is None or 0 < self._index_bytes() < _SMALL_INDEX
